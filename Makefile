@@ -1,0 +1,55 @@
+# The entry point: `make run` serves the site with the demo content, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: install run serve superuser content test lint fmt migrations-check pytest ci clean
+
+install: $(VENV)/.installed
+
+# Reinstall only when the lock file changes; every version is pinned there.
+$(VENV)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	touch $@
+
+content: install
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) load_content
+
+run: content
+	@echo
+	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo "To sign in to the admin, create a development account first: make superuser"
+	@echo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+superuser: install
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) createsuperuser
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(MANAGE) makemigrations --check --dry-run
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint migrations-check pytest
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

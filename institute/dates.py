@@ -1,0 +1,131 @@
+"""Dates of reduced precision: a year, a month or a day, as the source gives them.
+
+Stored as ISO text ("2019", "2019-12", "2019-12-20") so that they sort correctly as strings,
+round-trip through CSV unchanged and can never claim more precision than was entered.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The database enforces the shape; Python also checks the calendar (no 30 February).
+PARTIAL_DATE_REGEX = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+_PATTERN = re.compile(PARTIAL_DATE_REGEX)
+
+
+class Precision(models.TextChoices):
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
+
+
+class PartialDate(str):
+    """An ISO date string of reduced precision that knows how to show itself."""
+
+    def __new__(cls, value: str) -> PartialDate:
+        value = str(value).strip()
+        if not _PATTERN.match(value):
+            raise ValueError(
+                f"“{value}” is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD "
+                "(a day needs its month)."
+            )
+        parts = [int(p) for p in value.split("-")]
+        if parts[0] < 1:
+            raise ValueError(f"“{value}”: year 0000 does not exist.")
+        if len(parts) == 3 and parts[2] > calendar.monthrange(parts[0], parts[1])[1]:
+            raise ValueError(
+                f"“{value}”: {calendar.month_name[parts[1]]} {parts[0]} has no day {parts[2]}."
+            )
+        return super().__new__(cls, value)
+
+    @property
+    def precision(self) -> str:
+        return (Precision.YEAR, Precision.MONTH, Precision.DAY)[self.count("-")]
+
+    @property
+    def year(self) -> int:
+        return int(self[:4])
+
+    @property
+    def month(self) -> int | None:
+        return int(self[5:7]) if len(self) >= 7 else None
+
+    @property
+    def day(self) -> int | None:
+        return int(self[8:10]) if len(self) == 10 else None
+
+    @property
+    def label(self) -> str:
+        """Human form at the stored precision: "2019", "December 2019", "20 December 2019"."""
+        if self.precision == Precision.YEAR:
+            return str(self.year)
+        month = calendar.month_name[self.month]
+        if self.precision == Precision.MONTH:
+            return f"{month} {self.year}"
+        return f"{self.day} {month} {self.year}"
+
+    def earliest(self) -> datetime.date:
+        """The first day the value covers, for range arithmetic."""
+        return datetime.date(self.year, self.month or 1, self.day or 1)
+
+
+def parse_partial_date(value) -> PartialDate | None:
+    """A PartialDate for a value, None for an empty one; ValidationError for nonsense."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, PartialDate):
+        return value
+    if isinstance(value, datetime.date):
+        return PartialDate(value.isoformat())
+    try:
+        return PartialDate(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="invalid_partial_date") from exc
+
+
+class PartialDateField(models.CharField):
+    """A CharField holding a PartialDate; blank means unknown (stored as "")."""
+
+    description = _("Date of reduced precision (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault(
+            "help_text", _("YYYY, YYYY-MM or YYYY-MM-DD: only as precise as the source.")
+        )
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return ""
+        try:
+            return PartialDate(value)
+        except ValueError:
+            return value
+
+    def to_python(self, value):
+        if isinstance(value, datetime.date):
+            return PartialDate(value.isoformat())
+        return parse_partial_date(value) or ""
+
+    def get_prep_value(self, value):
+        # No parsing here: lookups may pass fragments, and a bad value written by update()
+        # must reach the database's CHECK constraint rather than be silently altered.
+        return "" if value is None else str(value)
+
+
+def partial_date_constraint(field_name: str, model_label: str) -> models.CheckConstraint:
+    """A CHECK that the column is empty or of the ISO shape, so no path can store nonsense."""
+    return models.CheckConstraint(
+        name=f"{model_label}_{field_name}_partial_date",
+        condition=models.Q(**{field_name: ""})
+        | models.Q(**{f"{field_name}__regex": PARTIAL_DATE_REGEX}),
+    )

@@ -1,0 +1,45 @@
+from django.db import DatabaseError, connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from recommendations.models import Audience, Recommendation
+from reforms.models import Area, Reform
+
+
+def home(request):
+    """What the tracker is, with counts of what the public can read."""
+    per_area = dict(
+        Reform.objects.published().values_list("area").annotate(n=Count("pk")).order_by()
+    )
+    per_audience = dict(
+        Recommendation.objects.published()
+        .values_list("audience")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return render(
+        request,
+        "institute/home.html",
+        {
+            "areas": [(value, label, per_area.get(value, 0)) for value, label in Area.choices],
+            "audiences": [
+                (value, label, per_audience.get(value, 0)) for value, label in Audience.choices
+            ],
+            "reform_total": sum(per_area.values()),
+            "recommendation_total": sum(per_audience.values()),
+        },
+    )
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 when it does not: for load balancers and uptime checks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

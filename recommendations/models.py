@@ -1,0 +1,140 @@
+"""Recommendations made to Western governments and to the government of Kazakhstan, and the
+reforms that answer them."""
+
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from institute.dates import PartialDateField, partial_date_constraint
+from institute.models import Editorial, EditorialQuerySet, editorial_constraints
+
+
+class Audience(models.TextChoices):
+    WESTERN = "western", _("Western governments and institutions")
+    GOVERNMENT = "government", _("Government of Kazakhstan")
+
+
+class Implementation(models.TextChoices):
+    NOT_ASSESSED = "not-assessed", _("Not assessed")
+    NOT_IMPLEMENTED = "not-implemented", _("Not implemented")
+    PARTLY_IMPLEMENTED = "partly-implemented", _("Partly implemented")
+    IMPLEMENTED = "implemented", _("Implemented")
+
+
+IMPLEMENTATION_EXPLANATIONS = {
+    Implementation.NOT_ASSESSED: _("Our sources say nothing we could assess it on."),
+    Implementation.NOT_IMPLEMENTED: _("No step that answers it is recorded."),
+    Implementation.PARTLY_IMPLEMENTED: _("Some steps answer it; others are missing."),
+    Implementation.IMPLEMENTED: _("Answered in full."),
+}
+
+
+class Theme(models.Model):
+    """A theme of recommendations, such as rule of law or regional cooperation."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecommendationQuerySet(EditorialQuerySet):
+    def for_listing(self):
+        return self.select_related("report").prefetch_related("themes")
+
+    def for_detail(self):
+        from institute.models import Citation
+
+        return self.select_related("report").prefetch_related(
+            "themes",
+            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+        )
+
+
+class Recommendation(Editorial):
+    """One recommendation of a report, with our assessment of how far it has been implemented."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    text = models.TextField(help_text=_("The recommendation in full, in our own words."))
+    audience = models.CharField(max_length=20, choices=Audience.choices, db_index=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="recommendations")
+    report = models.ForeignKey(
+        "institute.Source", on_delete=models.PROTECT, related_name="recommendations"
+    )
+    position = models.PositiveSmallIntegerField(help_text=_("Its order in the report, from 1."))
+    implementation = models.CharField(
+        max_length=30, choices=Implementation.choices, default=Implementation.NOT_ASSESSED
+    )
+    implementation_note = models.TextField(blank=True)
+    assessed_on = PartialDateField(help_text=_("“As of” date of the assessment."))
+    reforms = models.ManyToManyField(
+        "reforms.Reform", through="Response", blank=True, related_name="recommendations"
+    )
+
+    history = HistoricalRecords(m2m_fields=[themes])
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "position"], name="recommendation_unique_position_per_report"
+            ),
+            models.CheckConstraint(
+                name="recommendation_audience_known", condition=Q(audience__in=Audience.values)
+            ),
+            models.CheckConstraint(
+                name="recommendation_implementation_known",
+                condition=Q(implementation__in=Implementation.values),
+            ),
+            models.CheckConstraint(
+                name="recommendation_position_positive", condition=Q(position__gte=1)
+            ),
+            partial_date_constraint("assessed_on", "recommendation"),
+            *editorial_constraints("recommendation"),
+        ]
+        permissions = [
+            ("submit_recommendation", "Can submit a recommendation for review"),
+            ("review_recommendation", "Can review a recommendation"),
+            ("publish_recommendation", "Can publish a recommendation"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", kwargs={"slug": self.slug})
+
+    @property
+    def implementation_explanation(self) -> str:
+        return IMPLEMENTATION_EXPLANATIONS.get(self.implementation, "")
+
+
+class Response(models.Model):
+    """A reform that answers a recommendation, and how it does."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="responses"
+    )
+    reform = models.ForeignKey("reforms.Reform", on_delete=models.CASCADE, related_name="responses")
+    note = models.TextField(help_text=_("How the reform answers the recommendation."))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recommendation", "reform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "reform"], name="response_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reform} → {self.recommendation}"

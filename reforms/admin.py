@@ -1,0 +1,53 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from institute.admin import CitationInline, EditorialAdminMixin
+from recommendations.models import Response
+from reforms.models import Reform, Topic
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "area")
+    list_filter = ("area",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class ResponseInline(admin.TabularInline):
+    model = Response
+    extra = 0
+    autocomplete_fields = ("recommendation",)
+    fields = ("recommendation", "note")
+    verbose_name = "recommendation it answers"
+    verbose_name_plural = "recommendations it answers"
+
+
+@admin.register(Reform)
+class ReformAdmin(EditorialAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "title",
+        "area",
+        "status",
+        "first_date",
+        "review_state",
+        "updated_by",
+        "updated_at",
+    )
+    list_filter = ("area", "status", "review_state", "initiated_by", "topics")
+    search_fields = ("title", "slug", "summary", "body")
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("topics",)
+    inlines = (CitationInline, ResponseInline)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "body")}),
+        (
+            "Classification",
+            {"fields": ("area", "topics", "status", "initiated_by", "initiated_by_detail")},
+        ),
+        (
+            "Dates (YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source)",
+            {"fields": ("announced_on", "adopted_on", "effective_on")},
+        ),
+        EditorialAdminMixin.editorial_fieldset,
+    )

@@ -1,0 +1,153 @@
+"""Reforms: what was announced, adopted, done or undone, with the evidence for it."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from institute.dates import PartialDateField, partial_date_constraint
+from institute.models import Editorial, editorial_constraints
+from reforms.querysets import ReformQuerySet
+
+
+class Area(models.TextChoices):
+    ECONOMY = "economy", _("Economy")
+    HUMAN_RIGHTS = "human-rights", _("Human rights")
+    POLITICAL_PARTICIPATION = "political-participation", _("Political participation")
+    JUSTICE_ANTI_CORRUPTION = "justice-anti-corruption", _("Judicial reform and anti-corruption")
+
+
+class ReformStatus(models.TextChoices):
+    ANNOUNCED = "announced", _("Announced")
+    ADOPTED = "adopted", _("Adopted")
+    IN_PROGRESS = "in-progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    PARTIALLY_IMPLEMENTED = "partially-implemented", _("Partially implemented")
+    STALLED = "stalled", _("Stalled")
+    REVERSED = "reversed", _("Reversed")
+
+
+STATUS_EXPLANATIONS = {
+    ReformStatus.ANNOUNCED: _("Announced or proposed; not yet adopted."),
+    ReformStatus.ADOPTED: _(
+        "Adopted (a law, decree or programme in force) but not yet shown working."
+    ),
+    ReformStatus.IN_PROGRESS: _("Being carried out; the work is under way."),
+    ReformStatus.IMPLEMENTED: _("Reported as carried out."),
+    ReformStatus.PARTIALLY_IMPLEMENTED: _("Carried out in part."),
+    ReformStatus.STALLED: _("Adopted or begun, but stuck."),
+    ReformStatus.REVERSED: _("Terminated, abolished or moved back."),
+}
+
+
+class Initiator(models.TextChoices):
+    PRESIDENT = "president", _("The president")
+    GOVERNMENT = "government", _("The government")
+    PARLIAMENT = "parliament", _("Parliament")
+    MINISTRY = "ministry", _("A ministry")
+    AGENCY = "agency", _("A state agency")
+    JUDICIARY = "judiciary", _("The judiciary")
+    OTHER = "other", _("Other")
+
+
+class Topic(models.Model):
+    """A theme within one area, such as agriculture or freedom of assembly."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    area = models.CharField(max_length=30, choices=Area.choices)
+
+    class Meta:
+        ordering = ["area", "name"]
+        constraints = [
+            models.CheckConstraint(name="topic_area_known", condition=Q(area__in=Area.values)),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Reform(Editorial):
+    """A law, programme, strategy, institutional change, policy or reversal."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(help_text=_("Two to four sentences, in our own words."))
+    body = models.TextField(blank=True)
+    area = models.CharField(max_length=30, choices=Area.choices, db_index=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="reforms")
+    status = models.CharField(max_length=30, choices=ReformStatus.choices, db_index=True)
+    announced_on = PartialDateField()
+    adopted_on = PartialDateField()
+    effective_on = PartialDateField()
+    # The earliest of the three dates, kept by save(): listings sort and filter on one column.
+    first_date = models.CharField(
+        max_length=10, blank=True, default="", editable=False, db_index=True
+    )
+    initiated_by = models.CharField(max_length=20, choices=Initiator.choices, blank=True)
+    initiated_by_detail = models.CharField(
+        max_length=200, blank=True, help_text=_("Who exactly, where the vocabulary is too coarse.")
+    )
+
+    history = HistoricalRecords(m2m_fields=[topics])
+    objects = ReformQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_date", "title"]
+        constraints = [
+            models.CheckConstraint(name="reform_area_known", condition=Q(area__in=Area.values)),
+            models.CheckConstraint(
+                name="reform_status_known", condition=Q(status__in=ReformStatus.values)
+            ),
+            models.CheckConstraint(
+                name="reform_initiator_known",
+                condition=Q(initiated_by="") | Q(initiated_by__in=Initiator.values),
+            ),
+            partial_date_constraint("announced_on", "reform"),
+            partial_date_constraint("adopted_on", "reform"),
+            partial_date_constraint("effective_on", "reform"),
+            *editorial_constraints("reform"),
+        ]
+        permissions = [
+            ("submit_reform", "Can submit a reform for review"),
+            ("review_reform", "Can review a reform"),
+            ("publish_reform", "Can publish a reform"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reforms:detail", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        dates = [d for d in (self.announced_on, self.adopted_on, self.effective_on) if d]
+        self.first_date = min(dates) if dates else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"announced_on", "adopted_on", "effective_on"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "first_date"}
+        super().save(*args, **kwargs)
+
+    @property
+    def dates(self) -> list[tuple[str, object]]:
+        """The known dates with their labels, in the order announced, adopted, effective."""
+        pairs = [
+            (_("Announced"), self.announced_on),
+            (_("Adopted"), self.adopted_on),
+            (_("Effective"), self.effective_on),
+        ]
+        return [(label, value) for label, value in pairs if value]
+
+    @property
+    def status_explanation(self) -> str:
+        return STATUS_EXPLANATIONS.get(self.status, "")
+
+    @property
+    def initiator_label(self) -> str:
+        label = self.get_initiated_by_display() if self.initiated_by else ""
+        if self.initiated_by_detail:
+            return f"{label} ({self.initiated_by_detail})" if label else self.initiated_by_detail
+        return label

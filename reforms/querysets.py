@@ -1,0 +1,17 @@
+from django.db.models import Prefetch
+
+from institute.models import EditorialQuerySet
+
+
+class ReformQuerySet(EditorialQuerySet):
+    def for_listing(self):
+        """Everything a listing row shows, in a fixed number of queries."""
+        return self.prefetch_related("topics")
+
+    def for_detail(self):
+        from institute.models import Citation
+
+        return self.prefetch_related(
+            "topics",
+            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+        )

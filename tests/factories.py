@@ -1,0 +1,114 @@
+"""Builders of test data. They build state (review_state included); they do not change it."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from institute.models import Citation, Source, SourceKind
+from institute.workflow import ReviewState
+from recommendations.models import Audience, Recommendation, Response, Theme
+from reforms.models import Area, Reform, ReformStatus, Topic
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class EditorialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    review_state = ReviewState.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        draft = factory.Trait(review_state=ReviewState.DRAFT, published_at=None)
+
+
+class SourceFactory(EditorialFactory):
+    class Meta:
+        model = Source
+
+    slug = factory.Sequence(lambda n: f"source-{n}")
+    title = factory.Sequence(lambda n: f"Source number {n}")
+    publisher = "Example Publisher"
+    published_on = "2021"
+    kind = SourceKind.REPORT
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    area = Area.ECONOMY
+
+
+class ReformFactory(EditorialFactory):
+    class Meta:
+        model = Reform
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"reform-{n}")
+    title = factory.Sequence(lambda n: f"Reform number {n}")
+    summary = "A reform used in tests. It has two sentences."
+    area = Area.ECONOMY
+    status = ReformStatus.ADOPTED
+    adopted_on = "2020-05"
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"theme-{n}")
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class RecommendationFactory(EditorialFactory):
+    class Meta:
+        model = Recommendation
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"recommendation-{n}")
+    title = factory.Sequence(lambda n: f"Recommendation number {n}")
+    text = "Do the right thing."
+    audience = Audience.GOVERNMENT
+    report = factory.SubFactory(SourceFactory)
+    position = factory.Sequence(lambda n: n + 1)
+
+    @factory.post_generation
+    def themes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.themes.set(extracted)
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citation
+
+    source = factory.SubFactory(SourceFactory)
+    locator = factory.Sequence(lambda n: f"p. {n + 1}")
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Response
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    reform = factory.SubFactory(ReformFactory)
+    note = "It answers it in part."

@@ -1,0 +1,95 @@
+"""Invariants hold in the database itself: update() and raw writes skip forms, not constraints."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from institute.models import Citation, Source
+from recommendations.models import Recommendation
+from reforms.models import Reform, Topic
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    ReformFactory,
+    ResponseFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_rejected(write):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        write()
+
+
+def test_duplicate_slugs_are_rejected():
+    ReformFactory(slug="jury-trials")
+    assert_rejected(lambda: ReformFactory(slug="jury-trials"))
+    SourceFactory(slug="the-report")
+    assert_rejected(lambda: SourceFactory(slug="the-report"))
+
+
+@pytest.mark.parametrize(
+    ("model", "factory", "field", "value"),
+    [
+        (Reform, ReformFactory, "status", "finished"),
+        (Reform, ReformFactory, "area", "culture"),
+        (Reform, ReformFactory, "initiated_by", "aliens"),
+        (Reform, ReformFactory, "review_state", "approved"),
+        (Reform, ReformFactory, "announced_on", "2019-13"),
+        (Reform, ReformFactory, "adopted_on", "2019--05"),
+        (Reform, ReformFactory, "effective_on", "Dec. 2019"),
+        (Recommendation, RecommendationFactory, "audience", "everyone"),
+        (Recommendation, RecommendationFactory, "implementation", "done"),
+        (Recommendation, RecommendationFactory, "assessed_on", "21"),
+        (Source, SourceFactory, "kind", "blog"),
+        (Source, SourceFactory, "published_on", "2021-1"),
+    ],
+)
+def test_out_of_vocabulary_values_are_rejected_by_the_database(model, factory, field, value):
+    entry = factory()
+    assert_rejected(lambda: model.objects.filter(pk=entry.pk).update(**{field: value}))
+    entry.refresh_from_db()
+    assert getattr(entry, field) != value
+
+
+def test_topic_area_is_in_vocabulary():
+    assert_rejected(lambda: Topic.objects.create(slug="x", name="X", area="sports"))
+
+
+def test_published_entry_needs_a_publication_time():
+    reform = ReformFactory()
+    assert_rejected(lambda: Reform.objects.filter(pk=reform.pk).update(published_at=None))
+
+
+def test_position_is_unique_per_report():
+    first = RecommendationFactory(position=3)
+    assert_rejected(lambda: RecommendationFactory(report=first.report, position=3))
+    assert RecommendationFactory(position=3).report != first.report
+
+
+def test_position_starts_at_one():
+    assert_rejected(lambda: RecommendationFactory(position=0))
+
+
+def test_citation_belongs_to_exactly_one_entry():
+    reform, recommendation = ReformFactory(), RecommendationFactory()
+    assert_rejected(lambda: CitationFactory(reform=None))
+    assert_rejected(lambda: CitationFactory(reform=reform, recommendation=recommendation))
+    CitationFactory(reform=reform, locator="Chapter 1")
+    assert Citation.objects.filter(reform=reform).count() == 1
+
+
+def test_same_source_and_locator_is_cited_once_per_entry():
+    citation = CitationFactory(reform=ReformFactory(), locator="p. 4")
+    assert_rejected(
+        lambda: CitationFactory(reform=citation.reform, source=citation.source, locator="p. 4")
+    )
+    CitationFactory(reform=citation.reform, source=citation.source, locator="p. 5")
+
+
+def test_a_reform_answers_a_recommendation_once():
+    response = ResponseFactory()
+    assert_rejected(
+        lambda: ResponseFactory(recommendation=response.recommendation, reform=response.reform)
+    )

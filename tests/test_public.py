@@ -1,0 +1,156 @@
+"""The public skeleton: published entries only, on every page."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    ReformFactory,
+    ResponseFactory,
+    SourceFactory,
+    TopicFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reform_listing_shows_published_reforms_only(client):
+    ReformFactory.create_batch(3)
+    ReformFactory(title="Unreleased draft reform", draft=True)
+    response = client.get(reverse("reforms:list"))
+    assert response.status_code == 200
+    assert len(response.context["reforms"]) == 3
+    assert "Unreleased draft reform" not in response.content.decode()
+
+
+def test_reform_listing_filters_by_area(client):
+    ReformFactory(title="Economic one", area="economy")
+    ReformFactory(title="Rights one", area="human-rights")
+    response = client.get(reverse("reforms:list"), {"area": "human-rights"})
+    assert [r.title for r in response.context["reforms"]] == ["Rights one"]
+
+
+def test_draft_reform_detail_is_not_found(client):
+    reform = ReformFactory(draft=True)
+    assert client.get(reform.get_absolute_url()).status_code == 404
+
+
+def test_reform_detail_shows_dates_at_their_precision_and_citations(client):
+    source = SourceFactory(title="Political and Economic Reforms", url="https://example.org/r")
+    reform = ReformFactory(announced_on="2019-12", adopted_on="2020", effective_on="2020-06-01")
+    CitationFactory(reform=reform, source=source, locator="Economic Reforms › Agriculture")
+    page = client.get(reform.get_absolute_url()).content.decode()
+    assert "December 2019" in page
+    assert "1 December 2019" not in page
+    assert "1 June 2020" in page
+    assert "Economic Reforms › Agriculture" in page
+    assert 'href="https://example.org/r"' in page
+
+
+def test_reform_detail_links_published_recommendations_only(client):
+    reform = ReformFactory()
+    shown = ResponseFactory(
+        reform=reform, recommendation=RecommendationFactory(title="Visible rec")
+    )
+    ResponseFactory(
+        reform=reform, recommendation=RecommendationFactory(title="Hidden rec", draft=True)
+    )
+    page = client.get(reform.get_absolute_url()).content.decode()
+    assert shown.recommendation.get_absolute_url() in page
+    assert "Hidden rec" not in page
+
+
+def test_recommendation_detail_lists_published_reforms_in_date_order(client):
+    recommendation = RecommendationFactory()
+    ResponseFactory(
+        recommendation=recommendation, reform=ReformFactory(title="Later", adopted_on="2021")
+    )
+    ResponseFactory(
+        recommendation=recommendation, reform=ReformFactory(title="Earlier", adopted_on="2019-03")
+    )
+    ResponseFactory(recommendation=recommendation, reform=ReformFactory(title="Secret", draft=True))
+    response = client.get(recommendation.get_absolute_url())
+    assert [r.reform.title for r in response.context["responses"]] == ["Earlier", "Later"]
+    assert "Secret" not in response.content.decode()
+
+
+def test_recommendation_listing_and_detail_hide_drafts(client):
+    RecommendationFactory(title="Public rec")
+    draft = RecommendationFactory(title="Draft rec", draft=True)
+    listing = client.get(reverse("recommendations:list")).content.decode()
+    assert "Public rec" in listing
+    assert "Draft rec" not in listing
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_home_counts_published_entries_per_area(client):
+    ReformFactory.create_batch(2, area="economy")
+    ReformFactory(area="economy", draft=True)
+    ReformFactory(area="human-rights")
+    response = client.get(reverse("home"))
+    counts = {value: n for value, _, n in response.context["areas"]}
+    assert counts == {
+        "economy": 2,
+        "human-rights": 1,
+        "political-participation": 0,
+        "justice-anti-corruption": 0,
+    }
+    assert response.context["reform_total"] == 3
+
+
+@pytest.mark.parametrize("name", ["reforms:list", "recommendations:list"])
+def test_listing_queries_do_not_grow_with_rows(client, name, django_assert_num_queries):
+    topic = TopicFactory()
+    for _ in range(3):
+        ReformFactory(topics=[topic])
+        RecommendationFactory()
+    # filter choices (topics or themes), count, rows (report joined), prefetch of topics or themes
+    with django_assert_num_queries(4):
+        client.get(reverse(name))
+    for _ in range(10):
+        ReformFactory(topics=[topic])
+        RecommendationFactory()
+    with django_assert_num_queries(4):
+        client.get(reverse(name))
+
+
+def test_a_bad_filter_value_does_not_500(client):
+    ReformFactory()
+    response = client.get(reverse("reforms:list"), {"area": "astrology", "page": "999999"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_healthz_answers_when_the_database_does(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_down():
+    # A real unreachable database (nothing listens on port 9), in a process of its own.
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz'); print(r.status_code, r.json()['status'])"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "institute.settings.test",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:9/nothing",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["503", "error"], result.stderr[-2000:]
