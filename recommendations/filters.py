@@ -1,17 +1,102 @@
 import django_filters
+from django import forms
+from django.db.models import Case, IntegerField, Value, When
 
+from institute.filters import FacetedFilterSet
+from institute.models import Source
+from institute.search import search
 from recommendations.models import Audience, Implementation, Recommendation, Theme
 
+# Best first: a scorecard sorted "by implementation" leads with what was done.
+IMPLEMENTATION_ORDER = [
+    Implementation.IMPLEMENTED,
+    Implementation.PARTLY_IMPLEMENTED,
+    Implementation.NOT_IMPLEMENTED,
+    Implementation.NOT_ASSESSED,
+]
 
-class RecommendationFilter(django_filters.FilterSet):
+
+def theme_choices():
+    return [(t.slug, t.name) for t in Theme.objects.order_by("name")]
+
+
+def report_choices():
+    reports = Source.objects.published().filter(recommendations__isnull=False).distinct()
+    return [(s.slug, s.title) for s in reports.order_by("title")]
+
+
+class RecommendationSort:
+    POSITION, IMPLEMENTATION, RELEVANCE = "position", "implementation", "relevance"
+    choices = [
+        (POSITION, "Order in the report"),
+        (IMPLEMENTATION, "Implementation, best first"),
+        (RELEVANCE, "Relevance (with a search)"),
+    ]
+
+
+class RecommendationFilter(FacetedFilterSet):
     """The public filters of the recommendation listing; its export uses the same class."""
 
-    audience = django_filters.ChoiceFilter(choices=Audience.choices)
-    theme = django_filters.ModelChoiceFilter(
-        field_name="themes", queryset=Theme.objects.all(), to_field_name="slug"
+    q = django_filters.CharFilter(
+        method="filter_q", label="Search", widget=forms.TextInput(attrs={"type": "search"})
     )
-    implementation = django_filters.ChoiceFilter(choices=Implementation.choices)
+    audience = django_filters.MultipleChoiceFilter(choices=Audience.choices, label="Audience")
+    theme = django_filters.MultipleChoiceFilter(
+        field_name="themes__slug", choices=theme_choices, label="Theme", distinct=True
+    )
+    implementation = django_filters.MultipleChoiceFilter(
+        choices=Implementation.choices, label="Implementation"
+    )
+    report = django_filters.MultipleChoiceFilter(
+        field_name="report__slug", choices=report_choices, label="Report"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=RecommendationSort.choices, method="sort_by", label="Sort"
+    )
+
+    facets = {
+        "audience": ("Audience", "audience"),
+        "implementation": ("Implementation", "implementation"),
+        "theme": ("Theme", "themes__slug"),
+        "report": ("Report", "report__slug"),
+    }
 
     class Meta:
         model = Recommendation
-        fields = ["audience", "theme", "implementation"]
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return search(
+            queryset,
+            value,
+            vector=None,
+            fields=["title", "text", "implementation_note"],
+            headline_field="text",
+        )
+
+    def sort_by(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset
+
+    def sort_key(self) -> str:
+        cleaned = self.cleaned()
+        default = RecommendationSort.RELEVANCE if cleaned.get("q") else RecommendationSort.POSITION
+        key = cleaned.get("sort") or default
+        if key == RecommendationSort.RELEVANCE and not cleaned.get("q"):
+            key = RecommendationSort.POSITION
+        return key
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        key = self.sort_key()
+        if key == RecommendationSort.RELEVANCE:
+            return queryset.order_by("-rank", "report", "position")
+        if key == RecommendationSort.IMPLEMENTATION:
+            order = Case(
+                *[
+                    When(implementation=v, then=Value(i))
+                    for i, v in enumerate(IMPLEMENTATION_ORDER)
+                ],
+                output_field=IntegerField(),
+            )
+            return queryset.order_by(order, "report", "position")
+        return queryset.order_by("report", "position")

@@ -1,14 +1,63 @@
 """Reads of recommendations for the public site: every one starts from published()."""
 
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from institute.models import Citation
 from recommendations.filters import RecommendationFilter
-from recommendations.models import Recommendation
+from recommendations.models import Audience, Implementation, Recommendation, Response
+from reforms.models import Reform
 
 
 def recommendation_filter_public(*, params) -> RecommendationFilter:
     return RecommendationFilter(params, queryset=Recommendation.objects.published().for_listing())
 
 
+def recommendation_list_public(*, params) -> QuerySet[Recommendation]:
+    return recommendation_filter_public(params=params).qs
+
+
 def recommendation_get_public(*, slug: str) -> Recommendation:
     return get_object_or_404(Recommendation.objects.published().for_detail(), slug=slug)
+
+
+def recommendation_responses_public(*, recommendation: Recommendation) -> QuerySet[Response]:
+    """The published reforms that answer a recommendation, in date order: its timeline."""
+    return (
+        Response.objects.filter(
+            recommendation=recommendation, reform__in=Reform.objects.published()
+        )
+        .select_related("reform")
+        .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+        .order_by("reform__first_date", "reform__title")
+    )
+
+
+def recommendation_scorecard_public() -> list[dict]:
+    """Published recommendations by audience, with rating and how many reforms answer each."""
+    rows = (
+        Recommendation.objects.published()
+        .select_related("report")
+        .annotate(
+            answered_by=Count(
+                "responses",
+                filter=Q(responses__reform__in=Reform.objects.published()),
+            )
+        )
+        .order_by("report", "position")
+    )
+    groups = {value: [] for value in Audience.values}
+    for rec in rows:
+        groups[rec.audience].append(rec)
+    return [
+        {
+            "audience": value,
+            "label": label,
+            "recommendations": groups[value],
+            "tally": [
+                (impl_value, impl_label, sum(r.implementation == impl_value for r in groups[value]))
+                for impl_value, impl_label in Implementation.choices
+            ],
+        }
+        for value, label in Audience.choices
+    ]

@@ -5,5 +5,6 @@ from recommendations import views
 app_name = "recommendations"
 urlpatterns = [
     path("", views.recommendation_list, name="list"),
+    path("tracker/", views.recommendation_tracker, name="tracker"),
     path("<slug:slug>/", views.recommendation_detail, name="detail"),
 ]

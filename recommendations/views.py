@@ -1,35 +1,35 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from recommendations.models import Response
-from recommendations.selectors import recommendation_filter_public, recommendation_get_public
-from reforms.models import Reform
-
-PAGE_SIZE = 25
+from institute.listing import listing_context
+from recommendations.selectors import (
+    recommendation_filter_public,
+    recommendation_get_public,
+    recommendation_responses_public,
+    recommendation_scorecard_public,
+)
 
 
 def recommendation_list(request):
     filterset = recommendation_filter_public(params=request.GET)
-    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = listing_context(request, filterset, name="recommendations")
+    return render(request, "recommendations/recommendation_list.html", context)
+
+
+def recommendation_tracker(request):
     return render(
         request,
-        "recommendations/recommendation_list.html",
-        {"filter": filterset, "page": page, "recommendations": page.object_list},
+        "recommendations/tracker.html",
+        {"groups": recommendation_scorecard_public()},
     )
 
 
 def recommendation_detail(request, slug):
     recommendation = recommendation_get_public(slug=slug)
-    responses = (
-        Response.objects.filter(
-            recommendation=recommendation, reform__in=Reform.objects.published()
-        )
-        .select_related("reform")
-        .order_by("reform__first_date", "reform__title")
-    )
     return render(
         request,
         "recommendations/recommendation_detail.html",
-        {"recommendation": recommendation, "responses": responses},
+        {
+            "recommendation": recommendation,
+            "responses": recommendation_responses_public(recommendation=recommendation),
+        },
     )

@@ -1,17 +1,141 @@
 import django_filters
+from django import forms
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
-from reforms.models import Area, Reform, ReformStatus, Topic
+from institute.filters import FacetedFilterSet
+from institute.search import search
+from recommendations.models import Recommendation, Response
+from reforms.models import Area, Initiator, Reform, ReformStatus, Topic
+
+YES_NO = [("true", "Yes"), ("false", "No")]
 
 
-class ReformFilter(django_filters.FilterSet):
+def topic_choices():
+    return [(t.slug, t.name) for t in Topic.objects.order_by("name")]
+
+
+def answers_a_recommendation():
+    return Exists(
+        Response.objects.filter(
+            reform=OuterRef("pk"), recommendation__in=Recommendation.objects.published()
+        )
+    )
+
+
+class ReformSort:
+    NEWEST, OLDEST, TITLE, STATUS, RELEVANCE = "newest", "oldest", "title", "status", "relevance"
+    choices = [
+        (RELEVANCE, "Relevance (with a search)"),
+        (NEWEST, "Newest first"),
+        (OLDEST, "Oldest first"),
+        (TITLE, "Title A–Z"),
+        (STATUS, "Status"),
+    ]
+
+
+class ReformFilter(FacetedFilterSet):
     """The public filters of the reform listing; its export uses the same class."""
 
-    area = django_filters.ChoiceFilter(choices=Area.choices)
-    topic = django_filters.ModelChoiceFilter(
-        field_name="topics", queryset=Topic.objects.all(), to_field_name="slug"
+    q = django_filters.CharFilter(
+        method="filter_q", label="Search", widget=forms.TextInput(attrs={"type": "search"})
     )
-    status = django_filters.ChoiceFilter(choices=ReformStatus.choices)
+    area = django_filters.MultipleChoiceFilter(choices=Area.choices, label="Area")
+    topic = django_filters.MultipleChoiceFilter(
+        field_name="topics__slug", choices=topic_choices, label="Topic", distinct=True
+    )
+    status = django_filters.MultipleChoiceFilter(choices=ReformStatus.choices, label="Status")
+    initiated_by = django_filters.MultipleChoiceFilter(
+        choices=Initiator.choices, label="Initiated by"
+    )
+    year_from = django_filters.NumberFilter(
+        method="filter_year_from", label="From year", min_value=1900, max_value=2100
+    )
+    year_to = django_filters.NumberFilter(
+        method="filter_year_to", label="To year", min_value=1900, max_value=2100
+    )
+    has_response = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_has_response", label="Answers a recommendation"
+    )
+    sort = django_filters.ChoiceFilter(choices=ReformSort.choices, method="sort_by", label="Sort")
+
+    facets = {
+        "area": ("Area", "area"),
+        "status": ("Status", "status"),
+        "topic": ("Topic", "topics__slug"),
+        "initiated_by": ("Initiated by", "initiated_by"),
+        "has_response": ("Answers a recommendation", "answers"),
+    }
 
     class Meta:
         model = Reform
-        fields = ["area", "topic", "status"]
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return search(
+            queryset,
+            value,
+            vector="search_vector",
+            fields=[
+                "title",
+                "summary",
+                "body",
+                "citations__quote",
+                "citations__locator",
+                "citations__source__title",
+            ],
+            headline_field="summary",
+        )
+
+    def filter_year_from(self, queryset, name, value):
+        # `first_date` is ISO text of reduced precision; "2019" sorts before "2019-01-01".
+        return queryset.filter(first_date__gte=f"{int(value):04d}")
+
+    def filter_year_to(self, queryset, name, value):
+        return queryset.filter(first_date__lt=f"{int(value) + 1:04d}").exclude(first_date="")
+
+    def filter_has_response(self, queryset, name, value):
+        return queryset.filter(answers=(value == "true"))
+
+    def sort_by(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset, so that it wins over relevance
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Reform.objects.all()
+        # `answers` backs both the has_response filter and its facet counts.
+        super().__init__(
+            data, queryset=queryset.annotate(answers=answers_a_recommendation()), **kwargs
+        )
+
+    def filter_queryset(self, queryset):
+        return self.order(super().filter_queryset(queryset))
+
+    def facet_counts(self, name, field):
+        counts = super().facet_counts(name, field)
+        if name == "has_response":
+            return {("true" if k == "True" else "false"): n for k, n in counts.items()}
+        return counts
+
+    def sort_key(self) -> str:
+        cleaned = self.cleaned()
+        default = ReformSort.RELEVANCE if cleaned.get("q") else ReformSort.NEWEST
+        key = cleaned.get("sort") or default
+        if key == ReformSort.RELEVANCE and not cleaned.get("q"):
+            key = ReformSort.NEWEST
+        return key
+
+    def order(self, queryset):
+        key = self.sort_key()
+        if key == ReformSort.RELEVANCE:
+            return queryset.order_by("-rank", "-first_date", "title")
+        if key == ReformSort.OLDEST:
+            return queryset.order_by("first_date", "title")
+        if key == ReformSort.TITLE:
+            return queryset.order_by("title")
+        if key == ReformSort.STATUS:
+            order = Case(
+                *[When(status=v, then=Value(i)) for i, v in enumerate(ReformStatus.values)],
+                output_field=IntegerField(),
+            )
+            return queryset.order_by(order, "-first_date", "title")
+        return queryset.order_by("-first_date", "title")

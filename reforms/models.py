@@ -1,5 +1,6 @@
 """Reforms: what was announced, adopted, done or undone, with the evidence for it."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -90,7 +91,10 @@ class Reform(Editorial):
         max_length=200, blank=True, help_text=_("Who exactly, where the vocabulary is too coarse.")
     )
 
-    history = HistoricalRecords(m2m_fields=[topics])
+    # Kept by PostgreSQL triggers (migration 0002): title, summary, body and citations, weighted.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
     objects = ReformQuerySet.as_manager()
 
     class Meta:

@@ -1,15 +1,46 @@
 """Reads of reforms for the public site: every one starts from published()."""
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from recommendations.models import Recommendation, Response
 from reforms.filters import ReformFilter
 from reforms.models import Reform
 
+RELATED_LIMIT = 5
+
 
 def reform_filter_public(*, params) -> ReformFilter:
-    """The bound FilterSet over published reforms; `.qs` is the filtered rows."""
+    """The bound FilterSet over published reforms; `.qs` is the filtered, sorted rows."""
     return ReformFilter(params, queryset=Reform.objects.published().for_listing())
+
+
+def reform_list_public(*, params) -> QuerySet[Reform]:
+    return reform_filter_public(params=params).qs
 
 
 def reform_get_public(*, slug: str) -> Reform:
     return get_object_or_404(Reform.objects.published().for_detail(), slug=slug)
+
+
+def reform_responses_public(*, reform: Reform) -> QuerySet[Response]:
+    """The published recommendations a reform answers, with how."""
+    return (
+        Response.objects.filter(
+            reform=reform, recommendation__in=Recommendation.objects.published()
+        )
+        .select_related("recommendation")
+        .order_by("recommendation__position")
+    )
+
+
+def reform_related_public(*, reform: Reform) -> QuerySet[Reform]:
+    """Other published reforms sharing a topic, most recent first."""
+    topic_ids = [t.pk for t in reform.topics.all()]
+    return (
+        Reform.objects.published()
+        .filter(topics__in=topic_ids)
+        .exclude(pk=reform.pk)
+        .distinct()
+        .order_by("-first_date", "title")[:RELATED_LIMIT]
+    )

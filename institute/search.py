@@ -1,0 +1,95 @@
+"""Full-text search: PostgreSQL's text search where we have it, a plain fallback on SQLite.
+
+On PostgreSQL a reform's `search_vector` is kept up to date by database triggers (see the
+migration reforms/0002), so every write path, from the admin to bulk imports, keeps it current.
+Results are ranked with `SearchRank` and shown with `SearchHeadline` snippets. On SQLite each
+word of the query must appear in one of the searched fields (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Value
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+SEARCH_CONFIG = "english"
+# Control characters cannot occur in our text, so they mark highlights safely before escaping.
+_START, _STOP = "\x02", "\x03"
+MAX_QUERY_LENGTH = 200
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def words(query: str) -> list[str]:
+    return [w for w in re.split(r"[\s\"']+", query[:MAX_QUERY_LENGTH]) if w]
+
+
+def search(
+    qs: QuerySet, query: str, *, vector: str | None, fields: list[str], headline_field: str
+) -> QuerySet:
+    """Filter `qs` to rows matching `query`, annotated with `rank` and a raw `headline`.
+
+    `vector` names a stored SearchVectorField (PostgreSQL), or None to build one from `fields`.
+    """
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return qs
+    if is_postgres():
+        from django.contrib.postgres.search import SearchVector
+
+        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        if vector:
+            document = F(vector)
+        else:
+            qs = qs.annotate(_document=SearchVector(*fields, config=SEARCH_CONFIG))
+            document = F("_document")
+        # Match with @@ (every word must be there); ts_rank alone also scores partial matches.
+        return (
+            qs.filter(**{vector or "_document": search_query})
+            .annotate(rank=SearchRank(document, search_query))
+            .annotate(
+                headline=SearchHeadline(
+                    headline_field,
+                    search_query,
+                    config=SEARCH_CONFIG,
+                    start_sel=_START,
+                    stop_sel=_STOP,
+                    max_words=40,
+                    min_words=15,
+                )
+            )
+        )
+    condition = Q()
+    for word in words(query):
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        condition &= any_field
+    return qs.filter(condition).distinct().annotate(rank=Value(1.0), headline=F(headline_field))
+
+
+def highlight(text: str, query: str, full: str = "") -> SafeString:
+    """Escape a snippet and mark the query's words in it, whichever database made it.
+
+    With `full`, the text the snippet was cut from, an ellipsis shows where text was left out.
+    """
+    if _START in text:
+        plain = text.replace(_START, "").replace(_STOP, "")
+        escaped = escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+        if full and plain.strip() and not full.startswith(plain.strip()[:20]):
+            escaped = "… " + escaped
+        if full and plain.strip() and not full.rstrip().endswith(plain.strip()[-20:]):
+            escaped = escaped + " …"
+        return mark_safe(escaped)
+    escaped = escape(text)
+    terms = sorted({escape(w) for w in words(query) if len(w) > 1}, key=len, reverse=True)
+    if not terms:
+        return mark_safe(escaped)
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))

@@ -1,0 +1,16 @@
+from django import template
+
+from institute.search import highlight as highlight_text
+
+register = template.Library()
+
+
+@register.simple_tag
+def highlight(text, query, full=""):
+    """A search snippet with the query's words marked, escaped whatever produced it."""
+    return highlight_text(text or "", query or "", full or "")
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    return context["request"].build_absolute_uri(path)

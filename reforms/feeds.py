@@ -1,0 +1,35 @@
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from reforms.models import Reform
+
+FEED_SIZE = 50
+
+
+class LatestReformsFeed(Feed):
+    """Newly published reforms, newest publication first."""
+
+    feed_type = Atom1Feed
+    title = "Kazakhstan Reform Tracker: newly published reforms"
+    subtitle = "Reforms as the institute publishes them, with their status and dates."
+    link = reverse_lazy("reforms:list")
+
+    def items(self):
+        return Reform.objects.published().order_by("-published_at", "title")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        dates = "; ".join(f"{label} {value.label}" for label, value in item.dates)
+        return f"{item.get_status_display()}. {dates}. {item.summary}"
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [item.get_area_display()]

@@ -1,0 +1,99 @@
+"""A visitor's path through the public site, in a real Chromium, with an accessibility scan."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture
+def content(transactional_db):
+    call_command("load_content", verbosity=0)
+
+
+def result_count(page) -> int:
+    return int(re.match(r"(\d+)", page.locator("#result-count").inner_text()).group(1))
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s)"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page, content):
+    page = browser_page
+    page.goto(f"{live_server.url}/reforms/")
+    total = result_count(page)
+    assert total > 50
+
+    # Ticking a facet applies it at once (JavaScript), and the URL carries the state.
+    page.get_by_role("checkbox", name=re.compile(r"^Human rights")).check()
+    page.wait_for_url(re.compile(r"area=human-rights"))
+    by_area = result_count(page)
+    assert 0 < by_area < total
+
+    page.get_by_label("From").fill("2019")
+    page.get_by_label("to", exact=True).fill("2020")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"year_from=2019.*year_to=2020|year_to=2020.*year_from=2019"))
+    by_years = result_count(page)
+    assert 0 < by_years <= by_area
+    filtered_url = page.url
+
+    # Reloading the URL reproduces the view.
+    page.reload()
+    assert result_count(page) == by_years
+    assert page.get_by_role("checkbox", name=re.compile(r"^Human rights")).is_checked()
+
+    # A phrase search, then the reform, then the recommendation it answers.
+    page.get_by_label("Search").fill("peaceful assemblies")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"q=peaceful"))
+    assert result_count(page) >= 1
+    page.locator(".entry h2 a").first.click()
+    assert page.locator("h1").inner_text().startswith("Law on peaceful assemblies")
+    assert page.get_by_role("heading", name="Sources").is_visible()
+    page.locator(".responses a").first.click()
+    page.wait_for_url(re.compile(r"/recommendations/[\w-]+/$"))
+    assert page.get_by_role("heading", name="Reforms that answer it").is_visible()
+    assert "peaceful assemblies" in page.locator(".timeline").inner_text().lower()
+
+    page.goto(filtered_url)
+    assert result_count(page) == by_years
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/reforms/",
+        "/reforms/?area=economy&q=tenge",
+        "/reforms/peaceful-assemblies-notification-instead-of-permission/",
+        "/recommendations/",
+        "/recommendations/tracker/",
+        "/recommendations/gov-free-assembly-dissent-political-prisoners/",
+    ],
+)
+def test_pages_have_no_serious_accessibility_violations(live_server, browser_page, content, path):
+    response = browser_page.goto(f"{live_server.url}{path}")
+    assert response.status == 200
+    assert serious_violations(browser_page) == []
+
+
+def test_listing_is_usable_on_a_phone(live_server, browser_page, content):
+    browser_page.set_viewport_size({"width": 375, "height": 740})
+    browser_page.goto(f"{live_server.url}/reforms/")
+    width = browser_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+    browser_page.keyboard.press("Tab")
+    assert browser_page.evaluate("document.activeElement.className") == "skip-link"
