@@ -25,6 +25,8 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
         name: page.object_list,
         "facets": filterset.facet_list(),
         "chips": filterset.chips(),
+        # The same parameters, without the page: what the download links carry.
+        "export_query": filterset.url_with(),
         "problems": problems,
         "query": filterset.cleaned().get("q") or "",
         "sort_key": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else "",

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from institute import views
+from institute import dataviews, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("data/", dataviews.data_page, name="data"),
+    path("data/package.zip", dataviews.data_package_download, name="data-package"),
+    path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),
     path("reforms/", include("reforms.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from institute import dataviews
 from reforms import views
 from reforms.feeds import LatestReformsFeed
 
@@ -7,5 +8,6 @@ app_name = "reforms"
 urlpatterns = [
     path("", views.reform_list, name="list"),
     path("feed/", LatestReformsFeed(), name="feed"),
+    path("export.<slug:fmt>", dataviews.reform_export, name="export"),
     path("<slug:slug>/", views.reform_detail, name="detail"),
 ]

@@ -1,0 +1,202 @@
+"""Streaming exports of the dataset tables: CSV, JSON and XLSX, and the full data package.
+
+CSV and JSON stream row by row from a server-side cursor, so memory stays flat and the first
+byte leaves at once however large the table. XLSX is written by openpyxl's write-only mode to a
+temporary file, then streamed. Cells a spreadsheet would run as formulas are escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterator
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+
+from institute.datasets import TABLES, Table, escape_formula, split, table_rows
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+class _Echo:
+    """A file-like object whose write() hands back what it was given, for csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(table: Table, rows: Iterator[list], *, escape: bool = True) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(table.header)
+    for row in rows:
+        cells = ["" if v is None else str(v) for v in row]
+        yield writer.writerow([escape_formula(c) for c in cells] if escape else cells)
+
+
+def json_value(column, value):
+    if column.multi:
+        return split(value)
+    if column.type == "integer":
+        return int(value)
+    return value
+
+
+def json_chunks(table: Table, rows: Iterator[list]) -> Iterator[str]:
+    yield "["
+    first = True
+    for row in rows:
+        record = {c.name: json_value(c, v) for c, v in zip(table.columns, row, strict=True)}
+        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
+        first = False
+    yield "\n]\n"
+
+
+def filename(table: Table, extension: str) -> str:
+    return f"{table.name}-{timezone.localdate().isoformat()}.{extension}"
+
+
+def attachment(response, name: str):
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def stream_table(table: Table, queryset, *, fmt: str, base_url: str):
+    """An HTTP response with `queryset` as `table` in `fmt` (csv, json or xlsx)."""
+    rows = table_rows(table, queryset, base_url=base_url)
+    if fmt == "csv":
+        response = StreamingHttpResponse(csv_lines(table, rows), content_type=CSV_CONTENT_TYPE)
+    elif fmt == "json":
+        response = StreamingHttpResponse(
+            json_chunks(table, rows), content_type="application/json; charset=utf-8"
+        )
+    elif fmt == "xlsx":
+        return xlsx_response(table, rows)
+    else:
+        raise ValueError(f"Unknown format {fmt!r}")
+    return attachment(response, filename(table, fmt))
+
+
+def xlsx_response(table: Table, rows: Iterator[list]) -> FileResponse:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.name)
+    sheet.append(table.header)
+    for row in rows:
+        sheet.append(
+            [v if isinstance(v, int) else escape_formula("" if v is None else str(v)) for v in row]
+        )
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename(table, "xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- the data package --------------------------------------------------------------------------
+def table_csv_bytes(table: Table, *, base_url: str) -> bytes:
+    rows = table_rows(table, table.queryset(), base_url=base_url)
+    return "".join(csv_lines(table, rows)).encode("utf-8")
+
+
+def content_version(tables: dict[str, bytes]) -> str:
+    """A short fingerprint of the data: the same content always gives the same version."""
+    digest = hashlib.sha256()
+    for name in sorted(tables):
+        digest.update(name.encode() + b"\0" + tables[name])
+    return digest.hexdigest()[:12]
+
+
+def datapackage_descriptor(*, version: str, created: datetime.datetime, base_url: str) -> dict:
+    """The package described in the Frictionless Data Package / Table Schema standards."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "kazakhstan-reform-tracker",
+        "title": "Kazakhstan Reform Tracker",
+        "description": (
+            "Kazakhstan's reforms, the recommendations made to Western governments and "
+            "institutions and to the government of Kazakhstan, and the sources behind them, as "
+            "curated and published by the institute."
+        ),
+        "version": version,
+        "created": created.replace(microsecond=0).isoformat(),
+        "homepage": base_url.rstrip("/") + "/data/",
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
+        "resources": [
+            {
+                "profile": "tabular-data-resource",
+                "name": table.name,
+                "title": table.title,
+                "description": table.description,
+                "path": f"{table.name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "doubleQuote": True},
+                "schema": {
+                    "fields": [c.schema() for c in table.columns],
+                    "primaryKey": table.primary_key,
+                    "foreignKeys": table.foreign_keys(),
+                    "missingValues": [""],
+                },
+            }
+            for table in TABLES.values()
+        ],
+    }
+
+
+def codebook_markdown(*, version: str, created: datetime.datetime) -> str:
+    lines = [
+        "# Kazakhstan Reform Tracker: codebook",
+        "",
+        f"Content version {version}, made {created.date().isoformat()}.",
+        "",
+        "Files are UTF-8 CSV with a header row and RFC 4180 quoting. Several values in one cell "
+        "are joined by `;`. Vocabulary values are stable slugs. Dates are ISO at the precision "
+        "the source gives: `2019`, `2019-12` or `2019-12-20`. A cell that a spreadsheet would "
+        "run as a formula (starting with =, +, -, @, a tab or a carriage return), or that starts "
+        "with an apostrophe, is preceded by one apostrophe; the tracker's importer removes it.",
+    ]
+    for table in TABLES.values():
+        lines += ["", f"## {table.name}.csv: {table.title}", "", table.description, ""]
+        lines += ["| column | type | meaning | values |", "| --- | --- | --- | --- |"]
+        for c in table.columns:
+            kind = "integer" if c.type == "integer" else ("list of slugs" if c.multi else "text")
+            if c.pattern and "[0-9]{4}" in c.pattern:
+                kind = "date (reduced precision)"
+            values = "; ".join(f"`{v}`: {label}" for v, label in (c.vocabulary or []))
+            required = " Required." if c.required else ""
+            lines.append(f"| `{c.name}` | {kind} | {c.description}{required} | {values} |")
+    return "\n".join(lines) + "\n"
+
+
+def data_package(*, base_url: str) -> tuple[io.BufferedRandom, str]:
+    """A ZIP of every table as CSV, the codebook and datapackage.json; returns (file, version)."""
+    tables = {name: table_csv_bytes(t, base_url=base_url) for name, t in TABLES.items()}
+    version = content_version(tables)
+    created = timezone.now()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in tables.items():
+            archive.writestr(f"{name}.csv", data)
+        descriptor = datapackage_descriptor(version=version, created=created, base_url=base_url)
+        archive.writestr("datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False))
+        archive.writestr("codebook.md", codebook_markdown(version=version, created=created))
+    handle.seek(0)
+    return handle, version
