@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve superuser content test lint fmt migrations-check pytest ci clean
+.PHONY: install run serve superuser content test lint fmt migrations-check pytest bench ci clean
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,12 @@ pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint migrations-check pytest
+
+# Figures for the notes: timings, query counts, rows/s. BENCH_ROWS seeds that many reforms in a
+# throw-away test database of DATABASE_URL (use PostgreSQL). Asserts nothing.
+BENCH_ROWS ?= 20000
+bench: install
+	$(BIN)/python benchmarks/bench_public.py $(BENCH_ROWS)
 
 ci:
 	bash .ci/run
