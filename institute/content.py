@@ -3,6 +3,12 @@
 The YAML files are the reviewable form of the demo content (see fixtures/content/README.md).
 Loading runs in one transaction: one invalid entry and nothing is written. Loading the same files
 twice changes nothing, not even the history, because an entry is saved only when it differs.
+
+Review states go through institute.workflow like everywhere else: a new entry is created as a
+draft, then published with `publish_loaded`, the system path kept for this loader (the content
+is reviewed in the repository by diff; see its docstring). That writes one review event per new
+entry. Every entry the load creates or changes gets a version in its history (kind "imported").
+An update of a published entry is written to its row: loading is a publishing path.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from institute.models import Citation, Source
-from institute.workflow import ReviewState
+from institute.models import Citation, Source, VersionKind
+from institute.versions import bump_version, record_version
+from institute.workflow import publish_loaded
 from recommendations.models import Recommendation, Response, Theme
 from reforms.models import Reform, Topic
 
@@ -95,11 +101,7 @@ def _upsert(model, lookup: dict, values: dict, *, by, summary: LoadSummary, labe
     is_editorial = hasattr(obj, "review_state")
     if is_editorial:
         if created:
-            obj.created_by = by
-            # Demo content is published as it loads: it comes from published reports, reviewed
-            # in fixtures/ by diff. Later edits go through the editorial workflow.
-            obj.review_state = ReviewState.PUBLISHED
-            obj.published_at = timezone.now()
+            obj.created_by = by  # created as a draft; _Touched.finish publishes it
         else:
             obj.version += 1
         obj.updated_by = by
@@ -108,6 +110,30 @@ def _upsert(model, lookup: dict, values: dict, *, by, summary: LoadSummary, labe
     obj.save()
     (summary.created if created else summary.updated)[label] += 1
     return obj, True
+
+
+class _Touched:
+    """The editorial entries a load created or changed, finished together at the end (once their
+    responses are loaded too), so each recorded version is the entry complete."""
+
+    def __init__(self):
+        self.entries: dict[tuple[type, int], dict] = {}
+
+    def mark(self, obj, *, created: bool = False, row_saved: bool = False) -> None:
+        state = self.entries.setdefault(
+            (type(obj), obj.pk), {"obj": obj, "created": False, "row_saved": False}
+        )
+        state["created"] |= created
+        state["row_saved"] |= row_saved
+
+    def finish(self, *, by) -> None:
+        for state in self.entries.values():
+            obj = state["obj"]
+            if not state["created"] and not state["row_saved"]:
+                bump_version(obj)  # only its topics, citations or responses changed
+            record_version(obj, by=by, kind=VersionKind.IMPORTED)
+            if state["created"]:
+                publish_loaded(obj, by=by)
 
 
 def _sync_m2m(obj, name: str, wanted: list, *, by) -> bool:
@@ -188,6 +214,7 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
         raise ContentError(problems)
 
     topics, themes, sources, reforms, recommendations = {}, {}, {}, {}, {}
+    touched = _Touched()
     for name, item in content["topics"]:
         obj = attempt(
             f"{name} topic {item.get('slug')}",
@@ -223,12 +250,17 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
             "url": item.get("url") or "",
             "kind": item["kind"],
         }
-        obj = attempt(
-            f"{name} source {item.get('slug')}",
-            lambda item=item, values=values: _upsert(
+
+        def load_source(item=item, values=values):
+            existed = Source.objects.filter(slug=item["slug"]).exists()
+            source, changed = _upsert(
                 Source, {"slug": item["slug"]}, values, by=by, summary=summary, label="sources"
-            )[0],
-        )
+            )
+            if changed:
+                touched.mark(source, created=not existed, row_saved=True)
+            return source
+
+        obj = attempt(f"{name} source {item.get('slug')}", load_source)
         sources[item.get("slug")] = obj
 
     def lookup(table: dict, slugs, where: str, what: str) -> list:
@@ -253,6 +285,7 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
             "initiated_by": item.get("initiated_by") or "",
             "initiated_by_detail": item.get("initiated_by_detail") or "",
         }
+        existed = Reform.objects.filter(slug=item["slug"]).exists()
         reform, changed = _upsert(
             Reform, {"slug": item["slug"]}, values, by=by, summary=summary, label="reforms"
         )
@@ -261,6 +294,8 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
         if (m2m or cites) and not changed:
             summary.unchanged["reforms"] -= 1
             summary.updated["reforms"] += 1
+        if changed or m2m or cites:
+            touched.mark(reform, created=not existed, row_saved=changed)
         return reform
 
     for name, item in content["reforms"]:
@@ -283,6 +318,7 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
             "implementation_note": str(item.get("implementation_note") or "").strip(),
             "assessed_on": _date(item.get("assessed_on")),
         }
+        existed = Recommendation.objects.filter(slug=item["slug"]).exists()
         rec, changed = _upsert(
             Recommendation,
             {"slug": item["slug"]},
@@ -296,6 +332,8 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
         if (m2m or cites) and not changed:
             summary.unchanged["recommendations"] -= 1
             summary.updated["recommendations"] += 1
+        if changed or m2m or cites:
+            touched.mark(rec, created=not existed, row_saved=changed)
         return rec
 
     for name, item in content["recommendations"]:
@@ -317,6 +355,9 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
             label="responses",
         )
         cites = _sync_citations("response", response, item.get("citations"), sources, where)
+        if changed:  # a new or changed response is part of both entries' versions
+            touched.mark(rec)
+            touched.mark(reform)
         if cites and not changed:
             summary.unchanged["responses"] -= 1
             summary.updated["responses"] += 1
@@ -326,4 +367,5 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
 
     if problems:
         raise ContentError(problems)
+    touched.finish(by=by)
     return summary

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from institute.admin import CitationInline, EditorialAdminMixin
+from institute import workflow
+from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
 from recommendations.models import Recommendation, Response, Theme
 
 
@@ -12,7 +13,7 @@ class ThemeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ReformResponseInline(admin.TabularInline):
+class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
     extra = 0
     autocomplete_fields = ("reform",)
@@ -22,14 +23,14 @@ class ReformResponseInline(admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(EditorialAdminMixin, SimpleHistoryAdmin):
+class RecommendationAdmin(EditorialAdminMixin, admin.ModelAdmin):
     list_display = (
         "position",
         "title",
         "audience",
         "report",
         "implementation",
-        "review_state",
+        "review_status",
         "updated_by",
         "updated_at",
     )
@@ -49,8 +50,28 @@ class RecommendationAdmin(EditorialAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Response)
 class ResponseAdmin(SimpleHistoryAdmin):
+    """Responses on their own. A response links two entries the public may read, so writing one
+    here changes the public site at once: only publishers of both reforms and recommendations may.
+    Editors change responses with the reform or recommendation (reviewed with it)."""
+
     list_display = ("recommendation", "reform")
     list_select_related = ("recommendation", "reform")
     search_fields = ("note", "reform__title", "recommendation__title")
     autocomplete_fields = ("recommendation", "reform")
     inlines = (CitationInline,)
+
+    def _may_publish_both(self, request) -> bool:
+        from reforms.models import Reform
+
+        return workflow.has_verb(request.user, Reform, "publish") and workflow.has_verb(
+            request.user, Recommendation, "publish"
+        )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._may_publish_both(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_publish_both(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_publish_both(request)

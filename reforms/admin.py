@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from institute.admin import CitationInline, EditorialAdminMixin
+from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
 from recommendations.models import Response
 from reforms.models import Reform, Topic
 
@@ -14,7 +13,7 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ResponseInline(admin.TabularInline):
+class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
     extra = 0
     autocomplete_fields = ("recommendation",)
@@ -24,13 +23,13 @@ class ResponseInline(admin.TabularInline):
 
 
 @admin.register(Reform)
-class ReformAdmin(EditorialAdminMixin, SimpleHistoryAdmin):
+class ReformAdmin(EditorialAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "area",
         "status",
         "first_date",
-        "review_state",
+        "review_status",
         "updated_by",
         "updated_at",
     )

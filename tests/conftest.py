@@ -57,3 +57,51 @@ def browser_page(chromium_browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+# --- Editorial roles (issue 5) -----------------------------------------------------------------
+ROLE_NAMES = ("anonymous", "staff", "contributor", "reviewer", "publisher", "superuser")
+
+
+@pytest.fixture
+def role_groups(db):
+    """The role groups as the migration creates them (again, after a flushing test)."""
+    from institute.roles import sync_role_groups
+
+    sync_role_groups()
+
+
+@pytest.fixture
+def make_role_user(role_groups):
+    """make_role_user("reviewer") → a staff user in that group; "staff" is staff with no group,
+    "superuser" a superuser, "anonymous" None."""
+    from django.contrib.auth.models import Group
+
+    def make(role: str, username: str | None = None):
+        if role == "anonymous":
+            return None
+        user = UserFactory(
+            username=username or f"{role}-user",
+            is_staff=True,
+            is_superuser=role == "superuser",
+        )
+        if role in ("contributor", "reviewer", "publisher"):
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def contributor(make_role_user):
+    return make_role_user("contributor")
+
+
+@pytest.fixture
+def reviewer(make_role_user):
+    return make_role_user("reviewer")
+
+
+@pytest.fixture
+def publisher(make_role_user):
+    return make_role_user("publisher")

@@ -29,6 +29,11 @@ class EditorialFactory(factory.django.DjangoModelFactory):
 
     class Params:
         draft = factory.Trait(review_state=ReviewState.DRAFT, published_at=None)
+        in_review = factory.Trait(review_state=ReviewState.IN_REVIEW, published_at=None)
+        changes_requested = factory.Trait(
+            review_state=ReviewState.CHANGES_REQUESTED, published_at=None
+        )
+        archived = factory.Trait(review_state=ReviewState.ARCHIVED)
 
 
 class SourceFactory(EditorialFactory):
@@ -112,3 +117,16 @@ class ResponseFactory(factory.django.DjangoModelFactory):
     recommendation = factory.SubFactory(RecommendationFactory)
     reform = factory.SubFactory(ReformFactory)
     note = "It answers it in part."
+
+
+def entry_in_state(kind: str, state: str, **kwargs):
+    """A reform, recommendation or source built in `state` (factories build state)."""
+    factory_class = {
+        "reform": ReformFactory,
+        "recommendation": RecommendationFactory,
+        "source": SourceFactory,
+    }[kind]
+    published_at = (
+        timezone.now() if state in (ReviewState.PUBLISHED, ReviewState.ARCHIVED) else None
+    )
+    return factory_class(review_state=state, published_at=published_at, **kwargs)
