@@ -21,11 +21,15 @@ content: install
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) load_content
 
+# Serves the site and runs the background worker (large admin imports) beside it; Ctrl-C
+# stops both.
 run: content
 	@echo
 	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
 	@echo "To sign in to the admin, create a development account first: make superuser"
 	@echo
+	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 superuser: install
@@ -53,6 +57,7 @@ test: lint migrations-check pytest
 BENCH_ROWS ?= 20000
 bench: install
 	$(BIN)/python benchmarks/bench_public.py $(BENCH_ROWS)
+	$(BIN)/python benchmarks/bench_import.py $(BENCH_ROWS)
 
 ci:
 	bash .ci/run

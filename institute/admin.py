@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from institute import workflow
+from institute.admin_import import TableImportExportMixin
 from institute.models import (
     Citation,
     EntryVersion,
@@ -28,6 +29,7 @@ from institute.models import (
     Source,
     VersionKind,
 )
+from institute.resources import SourceResource
 from institute.versions import (
     apply_scalars,
     child_for,
@@ -549,7 +551,8 @@ class EditorialAdminMixin:
 
 
 @admin.register(Source)
-class SourceAdmin(EditorialAdminMixin, admin.ModelAdmin):
+class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [SourceResource]
     list_display = (
         "title",
         "kind",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 
 from institute.dates import PARTIAL_DATE_REGEX
@@ -111,22 +112,18 @@ def absolute(path: str, base_url: str) -> str:
 
 
 # --- reforms ----------------------------------------------------------------------------------
-def prepare_reforms(queryset: QuerySet) -> QuerySet:
-    """What a reform row reads, fetched in a fixed number of queries per chunk."""
+def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
+    """What a reform row reads, fetched in a fixed number of queries per chunk. Public rows
+    link only to published sources and recommendations; editors' rows link to all."""
+    citations = Citation.objects.select_related("source").order_by("position", "pk")
+    responses = Response.objects.select_related("recommendation").order_by("recommendation__slug")
+    if public:
+        citations = citations.filter(source__in=Source.objects.published())
+        responses = responses.filter(recommendation__in=Recommendation.objects.published())
     return queryset.prefetch_related(
         "topics",
-        Prefetch(
-            "citations",
-            queryset=Citation.objects.filter(source__in=Source.objects.published())
-            .select_related("source")
-            .order_by("position", "pk"),
-        ),
-        Prefetch(
-            "responses",
-            queryset=Response.objects.filter(recommendation__in=Recommendation.objects.published())
-            .select_related("recommendation")
-            .order_by("recommendation__position"),
-        ),
+        Prefetch("citations", queryset=citations),
+        Prefetch("responses", queryset=responses),
     )
 
 
@@ -135,7 +132,7 @@ def published_reforms() -> QuerySet:
 
 
 def reform_row(reform: Reform, base_url: str) -> list:
-    sources = list(dict.fromkeys(c.source.slug for c in reform.citations.all()))
+    sources = sorted({c.source.slug for c in reform.citations.all()})
     return [
         reform.slug,
         reform.title,
@@ -202,15 +199,12 @@ REFORMS = Table(
 
 
 # --- recommendations --------------------------------------------------------------------------
-def prepare_recommendations(queryset: QuerySet) -> QuerySet:
+def prepare_recommendations(queryset: QuerySet, *, public: bool = True) -> QuerySet:
+    responses = Response.objects.select_related("reform").order_by("reform__slug")
+    if public:
+        responses = responses.filter(reform__in=Reform.objects.published())
     return queryset.select_related("report").prefetch_related(
-        "themes",
-        Prefetch(
-            "responses",
-            queryset=Response.objects.filter(reform__in=Reform.objects.published())
-            .select_related("reform")
-            .order_by("reform__slug"),
-        ),
+        "themes", Prefetch("responses", queryset=responses)
     )
 
 
@@ -336,7 +330,25 @@ def published_citations() -> QuerySet:
         .select_related(
             "source", "reform", "recommendation", "response__reform", "response__recommendation"
         )
-        .order_by("reform__slug", "recommendation__slug", "response__pk", "position", "pk")
+        # The natural key, spelled the same on every database (NULLs sort differently).
+        .annotate(
+            entry_rank=Case(
+                When(reform__isnull=False, then=Value(0)),
+                When(recommendation__isnull=False, then=Value(1)),
+                default=Value(2),
+            ),
+            entry_key=Coalesce(
+                "reform__slug",
+                "recommendation__slug",
+                Concat(
+                    "response__recommendation__slug",
+                    Value("/"),
+                    "response__reform__slug",
+                    output_field=CharField(),
+                ),
+            ),
+        )
+        .order_by("entry_rank", "entry_key", "source__slug", "locator", "pk")
     )
 
 

@@ -130,6 +130,7 @@ class Source(Editorial):
             ("submit_source", "Can submit a source for review"),
             ("review_source", "Can review a source"),
             ("publish_source", "Can publish a source"),
+            ("import_source", "Can import sources from CSV"),
         ]
 
     def __str__(self) -> str:
@@ -165,8 +166,11 @@ class Citation(models.Model):
         on_delete=models.CASCADE,
         related_name="citations",
     )
+    # Blank when a source is known to support the entry but not yet where (an import's link).
     locator = models.CharField(
-        max_length=300, help_text=_("Chapter, section, page or footnote within the source.")
+        max_length=300,
+        blank=True,
+        help_text=_("Chapter, section, page or footnote within the source."),
     )
     quote = models.TextField(blank=True, help_text=_("A short quote, verbatim."))
     supports = models.CharField(
@@ -388,3 +392,47 @@ class EntryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Version {self.number} of {self.content_type} #{self.object_id}"
+
+
+class ImportJob(models.Model):
+    """A CSV import too large to finish inside a request, run by the background worker.
+
+    The file is kept in the row (bounded by institute.imports.MAX_BYTES), so the worker needs
+    no shared disk; `report` holds the outcome shown on the job's page.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Refused: nothing was written")
+        FAILED = "failed", _("Failed: nothing was written")
+
+    table = models.CharField(max_length=30)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=30, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} into {self.table}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)

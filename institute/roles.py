@@ -22,19 +22,19 @@ def _perms(models, *actions) -> list[tuple[str, str]]:
 
 ROLES: dict[str, list[tuple[str, str]]] = {
     "contributor": [
-        *_perms(ENTRIES, "add", "change", "view", "submit"),
+        *_perms(ENTRIES, "add", "change", "view", "submit", "import"),
         *_perms(CHILDREN, "add", "change", "delete", "view"),
         *_perms(VOCABULARIES, "view"),
         *_perms(LOG, "view"),
     ],
     "reviewer": [
-        *_perms(ENTRIES, "view", "review"),
+        *_perms(ENTRIES, "view", "review", "import"),
         *_perms(CHILDREN, "view"),
         *_perms(VOCABULARIES, "view"),
         *_perms(LOG, "view"),
     ],
     "publisher": [
-        *_perms(ENTRIES, "view", "publish"),
+        *_perms(ENTRIES, "view", "publish", "import"),
         *_perms(CHILDREN, "view"),
         *_perms(VOCABULARIES, "add", "change", "view"),
         *_perms(LOG, "view"),

@@ -3,6 +3,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from institute import workflow
 from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
+from institute.admin_import import TableImportExportMixin
+from institute.resources import RecommendationResource
 from recommendations.models import Recommendation, Response, Theme
 
 
@@ -23,7 +25,8 @@ class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(EditorialAdminMixin, admin.ModelAdmin):
+class RecommendationAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [RecommendationResource]
     list_display = (
         "position",
         "title",

@@ -104,6 +104,7 @@ class Recommendation(Editorial):
             ("submit_recommendation", "Can submit a recommendation for review"),
             ("review_recommendation", "Can review a recommendation"),
             ("publish_recommendation", "Can publish a recommendation"),
+            ("import_recommendation", "Can import recommendations from CSV"),
         ]
 
     def __str__(self) -> str:
@@ -124,7 +125,8 @@ class Response(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="responses"
     )
     reform = models.ForeignKey("reforms.Reform", on_delete=models.CASCADE, related_name="responses")
-    note = models.TextField(help_text=_("How the reform answers the recommendation."))
+    # Blank while a link made by an import waits for its note.
+    note = models.TextField(blank=True, help_text=_("How the reform answers the recommendation."))
 
     history = HistoricalRecords()
 

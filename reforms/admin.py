@@ -1,6 +1,8 @@
 from django.contrib import admin
 
 from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
+from institute.admin_import import TableImportExportMixin
+from institute.resources import CitationResource, ReformResource, ResponseResource
 from recommendations.models import Response
 from reforms.models import Reform, Topic
 
@@ -23,7 +25,8 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Reform)
-class ReformAdmin(EditorialAdminMixin, admin.ModelAdmin):
+class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ReformResource, CitationResource, ResponseResource]
     list_display = (
         "title",
         "area",

@@ -117,6 +117,7 @@ class Reform(Editorial):
             ("submit_reform", "Can submit a reform for review"),
             ("review_reform", "Can review a reform"),
             ("publish_reform", "Can publish a reform"),
+            ("import_reform", "Can import reforms, citations and responses from CSV"),
         ]
 
     def __str__(self) -> str:
@@ -125,9 +126,13 @@ class Reform(Editorial):
     def get_absolute_url(self) -> str:
         return reverse("reforms:detail", kwargs={"slug": self.slug})
 
-    def save(self, *args, **kwargs):
+    def refresh_first_date(self) -> None:
+        """Keep `first_date` the earliest known date (bulk paths call this, save() does too)."""
         dates = [d for d in (self.announced_on, self.adopted_on, self.effective_on) if d]
         self.first_date = min(dates) if dates else ""
+
+    def save(self, *args, **kwargs):
+        self.refresh_first_date()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"announced_on", "adopted_on", "effective_on"} & set(
             update_fields

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "institute",
     "reforms",
     "recommendations",
@@ -104,6 +106,13 @@ STORAGES = {
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own history and versions record imports
+
+# Background jobs (large admin imports) are rows in the database run by `manage.py db_worker`,
+# which `make run` starts: no extra server to install.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Uploads above this many rows import in the background with a progress page.
+ADMIN_IMPORT_BACKGROUND_ROWS = int(os.environ.get("ADMIN_IMPORT_BACKGROUND_ROWS", "2000"))
 
 LOGGING = {
     "version": 1,

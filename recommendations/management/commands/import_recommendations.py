@@ -1,0 +1,6 @@
+from institute.import_command import ImportCommand
+
+
+class Command(ImportCommand):
+    help = "Import recommendations from CSV: upsert by slug, all or nothing."
+    table = "recommendations"
