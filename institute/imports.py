@@ -31,6 +31,8 @@ from institute.dates import parse_partial_date
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
+PLAN_CHUNK = 500  # entries whose current state is read in one go
+PREVIEW_LIMIT = 500  # rows whose field-by-field changes are worked out for a preview
 SLUG_RE = re.compile(SLUG_PATTERN)
 
 
@@ -436,6 +438,10 @@ class Plan:
     updates: dict = field(default_factory=dict)  # (model label, pk) → [entry, old, new]
     direct: list = field(default_factory=list)  # response citations: (line, response, values)
     outcomes: list[Outcome] = field(default_factory=list)
+    preview: bool = False  # work out field-by-field changes for a person to read
+
+    def wants_changes(self) -> bool:
+        return self.preview and len(self.outcomes) < PREVIEW_LIMIT
 
 
 class Lookups:
@@ -462,10 +468,27 @@ class Lookups:
 
 def _working_snapshot(entry) -> dict:
     """What an editor works on: the pending working copy of a published entry, else the row."""
-    from institute.versions import pending_revision, snapshot
+    return _working_snapshots([entry])[entry.pk]
 
-    revision = pending_revision(entry)
-    return dict(revision.data) if revision else snapshot(entry)
+
+def _working_snapshots(entries: list) -> dict:
+    """`_working_snapshot` of many entries of one model, in a fixed number of queries."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from institute.models import PendingRevision
+    from institute.versions import snapshots
+
+    if not entries:
+        return {}
+    content_type = ContentType.objects.get_for_model(type(entries[0]))
+    revisions = dict(
+        PendingRevision.objects.filter(
+            content_type=content_type, object_id__in=[e.pk for e in entries]
+        ).values_list("object_id", "data")
+    )
+    out = snapshots([e for e in entries if e.pk not in revisions])
+    out.update({pk: dict(data) for pk, data in revisions.items()})
+    return out
 
 
 def _blank_snapshot(model) -> dict:
@@ -617,29 +640,35 @@ def row_key(spec: TableSpec, row: dict) -> tuple:
     return tuple(row.get(k, "") for k in spec.table.primary_key)
 
 
-def plan_import(spec: TableSpec, rows: list[tuple[int, dict]], lk: Lookups, progress=None) -> Plan:
+def plan_import(
+    spec: TableSpec, rows: list[tuple[int, dict]], lk: Lookups, progress=None, preview=False
+) -> Plan:
     """Decide, per row, create / update / unchanged against what editors work on now."""
     from institute.versions import diff
 
-    plan = Plan(spec)
+    plan = Plan(spec, preview=preview)
     total = len(rows)
     model = spec.model
     if spec.name in ("reforms", "recommendations", "sources"):
-        existing = {
-            e.slug: e for e in model._default_manager.filter(slug__in=[r["slug"] for _, r in rows])
-        }
-        for line, row in rows:
-            entry = existing.get(row["slug"])
-            if entry is None:
-                snap = merge_entry(spec, _blank_snapshot(model), row, lk)
-                plan.creates.append((line, snap))
-                plan.outcomes.append(Outcome(line, row["slug"], NEW, diff(model, None, snap)))
-                continue
-            old = _working_snapshot(entry)
-            new = merge_entry(spec, old, row, lk)
-            _record_update(plan, model, entry, old, new, line, row["slug"])
-            if progress and len(plan.outcomes) % 200 == 0:
-                progress("planned", len(plan.outcomes), total)
+        blank = _blank_snapshot(model)
+        for start in range(0, total, PLAN_CHUNK):
+            chunk = rows[start : start + PLAN_CHUNK]
+            slugs = [r["slug"] for _, r in chunk]
+            existing = {e.slug: e for e in model._default_manager.filter(slug__in=slugs)}
+            current = _working_snapshots(list(existing.values()))
+            for line, row in chunk:
+                entry = existing.get(row["slug"])
+                if entry is None:
+                    snap = merge_entry(spec, blank, row, lk)
+                    plan.creates.append((line, snap))
+                    changes = diff(model, None, snap) if plan.wants_changes() else []
+                    plan.outcomes.append(Outcome(line, row["slug"], NEW, changes))
+                    continue
+                old = current[entry.pk]
+                new = merge_entry(spec, old, row, lk)
+                _record_update(plan, model, entry, old, new, line, row["slug"])
+            if progress:
+                progress("planned", min(start + PLAN_CHUNK, total), total)
         return plan
     if spec.name == "responses":
         return _plan_responses(plan, rows, lk)
@@ -654,8 +683,22 @@ def _record_update(plan: Plan, model, entry, old, new, line, key):
         slot = plan.updates[(model._meta.label, entry.pk)] = [entry, old, old]
     before = slot[2]
     slot[2] = new
-    changes = diff(model, before, new)
-    plan.outcomes.append(Outcome(line, key, UPDATED if changes else UNCHANGED, changes))
+    if before == new:
+        plan.outcomes.append(Outcome(line, key, UNCHANGED))
+        return
+    # Field-by-field changes are for the preview; past its length only the verdict counts.
+    changes = diff(model, before, new) if plan.wants_changes() else []
+    plan.outcomes.append(Outcome(line, key, UPDATED, changes))
+
+
+def _preload_owners(plan: Plan, model, pks) -> None:
+    """Read the current state of every entry a child-table file touches, in bulk."""
+    wanted = [pk for pk in set(pks) if (model._meta.label, pk) not in plan.updates]
+    for start in range(0, len(wanted), PLAN_CHUNK):
+        entries = list(model._default_manager.filter(pk__in=wanted[start : start + PLAN_CHUNK]))
+        for pk, snap in _working_snapshots(entries).items():
+            entry = next(e for e in entries if e.pk == pk)
+            plan.updates[(model._meta.label, pk)] = [entry, snap, snap]
 
 
 def _owner_snapshot(plan: Plan, model, pk):
@@ -669,6 +712,7 @@ def _owner_snapshot(plan: Plan, model, pk):
 def _plan_responses(plan: Plan, rows, lk):
     from reforms.models import Reform
 
+    _preload_owners(plan, Reform, [lk.reforms[row["reform"]] for _, row in rows])
     for line, row in rows:
         reform, snap = _owner_snapshot(plan, Reform, lk.reforms[row["reform"]])
         rec_pk = lk.recommendations[row["recommendation"]]
@@ -690,6 +734,13 @@ def _plan_citations(plan: Plan, rows, lk):
     from recommendations.models import Recommendation, Response
     from reforms.models import Reform
 
+    for model, entry_type, table in (
+        (Reform, "reform", lk.reforms),
+        (Recommendation, "recommendation", lk.recommendations),
+    ):
+        _preload_owners(
+            plan, model, [table[r["entry"]] for _, r in rows if r["entry_type"] == entry_type]
+        )
     for line, row in rows:
         source_pk = lk.sources[row["source"]]
         locator = row.get("locator", "")
@@ -887,6 +938,7 @@ def run_import(
     dry_run: bool = False,
     progress=None,
     source_name: str = "",
+    preview: bool = False,
 ) -> ImportReport:
     """Check, plan and (unless `dry_run`) write one CSV file; ImportRefused if anything is wrong.
 
@@ -904,7 +956,7 @@ def run_import(
         raise ImportRefused(sorted(problems, key=_problem_order), rows=parsed.rows)
     comment = f"CSV import{': ' + source_name if source_name else ''}"
     # Planning reads only; writing re-checks each entry's version under its row lock.
-    plan = plan_import(spec, rows, lookups, progress=progress)
+    plan = plan_import(spec, rows, lookups, progress=progress, preview=preview)
     with transaction.atomic():
         try:
             apply_plan(plan, by=by, comment=comment, progress=progress)

@@ -85,6 +85,7 @@ class TableResource(resources.Resource):
                 by=user,
                 dry_run=dry_run,
                 source_name=kwargs.get("file_name") or "",
+                preview=dry_run,
             )
         except ImportRefused as exc:
             result.problems = [str(p) for p in exc.problems]
