@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve superuser content test lint fmt migrations-check pytest bench ci clean
+.PHONY: install run serve superuser content test lint fmt migrations-check pytest browser bench ci clean
 
 install: $(VENV)/.installed
 
@@ -47,7 +47,13 @@ fmt: install
 migrations-check: install
 	$(MANAGE) makemigrations --check --dry-run
 
-pytest: install
+# The browser tests drive Debian's chromium (Playwright cannot download browsers here).
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint migrations-check pytest
