@@ -1,5 +1,9 @@
 """The public dataset surfaces: filtered exports, whole tables, the data package, /data/."""
 
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -56,11 +60,38 @@ def data_package_download(request):
     )
 
 
+# The page shows the package's version and size; building it reads every table, so the figures
+# are kept until the content changes (or, for edits no history row marks, for ten minutes).
+SUMMARY_TTL = 600
+
+
+def content_marker() -> tuple:
+    """Cheap and changing with every recorded write: the newest history row of each table."""
+    from institute.models import Citation, Source
+    from recommendations.models import Recommendation, Response
+    from reforms.models import Reform
+
+    return tuple(
+        model.history.aggregate(latest=Max("history_id"))["latest"]
+        for model in (Reform, Recommendation, Source, Citation, Response)
+    )
+
+
+def package_summary(*, base_url: str) -> tuple[str, int]:
+    marker = f"{base_url}|{content_marker()}".encode()
+    key = f"data-package:{hashlib.sha256(marker).hexdigest()}"
+    summary = cache.get(key)
+    if summary is None:
+        handle, version = data_package(base_url=base_url)
+        summary = (version, len(handle.read()))
+        handle.close()
+        cache.set(key, summary, SUMMARY_TTL)
+    return summary
+
+
 def data_page(request):
     """The dataset page: codebook, downloads, version and how to cite."""
-    handle, version = data_package(base_url=base_url(request))
-    size = len(handle.read())
-    handle.close()
+    version, size = package_summary(base_url=base_url(request))
     return render(
         request,
         "institute/data.html",

@@ -451,7 +451,7 @@ class Lookups:
 
     def __init__(self):
         from institute.models import Source
-        from recommendations.models import Recommendation, Theme
+        from recommendations.models import Recommendation, Response, Theme
         from reforms.models import Reform, Topic
 
         self.topics = dict(Topic.objects.values_list("slug", "pk"))
@@ -459,6 +459,7 @@ class Lookups:
         self.sources = dict(Source.objects.values_list("slug", "pk"))
         self.reforms = dict(Reform.objects.values_list("slug", "pk"))
         self.recommendations = dict(Recommendation.objects.values_list("slug", "pk"))
+        self.responses = set(Response.objects.values_list("recommendation_id", "reform_id"))
         self.published_sources = set(Source.objects.published().values_list("pk", flat=True))
         self.published_reforms = set(Reform.objects.published().values_list("pk", flat=True))
         self.published_recommendations = set(
@@ -620,10 +621,12 @@ def _clean_citation_entry(row, raw, line, lk, problems) -> bool:
         return False
     if entry_type == "response":
         rec, _, reform = entry.partition("/")
-        if rec not in lk.recommendations or reform not in lk.reforms:
+        pair = (lk.recommendations.get(rec), lk.reforms.get(reform))
+        if pair not in lk.responses:
             problems.append(
                 Problem(
-                    "must be 'recommendation-slug/reform-slug' of an existing response",
+                    "must be 'recommendation-slug/reform-slug' of an existing response "
+                    "(import the responses file first)",
                     line,
                     "entry",
                     entry,
@@ -751,13 +754,10 @@ def _plan_citations(plan: Plan, rows, lk):
         key = f"{row['entry_type']}:{row['entry']}:{row['source']}:{locator}"
         if row["entry_type"] == "response":
             rec, _, reform = row["entry"].partition("/")
-            response = Response.objects.filter(
+            # Cleaning has checked the response exists.
+            response = Response.objects.get(
                 recommendation_id=lk.recommendations[rec], reform_id=lk.reforms[reform]
-            ).first()
-            if response is None:
-                raise ImportRefused(
-                    [Problem("no such response: link them first", line, "entry", row["entry"])]
-                )
+            )
             plan.direct.append((line, response, source_pk, locator, values))
             current = response.citations.filter(source_id=source_pk, locator=locator).first()
             if current is None:

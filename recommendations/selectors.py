@@ -13,10 +13,6 @@ def recommendation_filter_public(*, params) -> RecommendationFilter:
     return RecommendationFilter(params, queryset=Recommendation.objects.published().for_listing())
 
 
-def recommendation_list_public(*, params) -> QuerySet[Recommendation]:
-    return recommendation_filter_public(params=params).qs
-
-
 def recommendation_get_public(*, slug: str) -> Recommendation:
     return get_object_or_404(Recommendation.objects.published().for_detail(), slug=slug)
 

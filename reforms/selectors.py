@@ -15,10 +15,6 @@ def reform_filter_public(*, params) -> ReformFilter:
     return ReformFilter(params, queryset=Reform.objects.published().for_listing())
 
 
-def reform_list_public(*, params) -> QuerySet[Reform]:
-    return reform_filter_public(params=params).qs
-
-
 def reform_get_public(*, slug: str) -> Reform:
     return get_object_or_404(Reform.objects.published().for_detail(), slug=slug)
 

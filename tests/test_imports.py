@@ -242,3 +242,17 @@ def test_import_as_a_user_without_the_right_is_refused(tmp_path):
     with pytest.raises(CommandError, match="may not import"):
         import_file(tmp_path, "sources", b"slug,title,kind\na,A,report\n", "--as", "visitor")
     assert not Source.objects.filter(slug="a").exists()
+
+
+def test_a_citation_of_a_response_that_does_not_exist_is_refused_by_line(demo, tmp_path):
+    data = (
+        b"entry_type,entry,source,locator\r\n"
+        b"reform,business-roadmap-2025,cornell-starr-barro-2021,p. 1\r\n"
+        b"response,west-prioritise-engagement-with-kazakhstan/business-roadmap-2025,"
+        b"cornell-starr-barro-2021,p. 2\r\n"
+    )
+    state = fingerprint()
+    with pytest.raises(CommandError) as excinfo:
+        import_file(tmp_path, "citations", data)
+    assert "Line 3, column “entry”: must be 'recommendation-slug/reform-slug'" in str(excinfo.value)
+    assert fingerprint() == state
