@@ -11,10 +11,10 @@ MANAGE := $(BIN)/python manage.py
 install: $(VENV)/.installed
 
 # Reinstall only when the lock file changes; every version is pinned there.
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	$(BIN)/python -m pip install --quiet --requirement requirements-dev.lock
 	touch $@
 
 content: install

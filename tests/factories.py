@@ -28,6 +28,9 @@ class EditorialFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(timezone.now)
 
     class Params:
+        published = factory.Trait(
+            review_state=ReviewState.PUBLISHED, published_at=factory.LazyFunction(timezone.now)
+        )
         draft = factory.Trait(review_state=ReviewState.DRAFT, published_at=None)
         in_review = factory.Trait(review_state=ReviewState.IN_REVIEW, published_at=None)
         changes_requested = factory.Trait(
