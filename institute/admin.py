@@ -63,6 +63,12 @@ STALE_MESSAGE = _(
     "reload the page to see the latest version, and apply them again."
 )
 
+MISSING_VERSION_MESSAGE = _(
+    "This form did not say which version of the entry it was opened at, so saving it could "
+    "overwrite someone else's work. Nothing was saved. Reload the page and make your changes "
+    "again."
+)
+
 SERVICES = {
     "submit": workflow.submit_for_review,
     "request_changes": workflow.request_changes,
@@ -116,8 +122,11 @@ class EditorialForm(forms.ModelForm):
                 .get(pk=self.instance.pk)
             )
             expected = cleaned.get("expected_version")
-            # A client that sends no version claims no lock (the admin's own form always does).
-            if expected is not None and expected != current:
+            if expected is None:
+                # Without it the check could not run and the save would overwrite whatever was
+                # saved since: refused, never guessed.
+                raise ValidationError(MISSING_VERSION_MESSAGE, code="no_version")
+            if expected != current:
                 raise ValidationError(
                     STALE_MESSAGE, code="stale", params={"current": current, "expected": expected}
                 )
@@ -361,12 +370,15 @@ class EditorialAdminMixin:
         ]
         in_review = state == ReviewState.IN_REVIEW
         can_review = workflow.has_verb(user, obj, "review")
+        is_author = user.pk in workflow.authors_of(obj, revision)
         return {
             "state": ReviewState(state),
             "row_state": ReviewState(obj.review_state),
             "revision": revision,
             "moves": moves,
-            "can_approve": in_review and can_review,
+            "can_approve": in_review and can_review and not is_author and not obj.is_approved,
+            "is_author": is_author,
+            "approval_required": workflow.approval_required(),
             "can_assign_me": in_review and can_review and obj.assigned_reviewer_id != user.pk,
             "can_comment": any(
                 workflow.has_verb(user, obj, verb) for verb in ("submit", "review", "publish")
@@ -636,7 +648,7 @@ class ReviewEventAdmin(admin.ModelAdmin):
             if area and model is Source:
                 continue
             qs = workflow.with_working_state(model._default_manager.all()).select_related(
-                "submitted_by", "assigned_reviewer", "created_by"
+                "submitted_by", "assigned_reviewer", "created_by", "approved_by"
             )
             if state in ReviewState.values:
                 qs = qs.filter(working_state=state)

@@ -118,7 +118,7 @@ def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
     citations = Citation.objects.select_related("source").order_by("position", "pk")
     responses = Response.objects.select_related("recommendation").order_by("recommendation__slug")
     if public:
-        citations = citations.filter(source__in=Source.objects.published())
+        citations = citations.published()
         responses = responses.filter(recommendation__in=Recommendation.objects.published())
     return queryset.prefetch_related(
         "topics",
@@ -321,7 +321,7 @@ def published_citations() -> QuerySet:
     """Citations of published sources for published entries (both ends of a response)."""
     reforms, recs = Reform.objects.published(), Recommendation.objects.published()
     return (
-        Citation.objects.filter(source__in=Source.objects.published())
+        Citation.objects.published()
         .filter(
             Q(reform__in=reforms)
             | Q(recommendation__in=recs)

@@ -436,7 +436,6 @@ class Plan:
     spec: TableSpec
     creates: list[tuple[int, dict]] = field(default_factory=list)  # (line, snapshot)
     updates: dict = field(default_factory=dict)  # (model label, pk) → [entry, old, new]
-    direct: list = field(default_factory=list)  # response citations: (line, response, values)
     outcomes: list[Outcome] = field(default_factory=list)
     preview: bool = False  # work out field-by-field changes for a person to read
 
@@ -734,7 +733,7 @@ def _plan_responses(plan: Plan, rows, lk):
 
 
 def _plan_citations(plan: Plan, rows, lk):
-    from recommendations.models import Recommendation, Response
+    from recommendations.models import Recommendation
     from reforms.models import Reform
 
     for model, entry_type, table in (
@@ -744,6 +743,16 @@ def _plan_citations(plan: Plan, rows, lk):
         _preload_owners(
             plan, model, [table[r["entry"]] for _, r in rows if r["entry_type"] == entry_type]
         )
+    # A response's evidence is part of its reform's snapshot: reviewed with the reform.
+    _preload_owners(
+        plan,
+        Reform,
+        [
+            lk.reforms[r["entry"].partition("/")[2]]
+            for _, r in rows
+            if r["entry_type"] == "response"
+        ],
+    )
     for line, row in rows:
         source_pk = lk.sources[row["source"]]
         locator = row.get("locator", "")
@@ -753,20 +762,7 @@ def _plan_citations(plan: Plan, rows, lk):
         }
         key = f"{row['entry_type']}:{row['entry']}:{row['source']}:{locator}"
         if row["entry_type"] == "response":
-            rec, _, reform = row["entry"].partition("/")
-            # Cleaning has checked the response exists.
-            response = Response.objects.get(
-                recommendation_id=lk.recommendations[rec], reform_id=lk.reforms[reform]
-            )
-            plan.direct.append((line, response, source_pk, locator, values))
-            current = response.citations.filter(source_id=source_pk, locator=locator).first()
-            if current is None:
-                action = NEW
-            elif all(v is None or getattr(current, k) == v for k, v in values.items()):
-                action = UNCHANGED
-            else:
-                action = UPDATED
-            plan.outcomes.append(Outcome(line, key, action))
+            _plan_response_citation(plan, lk, line, row, key, source_pk, locator, values)
             continue
         model = Reform if row["entry_type"] == "reform" else Recommendation
         table = lk.reforms if model is Reform else lk.recommendations
@@ -805,6 +801,46 @@ def _plan_citations(plan: Plan, rows, lk):
         if created:
             plan.outcomes[-1].action = NEW
     return plan
+
+
+def _plan_response_citation(plan: Plan, lk, line, row, key, source_pk, locator, values):
+    """Evidence for a response goes into its reform's working snapshot, never to the live row."""
+    from reforms.models import Reform
+
+    rec, _, reform = row["entry"].partition("/")
+    rec_pk = lk.recommendations[rec]
+    entry, snap = _owner_snapshot(plan, Reform, lk.reforms[reform])
+    new = {**snap, "responses": [dict(i) for i in snap.get("responses", [])]}
+    response = next((i for i in new["responses"] if i["recommendation"] == rec_pk), None)
+    if response is None:
+        # Cleaning found the response; the reform's working copy has since dropped it.
+        raise ImportRefused(
+            [
+                Problem(
+                    "the working copy of the reform no longer answers this recommendation; "
+                    "publish or discard that copy first",
+                    line,
+                    "entry",
+                    row["entry"],
+                )
+            ]
+        )
+    response["citations"] = [dict(i) for i in response.get("citations", [])]
+    item = next(
+        (i for i in response["citations"] if i["source"] == source_pk and i["locator"] == locator),
+        None,
+    )
+    created = item is None
+    if created:
+        item = {"source": source_pk, "locator": locator, "quote": "", "supports": ""}
+        item["position"] = len(response["citations"])
+        response["citations"].append(item)
+    for k, v in values.items():
+        if v is not None:
+            item[k] = v
+    _record_update(plan, Reform, entry, snap, new, line, key)
+    if created:
+        plan.outcomes[-1].action = NEW
 
 
 # --- applying ---------------------------------------------------------------------------------
@@ -867,6 +903,11 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
                 rows.append(row)
         if rows:
             bulk_create_with_history(rows, child_model, batch_size=1000, default_user=user)
+        nested_rows = _nested_rows(child, created, snaps)
+        for grandchild_model, grandchildren in nested_rows.items():
+            bulk_create_with_history(
+                grandchildren, grandchild_model, batch_size=1000, default_user=user
+            )
     content_type = ContentType.objects.get_for_model(model)
     EntryVersion.objects.bulk_create(
         [
@@ -883,6 +924,35 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
         ],
         batch_size=1000,
     )
+
+
+def _nested_rows(child, owners: list, snaps: list[dict]) -> dict:
+    """The rows the new children own in turn (a response's evidence), unsaved, by model."""
+    if not child.children:
+        return {}
+    wanted = {
+        (owner.pk, *(values.get(k) for k in child.key)): values
+        for owner, snap in zip(owners, snaps, strict=True)
+        for values in snap.get(child.name, [])
+    }
+    saved = child.get_model()._default_manager.filter(
+        **{f"{child.owner_field}__in": [o.pk for o in owners]}
+    )
+    out: dict = {}
+    for row in saved:
+        key = (
+            getattr(row, row._meta.get_field(child.owner_field).attname),
+            *(getattr(row, row._meta.get_field(k).attname) for k in child.key),
+        )
+        values = wanted.get(key, {})
+        for grandchild in child.children:
+            model = grandchild.get_model()
+            for item in values.get(grandchild.name) or []:
+                nested = model(**{grandchild.owner_field: row})
+                for name in grandchild.fields:
+                    setattr(nested, model._meta.get_field(name).attname, item.get(name))
+                out.setdefault(model, []).append(nested)
+    return out
 
 
 def _update(entry, new: dict, *, by, comment: str) -> None:
@@ -910,8 +980,6 @@ def _update(entry, new: dict, *, by, comment: str) -> None:
 
 
 def apply_plan(plan: Plan, *, by, comment: str, progress=None) -> None:
-    from institute.models import Citation
-
     if plan.creates:
         _create_in_bulk(plan, by=by, comment=comment, progress=progress)
     changed = [(e, new) for e, old, new in plan.updates.values() if new != old]
@@ -919,15 +987,6 @@ def apply_plan(plan: Plan, *, by, comment: str, progress=None) -> None:
         _update(entry, new, by=by, comment=comment)
         if progress and (n % 100 == 0 or n == len(changed)):
             progress("written", n, len(changed))
-    for _line, response, source_pk, locator, values in plan.direct:
-        citation, _ = Citation.objects.get_or_create(
-            response=response, source_id=source_pk, locator=locator
-        )
-        for k, v in values.items():
-            if v is not None:
-                setattr(citation, k, v)
-        citation._history_user = _real_user(by)
-        citation.save()
 
 
 def run_import(

@@ -70,6 +70,19 @@ class Editorial(models.Model):
         related_name="+",
         editable=False,
     )
+    # The approval of the work in review (the row, or the working copy of a published entry):
+    # who approved which version. Publishing takes a current one (institute.workflow.publish);
+    # any later save moves `version` past `approved_version`, and the approval lapses.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -77,6 +90,15 @@ class Editorial(models.Model):
     @property
     def is_published(self) -> bool:
         return self.review_state == ReviewState.PUBLISHED
+
+    @property
+    def is_approved(self) -> bool:
+        """Approved, and nothing saved since: the version in review is the one approved."""
+        return self.approved_at is not None and self.approved_version == self.version
+
+    def publish_blockers(self) -> list[str]:
+        """Why this entry may not be made public as it stands (none by default)."""
+        return []
 
 
 def editorial_constraints(label: str) -> list[models.CheckConstraint]:
@@ -145,6 +167,13 @@ class Source(Editorial):
         return ", ".join(p for p in parts if p)
 
 
+class CitationQuerySet(models.QuerySet):
+    def published(self):
+        """Citations the public may read: of published sources only. The entry they belong to is
+        the caller's filter (a published reform's citations, a published response's)."""
+        return self.filter(source__review_state=ReviewState.PUBLISHED)
+
+
 class Citation(models.Model):
     """A source cited for one entry (a reform, a recommendation or a response), with where in it."""
 
@@ -179,6 +208,7 @@ class Citation(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

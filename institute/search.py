@@ -9,6 +9,7 @@ word of the query must appear in one of the searched fields (case-insensitive).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
@@ -31,11 +32,19 @@ def words(query: str) -> list[str]:
 
 
 def search(
-    qs: QuerySet, query: str, *, vector: str | None, fields: list[str], headline_field: str
+    qs: QuerySet,
+    query: str,
+    *,
+    vector: str | None,
+    fields: list[str],
+    headline_field: str,
+    related: Callable[[str], Q] | None = None,
 ) -> QuerySet:
     """Filter `qs` to rows matching `query`, annotated with `rank` and a raw `headline`.
 
     `vector` names a stored SearchVectorField (PostgreSQL), or None to build one from `fields`.
+    `related(word)` is the fallback's match of a word in related rows (SQLite), which must apply
+    the same `published()` rules as the stored vector does.
     """
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
@@ -70,6 +79,8 @@ def search(
         any_field = Q()
         for field in fields:
             any_field |= Q(**{f"{field}__icontains": word})
+        if related is not None:
+            any_field |= related(word)
         condition &= any_field
     return qs.filter(condition).distinct().annotate(rank=Value(1.0), headline=F(headline_field))
 

@@ -29,6 +29,9 @@ class Children:
     owner_field: str  # the child's foreign key to the entry
     fields: tuple[str, ...]  # what the snapshot keeps of each child, in order
     key: tuple[str, ...]  # what identifies a child to keep (rather than replace) on apply
+    # Rows each child owns in turn, kept in the child's dict under their name (a response's
+    # evidence): reviewed, versioned and applied with the entry like the child itself.
+    children: tuple[Children, ...] = ()
 
     def get_model(self) -> type[models.Model]:
         from django.apps import apps
@@ -37,6 +40,13 @@ class Children:
 
 
 CITATION_FIELDS = ("source", "locator", "quote", "supports", "position")
+
+# A response's evidence travels with the reform's snapshot (the reform is what answers, and its
+# review is where the evidence is judged); the recommendation's snapshot lists its responses
+# without it, and applying that snapshot leaves the evidence of kept responses alone.
+RESPONSE_EVIDENCE = Children(
+    "citations", "Evidence", "institute.Citation", "response", CITATION_FIELDS, ()
+)
 
 CHILDREN: dict[str, tuple[Children, ...]] = {
     "reforms.reform": (
@@ -48,6 +58,7 @@ CHILDREN: dict[str, tuple[Children, ...]] = {
             "reform",
             ("recommendation", "note"),
             ("recommendation",),
+            children=(RESPONSE_EVIDENCE,),
         ),
     ),
     "recommendations.recommendation": (
@@ -109,11 +120,27 @@ def snapshot(entry: Editorial) -> dict:
         data[f.name] = sorted(getattr(entry, f.name).values_list("pk", flat=True))
     for child in children_of(type(entry)):
         rows = child.get_model()._default_manager.filter(**{child.owner_field: entry.pk})
-        data[child.name] = [
-            {name: _json(getattr(row, _attname(row, name))) for name in child.fields}
-            for row in rows.order_by(*row_order(child))
-        ]
+        data[child.name] = _child_rows(child, list(rows.order_by(*row_order(child))))
     return data
+
+
+def _child_rows(child: Children, rows: list[models.Model]) -> list[dict]:
+    """Child rows as snapshot dicts, with their own children (in one query per kind)."""
+    out = [
+        {name: _json(getattr(row, _attname(row, name))) for name in child.fields} for row in rows
+    ]
+    for grandchild in child.children:
+        by_owner: dict[int, list[dict]] = {row.pk: [] for row in rows}
+        nested = grandchild.get_model()._default_manager.filter(
+            **{f"{grandchild.owner_field}__in": list(by_owner)}
+        )
+        for row in nested.order_by(*row_order(grandchild)):
+            by_owner[getattr(row, _attname(row, grandchild.owner_field))].append(
+                {name: _json(getattr(row, _attname(row, name))) for name in grandchild.fields}
+            )
+        for values, row in zip(out, rows, strict=True):
+            values[grandchild.name] = by_owner[row.pk]
+    return out
 
 
 def snapshots(entries: list[Editorial]) -> dict[int, dict]:
@@ -137,12 +164,13 @@ def snapshots(entries: list[Editorial]) -> dict[int, dict]:
     for child in children_of(model):
         for data in out.values():
             data[child.name] = []
-        rows = child.get_model()._default_manager.filter(**{f"{child.owner_field}__in": pks})
-        for row in rows.order_by(*row_order(child)):
-            owner = getattr(row, _attname(row, child.owner_field))
-            out[owner][child.name].append(
-                {name: _json(getattr(row, _attname(row, name))) for name in child.fields}
-            )
+        rows = list(
+            child.get_model()
+            ._default_manager.filter(**{f"{child.owner_field}__in": pks})
+            .order_by(*row_order(child))
+        )
+        for row, values in zip(rows, _child_rows(child, rows), strict=True):
+            out[getattr(row, _attname(row, child.owner_field))][child.name].append(values)
     return out
 
 
@@ -181,6 +209,13 @@ def snapshot_from_forms(entry: Editorial, form, formsets, *, previous: dict) -> 
         ]
         if "position" in child.fields:
             rows.sort(key=lambda r: r.get("position") or 0)
+        if child.children:
+            # The inline edits the child's own fields; what it owns in turn is kept as it was.
+            before = {tuple(r.get(k) for k in child.key): r for r in previous.get(child.name) or []}
+            for row in rows:
+                kept = before.get(tuple(row.get(k) for k in child.key), {})
+                for grandchild in child.children:
+                    row[grandchild.name] = list(kept.get(grandchild.name) or [])
         data[child.name] = rows
     return data
 
@@ -232,6 +267,13 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
         row._history_user = history_user
         row.full_clean(validate_constraints=True)
         row.save()
+        return row
+
+    def apply_nested(row, values: dict) -> None:
+        row._history_user = history_user
+        for grandchild in child.children:
+            if grandchild.name in values:  # versions older than nesting do not carry it
+                _apply_children(row, grandchild, values[grandchild.name])
 
     if not child.key:
         existing = [{n: _json(getattr(r, _attname(r, n))) for n in child.fields} for r in current]
@@ -250,7 +292,8 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
         if row is None or any(
             _json(getattr(row, _attname(row, n))) != values.get(n) for n in child.fields
         ):
-            build(values, row)
+            row = build(values, row)
+        apply_nested(row, values)
     for key, row in by_key.items():
         if key not in keep:
             row.delete()
@@ -314,7 +357,11 @@ def _display_children(child: Children, rows: list[dict]) -> list[str]:
             if name in related:
                 value = related[name].get(value, f"#{value}")
             parts.append(str(value) if name in related else f"{name}: {value}")
-        lines.append(" — ".join(parts))
+        line = " — ".join(parts)
+        lines.append(line)
+        for grandchild in child.children:
+            for nested in _display_children(grandchild, row.get(grandchild.name) or []):
+                lines.append(f"{line} — {grandchild.label.lower()}: {nested}")
     return lines
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -139,8 +140,11 @@ def allowed_moves(user: Actor, entry: Editorial) -> list[str]:
     moves = []
     for name, (target, verb, row_only) in MOVES.items():
         current = entry.review_state if row_only else state
-        if (current, target) in TRANSITIONS and has_verb(user, entry, verb):
-            moves.append(name)
+        if (current, target) not in TRANSITIONS or not has_verb(user, entry, verb):
+            continue
+        if target == PUBLISHED and approval_required() and not entry.is_approved:
+            continue  # offered once a reviewer has approved this version
+        moves.append(name)
     return moves
 
 
@@ -216,6 +220,8 @@ def _move(entry: Editorial, *, by: Actor, name: str, comment: str, system: bool 
             )
         if name == "request_changes" and not comment.strip():
             raise ValidationError("Say what to change: requesting changes needs a comment.")
+        if target == PUBLISHED:
+            _check_approved(locked, what)
         now = timezone.now()
         locked._history_user = by if getattr(by, "pk", None) else None
         fields = ["review_state"]
@@ -226,6 +232,9 @@ def _move(entry: Editorial, *, by: Actor, name: str, comment: str, system: bool 
         if target in (PUBLISHED, ARCHIVED):
             locked.assigned_reviewer = None
             fields.append("assigned_reviewer")
+        # Every move starts or ends a round of review; an approval belongs to one round.
+        locked.approved_by, locked.approved_at, locked.approved_version = None, None, None
+        fields += ["approved_by", "approved_at", "approved_version"]
         if on_copy and target != PUBLISHED:
             # Only the working copy moves; the public row stays as it is.
             revision.state = target
@@ -247,6 +256,10 @@ def _move(entry: Editorial, *, by: Actor, name: str, comment: str, system: bool 
                 locked.published_at = now
                 fields.append("published_at")
             _save_state(locked, by, *fields)
+        if target == PUBLISHED:
+            blockers = locked.publish_blockers()
+            if blockers:  # raised inside the transaction: the applied copy is rolled back
+                raise ValidationError(f"Cannot {what}: {' '.join(blockers)}", code="blocked")
         _record(
             locked,
             by=by,
@@ -263,6 +276,34 @@ def _move(entry: Editorial, *, by: Actor, name: str, comment: str, system: bool 
             on_working_copy=on_copy,
         )
     return locked
+
+
+def approval_required() -> bool:
+    """Whether publishing takes an approval by someone other than the author. On by default;
+    `REVIEW_REQUIRES_APPROVAL=0` relaxes it for a team too small to have a second reader."""
+    return getattr(settings, "REVIEW_REQUIRES_APPROVAL", True)
+
+
+def authors_of(entry: Editorial, revision=_UNKNOWN) -> set[int]:
+    """Who wrote the work in review: who submitted it and who saved it last (the working
+    copy's editor for a published entry). They may not approve it."""
+    if revision is _UNKNOWN:
+        from institute.versions import pending_revision
+
+        revision = pending_revision(entry) if entry.review_state == PUBLISHED else None
+    editor = revision.updated_by_id if revision is not None else entry.updated_by_id
+    return {pk for pk in (entry.submitted_by_id, editor) if pk is not None}
+
+
+def _check_approved(entry: Editorial, what: str) -> None:
+    if approval_required() and not entry.is_approved:
+        lapsed = entry.approved_at is not None
+        raise ValidationError(
+            f"Cannot {what}: version {entry.version} has no approval"
+            + (" (the one given was for an earlier version)" if lapsed else "")
+            + ". A reviewer other than its author must approve it first.",
+            code="not_approved",
+        )
 
 
 def submit_for_review(entry: Editorial, *, by: Actor, comment: str = "") -> Editorial:
@@ -331,8 +372,8 @@ def publish_loaded(entry: Editorial, *, by: Actor = None, comment: str = "") -> 
 
 
 def approve(entry: Editorial, *, by: Actor, comment: str = "") -> ReviewEvent:
-    """Record a reviewer's approval of an entry in review (its state does not change: publishing
-    is a publisher's call). Takes `review_<model>`."""
+    """Approve the version in review: it stays in review, flagged approved (who, when, which
+    version), and may now be published. Takes `review_<model>`; its author may not."""
     from institute.models import ReviewAction
 
     _check_permission(entry, by, "review", "approve")
@@ -341,6 +382,13 @@ def approve(entry: Editorial, *, by: Actor, comment: str = "") -> ReviewEvent:
         state = working_state(locked, revision)
         if state != IN_REVIEW:
             raise ValidationError(f"Cannot approve: the entry is {_label(state)}, not in review.")
+        if getattr(by, "pk", None) in authors_of(locked, revision):
+            raise PermissionDenied(
+                "You may not approve your own work: another reviewer must read it."
+            )
+        locked.approved_by, locked.approved_at = by, timezone.now()
+        locked.approved_version = locked.version
+        _save_state(locked, by, "approved_by", "approved_at", "approved_version")
         return _record(
             locked,
             by=by,

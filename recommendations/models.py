@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from institute.dates import PartialDateField, partial_date_constraint
-from institute.models import Editorial, EditorialQuerySet, editorial_constraints
+from institute.models import Editorial, EditorialQuerySet, Source, editorial_constraints
+from institute.workflow import ReviewState
 
 
 class Audience(models.TextChoices):
@@ -45,6 +46,11 @@ class Theme(models.Model):
 
 
 class RecommendationQuerySet(EditorialQuerySet):
+    def published(self):
+        """Published recommendations of published reports: the report is shown with each one
+        (title, citation, data package link), so a draft or archived report hides them all."""
+        return super().published().filter(report__review_state=ReviewState.PUBLISHED)
+
     def for_listing(self):
         return self.select_related("report").prefetch_related("themes")
 
@@ -53,7 +59,7 @@ class RecommendationQuerySet(EditorialQuerySet):
 
         return self.select_related("report").prefetch_related(
             "themes",
-            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            Prefetch("citations", queryset=Citation.objects.published().select_related("source")),
         )
 
 
@@ -112,6 +118,15 @@ class Recommendation(Editorial):
 
     def get_absolute_url(self) -> str:
         return reverse("recommendations:detail", kwargs={"slug": self.slug})
+
+    def publish_blockers(self) -> list[str]:
+        report = Source.objects.filter(pk=self.report_id).first()
+        if report is not None and not report.is_published:
+            return [
+                f"its report “{report}” is not published; a recommendation is shown with its "
+                "report, so publish the report first."
+            ]
+        return []
 
     @property
     def implementation_explanation(self) -> str:

@@ -24,7 +24,9 @@ def recommendation_responses_public(*, recommendation: Recommendation) -> QueryS
             recommendation=recommendation, reform__in=Reform.objects.published()
         )
         .select_related("reform")
-        .prefetch_related(Prefetch("citations", queryset=Citation.objects.select_related("source")))
+        .prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.published().select_related("source"))
+        )
         .order_by("reform__first_date", "reform__title")
     )
 

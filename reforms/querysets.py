@@ -13,5 +13,5 @@ class ReformQuerySet(EditorialQuerySet):
 
         return self.prefetch_related(
             "topics",
-            Prefetch("citations", queryset=Citation.objects.select_related("source")),
+            Prefetch("citations", queryset=Citation.objects.published().select_related("source")),
         )

@@ -1,4 +1,7 @@
-"""Builders of test data. They build state (review_state included); they do not change it."""
+"""Builders of test data. They build state (review_state included); they do not change it.
+
+Entries are drafts by default: a test that needs published content says `published=True`.
+"""
 
 import factory
 from django.contrib.auth import get_user_model
@@ -24,8 +27,9 @@ class EditorialFactory(factory.django.DjangoModelFactory):
     class Meta:
         abstract = True
 
-    review_state = ReviewState.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    # Drafts unless a test publishes on purpose (`published=True`): a leak of drafts must show.
+    review_state = ReviewState.DRAFT
+    published_at = None
 
     class Params:
         published = factory.Trait(
@@ -96,7 +100,9 @@ class RecommendationFactory(EditorialFactory):
     title = factory.Sequence(lambda n: f"Recommendation number {n}")
     text = "Do the right thing."
     audience = Audience.GOVERNMENT
-    report = factory.SubFactory(SourceFactory)
+    # The report is published: a recommendation is public only with its report (a test about a
+    # draft report passes one).
+    report = factory.SubFactory(SourceFactory, published=True)
     position = factory.Sequence(lambda n: n + 1)
 
     @factory.post_generation
@@ -122,8 +128,13 @@ class ResponseFactory(factory.django.DjangoModelFactory):
     note = "It answers it in part."
 
 
-def entry_in_state(kind: str, state: str, **kwargs):
-    """A reform, recommendation or source built in `state` (factories build state)."""
+def entry_in_state(kind: str, state: str, *, approved: bool = False, **kwargs):
+    """A reform, recommendation or source built in `state` (factories build state); with
+    `approved`, its current version carries an approval by a reviewer of its own."""
+    if approved:
+        kwargs.setdefault("approved_by", UserFactory(username="approving-reviewer"))
+        kwargs.setdefault("approved_at", timezone.now())
+        kwargs.setdefault("approved_version", kwargs.get("version", 1))
     factory_class = {
         "reform": ReformFactory,
         "recommendation": RecommendationFactory,

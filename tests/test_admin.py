@@ -147,6 +147,7 @@ def test_history_is_reachable_and_records_the_editor(admin_client):
             "area": reform.area,
             "status": reform.status,
             "adopted_on": "2020",
+            "expected_version": str(reform.version),
             "citations-TOTAL_FORMS": "0",
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",

@@ -1,5 +1,5 @@
 """The review flow in a real Chromium: a contributor submits, a reviewer requests changes, the
-contributor fixes and resubmits, a publisher publishes, and the public page shows it."""
+contributor fixes and resubmits, the reviewer approves, a publisher publishes, and the public page shows it."""
 
 import re
 
@@ -69,6 +69,13 @@ def test_review_flow_from_draft_to_public_page(live_server, browser_page, make_r
     assert page.locator("#id_title").input_value() == "Land code moratorium (2016)"
     page.locator('[data-move="submit"]').click()
     assert state_of(page) == "In review"
+
+    # Another reviewer's approval of this version is what lets it be published.
+    sign_in(page, live_server, "rita")
+    page.goto(change_url)
+    assert page.locator(".review-approval").get_attribute("data-approved") == "no"
+    page.locator('[data-move="approve"]').click()
+    assert page.locator(".review-approval").get_attribute("data-approved") == "yes"
 
     # The publisher sees the change and publishes.
     sign_in(page, live_server, "paul")

@@ -58,7 +58,7 @@ def test_topic_area_is_in_vocabulary():
 
 
 def test_published_entry_needs_a_publication_time():
-    reform = ReformFactory()
+    reform = ReformFactory(published=True)
     assert_rejected(lambda: Reform.objects.filter(pk=reform.pk).update(published_at=None))
 
 

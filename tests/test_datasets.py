@@ -151,7 +151,7 @@ def test_data_package_is_valid_frictionless(client, demo, db, tmp_path):
 def test_data_package_version_follows_the_content(client, demo, db):
     first = client.get(reverse("data")).context["version"]
     assert client.get(reverse("data")).context["version"] == first
-    ReformFactory(slug="brand-new")
+    ReformFactory(slug="brand-new", published=True)
     assert client.get(reverse("data")).context["version"] != first
 
 

@@ -17,12 +17,14 @@ def read_csv(response) -> list[dict]:
 
 @pytest.mark.django_db
 def test_exports_show_published_entries_only(client):
-    public = ReformFactory(slug="public-one")
+    public = ReformFactory(slug="public-one", published=True)
     ReformFactory(slug="draft-one", draft=True)
     ResponseFactory(
         reform=public, recommendation=RecommendationFactory(slug="secret-rec", draft=True)
     )
-    ResponseFactory(reform=public, recommendation=RecommendationFactory(slug="open-rec"))
+    ResponseFactory(
+        reform=public, recommendation=RecommendationFactory(slug="open-rec", published=True)
+    )
     rows = read_csv(client.get(reverse("reforms:export", kwargs={"fmt": "csv"})))
     assert [r["slug"] for r in rows] == ["public-one"]
     assert rows[0]["responds_to"] == "open-rec"
@@ -38,7 +40,11 @@ def test_exports_show_published_entries_only(client):
 @pytest.mark.django_db
 def test_formula_cells_are_escaped_and_the_escape_reverses_exactly(client):
     ReformFactory(
-        slug="formula", title='=HYPERLINK("http://evil")', summary="+1 more; -2", body="'quoted"
+        slug="formula",
+        title='=HYPERLINK("http://evil")',
+        summary="+1 more; -2",
+        body="'quoted",
+        published=True,
     )
     row = read_csv(client.get(reverse("reforms:export", kwargs={"fmt": "csv"})))[0]
     assert row["title"] == '\'=HYPERLINK("http://evil")'

@@ -123,7 +123,7 @@ def test_revert_restores_exactly_as_a_new_version(client, contributor, publisher
     assert ReviewEvent.objects.for_entry(reform).get().action == "revert"
 
 
-def test_reverting_a_published_entry_goes_through_review(client, publisher, contributor):
+def test_reverting_a_published_entry_goes_through_review(client, publisher, contributor, reviewer):
     reform = entry_in_state("reform", ReviewState.PUBLISHED, title="Good title")
     login(client, contributor)
     save(client, reform, title="Bad title")
@@ -133,6 +133,7 @@ def test_reverting_a_published_entry_goes_through_review(client, publisher, cont
     reform.refresh_from_db()
     assert reform.title == "Bad title"
     workflow.submit_for_review(reform, by=contributor)
+    workflow.approve(reform, by=reviewer)
     workflow.publish(reform, by=publisher)
     reform.refresh_from_db()
     assert reform.title == "Bad title" and reform.review_state == "published"
@@ -144,6 +145,8 @@ def test_reverting_a_published_entry_goes_through_review(client, publisher, cont
     revision = PendingRevision.objects.for_entry(reform).get()
     assert (revision.state, revision.data["title"]) == ("in-review", "Good title")
     assert "Bad title" in client.get(reform.get_absolute_url()).content.decode()
+    # The publisher who restored it is its author now: another reviewer approves.
+    workflow.approve(reform, by=reviewer)
     client.post(admin_url(reform, "review", "publish"))
     reform.refresh_from_db()
     assert reform.title == "Good title"
@@ -203,7 +206,7 @@ def test_content_load_records_history_and_publishes_through_the_workflow(db):
 
 def test_public_pages_never_show_drafts_or_working_copies(client, superuser):
     published = entry_in_state("reform", ReviewState.PUBLISHED, title="Published reform")
-    rec = RecommendationFactory(title="Published rec")
+    rec = RecommendationFactory(title="Published rec", published=True)
     ResponseFactory(reform=published, recommendation=rec, note="Live answer")
     for state in ("draft", "in-review", "changes-requested", "archived"):
         entry_in_state("reform", state, title=f"Hidden {state} reform")

@@ -79,9 +79,11 @@ def test_the_whole_dataset_round_trips_through_an_empty_database(demo, tmp_path)
     import_file(tmp_path, "responses", files["responses"])
     import_file(tmp_path, "citations", files["citations"])
     assert not Reform.objects.published().exists()  # imports land as drafts
+    checker = UserFactory(username="checker", is_staff=True, is_superuser=True)
     for model in (Source, Reform, Recommendation):
         for entry in model.objects.all():
             workflow.submit_for_review(entry, by=admin)
+            workflow.approve(entry, by=checker)
             workflow.publish(entry, by=admin)
     for table, data in files.items():
         assert export(table) == data, table
@@ -152,6 +154,7 @@ def test_a_published_entry_gets_a_working_copy_not_a_live_change(tmp_path):
         status="adopted",
         adopted_on="",
         announced_on="2019",
+        published=True,
     )
     import_file(
         tmp_path, "reforms", (HEADER + "live,Edited title,Same.,economy,,adopted,2019\r\n").encode()

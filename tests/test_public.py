@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_reform_listing_shows_published_reforms_only(client):
-    ReformFactory.create_batch(3)
+    ReformFactory.create_batch(3, published=True)
     ReformFactory(title="Unreleased draft reform", draft=True)
     response = client.get(reverse("reforms:list"))
     assert response.status_code == 200
@@ -31,8 +31,8 @@ def test_reform_listing_shows_published_reforms_only(client):
 
 
 def test_reform_listing_filters_by_area(client):
-    ReformFactory(title="Economic one", area="economy")
-    ReformFactory(title="Rights one", area="human-rights")
+    ReformFactory(title="Economic one", area="economy", published=True)
+    ReformFactory(title="Rights one", area="human-rights", published=True)
     response = client.get(reverse("reforms:list"), {"area": "human-rights"})
     assert [r.title for r in response.context["reforms"]] == ["Rights one"]
 
@@ -43,8 +43,12 @@ def test_draft_reform_detail_is_not_found(client):
 
 
 def test_reform_detail_shows_dates_at_their_precision_and_citations(client):
-    source = SourceFactory(title="Political and Economic Reforms", url="https://example.org/r")
-    reform = ReformFactory(announced_on="2019-12", adopted_on="2020", effective_on="2020-06-01")
+    source = SourceFactory(
+        title="Political and Economic Reforms", url="https://example.org/r", published=True
+    )
+    reform = ReformFactory(
+        announced_on="2019-12", adopted_on="2020", effective_on="2020-06-01", published=True
+    )
     CitationFactory(reform=reform, source=source, locator="Economic Reforms › Agriculture")
     page = client.get(reform.get_absolute_url()).content.decode()
     assert "December 2019" in page
@@ -55,9 +59,9 @@ def test_reform_detail_shows_dates_at_their_precision_and_citations(client):
 
 
 def test_reform_detail_links_published_recommendations_only(client):
-    reform = ReformFactory()
+    reform = ReformFactory(published=True)
     shown = ResponseFactory(
-        reform=reform, recommendation=RecommendationFactory(title="Visible rec")
+        reform=reform, recommendation=RecommendationFactory(title="Visible rec", published=True)
     )
     ResponseFactory(
         reform=reform, recommendation=RecommendationFactory(title="Hidden rec", draft=True)
@@ -68,12 +72,14 @@ def test_reform_detail_links_published_recommendations_only(client):
 
 
 def test_recommendation_detail_lists_published_reforms_in_date_order(client):
-    recommendation = RecommendationFactory()
+    recommendation = RecommendationFactory(published=True)
     ResponseFactory(
-        recommendation=recommendation, reform=ReformFactory(title="Later", adopted_on="2021")
+        recommendation=recommendation,
+        reform=ReformFactory(title="Later", adopted_on="2021", published=True),
     )
     ResponseFactory(
-        recommendation=recommendation, reform=ReformFactory(title="Earlier", adopted_on="2019-03")
+        recommendation=recommendation,
+        reform=ReformFactory(title="Earlier", adopted_on="2019-03", published=True),
     )
     ResponseFactory(recommendation=recommendation, reform=ReformFactory(title="Secret", draft=True))
     response = client.get(recommendation.get_absolute_url())
@@ -82,7 +88,7 @@ def test_recommendation_detail_lists_published_reforms_in_date_order(client):
 
 
 def test_recommendation_listing_and_detail_hide_drafts(client):
-    RecommendationFactory(title="Public rec")
+    RecommendationFactory(title="Public rec", published=True)
     draft = RecommendationFactory(title="Draft rec", draft=True)
     listing = client.get(reverse("recommendations:list")).content.decode()
     assert "Public rec" in listing
@@ -91,9 +97,9 @@ def test_recommendation_listing_and_detail_hide_drafts(client):
 
 
 def test_home_counts_published_entries_per_area(client):
-    ReformFactory.create_batch(2, area="economy")
+    ReformFactory.create_batch(2, area="economy", published=True)
     ReformFactory(area="economy", draft=True)
-    ReformFactory(area="human-rights")
+    ReformFactory(area="human-rights", published=True)
     response = client.get(reverse("home"))
     counts = {value: n for value, _, n in response.context["areas"]}
     assert counts == {
@@ -109,20 +115,20 @@ def test_home_counts_published_entries_per_area(client):
 def test_listing_queries_do_not_grow_with_rows(client, name, django_assert_num_queries):
     topic = TopicFactory()
     for _ in range(3):
-        ReformFactory(topics=[topic])
-        RecommendationFactory()
+        ReformFactory(topics=[topic], published=True)
+        RecommendationFactory(published=True)
     budget = REFORM_LISTING_QUERIES if name == "reforms:list" else RECOMMENDATION_LISTING_QUERIES
     with django_assert_num_queries(budget):
         client.get(reverse(name))
     for _ in range(10):
-        ReformFactory(topics=[topic])
-        RecommendationFactory()
+        ReformFactory(topics=[topic], published=True)
+        RecommendationFactory(published=True)
     with django_assert_num_queries(budget):
         client.get(reverse(name))
 
 
 def test_a_bad_filter_value_does_not_500(client):
-    ReformFactory()
+    ReformFactory(published=True)
     response = client.get(reverse("reforms:list"), {"area": "astrology", "page": "999999"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()

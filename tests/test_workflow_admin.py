@@ -5,6 +5,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from institute import workflow
 from institute.models import PendingRevision, ReviewEvent
 from institute.workflow import ReviewState
 from reforms.models import Reform
@@ -74,7 +75,7 @@ def change_form_data(page) -> dict:
 def test_permission_matrix_through_the_admin(case, client, make_role_user):
     kind, move, role = case
     start, end, allowed_roles = MATRIX[move]
-    entry = entry_in_state(kind, start)
+    entry = entry_in_state(kind, start, approved=start == ReviewState.IN_REVIEW)
     login(client, make_role_user(role))
     response = client.post(admin_url(entry, "review", move), {"comment": "Please fix the date."})
     entry.refresh_from_db()
@@ -99,7 +100,7 @@ def test_permission_matrix_through_the_admin(case, client, make_role_user):
     [ReviewState.DRAFT, ReviewState.IN_REVIEW, ReviewState.PUBLISHED, ReviewState.ARCHIVED],
 )
 def test_change_page_offers_exactly_the_allowed_moves(client, make_role_user, role, state):
-    entry = entry_in_state("reform", state)
+    entry = entry_in_state("reform", state, approved=state == ReviewState.IN_REVIEW)
     login(client, make_role_user(role))
     page = client.get(admin_url(entry, "change"))
     if role == "anonymous":
@@ -173,19 +174,26 @@ def test_changelist_offers_only_the_actions_of_the_role(client, make_role_user, 
 
 
 def test_publish_action_goes_through_the_service_per_entry(client, publisher):
-    ready = entry_in_state("reform", ReviewState.IN_REVIEW)
+    ready = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
+    unapproved = entry_in_state("reform", ReviewState.IN_REVIEW)
     draft = entry_in_state("reform", ReviewState.DRAFT)
     login(client, publisher)
     response = client.post(
         reverse("admin:reforms_reform_changelist"),
-        {"action": "publish_selected", "_selected_action": [ready.pk, draft.pk]},
+        {"action": "publish_selected", "_selected_action": [ready.pk, unapproved.pk, draft.pk]},
     )
     assert response.status_code == 302
-    ready.refresh_from_db(), draft.refresh_from_db()
-    assert (ready.review_state, draft.review_state) == ("published", "draft")
+    for entry in (ready, unapproved, draft):
+        entry.refresh_from_db()
+    assert (ready.review_state, unapproved.review_state, draft.review_state) == (
+        "published",
+        "in-review",
+        "draft",
+    )
     notes = messages_of(response)
     assert any("done for 1" in m for m in notes)
     assert any(draft.title in m and "from draft to published" in m for m in notes)
+    assert any(unapproved.title in m and "no approval" in m for m in notes)
 
 
 def test_a_contributor_cannot_run_the_publish_action(client, contributor):
@@ -324,6 +332,7 @@ def test_editing_a_published_entry_leaves_the_public_page_alone_until_published(
     html = page.content.decode()
     assert 'data-field="title"' in html and "Working title" in html
     assert "Public title" in client.get(reform.get_absolute_url()).content.decode()
+    assert client.post(admin_url(reform, "review", "approve")).status_code == 302
 
     # Publish: the public page shows it now, and the working copy is gone.
     login(client, publisher)
@@ -336,7 +345,7 @@ def test_editing_a_published_entry_leaves_the_public_page_alone_until_published(
     assert "Working title" in public
 
 
-def test_a_working_copy_edits_topics_and_responses_too(client, superuser):
+def test_a_working_copy_edits_topics_and_responses_too(client, superuser, reviewer):
     old_topic, new_topic = TopicFactory(name="Old topic"), TopicFactory(name="New topic")
     reform = entry_in_state("reform", ReviewState.PUBLISHED, topics=[old_topic])
     kept = ResponseFactory(reform=reform, note="Kept")
@@ -364,6 +373,7 @@ def test_a_working_copy_edits_topics_and_responses_too(client, superuser):
     assert changed["topics"].added == ["New topic"] and changed["topics"].removed == ["Old topic"]
     assert any("Newly answered" in line for line in changed["responses"].added)
     client.post(admin_url(reform, "review", "submit"))
+    workflow.approve(reform, by=reviewer)
     client.post(admin_url(reform, "review", "publish"))
     assert list(reform.topics.all()) == [new_topic]
     notes = sorted(reform.responses.values_list("note", flat=True))

@@ -52,7 +52,9 @@ def case_id(case) -> str:
 def test_permission_matrix_through_services(case, make_role_user):
     kind, move, role = case
     start, end, allowed_roles = MATRIX[move]
-    entry = entry_in_state(kind, start)
+    # An entry in review carries an approval: publishing takes one (its absence: see
+    # tests/test_approval_and_lost_updates.py).
+    entry = entry_in_state(kind, start, approved=start == ReviewState.IN_REVIEW)
     user = make_role_user(role)
     if role in allowed_roles:
         result = SERVICES[move](entry, by=user, comment="Looks wrong: fix the date.")
@@ -109,6 +111,7 @@ def test_full_cycle_writes_one_event_per_move(contributor, reviewer, publisher):
     workflow.submit_for_review(reform, by=contributor, comment="Ready")
     workflow.request_changes(reform, by=reviewer, comment="Cite the decree")
     workflow.submit_for_review(reform, by=contributor, comment="Cited")
+    workflow.approve(reform, by=reviewer, comment="Checked")
     published = workflow.publish(reform, by=publisher)
     assert published.published_at is not None
     workflow.archive(reform, by=publisher, comment="Superseded")
@@ -118,6 +121,7 @@ def test_full_cycle_writes_one_event_per_move(contributor, reviewer, publisher):
         (ReviewAction.SUBMIT, "draft", "in-review", contributor),
         (ReviewAction.REQUEST_CHANGES, "in-review", "changes-requested", reviewer),
         (ReviewAction.SUBMIT, "changes-requested", "in-review", contributor),
+        (ReviewAction.APPROVE, "in-review", "in-review", reviewer),
         (ReviewAction.PUBLISH, "in-review", "published", publisher),
         (ReviewAction.ARCHIVE, "published", "archived", publisher),
         (ReviewAction.REOPEN, "archived", "draft", publisher),
@@ -136,6 +140,7 @@ def test_submit_records_who_and_when_and_publish_clears_the_reviewer(
     reform.refresh_from_db()
     assert reform.submitted_by == contributor and reform.submitted_at is not None
     assert reform.assigned_reviewer == reviewer
+    workflow.approve(reform, by=reviewer)
     workflow.publish(reform, by=publisher)
     reform.refresh_from_db()
     assert reform.assigned_reviewer is None
@@ -154,7 +159,7 @@ def test_a_reviewer_in_the_publisher_group_too_can_publish(make_role_user):
     from django.contrib.auth.models import Group
 
     user = make_role_user("reviewer")
-    reform = entry_in_state("reform", ReviewState.IN_REVIEW)
+    reform = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
     with pytest.raises(PermissionDenied):
         workflow.publish(reform, by=user)
     user.groups.add(Group.objects.get(name="publisher"))
@@ -190,7 +195,9 @@ def test_staff_without_group_can_do_nothing(make_role_user):
 
 
 def test_allowed_moves_are_what_the_role_may_take_now(make_role_user):
-    reform = entry_in_state("reform", ReviewState.IN_REVIEW)
+    unapproved = entry_in_state("reform", ReviewState.IN_REVIEW)
+    assert workflow.allowed_moves(make_role_user("publisher", "p0"), unapproved) == []
+    reform = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
     assert workflow.allowed_moves(make_role_user("contributor"), reform) == []
     assert workflow.allowed_moves(make_role_user("reviewer"), reform) == ["request_changes"]
     assert workflow.allowed_moves(make_role_user("publisher"), reform) == ["publish"]
@@ -211,7 +218,7 @@ def test_publish_loaded_is_for_drafts_only():
 
 
 def test_publishing_twice_one_wins_one_event(publisher):
-    reform = entry_in_state("reform", ReviewState.IN_REVIEW)
+    reform = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
     stale_copy = type(reform).objects.get(pk=reform.pk)
     workflow.publish(reform, by=publisher)
     with pytest.raises(ValidationError, match="from published to published"):
@@ -227,7 +234,7 @@ def test_concurrent_publish_exactly_one_wins(make_role_user):
     from django.db import connections
 
     publisher = make_role_user("publisher")
-    reform = entry_in_state("reform", ReviewState.IN_REVIEW)
+    reform = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
     barrier = threading.Barrier(2)
     results = []
 
@@ -253,9 +260,14 @@ def test_concurrent_publish_exactly_one_wins(make_role_user):
 def test_review_command_calls_the_services(make_role_user, capsys):
     make_role_user("contributor", username="carla")
     make_role_user("publisher", username="pat")
+    make_role_user("reviewer", username="rita")
     reform = entry_in_state("reform", ReviewState.DRAFT)
     call_command("review", "reform", reform.slug, "submit", "--as", "carla")
     assert "now in-review" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no approval"):
+        call_command("review", "reform", reform.slug, "publish", "--as", "pat")
+    call_command("review", "reform", reform.slug, "approve", "--as", "rita")
+    assert "approved by rita" in capsys.readouterr().out
     with pytest.raises(CommandError, match="Refused"):
         call_command("review", "reform", reform.slug, "publish", "--as", "carla")
     with pytest.raises(CommandError, match="from in review to archived"):
@@ -263,7 +275,7 @@ def test_review_command_calls_the_services(make_role_user, capsys):
     call_command("review", "reform", reform.slug, "publish", "--as", "pat")
     reform.refresh_from_db()
     assert reform.review_state == "published"
-    assert ReviewEvent.objects.for_entry(reform).count() == 2
+    assert ReviewEvent.objects.for_entry(reform).count() == 3  # submit, approve, publish
 
 
 def test_roles_migration_matches_the_roles_module(db):

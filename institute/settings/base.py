@@ -105,6 +105,10 @@ STORAGES = {
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
+# Publishing takes an approval of the version in review by a reviewer other than its author;
+# REVIEW_REQUIRES_APPROVAL=0 relaxes it for a team too small to have a second reader.
+REVIEW_REQUIRES_APPROVAL = env_bool("REVIEW_REQUIRES_APPROVAL", default=True)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own history and versions record imports
 

@@ -14,6 +14,7 @@ SERVICES = {
     "publish": workflow.publish,
     "archive": workflow.archive,
     "reopen": workflow.reopen,
+    "approve": workflow.approve,
 }
 
 
@@ -44,4 +45,10 @@ class Command(BaseCommand):
             raise CommandError(f"Refused: {exc}") from exc
         except ValidationError as exc:
             raise CommandError(f"Refused: {' '.join(exc.messages)}") from exc
+        if move == "approve":
+            entry = MODELS[kind].objects.get(pk=entry.object_id)
+            self.stdout.write(
+                f"{kind} {slug}: version {entry.approved_version} approved by {username}"
+            )
+            return
         self.stdout.write(f"{kind} {slug}: now {workflow.working_state(entry)}")
