@@ -27,7 +27,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "institute.admin_apps.InstituteAdminConfig",  # django.contrib.admin with our AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
