@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve superuser content test lint fmt migrations-check pytest browser bench ci clean
+.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench ci clean
 
 install: $(VENV)/.installed
 
@@ -19,18 +19,72 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 
 content: install
 	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) createcachetable
 	$(MANAGE) load_content
 
-# Serves the site and runs the background worker (large admin imports) beside it; Ctrl-C
-# stops both.
+# Serves the site and runs the background worker (large admin imports) beside it, restarted
+# whenever it exits; Ctrl-C stops both.
 run: content
 	@echo
 	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
 	@echo "To sign in to the admin, create a development account first: make superuser"
 	@echo
-	$(MANAGE) db_worker --no-reload --verbosity 0 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@( child=; trap 'kill -TERM $$child 2>/dev/null; exit 0' TERM; \
+	  while :; do \
+		setsid $(MANAGE) run_worker --verbosity 0 & child=$$!; wait $$child; \
+		echo "run: the worker exited ($$?); restarting it in 2 s" >&2; sleep 2; \
+	  done ) & supervisor=$$!; \
+	trap 'kill -TERM $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Production mode (README, "Production"): the production settings (a missing secret stops it
+# with one line, exit 2), hashed static files, migrations, then gunicorn with the background
+# worker beside it. The worker is restarted whenever it exits; Ctrl-C or SIGTERM stops gunicorn,
+# then the worker. The worker is `manage.py run_worker` where it exists, else `db_worker`;
+# WORKER_COMMAND overrides it. It runs in its own session (setsid) so that only this recipe stops
+# it: a Ctrl-C meant for gunicorn must not look like a crash to be restarted.
+WORKER_COMMAND ?=
+WORKER_RESTART_DELAY ?= 5
+serve: export DJANGO_SETTINGS_MODULE := institute.settings.production
+serve: $(VENV)/.installed-production
+	@$(BIN)/python -m institute.preflight
+	$(MANAGE) collectstatic --no-input -v 0
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) createcachetable
+	@worker='$(WORKER_COMMAND)'; \
+	if [ -z "$$worker" ]; then \
+		if $(MANAGE) help run_worker >/dev/null 2>&1; then worker=run_worker; else worker=db_worker; fi; \
+	fi; \
+	( child=; \
+	  trap 'kill -TERM $$child 2>/dev/null; wait $$child; exit 0' TERM; \
+	  while :; do \
+		setsid $(MANAGE) $$worker & child=$$!; wait $$child; status=$$?; \
+		echo "serve: the worker ($$worker) exited with status $$status; restarting it in $(WORKER_RESTART_DELAY) s" >&2; \
+		sleep $(WORKER_RESTART_DELAY) & child=$$!; wait $$child; \
+	  done ) & supervisor=$$!; \
+	PORT=$(PORT) $(BIN)/gunicorn --config institute/gunicorn.conf.py & web=$$!; \
+	trap 'kill -TERM $$web 2>/dev/null' INT TERM; \
+	wait $$web; status=$$?; \
+	while kill -0 $$web 2>/dev/null; do wait $$web; status=$$?; done; \
+	kill -TERM $$supervisor 2>/dev/null; wait $$supervisor; \
+	echo "serve: gunicorn and the worker have stopped"; exit $$status
+
+# A server needs only the production lock (no test tools); `make install` adds the rest.
+$(VENV)/.installed-production: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	touch $@
+
+# Backups (README, "Backups"): PostgreSQL → pg_dump's custom format, SQLite → its online backup
+# API, as BACKUP_DIR/<database>-<UTC time>.dump (or .sqlite3). The database is DATABASE_URL's,
+# under DJANGO_SETTINGS_MODULE (on a server: institute.settings.production).
+backup: $(VENV)/.installed-production
+	$(MANAGE) backup_db $(if $(BACKUP_DIR),--output-dir "$(BACKUP_DIR)")
+
+# Replaces the database's contents with a backup's (asks first; stop `make serve` before).
+restore: $(VENV)/.installed-production
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/<database>-<time>.dump" >&2; exit 2; }
+	$(MANAGE) restore_db "$(FILE)"
 
 superuser: install
 	$(MANAGE) migrate --no-input -v 0

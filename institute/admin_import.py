@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
 from institute.imports import MAX_BYTES
+from institute.jobs import retry_import_job, run_import_job, sweep_import_jobs
 from institute.models import ImportJob
 from institute.permissions import can_import
 from institute.resources import RawCSV
@@ -82,8 +84,6 @@ class TableImportExportMixin(ImportExportMixin):
         return False
 
     def _start_background_import(self, request, upload):
-        from institute.jobs import run_import_job
-
         classes = self.get_import_resource_classes(request)
         chosen = request.POST.get("resource") or "0"
         resource = (
@@ -125,6 +125,43 @@ class ImportJobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.filter(created_by=request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:job_id>/retry/",
+                self.admin_site.admin_view(self.retry_view),
+                name="institute_importjob_retry",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        sweep_import_jobs()  # a job whose worker died says so, not "running"
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        sweep_import_jobs()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def retry_view(self, request, job_id):
+        """POST: queue a failed job again (its creator or a superuser)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        job = get_object_or_404(self.get_queryset(request), pk=job_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        if not job.retryable:
+            self.message_user(
+                request,
+                "Only a failed import whose file is still kept can be retried; upload the file "
+                "again.",
+                messages.ERROR,
+            )
+        else:
+            retry_import_job(job)
+            self.message_user(request, "Queued again.", messages.SUCCESS)
+        return redirect(reverse("admin:institute_importjob_change", args=[job.pk]))
 
     def has_module_permission(self, request):
         return _may_import_something(request.user)

@@ -452,12 +452,24 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness: the running attempt writes `heartbeat_at` every few seconds from a thread of its
+    # own; a job whose heartbeat stops (its worker was killed) is marked failed by the sweep
+    # (institute.jobs.sweep_import_jobs), and may be retried.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Import of {self.file_name} into {self.table}"
+
+    @property
+    def retryable(self) -> bool:
+        """Failed (not refused: a refused file would be refused again), with its file kept."""
+        return self.status == self.Status.FAILED and bool(self.data)
 
     @property
     def percent(self) -> int:

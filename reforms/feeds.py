@@ -1,6 +1,7 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from reforms.models import Reform
 
@@ -19,11 +20,15 @@ class LatestReformsFeed(Feed):
         return Reform.objects.published().order_by("-published_at", "title")[:FEED_SIZE]
 
     def item_title(self, item):
+        # Atom's <title> is text (no type attribute): the XML writer's escaping is all it needs.
         return item.title
 
     def item_description(self, item):
+        # Atom1Feed writes this as <summary type="html">: readers take the XML-unescaped text as
+        # HTML. Our summaries are plain text, so escape them as HTML here (the XML writer then
+        # escapes once more): "<script>" reaches the reader as the visible text "<script>".
         dates = "; ".join(f"{label} {value.label}" for label, value in item.dates)
-        return f"{item.get_status_display()}. {dates}. {item.summary}"
+        return escape(f"{item.get_status_display()}. {dates}. {item.summary}")
 
     def item_pubdate(self, item):
         return item.published_at

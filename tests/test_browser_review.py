@@ -1,5 +1,6 @@
 """The review flow in a real Chromium: a contributor submits, a reviewer requests changes, the
-contributor fixes and resubmits, the reviewer approves, a publisher publishes, and the public page shows it."""
+contributor fixes and resubmits, the reviewer approves, a publisher publishes, and the public
+page shows it."""
 
 import re
 

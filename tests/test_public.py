@@ -137,7 +137,7 @@ def test_a_bad_filter_value_does_not_500(client):
 def test_healthz_answers_when_the_database_does(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok"}
 
 
 def test_healthz_is_503_when_the_database_is_down():
@@ -160,4 +160,4 @@ def test_healthz_is_503_when_the_database_is_down():
         text=True,
         timeout=60,
     )
-    assert result.stdout.split() == ["503", "error"], result.stderr[-2000:]
+    assert result.stdout.split() == ["503", "unavailable"], result.stderr[-2000:]

@@ -323,6 +323,10 @@ TABLE: dict[str, list[Case]] = {
         delete=SUPERUSER,
         history=roles(LOGIN, 302, 302, 302, 302, 200),
     ),
+    # retrying a failed job: POST only (tests/test_import_jobs_resilience.py posts)
+    "admin/institute/importjob/<int:job_id>/retry/": [
+        case("retry", lambda w: f"/admin/institute/importjob/{w.others_job.pk}/retry/", POST_ONLY)
+    ],
     **editorial_rows(
         "institute/source",
         lambda w: w.draft_source,

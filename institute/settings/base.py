@@ -1,9 +1,11 @@
 """Settings shared by every environment. Values come from the environment (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -24,6 +26,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 INSTALLED_APPS = [
@@ -41,6 +53,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "axes",  # admin sign-in throttling (AXES_* below)
     "institute",
     "reforms",
     "recommendations",
@@ -49,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "institute.middleware.DatabaseUnavailableMiddleware",  # database down: 503 page, not a 500
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -56,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into a 429
 ]
 
 ROOT_URLCONF = "institute.urls"
@@ -82,6 +99,42 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A connection kept between requests (conn_max_age) is checked before it is reused, so a
+# database restart costs a reconnect, not an error page.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
+    # SQLite (the quick start) has several writers at once: runserver's threads and db_worker.
+    # WAL lets readers go on while one writes; a write transaction takes the write lock when it
+    # begins (IMMEDIATE), so a second writer waits for it (up to `timeout` seconds) instead of
+    # failing halfway with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+
+# One cache for every process (gunicorn's workers, the background worker): the database's
+# table `django_cache` (made by `manage.py createcachetable`; the test runner makes its own), or
+# Redis with CACHE_URL=redis://host:6379/0. Never a per-process memory cache, which would
+# leave each worker its own view of the /data/ summary.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://host:6379/0); leave it unset to "
+        "use the database's cache table."
+    )
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -89,6 +142,44 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused (HTTP 429), even with the right password, for
+# AXES_COOLOFF_MINUTES. A successful sign-in before then clears the count. Attempts are rows in
+# the database, so every gunicorn worker counts the same ones.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# No admin pages for the attempts (tests/test_url_permission_matrix.py has a row for every admin
+# URL, and these have none yet): `manage.py axes_list_attempts` / `axes_reset` instead.
+AXES_ENABLE_ADMIN = False
+
+# Content-Security-Policy (django-csp 4), in every environment so the tests see what production
+# sends: scripts and styles only from our own static files, never inline (no 'unsafe-inline').
+# Templates therefore carry no <script> bodies, <style> blocks, style="" or on…="" attributes
+# (tests/test_csp.py checks them); the admin's own templates comply, django-import-export's
+# export page is overridden in templates/admin/import_export/export.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if os.environ.get("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -105,6 +196,9 @@ STORAGES = {
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
+# Where `manage.py backup_db` (make backup) writes; relative paths are from the project folder.
+BACKUP_DIR = BASE_DIR / (os.environ.get("BACKUP_DIR") or "backups")
+
 # Publishing takes an approval of the version in review by a reviewer other than its author;
 # REVIEW_REQUIRES_APPROVAL=0 relaxes it for a team too small to have a second reader.
 REVIEW_REQUIRES_APPROVAL = env_bool("REVIEW_REQUIRES_APPROVAL", default=True)
@@ -117,6 +211,13 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own history and versions record impor
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Uploads above this many rows import in the background with a progress page.
 ADMIN_IMPORT_BACKGROUND_ROWS = int(os.environ.get("ADMIN_IMPORT_BACKGROUND_ROWS", "2000"))
+# A running import writes a heartbeat this often; one silent for IMPORT_JOB_STALE_SECONDS, whose
+# worker is gone, is marked failed (retryable) by the sweep, which `manage.py run_worker` runs
+# every IMPORT_JOB_SWEEP_SECONDS. A failed job's file is deleted after IMPORT_JOB_KEEP_DAYS.
+IMPORT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("IMPORT_JOB_HEARTBEAT_SECONDS", "5"))
+IMPORT_JOB_STALE_SECONDS = float(os.environ.get("IMPORT_JOB_STALE_SECONDS", "60"))
+IMPORT_JOB_SWEEP_SECONDS = float(os.environ.get("IMPORT_JOB_SWEEP_SECONDS", "30"))
+IMPORT_JOB_KEEP_DAYS = int(os.environ.get("IMPORT_JOB_KEEP_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

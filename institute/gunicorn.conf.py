@@ -1,0 +1,30 @@
+"""gunicorn's configuration for `make serve`: `gunicorn --config institute/gunicorn.conf.py`.
+
+It listens on the loopback (a TLS-terminating proxy in front forwards to it); BIND overrides the
+whole address (e.g. BIND=0.0.0.0:8000 or BIND=unix:/run/reform-tracker.sock).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "institute.wsgi:application"  # sets institute.settings.production unless told
+
+bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"]
+
+# The sync worker is one request at a time; gunicorn's rule of thumb is 2 × cores + 1.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+
+# A request that takes longer is killed and logged (the largest is /data/package.zip).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+graceful_timeout = 30
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "INFO").lower()
+
+# gunicorn 25+ opens a control socket at a fixed per-user path ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl); two instances on one machine would fight over it, and nothing here
+# uses it.
+control_socket_disable = True
+
+proc_name = "reform-tracker"

@@ -1,0 +1,96 @@
+"""The background worker, supervised: django-tasks-db's worker loop that survives the database.
+
+`db_worker` exits on the first database error (a restart, a dropped connection, an outage);
+this command closes the broken connections, waits (1 s, doubling to 30 s) and starts the loop
+again. A thread of its own sweeps import jobs whose worker died
+(institute.jobs.sweep_import_jobs) when it starts and every IMPORT_JOB_SWEEP_SECONDS.
+"""
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections, connection, connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+from institute.jobs import sweep_import_jobs
+
+logger = logging.getLogger("institute.worker")
+MAX_BACKOFF = 30.0
+
+
+def sweep_forever(stopped: threading.Event) -> None:
+    """Sweep now and then every IMPORT_JOB_SWEEP_SECONDS, on this thread's own connection."""
+    try:
+        while True:
+            try:
+                done = sweep_import_jobs()
+                if done["failed"] or done["files_deleted"]:
+                    logger.info("Swept import jobs: %s", done)
+            except DatabaseError as exc:
+                logger.warning("Sweep skipped, database unavailable: %s", exc)
+                connection.close()
+            if stopped.wait(settings.IMPORT_JOB_SWEEP_SECONDS):
+                return
+    finally:
+        connection.close()
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the background worker (large admin imports), reconnecting after database errors "
+        "and marking imports whose worker died as failed and retryable."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument(
+            "--batch", action="store_true", help="Run the queued tasks, then exit (for tests)."
+        )
+
+    def handle(self, *args, interval, batch, **options):
+        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        stopped = threading.Event()
+        if batch:
+            sweep_import_jobs()
+        else:
+            threading.Thread(target=sweep_forever, args=(stopped,), daemon=True).start()
+        backoff = 1.0
+        try:
+            while True:
+                worker = Worker(
+                    queue_names=settings.TASKS["default"].get("QUEUES", ["default"]),
+                    interval=interval,
+                    batch=batch,
+                    backend_name="default",
+                    startup_delay=False,
+                    max_tasks=None,
+                    worker_id=worker_id,
+                    excluded_queue_names=[],
+                )
+                worker.configure_signals()
+                started = time.monotonic()
+                try:
+                    close_old_connections()
+                    worker.run()
+                    return
+                except DatabaseError as exc:
+                    if batch:
+                        raise  # a one-off run reports the error; only the service keeps going
+                    if time.monotonic() - started > MAX_BACKOFF:
+                        backoff = 1.0  # it had been running: a new outage starts afresh
+                    logger.warning(
+                        "Database unavailable (%s); reconnecting in %.0f s", exc, backoff
+                    )
+                    for conn in connections.all():
+                        with contextlib.suppress(DatabaseError):
+                            conn.close()
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+        finally:
+            stopped.set()

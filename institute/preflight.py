@@ -1,0 +1,59 @@
+"""`python -m institute.preflight`: the first step of `make serve`.
+
+Loads the production settings, checks that the database answers and runs Django's deployment
+checks. A missing or wrong setting is printed as one line per problem, without a traceback, and
+the exit status is 2; deployment warnings are printed and do not stop the start. SQLite is
+allowed, with a warning.
+"""
+
+import os
+import sys
+
+EXIT_MISCONFIGURED = 2
+
+
+def fail(message: str) -> int:
+    for line in message.strip().splitlines():
+        print(line, file=sys.stderr)
+    return EXIT_MISCONFIGURED
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except (ImproperlyConfigured, ValueError) as exc:  # dj-database-url raises ValueError
+        return fail(str(exc))
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+    from django.db import DatabaseError, connection
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        print(
+            f"Warning: DATABASE_URL is SQLite ({database['NAME']}). That works for a trial, but "
+            "PostgreSQL is the database of record: use it for a real deployment.",
+            file=sys.stderr,
+        )
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return fail(f"DATABASE_URL: the database does not answer: {first_line}")
+    finally:
+        connection.close()
+
+    try:
+        call_command("check", deploy=True, fail_level="ERROR")
+    except SystemCheckError as exc:
+        return fail(str(exc))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""`manage.py backup_db` / `restore_db` (make backup / make restore): data deleted or changed after
+a backup comes back with the restore. Each engine's run tests its own path: PostgreSQL (pg_dump,
+pg_restore) on a scratch database made from the test database and dropped afterwards, SQLite
+(the online backup API) on the test database itself."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from institute.models import Source
+from tests.factories import SourceFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_sources():
+    SourceFactory(slug="kept-source", title="Original title")
+    SourceFactory(slug="deleted-source", title="Deleted later")
+
+
+BEFORE = {"kept-source": "Original title", "deleted-source": "Deleted later"}
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def on_sqlite():
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite path runs with DATABASE_URL=sqlite://…")
+
+
+def test_sqlite_restore_brings_back_deleted_and_changed_rows(on_sqlite, tmp_path):
+    make_sources()
+    out = StringIO()
+    call_command("backup_db", output_dir=str(tmp_path), stdout=out)
+    backup = Path(out.getvalue().strip())
+    assert backup.parent == tmp_path and backup.suffix == ".sqlite3"
+    with sqlite3.connect(backup) as copy:  # a complete database of its own
+        rows = copy.execute("SELECT slug, title FROM institute_source").fetchall()
+    assert dict(rows) == BEFORE
+
+    Source.objects.filter(slug="deleted-source").delete()
+    Source.objects.filter(slug="kept-source").update(title="Changed after the backup")
+    SourceFactory(slug="added-after-the-backup")
+    call_command("restore_db", str(backup), interactive=False, stdout=StringIO())
+
+    assert dict(Source.objects.values_list("slug", "title")) == BEFORE
+
+
+def test_sqlite_restore_refuses_a_file_that_is_not_a_database(on_sqlite, tmp_path):
+    make_sources()
+    not_a_backup = tmp_path / "reform_tracker-20250101T000000Z.dump"
+    not_a_backup.write_bytes(b"PGDMP not sqlite")
+    with pytest.raises(CommandError, match="not an SQLite database"):
+        call_command("restore_db", str(not_a_backup), interactive=False)
+    assert dict(Source.objects.values_list("slug", "title")) == BEFORE
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def manage(*args: str, database_url: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "institute.settings.test"}
+    env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+SOURCES_AS_DICT = (
+    "from institute.models import Source; "
+    "print(dict(Source.objects.order_by('slug').values_list('slug', 'title')))"
+)
+
+
+@pytest.fixture
+def scratch_database_url():
+    """A scratch PostgreSQL database: a copy of the test database (schema and this test's rows),
+    dropped at the end. Never the shared test database itself."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL path runs with DATABASE_URL=postgres://…")
+    import psycopg
+    from psycopg import sql
+
+    settings = connection.settings_dict
+    params = {
+        "host": settings["HOST"] or None,
+        "port": settings["PORT"] or None,
+        "user": settings["USER"] or None,
+        "password": settings["PASSWORD"] or None,
+    }
+    template, scratch = settings["NAME"], f"rt_scratch_{uuid.uuid4().hex[:12]}"
+    connection.close()  # CREATE DATABASE … TEMPLATE needs the template unused
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(scratch), sql.Identifier(template)
+            )
+        )
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    try:
+        yield (
+            f"postgres://{settings['USER']}{password}@{settings['HOST'] or '127.0.0.1'}:"
+            f"{settings['PORT'] or 5432}/{scratch}"
+        )
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
+            )
+
+
+@pytest.fixture
+def postgres_sources():
+    if connection.vendor == "postgresql":
+        make_sources()  # before the scratch copy is made
+
+
+def test_postgresql_restore_brings_back_deleted_and_changed_rows(
+    postgres_sources, scratch_database_url, tmp_path
+):
+    url = scratch_database_url
+    backup = manage("backup_db", "--output-dir", str(tmp_path), database_url=url)
+    assert backup.returncode == 0, backup.stderr
+    dump = Path(backup.stdout.strip().splitlines()[-1])
+    assert dump.parent == tmp_path and dump.suffix == ".dump"
+    assert dump.name.startswith(url.rsplit("/", 1)[1] + "-")
+    assert dump.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+
+    change = manage(
+        "shell",
+        "-c",
+        "from institute.models import Source; from tests.factories import SourceFactory; "
+        "Source.objects.filter(slug='deleted-source').delete(); "
+        "Source.objects.filter(slug='kept-source').update(title='Changed after the backup'); "
+        "SourceFactory(slug='added-after-the-backup')",
+        database_url=url,
+    )
+    assert change.returncode == 0, change.stderr
+    changed = manage("shell", "-c", SOURCES_AS_DICT, database_url=url)
+    assert "Changed after the backup" in changed.stdout and "deleted-source" not in changed.stdout
+
+    # Asked first; anything but "yes" changes nothing.
+    refused = manage("restore_db", str(dump), database_url=url, stdin="no\n")
+    assert refused.returncode != 0 and "nothing changed" in refused.stderr
+    restore = manage("restore_db", str(dump), database_url=url, stdin="yes\n")
+    assert restore.returncode == 0, restore.stderr
+
+    restored = manage("shell", "-c", SOURCES_AS_DICT, database_url=url)
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.strip().splitlines()[-1] == repr(dict(sorted(BEFORE.items())))

@@ -1,0 +1,221 @@
+"""Production mode: the deployment checks pass with a real environment, a missing secret is one
+clear line (through `python -m institute.preflight`, what `make serve` runs first), DEBUG is
+refused, and the Content-Security-Policy allows nothing inline."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+# Settings this file's subprocesses decide for themselves, whatever the outer environment says.
+# (DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; a deployment must not.)
+OURS = {
+    "DEBUG",
+    "CACHE_URL",
+    "CSP_REPORT_URI",
+    "CSRF_TRUSTED_ORIGINS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    *REQUIRED,
+}
+# Never reached: `check` without --database does not connect.
+UNREACHED_DATABASE = "postgres://tracker@127.0.0.1:5432/reform_tracker"
+
+
+def production_env(**overrides: str | None) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in OURS and not name.startswith("SECURE_")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="institute.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="tracker.example.org",
+        DATABASE_URL=UNREACHED_DATABASE,
+    )
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def in_production(code: str, **overrides: str | None):
+    """Run `code`, which sets `result` (JSON-serialisable), in a process with the production
+    settings loaded; return `result`."""
+    program = (
+        "import json, django\ndjango.setup()\nfrom django.conf import settings\n"
+        f"{code}\nprint(json.dumps(result, default=str))"
+    )
+    completed = run("-c", program, env=production_env(**overrides))
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_check_deploy_is_clean_with_a_real_environment():
+    result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_https_redirect_is_off():
+    # The loopback load test turns the redirect off; the deployment check must say so.
+    result = run(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env=production_env(SECURE_SSL_REDIRECT="0"),
+    )
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+@pytest.mark.parametrize("how", ["unset", "empty"])
+def test_a_missing_setting_is_one_clear_line_without_traceback(missing, how):
+    result = run(
+        "-m", "institute.preflight", env=production_env(**{missing: None if how == "unset" else ""})
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "Traceback" not in output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{missing} is not set: ")
+
+
+def test_every_missing_setting_is_named_at_once():
+    result = run(
+        "-m",
+        "institute.preflight",
+        env=production_env(SECRET_KEY=None, ALLOWED_HOSTS=None, DATABASE_URL=None),
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert [line.split(" ")[0] for line in result.stderr.strip().splitlines()] == [
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "ALLOWED_HOSTS",
+    ]
+
+
+def test_debug_is_refused_with_production_settings():
+    preflight = run("-m", "institute.preflight", env=production_env(DEBUG="1"))
+    assert preflight.returncode == 2
+    assert "Traceback" not in preflight.stderr
+    assert preflight.stderr.startswith("DEBUG is on with institute.settings.production")
+    # Not only through the preflight: any process with these settings stops.
+    direct = run("manage.py", "check", env=production_env(DEBUG="true"))
+    assert direct.returncode != 0
+    assert "ImproperlyConfigured: DEBUG is on" in direct.stderr
+
+
+def test_an_unreachable_database_is_one_line():
+    result = run("-m", "institute.preflight", env=production_env(DATABASE_URL=UNREACHED_DATABASE))
+    # Either PostgreSQL is not there or the database does not exist: one line either way.
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("AXES:")]
+    assert len(lines) == 1 and lines[0].startswith("DATABASE_URL: the database does not answer")
+
+
+def test_sqlite_in_production_warns_but_starts(tmp_path):
+    result = run(
+        "-m",
+        "institute.preflight",
+        env=production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'trial.sqlite3'}"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Warning: DATABASE_URL is SQLite" in result.stderr
+
+
+def test_production_serves_hashed_static_files_and_shares_its_cache():
+    values = in_production(
+        "result = [settings.STORAGES['staticfiles']['BACKEND'], "
+        "settings.CACHES['default']['BACKEND'], "
+        "settings.DATABASES['default']['CONN_HEALTH_CHECKS'], "
+        "settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+        "settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD, "
+        "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE]"
+    )
+    assert values == [
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "django.core.cache.backends.db.DatabaseCache",
+        True,
+        True,
+        31_536_000,
+        True,
+        True,
+        True,
+        True,
+    ]
+    redis = in_production(
+        "result = settings.CACHES['default']", CACHE_URL="redis://127.0.0.1:6379/1"
+    )
+    assert redis == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/1",
+    }
+
+
+def test_https_settings_follow_the_environment():
+    assert in_production(
+        "result = [settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+        "settings.SECURE_HSTS_PRELOAD]",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="3600",
+        SECURE_HSTS_PRELOAD="false",
+    ) == [False, 3600, False]
+
+
+DEV_ONLY = (
+    "frictionless",
+    "playwright",
+    "pytest",
+    "factory",
+    "hypothesis",
+    "axe_playwright_python",
+)
+
+
+def test_production_imports_nothing_from_the_development_tools():
+    # Everything a request can reach: settings, apps (admin autodiscovery), every URL's view.
+    loaded = in_production(
+        "import sys\n"
+        "import institute.wsgi\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns  # imports every URLconf, and so every view\n"
+        "result = sorted({name.split('.')[0] for name in sys.modules})"
+    )
+    assert "django" in loaded and "csp" in loaded and "axes" in loaded
+    assert not set(DEV_ONLY) & set(loaded)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/reforms/", "/recommendations/", "/admin/login/"])
+def test_the_content_security_policy_allows_nothing_inline(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["default-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
