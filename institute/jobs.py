@@ -12,22 +12,41 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from institute.imports import ImportRefused, failed_rows_csv, parse, run_import
 from institute.models import ImportJob
 
 logger = logging.getLogger(__name__)
+# What a busy or lost database raises: OperationalError & co., and InterfaceError ("connection
+# already closed") from a connection the server dropped.
+DATABASE_ERRORS = (DatabaseError, InterfaceError)
 
 WORKER_STOPPED = (
     "The worker stopped while importing this file (killed, or its machine restarted). The "
     "import is all or nothing, so nothing was written. Retry it."
 )
+DATABASE_LOST = (
+    "The connection to the database was lost while importing this file. The import is all or "
+    "nothing, so nothing was written. Retry it."
+)
+
+
+class WorkerStopped(Exception):
+    """Recorded on a dead attempt's django-tasks row (its worker never recorded an outcome)."""
+
+
+# The jobs this process is running now: a stale job that names this process as its worker but
+# is not here has lost its attempt (a database error ended it before its outcome was written).
+_RUNNING_HERE: set[int] = set()
 
 
 def report_json(report) -> dict:
@@ -74,8 +93,9 @@ class Heartbeat:
             while not self.stopped.wait(settings.IMPORT_JOB_HEARTBEAT_SECONDS):
                 try:
                     ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
-                except DatabaseError as exc:  # a busy or lost database: try again next beat
+                except DATABASE_ERRORS as exc:  # a busy or lost database: try again next beat
                     logger.warning("Heartbeat of import job %s not written: %s", self.job_id, exc)
+                    connection.close()  # a broken connection is not reused: reconnect next beat
         finally:
             connection.close()  # this thread's own connection
 
@@ -84,13 +104,27 @@ class Heartbeat:
 def run_import_job(job_id: int) -> str:
     """Run one queued import; its row tells the job page how far it got and how it ended."""
     job = ImportJob.objects.get(pk=job_id)
-    ImportJob.objects.filter(pk=job_id).update(
+    job.attempts += 1
+    started = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING,
         heartbeat_at=timezone.now(),
         worker_host=socket.gethostname()[:255],
         worker_pid=os.getpid(),
-        attempts=job.attempts + 1,
+        attempts=job.attempts,
     )
+    if not started:  # a task queued twice, or a job already running or finished
+        logger.warning("Import job %s is %s, not queued: not run again", job_id, job.status)
+        return job.status
+    data = bytes(job.data)
+    _RUNNING_HERE.add(job_id)
+    try:
+        return _run(job, data)
+    finally:
+        _RUNNING_HERE.discard(job_id)
+
+
+def _run(job: ImportJob, data: bytes) -> str:
+    job_id = job.pk
 
     def progress(stage: str, done: int, total: int) -> None:
         # Inside the import's transaction these writes show only when it commits; the
@@ -98,7 +132,6 @@ def run_import_job(job_id: int) -> str:
         if not transaction.get_connection().in_atomic_block:
             ImportJob.objects.filter(pk=job_id).update(stage=stage, done=done, total=total)
 
-    data = bytes(job.data)
     with Heartbeat(job_id):
         try:
             report = run_import(
@@ -111,21 +144,56 @@ def run_import_job(job_id: int) -> str:
             )
             status, result = ImportJob.Status.DONE, report_json(report)
         except ImportRefused as exc:
-            status, result = ImportJob.Status.REFUSED, refusal_json(exc, data, job.table)
+            if _lost_database(exc):  # not the file's fault: keep it, and let it be retried
+                logger.warning("Import job %s: the database went away: %s", job_id, exc.__cause__)
+                status, result = ImportJob.Status.FAILED, {"problems": [DATABASE_LOST]}
+            else:
+                status, result = ImportJob.Status.REFUSED, refusal_json(exc, data, job.table)
         except Exception as exc:  # the page must say it failed; the log keeps the traceback
             logger.exception("Import job %s failed", job_id)
             status, result = ImportJob.Status.FAILED, {"problems": [f"Unexpected error: {exc!r}"]}
     finished = {"status": status, "report": result, "finished_at": timezone.now()}
     if status != ImportJob.Status.FAILED:
         finished["data"] = b""  # the upload is not kept once it cannot be retried
-    ImportJob.objects.filter(pk=job_id).update(stage="finished", **finished)
+    _write_outcome(job_id, job.attempts, stage="finished", **finished)
     return status
 
 
+def _lost_database(exc: ImportRefused) -> bool:
+    """Whether the import was undone because the connection broke (OperationalError,
+    InterfaceError), not because the database refused a row (IntegrityError, DataError…)."""
+    from django.db import OperationalError
+
+    return isinstance(exc.__cause__, OperationalError | InterfaceError)
+
+
+def _write_outcome(job_id: int, attempt: int, **fields) -> None:
+    """Record how this attempt ended (unless a retry has started another since). A database
+    error here (the import may have failed because the database went away) closes the broken
+    connection and tries again for about 15 s; if the database stays away, the sweep marks the
+    job failed once it is back."""
+    for delay in (1, 2, 4, 8, 0):
+        try:
+            ImportJob.objects.filter(pk=job_id, attempts=attempt).update(**fields)
+            return
+        except DATABASE_ERRORS as exc:
+            if not delay:
+                raise
+            logger.warning(
+                "Outcome of import job %s not written (%s); again in %s s", job_id, exc, delay
+            )
+            connection.close()
+            time.sleep(delay)
+
+
 def _worker_alive(job: ImportJob) -> bool:
-    """On this machine, whether the job's worker process still exists (signal 0 asks)."""
+    """On this machine, whether the job's worker process still exists (signal 0 asks) and, if it
+    is this process, still runs the job. A heartbeat can lag behind a live worker: on SQLite the
+    import's transaction holds the write lock while it writes."""
     if job.worker_host != socket.gethostname()[:255] or not job.worker_pid:
         return False
+    if job.worker_pid == os.getpid():
+        return job.pk in _RUNNING_HERE
     try:
         os.kill(job.worker_pid, 0)
     except ProcessLookupError:
@@ -143,7 +211,8 @@ def sweep_import_jobs() -> dict:
     dead = [
         job.pk
         for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
-        .filter(heartbeat_at__lt=stale)
+        # no heartbeat at all: left running by a worker from before heartbeats
+        .filter(Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True))
         .only("pk", "worker_host", "worker_pid")
         if not _worker_alive(job)
     ]
@@ -154,21 +223,41 @@ def sweep_import_jobs() -> dict:
             finished_at=now,
             report={"problems": [WORKER_STOPPED]},
         )
+        _fail_dead_tasks(dead, now)
         logger.warning("Import jobs %s: their worker stopped; marked failed", dead)
-    expired = (
-        ImportJob.objects.filter(
-            status=ImportJob.Status.FAILED,
-            finished_at__lt=now - timedelta(days=settings.IMPORT_JOB_KEEP_DAYS),
+    expired = ImportJob.objects.filter(
+        status=ImportJob.Status.FAILED,
+        finished_at__lt=now - timedelta(days=settings.IMPORT_JOB_KEEP_DAYS),
+    ).exclude(data=b"")
+    # Read first, write only if needed: on SQLite a write waits for an import's transaction.
+    deleted = expired.update(data=b"") if expired.exists() else 0
+    return {"failed": dead, "files_deleted": deleted}
+
+
+def _fail_dead_tasks(job_ids: list[int], now) -> None:
+    """The dead attempts' django-tasks rows say "running" too; they are closed as failed, so
+    the task list tells the truth. (A retry is a new task row: these never block it.)"""
+    path = run_import_job.module_path
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, task_path=path)
+    wanted = set(job_ids)
+    ids = [
+        t.pk
+        for t in running.only("pk", "args_kwargs")
+        if ((t.args_kwargs or {}).get("args") or [None])[0] in wanted
+    ]
+    if ids:
+        DBTaskResult.objects.filter(pk__in=ids).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            exception_class_path="institute.jobs.WorkerStopped",
+            traceback=WORKER_STOPPED,
         )
-        .exclude(data=b"")
-        .update(data=b"")
-    )
-    return {"failed": dead, "files_deleted": expired}
 
 
 def retry_import_job(job: ImportJob) -> ImportJob:
     """Queue a failed job again, as a new task (the dead attempt's task row blocks nothing)."""
-    updated = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED).update(
+    failed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.FAILED)
+    updated = failed.exclude(data=b"").update(
         status=ImportJob.Status.QUEUED,
         stage="",
         done=0,

@@ -1,5 +1,7 @@
 """Tests: the development settings with a fast password hasher and plain static storage."""
 
+from pathlib import Path
+
 from .local import *  # noqa: F403
 
 DEBUG = False
@@ -9,3 +11,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# On SQLite the test database is a file beside the database (test_<name>), not memory, so that a
+# process the tests start (tests/test_import_jobs_resilience.py runs `manage.py run_worker`)
+# shares it. Named after DATABASE_URL's file, so checkouts with their own databases do not meet.
+_db = DATABASES["default"]  # noqa: F405
+if _db.get("ENGINE") == "django.db.backends.sqlite3" and str(_db["NAME"]) not in ("", ":memory:"):
+    _name = Path(_db["NAME"])
+    _db["TEST"] = {**_db.get("TEST", {}), "NAME": str(_name.with_name(f"test_{_name.name}"))}

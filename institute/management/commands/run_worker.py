@@ -15,10 +15,10 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections, connection, connections
+from django.db import close_old_connections, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
-from institute.jobs import sweep_import_jobs
+from institute.jobs import DATABASE_ERRORS, sweep_import_jobs
 
 logger = logging.getLogger("institute.worker")
 MAX_BACKOFF = 30.0
@@ -32,7 +32,7 @@ def sweep_forever(stopped: threading.Event) -> None:
                 done = sweep_import_jobs()
                 if done["failed"] or done["files_deleted"]:
                     logger.info("Swept import jobs: %s", done)
-            except DatabaseError as exc:
+            except DATABASE_ERRORS as exc:
                 logger.warning("Sweep skipped, database unavailable: %s", exc)
                 connection.close()
             if stopped.wait(settings.IMPORT_JOB_SWEEP_SECONDS):
@@ -61,6 +61,7 @@ class Command(BaseCommand):
         else:
             threading.Thread(target=sweep_forever, args=(stopped,), daemon=True).start()
         backoff = 1.0
+        down_since = None
         try:
             while True:
                 worker = Worker(
@@ -77,18 +78,28 @@ class Command(BaseCommand):
                 started = time.monotonic()
                 try:
                     close_old_connections()
+                    connection.ensure_connection()
+                    if down_since is not None:
+                        logger.warning(
+                            "Database back after %.1f s; worker running again",
+                            time.monotonic() - down_since,
+                        )
+                        down_since = None
                     worker.run()
                     return
-                except DatabaseError as exc:
+                except DATABASE_ERRORS as exc:
                     if batch:
                         raise  # a one-off run reports the error; only the service keeps going
                     if time.monotonic() - started > MAX_BACKOFF:
                         backoff = 1.0  # it had been running: a new outage starts afresh
+                    down_since = down_since or time.monotonic()
                     logger.warning(
-                        "Database unavailable (%s); reconnecting in %.0f s", exc, backoff
+                        "Database unavailable (%s); reconnecting in %.0f s",
+                        str(exc).strip() or type(exc).__name__,
+                        backoff,
                     )
                     for conn in connections.all():
-                        with contextlib.suppress(DatabaseError):
+                        with contextlib.suppress(*DATABASE_ERRORS):
                             conn.close()
                     time.sleep(backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF)
