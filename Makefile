@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench ci clean
+.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench load ci clean
 
 install: $(VENV)/.installed
 
@@ -118,6 +118,14 @@ BENCH_ROWS ?= 20000
 bench: install
 	$(BIN)/python benchmarks/bench_public.py $(BENCH_ROWS)
 	$(BIN)/python benchmarks/bench_import.py $(BENCH_ROWS)
+
+# A bounded load on a server that is already running (start it first: `make serve`, or `make
+# run`): 10,000 mixed public requests over 20 keep-alive connections against
+# http://127.0.0.1:$(PORT); prints req/s and p50/p95/p99 per kind; exits 1 on any 5xx or failed
+# connection. E.g. LOAD_ARGS="--concurrency 50 --requests 20000 --base-url http://host:8000".
+LOAD_ARGS ?=
+load:
+	$(BIN)/python benchmarks/load.py --base-url http://127.0.0.1:$(PORT) $(LOAD_ARGS)
 
 ci:
 	bash .ci/run

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,6 +20,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from institute import workflow
+from institute.admin_guards import (
+    BoundedDateHierarchyMixin,
+    KeyCheckedRelationsMixin,
+    UniqueRowsInlineFormSet,
+)
 from institute.admin_import import TableImportExportMixin
 from institute.models import (
     Citation,
@@ -68,6 +73,10 @@ MISSING_VERSION_MESSAGE = _(
     "overwrite someone else's work. Nothing was saved. Reload the page and make your changes "
     "again."
 )
+
+# A review comment as a form field reads it: stripped, and refused with a NUL in it (the review
+# log cannot store one on PostgreSQL).
+COMMENT_FIELD = forms.CharField(required=False, label=_("comment"))
 
 SERVICES = {
     "submit": workflow.submit_for_review,
@@ -133,9 +142,11 @@ class EditorialForm(forms.ModelForm):
         return cleaned
 
 
-class WorkingCopyInlineMixin:
+class WorkingCopyInlineMixin(KeyCheckedRelationsMixin):
     """An inline of an editorial entry (citations, responses): for a published entry with a
     working copy, it shows the copy's rows instead of the public ones."""
+
+    formset = UniqueRowsInlineFormSet
 
     def get_extra(self, request, obj=None, **kwargs):
         revision = getattr(obj, "_pending_revision", None)
@@ -198,7 +209,7 @@ def _move_action(name: str, verb: str, description: str):
     return admin.action(permissions=[verb], description=description)(action)
 
 
-class EditorialAdminMixin:
+class EditorialAdminMixin(KeyCheckedRelationsMixin):
     """What every curated model shares in the admin.
 
     - Review state never editable in a form: it moves only through the workflow buttons and
@@ -342,6 +353,14 @@ class EditorialAdminMixin:
             obj, by=request.user, kind=VersionKind.EDITED if change else VersionKind.CREATED
         )
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_saveasnew" in request.POST and not self.save_as:
+            # Django honours a posted "save as new" even where the admin offers no such button;
+            # here a copy would skip the entry's review history, so the post is a plain save.
+            request.POST = request.POST.copy()
+            del request.POST["_saveasnew"]
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})
         obj = self.get_object(request, unquote(object_id))
@@ -452,10 +471,15 @@ class EditorialAdminMixin:
 
     def _back(self, request, obj):
         target = request.POST.get("next") or request.GET.get("next")
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        # A path, never a view name: redirect() would try to reverse "queue".
+        if (
+            target
+            and target.startswith("/")
+            and url_has_allowed_host_and_scheme(
+                target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
         ):
-            return redirect(target)
+            return HttpResponseRedirect(target)
         return redirect(self._url("change", obj.pk))
 
     def review_move_view(self, request, object_id, move):
@@ -463,9 +487,9 @@ class EditorialAdminMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._entry_or_404(request, object_id)
-        comment = request.POST.get("comment", "").strip()
         user = request.user
         try:
+            comment = COMMENT_FIELD.clean(request.POST.get("comment", ""))
             if move in SERVICES:
                 SERVICES[move](obj, by=user, comment=comment)
                 done = _("%(move)s: done.") % {"move": workflow.MOVE_LABELS[move]}
@@ -590,7 +614,7 @@ class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
+class ReviewEventAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     """The review log of every entry, read-only; and the review queue (`queue/`)."""
 
     list_display = ("created_at", "entry_link", "action", "from_state", "to_state", "actor")

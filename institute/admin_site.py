@@ -1,10 +1,14 @@
 """The admin site: Django's, with the model permission checks its own views lack."""
 
+from functools import wraps
+
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminToField
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -36,7 +40,33 @@ def view_on_site(request, content_type_id, object_id):
     return shortcut(request, content_type_id, object_id)
 
 
+def refuse_empty_to_field(view):
+    """An empty `_to_field` is refused like any field the admin may not reference (400).
+
+    Django checks a posted `_to_field` only when it is truthy, then looks the empty name up as
+    a field (FieldDoesNotExist, a 500) in every change and delete view.
+    """
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        for params in (request.GET, request.POST):
+            if TO_FIELD_VAR in params and not params[TO_FIELD_VAR]:
+                raise DisallowedModelAdminToField("An empty _to_field cannot be referenced.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 class InstituteAdminSite(admin.AdminSite):
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(refuse_empty_to_field(view), cacheable)
+
+    def autocomplete_view(self, request):
+        # PostgreSQL cannot compare text with a NUL in it (DataError); Django passes the term on.
+        if "\x00" in request.GET.get("term", ""):
+            return JsonResponse({"error": "The search term contains a NUL character."}, status=400)
+        return super().autocomplete_view(request)
+
     def get_urls(self):
         urls = super().get_urls()
         for n, pattern in enumerate(urls):

@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from institute import workflow
 from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
+from institute.admin_guards import KeyCheckedRelationsMixin
 from institute.admin_import import TableImportExportMixin
 from institute.resources import RecommendationResource
 from recommendations.models import Recommendation, Response, Theme
@@ -53,7 +54,7 @@ class RecommendationAdmin(EditorialAdminMixin, TableImportExportMixin, admin.Mod
 
 
 @admin.register(Response)
-class ResponseAdmin(SimpleHistoryAdmin):
+class ResponseAdmin(KeyCheckedRelationsMixin, SimpleHistoryAdmin):
     """Responses on their own. A response links two entries the public may read, so writing one
     here changes the public site at once: only publishers of both reforms and recommendations may.
     Editors change responses with the reform or recommendation (reviewed with it)."""

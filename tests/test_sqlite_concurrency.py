@@ -77,7 +77,7 @@ def test_two_writers_at_once_both_succeed(file_databases):
                 cursor.execute("INSERT INTO saves (writer) VALUES (%s)", [alias])
                 if alias == "a":
                     threading.Event().wait(0.3)  # hold the write lock for a moment
-        except Exception as exc:  # noqa: BLE001 - reported below, with its message
+        except Exception as exc:  # reported below, with its message
             errors.append(f"{alias}: {type(exc).__name__}: {exc}")
         finally:
             del connections[name]

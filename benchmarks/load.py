@@ -1,0 +1,328 @@
+"""A bounded load on a running server: N mixed public requests over C keep-alive connections.
+
+    make serve                      # in one terminal (or make run, for a development server)
+    make load LOAD_ARGS="--requests 10000 --concurrency 50"
+
+Stdlib only (threads and http.client), so it runs with any Python against any base URL. It first
+reads the published slugs, topics and search words from the server itself (`/data/reforms.csv`,
+`/data/recommendations.csv`, the home page's stylesheet), then sends exactly `--requests`
+requests, each thread on its own persistent connection (reopened when the server closes it, as
+gunicorn's sync workers do after every response), and stops.
+
+It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, and the
+errors: a status of 500 or more, or a connection that failed (refused, reset, timed out). It exits
+1 if there was any error, 2 if the server could not be read at all. A 4xx is not an error (it is
+listed under its status): every request here is meant to be a 200, so one shows a broken mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import io
+import random
+import re
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+AREAS = ["economy", "human-rights", "political-participation", "justice-anti-corruption"]
+STATUSES = ["announced", "adopted", "in-progress", "implemented", "stalled", "reversed"]
+AUDIENCES = ["western", "government"]
+IMPLEMENTATION = ["not-assessed", "not-implemented", "partly-implemented", "implemented"]
+FALLBACK_WORDS = ["court", "election", "tax", "police", "parliament", "president", "reform"]
+
+# Kind of request → weight in the mix (about per cent). Reads of a page dominate, as on a real
+# site; downloads are rarer and heavier.
+MIX = {
+    "home": 5,
+    "reform-list": 12,
+    "reform-list-filtered": 12,
+    "reform-search": 10,
+    "reform-detail": 20,
+    "recommendation-list": 6,
+    "recommendation-detail": 8,
+    "tracker": 5,
+    "export-csv": 4,
+    "data": 3,
+    "feed": 5,
+    "static": 10,
+}
+
+
+@dataclass
+class Site:
+    """What the mix is built from, read from the server."""
+
+    reforms: list[str]
+    recommendations: list[str]
+    topics: list[str]
+    words: list[str]
+    stylesheet: str
+
+
+@dataclass
+class Result:
+    kind: str
+    status: int  # 0: the connection failed
+    seconds: float
+    path: str = ""
+    error: str = ""  # why it counts as an error; empty when it does not
+
+
+# --- talking to the server ---------------------------------------------------------------------
+
+
+class Connection:
+    """One persistent HTTP/1.1 connection, reopened when the server closes it."""
+
+    def __init__(self, base, timeout: float):
+        self.base = base
+        self.timeout = timeout
+        self.conn = self._open()
+        self.sent = 0
+        self.reconnects = 0
+
+    def _open(self):
+        cls = (
+            http.client.HTTPSConnection
+            if self.base.scheme == "https"
+            else http.client.HTTPConnection
+        )
+        return cls(self.base.hostname, self.base.port, timeout=self.timeout)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        if self.conn.sock is None and self.sent:
+            self.reconnects += 1  # http.client reopens it itself; counted for the report
+        self.sent += 1
+        self.conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        response = self.conn.getresponse()
+        body = response.read()  # the whole body: a request is done when its last byte is in
+        if response.will_close:
+            self.conn.close()
+        return response.status, body
+
+    def reset(self) -> None:
+        self.conn.close()
+        self.conn = self._open()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def read_site(base, timeout: float) -> Site:
+    conn = Connection(base, timeout)
+    try:
+        status, body = conn.get("/data/reforms.csv")
+        if status != 200:
+            raise RuntimeError(f"/data/reforms.csv answered {status}")
+        rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+        reforms = [row["slug"] for row in rows if row.get("slug")]
+        topics = sorted({t for row in rows for t in (row.get("topics") or "").split(";") if t})
+        words = sorted(
+            {w.lower() for row in rows for w in re.findall(r"[A-Za-z]{5,}", row.get("title", ""))}
+        )
+        status, body = conn.get("/data/recommendations.csv")
+        recommendations = []
+        if status == 200:
+            recs = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
+            recommendations = [row["slug"] for row in recs if row.get("slug")]
+        status, body = conn.get("/")
+        if status != 200:
+            raise RuntimeError(f"/ answered {status}")
+        css = re.findall(rb'href="(/static/[^"]+\.css)"', body)
+        stylesheet = css[0].decode() if css else "/static/css/site.css"
+    finally:
+        conn.close()
+    if not reforms:
+        raise RuntimeError("no published reforms in /data/reforms.csv: load the content first")
+    return Site(reforms, recommendations, topics, words or FALLBACK_WORDS, stylesheet)
+
+
+# --- the mix -----------------------------------------------------------------------------------
+
+
+def make_path(kind: str, site: Site, rng: random.Random) -> str:
+    def query(**params) -> str:
+        return "?" + urlencode(params, doseq=True)
+
+    if kind == "home":
+        return "/"
+    if kind == "reform-list":
+        return "/reforms/" + (query(page=2) if rng.random() < 0.2 else "")
+    if kind == "reform-list-filtered":
+        params = {"area": rng.sample(AREAS, rng.randint(1, 2))}
+        if rng.random() < 0.5:
+            params["status"] = rng.choice(STATUSES)
+        if site.topics and rng.random() < 0.4:
+            params["topic"] = rng.choice(site.topics)
+        if rng.random() < 0.3:
+            params["year_from"] = rng.choice([2019, 2020, 2021])
+        if rng.random() < 0.3:
+            params["has_response"] = rng.choice(["true", "false"])
+        params["sort"] = rng.choice(["newest", "oldest", "title", "status"])
+        return "/reforms/" + query(**params)
+    if kind == "reform-search":
+        words = rng.sample(site.words, min(len(site.words), rng.randint(1, 2)))
+        return "/reforms/" + query(q=" ".join(words))
+    if kind == "reform-detail":
+        return f"/reforms/{rng.choice(site.reforms)}/"
+    if kind == "recommendation-list":
+        if rng.random() < 0.5:
+            return "/recommendations/"
+        return "/recommendations/" + query(
+            audience=rng.choice(AUDIENCES), implementation=rng.choice(IMPLEMENTATION)
+        )
+    if kind == "recommendation-detail":
+        if not site.recommendations:
+            return "/recommendations/"
+        return f"/recommendations/{rng.choice(site.recommendations)}/"
+    if kind == "tracker":
+        return "/recommendations/tracker/"
+    if kind == "export-csv":
+        if rng.random() < 0.3:
+            return "/recommendations/export.csv"
+        return "/reforms/export.csv" + query(area=rng.choice(AREAS))
+    if kind == "data":
+        return "/data/"
+    if kind == "feed":
+        return "/reforms/feed/"
+    if kind == "static":
+        return site.stylesheet
+    raise ValueError(kind)
+
+
+def plan(requests: int, site: Site, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=requests)
+    return [(kind, make_path(kind, site, rng)) for kind in kinds]
+
+
+# --- running it --------------------------------------------------------------------------------
+
+
+def run(base, work: list[tuple[str, str]], concurrency: int, timeout: float):
+    results: list[Result] = []
+    lock = threading.Lock()
+    cursor = iter(work)
+    reconnects = [0]
+
+    def worker() -> None:
+        conn = Connection(base, timeout)
+        local: list[Result] = []
+        while True:
+            with lock:
+                item = next(cursor, None)
+            if item is None:
+                break
+            kind, path = item
+            start = time.perf_counter()
+            try:
+                status, _ = conn.get(path)
+            except (OSError, http.client.HTTPException) as exc:
+                local.append(Result(kind, 0, time.perf_counter() - start, path, repr(exc)))
+                conn.reset()
+                continue
+            elapsed = time.perf_counter() - start
+            error = f"HTTP {status}" if status >= 500 else ""
+            local.append(Result(kind, status, elapsed, path, error))
+        conn.close()
+        with lock:
+            results.extend(local)
+            reconnects[0] += conn.reconnects
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - started, reconnects[0]
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+def report(results: list[Result], wall: float, concurrency: int, reconnects: int) -> int:
+    by_kind: dict[str, list[Result]] = defaultdict(list)
+    for result in results:
+        by_kind[result.kind].append(result)
+    errors = [r for r in results if r.error]
+    header = f"{'kind':<24}{'requests':>9}{'errors':>8}" + "".join(
+        f"{name:>9}" for name in ("p50 ms", "p95 ms", "p99 ms", "max ms")
+    )
+    print(header)
+    print("-" * len(header))
+
+    def line(name: str, rows: list[Result]) -> None:
+        ms = sorted(r.seconds * 1000 for r in rows)
+        print(
+            f"{name:<24}{len(rows):>9}{sum(1 for r in rows if r.error):>8}"
+            f"{percentile(ms, 50):>9.1f}{percentile(ms, 95):>9.1f}{percentile(ms, 99):>9.1f}"
+            f"{(ms[-1] if ms else float('nan')):>9.1f}"
+        )
+
+    for kind in MIX:
+        if by_kind.get(kind):
+            line(kind, by_kind[kind])
+    print("-" * len(header))
+    line("all", results)
+    print()
+    print(
+        f"{len(results)} requests in {wall:.2f} s over {concurrency} connections: "
+        f"{len(results) / wall:.1f} req/s; {reconnects} reconnections"
+    )
+    statuses = Counter(r.status for r in results)
+    print("statuses: " + ", ".join(f"{s or 'failed'}: {n}" for s, n in sorted(statuses.items())))
+    print(f"errors (status >= 500 or connection failed): {len(errors)}")
+    # Grouped by kind and cause; the first path of each group is shown as its example.
+    groups = Counter((r.kind, r.error) for r in errors)
+    examples = {}
+    for r in errors:
+        examples.setdefault((r.kind, r.error), r.path)
+    for (kind, cause), n in groups.most_common(10):
+        print(f"  {n} × {kind}: {cause} (e.g. {examples[(kind, cause)]})")
+    return 1 if errors else 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000", help="the running server")
+    parser.add_argument("--requests", type=int, default=10_000, help="stop after this many")
+    parser.add_argument(
+        "--concurrency", type=int, default=20, help="connections at once (10–50 is the range)"
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="per request, in seconds")
+    parser.add_argument("--seed", type=int, default=10, help="the same seed, the same requests")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or not 1 <= args.concurrency <= 500:
+        parser.error("--requests must be at least 1 and --concurrency between 1 and 500")
+    base = urlsplit(args.base_url)
+    if base.scheme not in ("http", "https") or not base.hostname:
+        parser.error(f"--base-url {args.base_url!r} is not an http(s) URL")
+    try:
+        site = read_site(base, args.timeout)
+    except (OSError, http.client.HTTPException, RuntimeError, KeyError) as exc:
+        print(f"load: cannot read {args.base_url}: {exc}. Is the server running (make serve)?")
+        return 2
+    print(
+        f"{args.base_url}: {len(site.reforms)} reforms, {len(site.recommendations)} "
+        f"recommendations, {len(site.topics)} topics; {args.requests} requests, "
+        f"{args.concurrency} connections, seed {args.seed}"
+    )
+    work = plan(args.requests, site, args.seed)
+    results, wall, reconnects = run(base, work, args.concurrency, args.timeout)
+    return report(results, wall, args.concurrency, reconnects)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
