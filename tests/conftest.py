@@ -60,9 +60,6 @@ def browser_page(chromium_browser):
 
 
 # --- Editorial roles (issue 5) -----------------------------------------------------------------
-ROLE_NAMES = ("anonymous", "staff", "contributor", "reviewer", "publisher", "superuser")
-
-
 @pytest.fixture
 def role_groups(db):
     """The role groups as the migration creates them (again, after a flushing test)."""

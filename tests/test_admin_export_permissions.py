@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from institute.datasets import TABLES
-from tests.conftest import ROLE_NAMES
 from tests.factories import RecommendationFactory, ReformFactory, SourceFactory
+from tests.support import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
 

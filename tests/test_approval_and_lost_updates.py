@@ -11,40 +11,9 @@ from institute import workflow
 from institute.models import PendingRevision, ReviewAction, ReviewEvent
 from institute.workflow import ReviewState
 from tests.factories import SourceFactory, UserFactory, entry_in_state
+from tests.support import KINDS, admin_url, entry_form_data
 
 pytestmark = pytest.mark.django_db
-
-KINDS = ("reform", "recommendation", "source")
-
-
-def admin_url(entry, view: str, *args) -> str:
-    opts = entry._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[entry.pk, *args])
-
-
-def change_form_data(client, entry) -> dict:
-    """The change form as the browser would post it back unchanged."""
-    page = client.get(admin_url(entry, "change"))
-    data = {}
-    form = page.context["adminform"].form
-    for name, field in form.fields.items():
-        initial = form.initial.get(name, field.initial)
-        if initial is None:
-            continue
-        if isinstance(initial, list | tuple):
-            data[name] = [str(getattr(v, "pk", v)) for v in initial]
-        else:
-            data[name] = str(getattr(initial, "pk", initial))
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.forms))
-        data[f"{formset.prefix}-INITIAL_FORMS"] = str(formset.initial_form_count())
-        for f in formset.forms:
-            for name, field in f.fields.items():
-                initial = f.initial.get(name, field.initial)
-                if initial is not None and name != "DELETE":
-                    data[f.add_prefix(name)] = str(getattr(initial, "pk", initial))
-    return data
 
 
 @pytest.fixture
@@ -113,7 +82,7 @@ def test_the_last_editor_of_a_working_copy_may_not_approve_it(
 ):
     entry = entry_in_state("reform", ReviewState.PUBLISHED, title="Published title")
     client.force_login(writer_reviewer)
-    data = change_form_data(client, entry)
+    data = entry_form_data(client, entry)
     data["title"] = "Edited in the working copy"
     assert client.post(admin_url(entry, "change"), data).status_code == 302
     entry.refresh_from_db()
@@ -128,7 +97,7 @@ def test_the_last_editor_of_a_working_copy_may_not_approve_it(
 def test_an_edit_after_approval_lapses_it(client, contributor, reviewer, publisher):
     entry = entry_in_state("reform", ReviewState.PUBLISHED, title="Before")
     client.force_login(contributor)
-    data = change_form_data(client, entry)
+    data = entry_form_data(client, entry)
     data["title"] = "First change"
     client.post(admin_url(entry, "change"), data)
     workflow.submit_for_review(entry, by=contributor)
@@ -138,7 +107,7 @@ def test_an_edit_after_approval_lapses_it(client, contributor, reviewer, publish
     # An editor slips one more change into the copy after the approval.
     superuser = UserFactory(username="late-editor", is_staff=True, is_superuser=True)
     client.force_login(superuser)
-    data = change_form_data(client, entry)
+    data = entry_form_data(client, entry)
     data["title"] = "Unreviewed change"
     assert client.post(admin_url(entry, "change"), data).status_code == 302
     entry.refresh_from_db()
@@ -230,12 +199,12 @@ def test_the_admin_says_why_self_approval_is_refused(client, writer_reviewer):
 def test_a_change_form_without_its_version_is_refused(client, contributor, superuser):
     entry = entry_in_state("reform", ReviewState.DRAFT, title="Original")
     client.force_login(contributor)
-    mine = change_form_data(client, entry)
+    mine = entry_form_data(client, entry)
     del mine["expected_version"]
     # Someone else saves first; the versionless post must not overwrite them.
     other = type(client)()
     other.force_login(superuser)
-    theirs = change_form_data(other, entry)
+    theirs = entry_form_data(other, entry)
     theirs["title"] = "Their saved work"
     assert other.post(admin_url(entry, "change"), theirs).status_code == 302
     mine["title"] = "Blind overwrite"
@@ -249,7 +218,7 @@ def test_a_change_form_without_its_version_is_refused(client, contributor, super
 def test_a_versionless_post_to_a_published_entry_makes_no_working_copy(client, contributor):
     entry = entry_in_state("reform", ReviewState.PUBLISHED, title="Public")
     client.force_login(contributor)
-    data = change_form_data(client, entry)
+    data = entry_form_data(client, entry)
     data.pop("expected_version")
     data["title"] = "Sneaked in"
     response = client.post(admin_url(entry, "change"), data)

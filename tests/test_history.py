@@ -21,7 +21,7 @@ from tests.factories import (
     TopicFactory,
     entry_in_state,
 )
-from tests.test_workflow_admin import admin_url, change_form_data, login, messages_of
+from tests.support import admin_url, change_form_data, login, messages_of
 
 pytestmark = pytest.mark.django_db
 

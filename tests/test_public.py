@@ -16,7 +16,7 @@ from tests.factories import (
     SourceFactory,
     TopicFactory,
 )
-from tests.test_public_site import RECOMMENDATION_LISTING_QUERIES, REFORM_LISTING_QUERIES
+from tests.support import RECOMMENDATION_LISTING_QUERIES, REFORM_LISTING_QUERIES
 
 pytestmark = pytest.mark.django_db
 

@@ -29,7 +29,6 @@ from institute.jobs import run_import_job
 from institute.models import ImportJob, ReviewAction, ReviewEvent, VersionKind
 from institute.versions import record_version
 from institute.workflow import ReviewState
-from tests.conftest import ROLE_NAMES
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,
@@ -39,6 +38,7 @@ from tests.factories import (
     ThemeFactory,
     TopicFactory,
 )
+from tests.support import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
 

@@ -2,14 +2,12 @@
 offered, actions, working copies of published entries, stale forms, the review queue."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from institute import workflow
 from institute.models import PendingRevision, ReviewEvent
 from institute.workflow import ReviewState
 from reforms.models import Reform
-from tests.conftest import ROLE_NAMES
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,
@@ -18,54 +16,18 @@ from tests.factories import (
     TopicFactory,
     entry_in_state,
 )
-from tests.test_workflow_services import CASES, MATRIX, case_id
+from tests.support import (
+    CASES,
+    MATRIX,
+    ROLE_NAMES,
+    admin_url,
+    case_id,
+    change_form_data,
+    login,
+    messages_of,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_url(entry, view: str, *args) -> str:
-    opts = entry._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[entry.pk, *args])
-
-
-def login(client, user):
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def change_form_data(page) -> dict:
-    """What the browser would post back unchanged: the main form and every inline formset."""
-
-    def value(v):
-        return str(getattr(v, "pk", v))
-
-    def add(data, form, prefix_fn):
-        for name, field in form.fields.items():
-            initial = form.initial.get(name, field.initial)
-            if initial is None or name == "DELETE":
-                continue
-            if isinstance(initial, list | tuple):
-                data[prefix_fn(name)] = [value(v) for v in initial]
-            else:
-                data[prefix_fn(name)] = value(initial)
-
-    data: dict = {}
-    form = page.context["adminform"].form
-    add(data, form, lambda n: n)
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.forms))
-        data[f"{formset.prefix}-INITIAL_FORMS"] = str(formset.initial_form_count())
-        data[f"{formset.prefix}-MIN_NUM_FORMS"] = "0"
-        data[f"{formset.prefix}-MAX_NUM_FORMS"] = "1000"
-        for f in formset.forms:
-            add(data, f, f.add_prefix)
-    return data
 
 
 # --- the permission matrix over HTTP -----------------------------------------------------------

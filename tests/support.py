@@ -1,0 +1,100 @@
+"""Helpers several test files share (fixtures live in conftest.py, model builders in
+factories.py): the roles and moves the matrices run over, admin URLs and forms as a browser
+posts them, and the query counts the public listings are held to."""
+
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from institute import workflow
+from institute.workflow import ReviewState
+
+ROLE_NAMES = ("anonymous", "staff", "contributor", "reviewer", "publisher", "superuser")
+KINDS = ("reform", "recommendation", "source")
+
+# move → (state it starts from, state it reaches, roles that may take it)
+MATRIX = {
+    "submit": (ReviewState.DRAFT, ReviewState.IN_REVIEW, {"contributor", "superuser"}),
+    "request_changes": (
+        ReviewState.IN_REVIEW,
+        ReviewState.CHANGES_REQUESTED,
+        {"reviewer", "superuser"},
+    ),
+    "publish": (ReviewState.IN_REVIEW, ReviewState.PUBLISHED, {"publisher", "superuser"}),
+    "archive": (ReviewState.PUBLISHED, ReviewState.ARCHIVED, {"publisher", "superuser"}),
+    "reopen": (ReviewState.ARCHIVED, ReviewState.DRAFT, {"publisher", "superuser"}),
+}
+SERVICES = {
+    "submit": workflow.submit_for_review,
+    "request_changes": workflow.request_changes,
+    "publish": workflow.publish,
+    "archive": workflow.archive,
+    "reopen": workflow.reopen,
+}
+CASES = [(kind, move, role) for kind in KINDS for move in MATRIX for role in ROLE_NAMES]
+
+
+def case_id(case) -> str:
+    kind, move, role = case
+    allowed = role in MATRIX[move][2]
+    return f"{kind}-{move}-{role}-{'allowed' if allowed else 'refused'}"
+
+
+# topic choices, 5 facets (area, status, topic, initiated_by, has_response), count, rows, topics
+REFORM_LISTING_QUERIES = 9
+# theme and report choices, 4 facets (audience, implementation, theme, report), count, rows, themes
+RECOMMENDATION_LISTING_QUERIES = 9
+# the entry, topics, citations (+ sources), responses (+ recommendation), related reforms
+REFORM_DETAIL_QUERIES = 5
+# the entry (+ report), themes, citations (+ sources), responses (+ reform), their citations
+RECOMMENDATION_DETAIL_QUERIES = 5
+
+
+def admin_url(entry, view: str, *args) -> str:
+    opts = entry._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[entry.pk, *args])
+
+
+def login(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def change_form_data(page) -> dict:
+    """What the browser would post back unchanged from a change form page: the main form and
+    every inline formset."""
+
+    def value(v):
+        return str(getattr(v, "pk", v))
+
+    def add(data, form, prefix_fn):
+        for name, field in form.fields.items():
+            initial = form.initial.get(name, field.initial)
+            if initial is None or name == "DELETE":
+                continue
+            if isinstance(initial, list | tuple):
+                data[prefix_fn(name)] = [value(v) for v in initial]
+            else:
+                data[prefix_fn(name)] = value(initial)
+
+    data: dict = {}
+    form = page.context["adminform"].form
+    add(data, form, lambda n: n)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.forms))
+        data[f"{formset.prefix}-INITIAL_FORMS"] = str(formset.initial_form_count())
+        data[f"{formset.prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{formset.prefix}-MAX_NUM_FORMS"] = "1000"
+        for f in formset.forms:
+            add(data, f, f.add_prefix)
+    return data
+
+
+def entry_form_data(client, entry) -> dict:
+    """The change form of `entry`, opened by `client`, as the browser would post it back."""
+    return change_form_data(client.get(admin_url(entry, "change")))
