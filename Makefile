@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench load ci clean
+.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench load fuzz ci clean
 
 install: $(VENV)/.installed
 
@@ -111,6 +111,12 @@ pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint migrations-check pytest
+
+# The fuzz with new random examples, ten times as many (`make test` draws fixed ones). Scale
+# with FUZZ_SCALE; whatever it finds gets a fixed test in tests/test_fuzz.py.
+FUZZ_SCALE ?= 10
+fuzz: install
+	FUZZ_RANDOM=1 FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest tests/test_fuzz.py
 
 # Figures for the notes: timings, query counts, rows/s. BENCH_ROWS seeds that many reforms in a
 # throw-away test database of DATABASE_URL (use PostgreSQL). Asserts nothing.

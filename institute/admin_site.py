@@ -8,7 +8,7 @@ from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -40,15 +40,26 @@ def view_on_site(request, content_type_id, object_id):
     return shortcut(request, content_type_id, object_id)
 
 
-def refuse_empty_to_field(view):
-    """An empty `_to_field` is refused like any field the admin may not reference (400).
+def refuse_malformed_parameters(view):
+    """Query parameters no admin view can use are refused with a 400 before the view runs.
 
-    Django checks a posted `_to_field` only when it is truthy, then looks the empty name up as
-    a field (FieldDoesNotExist, a 500) in every change and delete view.
+    - A NUL anywhere in the query string: the changelist filters, the autocomplete term and the
+      date hierarchy hand values to the database unchecked, and PostgreSQL refuses a NUL in
+      text (DataError, a 500). Posted form fields need no such check: Django's form fields
+      already refuse a NUL with a form error.
+    - An empty `_to_field`: Django checks a `_to_field` only when it is truthy, then looks the
+      empty name up as a field (FieldDoesNotExist, a 500) in every change and delete view.
     """
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                shown = name.replace("\x00", "\\x00")
+                return HttpResponseBadRequest(
+                    f"The query parameter {shown!r} contains a NUL character.",
+                    content_type="text/plain; charset=utf-8",
+                )
         for params in (request.GET, request.POST):
             if TO_FIELD_VAR in params and not params[TO_FIELD_VAR]:
                 raise DisallowedModelAdminToField("An empty _to_field cannot be referenced.")
@@ -59,13 +70,7 @@ def refuse_empty_to_field(view):
 
 class InstituteAdminSite(admin.AdminSite):
     def admin_view(self, view, cacheable=False):
-        return super().admin_view(refuse_empty_to_field(view), cacheable)
-
-    def autocomplete_view(self, request):
-        # PostgreSQL cannot compare text with a NUL in it (DataError); Django passes the term on.
-        if "\x00" in request.GET.get("term", ""):
-            return JsonResponse({"error": "The search term contains a NUL character."}, status=400)
-        return super().autocomplete_view(request)
+        return super().admin_view(refuse_malformed_parameters(view), cacheable)
 
     def get_urls(self):
         urls = super().get_urls()
