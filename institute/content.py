@@ -105,7 +105,6 @@ def _upsert(model, lookup: dict, values: dict, *, by, summary: LoadSummary, labe
         else:
             obj.version += 1
         obj.updated_by = by
-    obj._history_user = by
     obj.full_clean(validate_constraints=True)
     obj.save()
     (summary.created if created else summary.updated)[label] += 1
@@ -140,7 +139,6 @@ def _sync_m2m(obj, name: str, wanted: list, *, by) -> bool:
     manager = getattr(obj, name)
     if {o.pk for o in manager.all()} == {o.pk for o in wanted}:
         return False
-    obj._history_user = by
     manager.set(wanted)
     return True
 

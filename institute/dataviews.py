@@ -3,14 +3,17 @@
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from institute.datasets import TABLES
 from institute.exports import data_package, stream_table
+from institute.models import Citation, EntryVersion, ReviewEvent, Source
+from recommendations.models import Recommendation, Response, Theme
 from recommendations.selectors import recommendation_filter_public
+from reforms.models import Reform, Topic
 from reforms.selectors import reform_filter_public
 
 FORMATS = ("csv", "json", "xlsx")
@@ -61,20 +64,22 @@ def data_package_download(request):
 
 
 # The page shows the package's version and size; building it reads every table, so the figures
-# are kept until the content changes (or, for edits no history row marks, for ten minutes).
+# are kept until the content changes (or, for an edit the marker cannot see, such as a topic
+# renamed, for ten minutes).
 SUMMARY_TTL = 600
 
 
 def content_marker() -> tuple:
-    """Cheap and changing with every recorded write: the newest history row of each table."""
-    from institute.models import Citation, Source
-    from recommendations.models import Recommendation, Response
-    from reforms.models import Reform
-
-    return tuple(
-        model.history.aggregate(latest=Max("history_id"))["latest"]
-        for model in (Reform, Recommendation, Source, Citation, Response)
-    )
+    """Cheap and changing with every change of what the public sees: the newest review event
+    and version (publish, archive, revert, every save), and the rows and last change of each
+    table (writes outside the workflow, such as a shell or a migration)."""
+    marks = [
+        model.objects.aggregate(latest=Max("pk"))["latest"] for model in (ReviewEvent, EntryVersion)
+    ]
+    for model in (Reform, Recommendation, Source):
+        marks.append(tuple(model.objects.aggregate(n=Count("pk"), at=Max("updated_at")).values()))
+    marks += [model.objects.count() for model in (Citation, Response, Topic, Theme)]
+    return tuple(marks)
 
 
 def package_summary(*, base_url: str) -> tuple[str, int]:

@@ -4,7 +4,7 @@ The file is read, checked whole and planned before anything is written: one inva
 nothing changes, and the report lists every bad row with its line, column, value and reason. A
 row whose key exists updates that entry (a published entry gets a working copy for review, not a
 live change); an identical row is reported unchanged and not written; a new row lands as a draft.
-Writes go in bulk statements, with history recorded in bulk too.
+Writes go in bulk statements, with their versions recorded in bulk too.
 
 The columns are those of institute.datasets.TABLES: what the exports write, this reads back.
 """
@@ -849,9 +849,8 @@ def _real_user(by):
 
 
 def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
-    """New entries in bulk statements: rows, many-to-many, children, history, versions."""
+    """New entries in bulk statements: rows, many-to-many, children, versions."""
     from django.contrib.contenttypes.models import ContentType
-    from simple_history.utils import bulk_create_with_history
 
     from institute.models import EntryVersion, VersionKind
     from institute.versions import apply_scalars, children_of, m2m_fields
@@ -875,9 +874,7 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
         objs.append(obj)
     if problems:
         raise ImportRefused(problems)
-    created = bulk_create_with_history(
-        objs, model, batch_size=500, default_user=user, default_change_reason=comment[:100]
-    )
+    created = model._default_manager.bulk_create(objs, batch_size=500)
     if progress:
         progress("written", len(created), len(created))
     snaps = [snap for _, snap in plan.creates]
@@ -902,12 +899,10 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
                     setattr(row, child_model._meta.get_field(name).attname, values.get(name))
                 rows.append(row)
         if rows:
-            bulk_create_with_history(rows, child_model, batch_size=1000, default_user=user)
+            child_model._default_manager.bulk_create(rows, batch_size=1000)
         nested_rows = _nested_rows(child, created, snaps)
         for grandchild_model, grandchildren in nested_rows.items():
-            bulk_create_with_history(
-                grandchildren, grandchild_model, batch_size=1000, default_user=user
-            )
+            grandchild_model._default_manager.bulk_create(grandchildren, batch_size=1000)
     content_type = ContentType.objects.get_for_model(model)
     EntryVersion.objects.bulk_create(
         [
@@ -972,7 +967,6 @@ def _update(entry, new: dict, *, by, comment: str) -> None:
         save_copy(locked, by=user, data=new, comment=comment)
         return
     ensure_baseline(locked)
-    locked._history_user = user
     locked.version += 1
     locked.updated_by = user
     apply_snapshot(locked, new)

@@ -8,7 +8,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.workflow import ReviewState
@@ -136,7 +135,6 @@ class Source(Editorial):
     url = models.URLField(max_length=500, blank=True)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
 
-    history = HistoricalRecords()
     objects = EditorialQuerySet.as_manager()
 
     class Meta:
@@ -207,7 +205,6 @@ class Citation(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords()
     objects = CitationQuerySet.as_manager()
 
     class Meta:

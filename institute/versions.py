@@ -258,19 +258,16 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
     model = child.get_model()
     manager = model._default_manager
     current = manager.filter(**{child.owner_field: entry.pk}).order_by(*row_order(child))
-    history_user = getattr(entry, "_history_user", None)
 
     def build(values: dict, row=None):
         row = row or model(**{child.owner_field: entry})
         for name in child.fields:
             setattr(row, _attname(row, name), values.get(name))
-        row._history_user = history_user
         row.full_clean(validate_constraints=True)
         row.save()
         return row
 
     def apply_nested(row, values: dict) -> None:
-        row._history_user = history_user
         for grandchild in child.children:
             if grandchild.name in values:  # versions older than nesting do not carry it
                 _apply_children(row, grandchild, values[grandchild.name])

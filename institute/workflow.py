@@ -195,7 +195,6 @@ def _lock(entry: Editorial):
 
 
 def _save_state(entry: Editorial, by: Actor, *fields: str) -> None:
-    entry._history_user = by if getattr(by, "pk", None) else None
     entry.save(update_fields=list(fields))
 
 
@@ -223,7 +222,6 @@ def _move(entry: Editorial, *, by: Actor, name: str, comment: str, system: bool 
         if target == PUBLISHED:
             _check_approved(locked, what)
         now = timezone.now()
-        locked._history_user = by if getattr(by, "pk", None) else None
         fields = ["review_state"]
         if target == IN_REVIEW:
             locked.submitted_by = by if getattr(by, "pk", None) else None
@@ -489,7 +487,6 @@ def revert(entry: Editorial, *, by: Actor, number: int, comment: str = "") -> En
             new_state, on_copy = IN_REVIEW, True
         else:
             ensure_baseline(locked)
-            locked._history_user = by
             locked.version += 1
             locked.updated_by = by
             apply_snapshot(locked, target.data)

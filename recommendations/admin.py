@@ -1,10 +1,6 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from simple_history.admin import SimpleHistoryAdmin
 
-from institute import workflow
 from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
-from institute.admin_guards import KeyCheckedRelationsMixin
 from institute.admin_import import TableImportExportMixin
 from institute.resources import RecommendationResource
 from recommendations.models import Recommendation, Response, Theme
@@ -53,37 +49,37 @@ class RecommendationAdmin(EditorialAdminMixin, TableImportExportMixin, admin.Mod
     )
 
 
+class ReadOnlyCitationInline(CitationInline):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Response)
-class ResponseAdmin(KeyCheckedRelationsMixin, SimpleHistoryAdmin):
-    """Responses on their own. A response links two entries the public may read, so writing one
-    here changes the public site at once: only publishers of both reforms and recommendations may.
-    Editors change responses with the reform or recommendation (reviewed with it)."""
+class ResponseAdmin(admin.ModelAdmin):
+    """Responses on their own, to look them up: read-only for everyone.
+
+    A response (and its evidence) is part of its reform's snapshot, so it changes only with the
+    reform or recommendation: in their change forms, as a version of the entry, reviewed and
+    published with it. Writing one here would change the public site at once, with no review and
+    no version.
+    """
 
     list_display = ("recommendation", "reform")
     list_select_related = ("recommendation", "reform")
     search_fields = ("note", "reform__title", "recommendation__title")
-    autocomplete_fields = ("recommendation", "reform")
-    inlines = (CitationInline,)
-
-    def _may_publish_both(self, request) -> bool:
-        from reforms.models import Reform
-
-        return workflow.has_verb(request.user, Reform, "publish") and workflow.has_verb(
-            request.user, Recommendation, "publish"
-        )
+    inlines = (ReadOnlyCitationInline,)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and self._may_publish_both(request)
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_publish_both(request)
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_publish_both(request)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # simple_history saves a posted history form ("revert") after checking only the view
-        # right: writing through it takes the change right, like the change form.
-        if request.method == "POST" and not self.has_change_history_permission(request):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        return False

@@ -5,7 +5,6 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.models import Editorial, EditorialQuerySet, Source, editorial_constraints
@@ -84,7 +83,6 @@ class Recommendation(Editorial):
         "reforms.Reform", through="Response", blank=True, related_name="recommendations"
     )
 
-    history = HistoricalRecords(m2m_fields=[themes])
     objects = RecommendationQuerySet.as_manager()
 
     class Meta:
@@ -142,8 +140,6 @@ class Response(models.Model):
     reform = models.ForeignKey("reforms.Reform", on_delete=models.CASCADE, related_name="responses")
     # Blank while a link made by an import waits for its note.
     note = models.TextField(blank=True, help_text=_("How the reform answers the recommendation."))
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["recommendation", "reform"]

@@ -5,7 +5,6 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.models import Editorial, editorial_constraints
@@ -94,7 +93,6 @@ class Reform(Editorial):
     # Kept by PostgreSQL triggers (migration 0002): title, summary, body and citations, weighted.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[topics], excluded_fields=["search_vector"])
     objects = ReformQuerySet.as_manager()
 
     class Meta:

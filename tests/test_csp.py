@@ -132,10 +132,11 @@ def admin_pages(entries) -> list[str]:
         info = f"admin:{opts.app_label}_{opts.model_name}"
         pages += [
             reverse(f"{info}_changelist"),
-            reverse(f"{info}_add"),
             reverse(f"{info}_change", args=[obj.pk]),
             reverse(f"{info}_history", args=[obj.pk]),
         ]
+        if opts.model_name != "response":  # read-only: no add page
+            pages.append(reverse(f"{info}_add"))
     for opts in (reform._meta, recommendation._meta, source._meta):
         info = f"admin:{opts.app_label}_{opts.model_name}"
         pages += [reverse(f"{info}_import"), reverse(f"{info}_export")]

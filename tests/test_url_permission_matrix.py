@@ -380,26 +380,16 @@ TABLE: dict[str, list[Case]] = {
         table="recommendations",
         add=CONTRIBUTORS,
     ),
-    # responses on their own: written only by those who publish both kinds of entry
+    # responses on their own: read-only for everyone (they change with their entries)
     **model_admin_rows(
         "recommendations/response",
         lambda w: w.response,
         changelist=EDITORS,
-        add=SUPERUSER,
+        add=NO_ONE,
         change=EDITORS,
-        delete=SUPERUSER,
+        delete=NO_ONE,
         history=EDITORS,
     ),
-    "admin/recommendations/response/^([^/]+)/history/([^/]+)/$": [
-        case(
-            "a past version",
-            lambda w: (
-                f"/admin/recommendations/response/{w.response.pk}/history/"
-                f"{w.response.history.first().history_id}/"
-            ),
-            EDITORS,
-        )
-    ],
     "admin/^(?P<app_label>auth|django_tasks_database|institute|reforms|recommendations)/$": [
         case("auth app", lambda w: "/admin/auth/", APP_FOR_SUPERUSER),
         case("tasks app", lambda w: "/admin/django_tasks_database/", APP_FOR_SUPERUSER),

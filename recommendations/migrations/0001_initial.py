@@ -2,7 +2,6 @@
 
 import django.db.models.deletion
 import institute.dates
-import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -61,7 +60,7 @@ class Migration(migrations.Migration):
                 'ordering': ('-history_date', '-history_id'),
                 'get_latest_by': ('history_date', 'history_id'),
             },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='Recommendation',
@@ -108,7 +107,7 @@ class Migration(migrations.Migration):
                 'ordering': ('-history_date', '-history_id'),
                 'get_latest_by': ('history_date', 'history_id'),
             },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='Response',
@@ -144,7 +143,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'HistoricalRecommendation_themes',
             },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
+            bases=(models.Model,),
         ),
         migrations.AddConstraint(
             model_name='response',
