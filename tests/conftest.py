@@ -2,6 +2,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 
 from tests.factories import UserFactory
 
@@ -15,6 +17,40 @@ def superuser(db):
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+# --- The demo content ----------------------------------------------------------------------
+# `load_content` writes the demo content through the editorial workflow (every entry validated,
+# versioned and published): about 14 s. It runs once per session; the rows it wrote are kept as
+# a Django fixture, and `loaddata` puts them back in about 2 s wherever a test needs them again
+# (after a transactional test's flush, in another module). Tests of the loader itself call
+# `load_content`.
+DEMO_APPS = ("institute", "reforms", "recommendations")
+
+
+@pytest.fixture(scope="session")
+def demo_fixture(django_db_setup, django_db_blocker, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.json"
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_content", verbosity=0)
+        call_command("dumpdata", *DEMO_APPS, natural_foreign=True, output=str(path), verbosity=0)
+        transaction.set_rollback(True)
+    return path
+
+
+@pytest.fixture
+def demo_content(demo_fixture, db):
+    """The demo content, for this test (transactional tests too: they flush it afterwards)."""
+    call_command("loaddata", str(demo_fixture), verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def demo_module(demo_fixture, django_db_blocker):
+    """The demo content for a whole module of non-transactional tests, rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("loaddata", str(demo_fixture), verbosity=0)
+        yield
+        transaction.set_rollback(True)
 
 
 # --- Browser ----------------------------------------------------------------------------------

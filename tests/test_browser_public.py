@@ -3,16 +3,10 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SERIOUS = {"serious", "critical"}
-
-
-@pytest.fixture
-def content(transactional_db):
-    call_command("load_content", verbosity=0)
 
 
 def result_count(page) -> int:
@@ -30,7 +24,7 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page, content):
+def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page, demo_content):
     page = browser_page
     page.goto(f"{live_server.url}/reforms/")
     total = result_count(page)
@@ -84,13 +78,15 @@ def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page
         "/recommendations/gov-free-assembly-dissent-political-prisoners/",
     ],
 )
-def test_pages_have_no_serious_accessibility_violations(live_server, browser_page, content, path):
+def test_pages_have_no_serious_accessibility_violations(
+    live_server, browser_page, demo_content, path
+):
     response = browser_page.goto(f"{live_server.url}{path}")
     assert response.status == 200
     assert serious_violations(browser_page) == []
 
 
-def test_listing_is_usable_on_a_phone(live_server, browser_page, content):
+def test_listing_is_usable_on_a_phone(live_server, browser_page, demo_content):
     browser_page.set_viewport_size({"width": 375, "height": 740})
     browser_page.goto(f"{live_server.url}/reforms/")
     width = browser_page.evaluate("document.documentElement.scrollWidth")

@@ -7,8 +7,6 @@ import json
 import zipfile
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,14 +21,6 @@ RECOMMENDATION_HEADER = (
     "slug,title,text,audience,themes,report,position,implementation,implementation_note,"
     "assessed_on,related_reforms,url"
 )
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_content", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def read_csv(response) -> list[dict]:
@@ -66,7 +56,7 @@ def test_the_csv_contract_columns_come_first_in_order():
         {"area": "astrology"},  # invalid: ignored by both alike
     ],
 )
-def test_a_filtered_export_equals_the_filtered_listing_row_for_row(client, demo, db, params):
+def test_a_filtered_export_equals_the_filtered_listing_row_for_row(client, demo_module, db, params):
     listing = client.get(reverse("reforms:list"), params)
     on_screen = [r.slug for r in listing.context["page"].paginator.object_list]
     export = client.get(reverse("reforms:export", kwargs={"fmt": "csv"}), params)
@@ -77,20 +67,20 @@ def test_a_filtered_export_equals_the_filtered_listing_row_for_row(client, demo,
 @pytest.mark.parametrize(
     "params", [{}, {"audience": "government"}, {"sort": "implementation"}, {"q": "judicial"}]
 )
-def test_recommendation_export_follows_its_listing(client, demo, db, params):
+def test_recommendation_export_follows_its_listing(client, demo_module, db, params):
     listing = client.get(reverse("recommendations:list"), params)
     on_screen = [r.slug for r in listing.context["page"].paginator.object_list]
     export = client.get(reverse("recommendations:export", kwargs={"fmt": "csv"}), params)
     assert [row["slug"] for row in read_csv(export)] == on_screen
 
 
-def test_listing_links_to_the_export_of_the_same_view(client, demo, db):
+def test_listing_links_to_the_export_of_the_same_view(client, demo_module, db):
     html = client.get(reverse("reforms:list"), {"area": "economy", "page": "2"}).content.decode()
     assert 'href="/reforms/export.csv?area=economy"' in html
     assert "Download these" in html
 
 
-def test_export_carries_relations_and_a_dated_file_name(client, demo, db):
+def test_export_carries_relations_and_a_dated_file_name(client, demo_module, db):
     response = client.get(
         reverse("reforms:export", kwargs={"fmt": "csv"}), {"has_response": "true"}
     )
@@ -103,7 +93,7 @@ def test_export_carries_relations_and_a_dated_file_name(client, demo, db):
     assert all(row["url"].startswith("http://testserver/reforms/") for row in rows)
 
 
-def test_json_and_xlsx_hold_the_same_rows_as_csv(client, demo, db):
+def test_json_and_xlsx_hold_the_same_rows_as_csv(client, demo_module, db):
     from openpyxl import load_workbook
 
     params = {"area": "political-participation"}
@@ -123,12 +113,12 @@ def test_json_and_xlsx_hold_the_same_rows_as_csv(client, demo, db):
     assert [v or "" for v in values[1]] == list(rows[0].values())
 
 
-def test_unknown_format_is_404(client, demo, db):
+def test_unknown_format_is_404(client, demo_module, db):
     assert client.get("/reforms/export.pdf").status_code == 404
     assert client.get("/data/nothing.csv").status_code == 404
 
 
-def test_data_package_is_valid_frictionless(client, demo, db, tmp_path):
+def test_data_package_is_valid_frictionless(client, demo_module, db, tmp_path):
     from frictionless import Package, validate
 
     response = client.get(reverse("data-package"))
@@ -148,14 +138,14 @@ def test_data_package_is_valid_frictionless(client, demo, db, tmp_path):
     assert descriptor["version"] in response["Content-Disposition"]
 
 
-def test_data_package_version_follows_the_content(client, demo, db):
+def test_data_package_version_follows_the_content(client, demo_module, db):
     first = client.get(reverse("data")).context["version"]
     assert client.get(reverse("data")).context["version"] == first
     ReformFactory(slug="brand-new", published=True)
     assert client.get(reverse("data")).context["version"] != first
 
 
-def test_data_page_documents_every_column_and_vocabulary(client, demo, db):
+def test_data_page_documents_every_column_and_vocabulary(client, demo_module, db):
     html = client.get(reverse("data")).content.decode()
     for table in TABLES.values():
         for column in table.columns:

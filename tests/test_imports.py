@@ -24,11 +24,6 @@ COMMANDS = {
 }
 
 
-@pytest.fixture
-def demo(db):
-    call_command("load_content", verbosity=0)
-
-
 def export(table: str) -> bytes:
     response = Client().get(f"/data/{table}.csv")
     return b"".join(response.streaming_content)
@@ -54,7 +49,7 @@ def fingerprint() -> str:
 
 
 @pytest.mark.parametrize("table", list(TABLES))
-def test_export_import_export_gives_the_same_bytes(demo, tmp_path, table):
+def test_export_import_export_gives_the_same_bytes(demo_content, tmp_path, table):
     before = export(table)
     state = fingerprint()
     out = import_file(tmp_path, table, before)
@@ -63,7 +58,7 @@ def test_export_import_export_gives_the_same_bytes(demo, tmp_path, table):
     assert fingerprint() == state
 
 
-def test_the_whole_dataset_round_trips_through_an_empty_database(demo, tmp_path):
+def test_the_whole_dataset_round_trips_through_an_empty_database(demo_content, tmp_path):
     files = {table: export(table) for table in TABLES}
     for model in (Citation, Response, Recommendation, Reform, Source):
         model.objects.all().delete()
@@ -247,7 +242,7 @@ def test_import_as_a_user_without_the_right_is_refused(tmp_path):
     assert not Source.objects.filter(slug="a").exists()
 
 
-def test_a_citation_of_a_response_that_does_not_exist_is_refused_by_line(demo, tmp_path):
+def test_a_citation_of_a_response_that_does_not_exist_is_refused_by_line(demo_content, tmp_path):
     data = (
         b"entry_type,entry,source,locator\r\n"
         b"reform,business-roadmap-2025,cornell-starr-barro-2021,p. 1\r\n"

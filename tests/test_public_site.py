@@ -3,8 +3,7 @@
 import re
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -19,17 +18,8 @@ from tests.support import (
 )
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The whole demo content, loaded once for this module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_content", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def reforms_page(client, demo, db):
+def reforms_page(client, demo_module, db):
     def get(**params):
         response = client.get(reverse("reforms:list"), params)
         assert response.status_code == 200
@@ -243,7 +233,7 @@ def test_empty_state_says_which_filter_to_loosen(reforms_page):
     assert "remove Area: Economy" in html
 
 
-def test_listing_query_count_is_constant(client, demo, db, django_assert_num_queries):
+def test_listing_query_count_is_constant(client, demo_module, db, django_assert_num_queries):
     for params in (
         {},
         {"area": "economy", "status": "adopted", "topic": "agriculture"},
@@ -261,7 +251,7 @@ def test_listing_query_count_is_constant(client, demo, db, django_assert_num_que
         )
 
 
-def test_detail_query_counts_are_constant(client, demo, db, django_assert_num_queries):
+def test_detail_query_counts_are_constant(client, demo_module, db, django_assert_num_queries):
     for reform in published().order_by("?")[:3]:
         with django_assert_num_queries(REFORM_DETAIL_QUERIES):
             client.get(reform.get_absolute_url())
@@ -271,7 +261,7 @@ def test_detail_query_counts_are_constant(client, demo, db, django_assert_num_qu
             client.get(rec.get_absolute_url())
 
 
-def test_reform_detail_has_evidence_answers_related_and_citation(client, demo, db):
+def test_reform_detail_has_evidence_answers_related_and_citation(client, demo_module, db):
     reform = Reform.objects.get(slug="peaceful-assemblies-notification-instead-of-permission")
     html = client.get(reform.get_absolute_url()).content.decode()
     assert str(reform.status_explanation) in html
@@ -283,7 +273,7 @@ def test_reform_detail_has_evidence_answers_related_and_citation(client, demo, d
     assert f"http://testserver{reform.get_absolute_url()}" in html
 
 
-def test_reform_detail_shows_related_reforms_of_its_topics(client, demo, db):
+def test_reform_detail_shows_related_reforms_of_its_topics(client, demo_module, db):
     reform = published().get(slug="business-roadmap-2025")
     response = client.get(reform.get_absolute_url())
     related = list(response.context["related"])
@@ -294,7 +284,7 @@ def test_reform_detail_shows_related_reforms_of_its_topics(client, demo, db):
     assert "Related reforms" in response.content.decode()
 
 
-def test_recommendation_filters(client, demo, db):
+def test_recommendation_filters(client, demo_module, db):
     response = client.get(reverse("recommendations:list"), {"audience": "western"})
     assert response.context["page"].paginator.count == 4
     response = client.get(reverse("recommendations:list"), {"implementation": "partly-implemented"})
@@ -307,7 +297,7 @@ def test_recommendation_filters(client, demo, db):
     assert impl.index("partly-implemented") < impl.index("not-assessed")
 
 
-def test_tracker_scores_every_recommendation(client, demo, db, django_assert_num_queries):
+def test_tracker_scores_every_recommendation(client, demo_module, db, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = client.get(reverse("recommendations:tracker"))
     groups = {g["audience"]: g for g in response.context["groups"]}
@@ -316,7 +306,7 @@ def test_tracker_scores_every_recommendation(client, demo, db, django_assert_num
     assert sum(n for _, _, n in groups["government"]["tally"]) == 14
 
 
-def test_feed_lists_published_reforms(client, demo, db):
+def test_feed_lists_published_reforms(client, demo_module, db):
     response = client.get(reverse("reforms:feed"))
     assert response["Content-Type"].startswith("application/atom+xml")
     assert response.content.decode().count("<entry>") == min(50, published().count())
