@@ -66,7 +66,7 @@ def main() -> None:
     setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False)
     try:
-        from institute.models import Source
+        from institute.sources.models import Source
         from reforms.models import Topic
 
         Source.objects.create(slug="bench-report", title="Benchmark report", kind="report")

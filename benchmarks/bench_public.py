@@ -55,7 +55,7 @@ WORDS = [
 
 
 def seed(n: int) -> None:
-    from institute.models import Citation, Source
+    from institute.sources.models import Citation, Source
     from reforms.models import Reform, Topic
 
     now = timezone.now()

@@ -22,6 +22,8 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
+from institute.editorial.states import ReviewState
+
 
 def is_key(model, to_field_name: str | None, value) -> bool:
     """Whether `value` can be a key of `model` (its primary key, or `to_field_name`)."""
@@ -114,8 +116,6 @@ class UniqueRowsInlineFormSet(BaseInlineFormSet):
     """
 
     def writes_rows(self) -> bool:
-        from institute.workflow import ReviewState
-
         return self.instance.pk is not None and (
             getattr(self.instance, "review_state", None) != ReviewState.PUBLISHED
         )

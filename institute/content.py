@@ -21,9 +21,10 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from institute.models import Citation, Source, VersionKind
-from institute.versions import bump_version, record_version
-from institute.workflow import publish_loaded
+from institute.editorial.models import VersionKind
+from institute.editorial.versions import bump_version, record_version
+from institute.editorial.workflow import publish_loaded
+from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response, Theme
 from reforms.models import Reform, Topic
 

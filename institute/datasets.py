@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 
 from institute.dates import PARTIAL_DATE_REGEX
-from institute.models import Citation, Source, SourceKind
+from institute.sources.models import Citation, Source, SourceKind
 from recommendations.models import Audience, Implementation, Recommendation, Response
 from reforms.models import Area, Initiator, Reform, ReformStatus
 

@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from institute.datasets import TABLES
+from institute.editorial.models import EntryVersion, ReviewEvent
 from institute.exports import data_package, stream_table
-from institute.models import Citation, EntryVersion, ReviewEvent, Source
+from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response, Theme
 from recommendations.selectors import recommendation_filter_public
 from reforms.models import Reform, Topic

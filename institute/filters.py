@@ -36,10 +36,11 @@ class Chip:
 
 
 class FacetedFilterSet(django_filters.FilterSet):
-    """A FilterSet that ignores invalid values (and says so) and can count facets.
+    """A FilterSet that ignores invalid values (and says so), counts facets and makes chips.
 
-    Subclasses set `facets`: filter name → (label, field path counted, {value: label} or None to
-    take labels from `facet_labels()`), and `chip_labels` for the other filters.
+    Subclasses set `facets`: filter name → (label, field path whose distinct entries are
+    counted per value). A facet's values and their labels are its form field's choices
+    (`facet_choices`); a chip's label is its field's label and the value's label.
     """
 
     facets: dict[str, tuple[str, str]] = {}

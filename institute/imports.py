@@ -28,6 +28,7 @@ from institute.datasets import (
     unescape_formula,
 )
 from institute.dates import parse_partial_date
+from institute.editorial.edits import StaleEdit, save_edit
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -236,7 +237,7 @@ def check_text(value: str, *, required: bool, max_length: int | None = None) -> 
 
 # --- tables -----------------------------------------------------------------------------------
 def _choices(name: str):
-    from institute.models import SourceKind
+    from institute.sources.models import SourceKind
     from recommendations.models import Audience, Implementation
     from reforms.models import Area, Initiator, ReformStatus
 
@@ -449,7 +450,7 @@ class Lookups:
     import keeps them rather than reading their absence as a removal)."""
 
     def __init__(self):
-        from institute.models import Source
+        from institute.sources.models import Source
         from recommendations.models import Recommendation, Response, Theme
         from reforms.models import Reform, Topic
 
@@ -475,8 +476,8 @@ def _working_snapshots(entries: list) -> dict:
     """`_working_snapshot` of many entries of one model, in a fixed number of queries."""
     from django.contrib.contenttypes.models import ContentType
 
-    from institute.models import PendingRevision
-    from institute.versions import snapshots
+    from institute.editorial.models import PendingRevision
+    from institute.editorial.versions import snapshots
 
     if not entries:
         return {}
@@ -492,7 +493,7 @@ def _working_snapshots(entries: list) -> dict:
 
 
 def _blank_snapshot(model) -> dict:
-    from institute.versions import children_of, m2m_fields, scalar_fields
+    from institute.editorial.versions import children_of, m2m_fields, scalar_fields
 
     data = {}
     for f in scalar_fields(model):
@@ -646,7 +647,7 @@ def plan_import(
     spec: TableSpec, rows: list[tuple[int, dict]], lk: Lookups, progress=None, preview=False
 ) -> Plan:
     """Decide, per row, create / update / unchanged against what editors work on now."""
-    from institute.versions import diff
+    from institute.editorial.diffs import diff
 
     plan = Plan(spec, preview=preview)
     total = len(rows)
@@ -678,7 +679,7 @@ def plan_import(
 
 
 def _record_update(plan: Plan, model, entry, old, new, line, key):
-    from institute.versions import diff
+    from institute.editorial.diffs import diff
 
     slot = plan.updates.get((model._meta.label, entry.pk))
     if slot is None:
@@ -852,8 +853,8 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
     """New entries in bulk statements: rows, many-to-many, children, versions."""
     from django.contrib.contenttypes.models import ContentType
 
-    from institute.models import EntryVersion, VersionKind
-    from institute.versions import apply_scalars, children_of, m2m_fields
+    from institute.editorial.models import EntryVersion, VersionKind
+    from institute.editorial.versions import apply_scalars, children_of, m2m_fields
 
     model = plan.spec.model
     user = _real_user(by)
@@ -951,26 +952,14 @@ def _nested_rows(child, owners: list, snaps: list[dict]) -> dict:
 
 
 def _update(entry, new: dict, *, by, comment: str) -> None:
-    """One changed entry: a working copy when it is published, else the row itself."""
-    from institute.models import VersionKind
-    from institute.versions import apply_snapshot, ensure_baseline, record_version
-    from institute.versions import save_working_copy as save_copy
-
-    user = _real_user(by)
-    locked = type(entry)._default_manager.select_for_update().get(pk=entry.pk)
-    if locked.version != entry.version:
-        # Planned against an older version: someone saved it while the file was being checked.
+    """One changed entry, through the edit service: a working copy when it is published, else
+    the row itself. Planned against the version read then: a save since refuses the file."""
+    try:
+        save_edit(entry, new, by=_real_user(by), comment=comment, expected_version=entry.version)
+    except StaleEdit as exc:
         raise ImportRefused(
             [Problem(f"“{entry}” was changed by someone else during the import; import again.")]
-        )
-    if locked.is_published:
-        save_copy(locked, by=user, data=new, comment=comment)
-        return
-    ensure_baseline(locked)
-    locked.version += 1
-    locked.updated_by = user
-    apply_snapshot(locked, new)
-    record_version(locked, by=user, kind=VersionKind.EDITED, comment=comment)
+        ) from exc
 
 
 def apply_plan(plan: Plan, *, by, comment: str, progress=None) -> None:

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
-from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.admin_import import TableImportExportMixin
+from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.resources import RecommendationResource
+from institute.sources.admin import CitationInline
 from recommendations.models import Recommendation, Response, Theme
 
 

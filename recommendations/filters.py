@@ -3,8 +3,8 @@ from django import forms
 from django.db.models import Case, IntegerField, Value, When
 
 from institute.filters import FacetedFilterSet
-from institute.models import Source
 from institute.search import search
+from institute.sources.models import Source
 from recommendations.models import Audience, Implementation, Recommendation, Theme
 
 # Best first: a scorecard sorted "by implementation" leads with what was done.

@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from institute.dates import PartialDateField, partial_date_constraint
-from institute.models import Editorial, EditorialQuerySet, Source, editorial_constraints
-from institute.workflow import ReviewState
+from institute.editorial.models import Editorial, EditorialQuerySet, editorial_constraints
+from institute.editorial.states import ReviewState
+from institute.editorial.versions import Children, citations
+from institute.sources.models import Source
 
 
 class Audience(models.TextChoices):
@@ -54,7 +56,7 @@ class RecommendationQuerySet(EditorialQuerySet):
         return self.select_related("report").prefetch_related("themes")
 
     def for_detail(self):
-        from institute.models import Citation
+        from institute.sources.models import Citation
 
         return self.select_related("report").prefetch_related(
             "themes",
@@ -84,6 +86,21 @@ class Recommendation(Editorial):
     )
 
     objects = RecommendationQuerySet.as_manager()
+
+    # Its citations, and the reforms that answer it, without their evidence: that travels with
+    # the reform, and applying this snapshot leaves the evidence of kept responses alone.
+    snapshot_children = (
+        citations("recommendation"),
+        Children(
+            "responses",
+            "Reforms that answer it",
+            "recommendations.Response",
+            "recommendation",
+            ("reform", "note"),
+            ("reform",),
+        ),
+    )
+    area_lookup = "reforms__area"
 
     class Meta:
         ordering = ["report", "position"]

@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from institute.models import Citation
+from institute.sources.models import Citation
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Audience, Implementation, Recommendation, Response
 from reforms.models import Reform

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
-from institute.admin import CitationInline, EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.admin_import import TableImportExportMixin
+from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.resources import CitationResource, ReformResource, ResponseResource
+from institute.sources.admin import CitationInline
 from recommendations.models import Response
 from reforms.models import Reform, Topic
 

@@ -3,8 +3,8 @@ from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from institute.filters import FacetedFilterSet
-from institute.models import Citation
 from institute.search import search
+from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
 from reforms.models import Area, Initiator, Reform, ReformStatus, Topic
 

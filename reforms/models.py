@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from institute.dates import PartialDateField, partial_date_constraint
-from institute.models import Editorial, editorial_constraints
+from institute.editorial.models import Editorial, editorial_constraints
+from institute.editorial.versions import Children, citations
 from reforms.querysets import ReformQuerySet
 
 
@@ -94,6 +95,23 @@ class Reform(Editorial):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ReformQuerySet.as_manager()
+
+    # Edited, versioned and reviewed with the reform: its citations, and the recommendations it
+    # answers, each with its evidence (the reform is what answers, and its review is where the
+    # evidence is judged).
+    snapshot_children = (
+        citations("reform"),
+        Children(
+            "responses",
+            "Recommendations it answers",
+            "recommendations.Response",
+            "reform",
+            ("recommendation", "note"),
+            ("recommendation",),
+            children=(citations("response", "Evidence"),),
+        ),
+    )
+    area_lookup = "area"
 
     class Meta:
         ordering = ["-first_date", "title"]

@@ -1,6 +1,6 @@
 from django.db.models import Prefetch
 
-from institute.models import EditorialQuerySet
+from institute.editorial.models import EditorialQuerySet
 
 
 class ReformQuerySet(EditorialQuerySet):
@@ -9,7 +9,7 @@ class ReformQuerySet(EditorialQuerySet):
         return self.prefetch_related("topics")
 
     def for_detail(self):
-        from institute.models import Citation
+        from institute.sources.models import Citation
 
         return self.prefetch_related(
             "topics",

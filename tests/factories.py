@@ -7,8 +7,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from institute.models import Citation, Source, SourceKind
-from institute.workflow import ReviewState
+from institute.editorial.states import ReviewState
+from institute.sources.models import Citation, Source, SourceKind
 from recommendations.models import Audience, Recommendation, Response, Theme
 from reforms.models import Area, Reform, ReformStatus, Topic
 

@@ -5,8 +5,8 @@ posts them, and the query counts the public listings are held to."""
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from institute import workflow
-from institute.workflow import ReviewState
+from institute.editorial import workflow
+from institute.editorial.states import ReviewState
 
 ROLE_NAMES = ("anonymous", "staff", "contributor", "reviewer", "publisher", "superuser")
 KINDS = ("reform", "recommendation", "source")

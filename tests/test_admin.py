@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from institute.models import EntryVersion, Source
+from institute.editorial.models import EntryVersion
+from institute.sources.models import Source
 from recommendations.models import Recommendation, Response, Theme
 from reforms.models import Reform, Topic
 from tests.factories import (

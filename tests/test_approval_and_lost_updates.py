@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
-from institute import workflow
-from institute.models import PendingRevision, ReviewAction, ReviewEvent
-from institute.workflow import ReviewState
+from institute.editorial import workflow
+from institute.editorial.models import PendingRevision, ReviewAction, ReviewEvent
+from institute.editorial.states import ReviewState
 from tests.factories import SourceFactory, UserFactory, entry_in_state
 from tests.support import KINDS, admin_url, entry_form_data
 

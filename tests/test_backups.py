@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from institute.models import Source
+from institute.sources.models import Source
 from tests.factories import SourceFactory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from institute.workflow import ReviewState
+from institute.editorial.states import ReviewState
 from reforms.models import Reform
 from tests.factories import entry_in_state
 

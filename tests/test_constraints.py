@@ -3,7 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from institute.models import Citation, Source
+from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation
 from reforms.models import Reform, Topic
 from tests.factories import (

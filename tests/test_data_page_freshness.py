@@ -4,8 +4,8 @@ public content (review events and saved versions), so a publish shows a new vers
 import pytest
 from django.urls import reverse
 
-from institute import workflow
-from institute.workflow import ReviewState
+from institute.editorial import workflow
+from institute.editorial.states import ReviewState
 from tests.factories import entry_in_state
 
 pytestmark = pytest.mark.django_db

@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from institute.datasets import TABLES
-from institute.models import ReviewEvent, Source
-from institute.workflow import ReviewState
+from institute.editorial.models import ReviewEvent
+from institute.editorial.states import ReviewState
+from institute.sources.models import Source
 from recommendations.filters import RecommendationSort
 from recommendations.models import Audience, Implementation, Recommendation
 from reforms.filters import ReformSort

@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from institute import workflow
-from institute.models import EntryVersion, PendingRevision, ReviewEvent
-from institute.versions import snapshot
-from institute.workflow import ReviewState
+from institute.editorial import workflow
+from institute.editorial.models import EntryVersion, PendingRevision, ReviewEvent
+from institute.editorial.states import ReviewState
+from institute.editorial.versions import snapshot
 from recommendations.models import Recommendation
 from reforms.models import Reform
 from tests.factories import (

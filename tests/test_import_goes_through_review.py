@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from institute import workflow
-from institute.models import Citation, PendingRevision
+from institute.editorial import workflow
+from institute.editorial.models import PendingRevision
+from institute.sources.models import Citation
 from recommendations.models import Response
 from tests.factories import (
     CitationFactory,
@@ -128,7 +129,8 @@ def test_an_imported_response_to_a_published_reform_waits_for_review(client, con
 
 
 def test_the_reviewer_diff_shows_response_evidence(answered):
-    from institute.versions import diff, snapshot
+    from institute.editorial.diffs import diff
+    from institute.editorial.versions import snapshot
 
     reform = answered["reform"]
     before = snapshot(reform)

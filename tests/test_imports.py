@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from institute import workflow
 from institute.datasets import TABLES
-from institute.models import Citation, EntryVersion, PendingRevision, Source
+from institute.editorial import workflow
+from institute.editorial.models import EntryVersion, PendingRevision
+from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response
 from reforms.models import Reform
 from tests.factories import ReformFactory, SourceFactory, TopicFactory, UserFactory

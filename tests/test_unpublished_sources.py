@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from institute.workflow import ReviewState
+from institute.editorial.states import ReviewState
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,
@@ -101,7 +101,7 @@ def test_search_reads_citations_of_published_sources_only(client, cited, query, 
 
 
 def test_search_forgets_a_source_once_it_is_archived(client, cited, publisher):
-    from institute import workflow
+    from institute.editorial import workflow
 
     shown = cited["shown"]
     assert client.get(reverse("reforms:list"), {"q": "monograph"}).context["reforms"]

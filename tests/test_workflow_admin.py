@@ -4,9 +4,9 @@ offered, actions, working copies of published entries, stale forms, the review q
 import pytest
 from django.urls import reverse
 
-from institute import workflow
-from institute.models import PendingRevision, ReviewEvent
-from institute.workflow import ReviewState
+from institute.editorial import workflow
+from institute.editorial.models import PendingRevision, ReviewEvent
+from institute.editorial.states import ReviewState
 from reforms.models import Reform
 from tests.factories import (
     CitationFactory,
@@ -376,7 +376,7 @@ def test_the_diff_of_a_never_published_entry_is_against_its_previous_version(cli
 def test_review_queue_lists_entries_in_review_with_filters(
     client, contributor, reviewer, make_role_user
 ):
-    from institute import workflow
+    from institute.editorial import workflow
 
     other = make_role_user("contributor", username="other-contributor")
     mine = entry_in_state("reform", ReviewState.DRAFT, title="Mine in review", area="economy")
@@ -424,7 +424,7 @@ def test_review_queue_lists_entries_in_review_with_filters(
 
 
 def test_contributors_see_the_state_of_their_work_at_a_glance(client, contributor, reviewer):
-    from institute import workflow
+    from institute.editorial import workflow
 
     reform = entry_in_state("reform", ReviewState.DRAFT, title="My reform", created_by=contributor)
     workflow.submit_for_review(reform, by=contributor)

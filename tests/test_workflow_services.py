@@ -1,4 +1,4 @@
-"""The review workflow through its services (institute.workflow) and the `review` command:
+"""The review workflow through its services (institute.editorial.workflow) and the `review` command:
 the permission matrix, the allowed moves, the review log, locking."""
 
 import threading
@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from institute import workflow
-from institute.models import ReviewAction, ReviewEvent
+from institute.editorial import workflow
+from institute.editorial.models import ReviewAction, ReviewEvent
+from institute.editorial.moves import TRANSITION_MOVES
+from institute.editorial.states import TRANSITIONS, ReviewState
 from institute.roles import ROLES
-from institute.workflow import ReviewState
 from tests.factories import entry_in_state
 from tests.support import CASES, MATRIX, SERVICES, case_id
 
@@ -44,7 +45,7 @@ def test_permission_matrix_through_services(case, make_role_user):
 
 def test_the_matrix_names_every_move_the_workflow_has():
     # A move added to the workflow without a row here would go untested by the matrix above.
-    assert set(MATRIX) == set(workflow.MOVES)
+    assert set(MATRIX) == set(TRANSITION_MOVES)
 
 
 @pytest.mark.parametrize("move", list(MATRIX))
@@ -54,7 +55,7 @@ def test_every_other_move_is_refused_and_says_which(move, make_role_user):
     admin = make_role_user("superuser")
     start, end, _ = MATRIX[move]
     for state in ReviewState.values:
-        if (state, end) in workflow.TRANSITIONS:
+        if (state, end) in TRANSITIONS:
             continue
         entry = entry_in_state("reform", state)
         with pytest.raises(ValidationError) as excinfo:

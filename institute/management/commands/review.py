@@ -2,20 +2,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from institute import workflow
-from institute.models import Source
-from recommendations.models import Recommendation
-from reforms.models import Reform
-
-MODELS = {"reform": Reform, "recommendation": Recommendation, "source": Source}
-SERVICES = {
-    "submit": workflow.submit_for_review,
-    "request_changes": workflow.request_changes,
-    "publish": workflow.publish,
-    "archive": workflow.archive,
-    "reopen": workflow.reopen,
-    "approve": workflow.approve,
-}
+from institute.editorial.models import ReviewEvent, editorial_models
+from institute.editorial.moves import MOVES
+from institute.editorial.versions import working_state
 
 
 class Command(BaseCommand):
@@ -25,9 +14,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=sorted(MODELS))
+        self.models = {model._meta.model_name: model for model in editorial_models()}
+        parser.add_argument("kind", choices=sorted(self.models))
         parser.add_argument("slug")
-        parser.add_argument("move", choices=list(SERVICES))
+        parser.add_argument("move", choices=list(MOVES))
         parser.add_argument("--as", dest="username", required=True, help="Who takes the move.")
         parser.add_argument("--comment", default="")
 
@@ -36,19 +26,20 @@ class Command(BaseCommand):
             user = get_user_model().objects.get_by_natural_key(username)
         except get_user_model().DoesNotExist as exc:
             raise CommandError(f"No user “{username}”.") from exc
-        entry = MODELS[kind].objects.filter(slug=slug).first()
+        model = self.models[kind]
+        entry = model.objects.filter(slug=slug).first()
         if entry is None:
             raise CommandError(f"No {kind} “{slug}”.")
         try:
-            entry = SERVICES[move](entry, by=user, comment=comment)
+            result = MOVES[move](entry, by=user, comment=comment).run()
         except PermissionDenied as exc:
             raise CommandError(f"Refused: {exc}") from exc
         except ValidationError as exc:
             raise CommandError(f"Refused: {' '.join(exc.messages)}") from exc
-        if move == "approve":
-            entry = MODELS[kind].objects.get(pk=entry.object_id)
+        entry = model.objects.get(pk=entry.pk)
+        if isinstance(result, ReviewEvent) and move == "approve":
             self.stdout.write(
                 f"{kind} {slug}: version {entry.approved_version} approved by {username}"
             )
             return
-        self.stdout.write(f"{kind} {slug}: now {workflow.working_state(entry)}")
+        self.stdout.write(f"{kind} {slug}: now {working_state(entry)}")

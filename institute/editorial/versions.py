@@ -9,14 +9,18 @@ and publish all compare and apply one thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from institute.dates import PartialDateField
-from institute.models import Editorial, EntryVersion, PendingRevision, VersionKind
+from institute.editorial.models import Editorial, EntryVersion, PendingRevision, VersionKind
+from institute.editorial.rights import recorded_user
+from institute.editorial.states import PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -34,52 +38,20 @@ class Children:
     children: tuple[Children, ...] = ()
 
     def get_model(self) -> type[models.Model]:
-        from django.apps import apps
-
         return apps.get_model(self.model)
 
 
 CITATION_FIELDS = ("source", "locator", "quote", "supports", "position")
 
-# A response's evidence travels with the reform's snapshot (the reform is what answers, and its
-# review is where the evidence is judged); the recommendation's snapshot lists its responses
-# without it, and applying that snapshot leaves the evidence of kept responses alone.
-RESPONSE_EVIDENCE = Children(
-    "citations", "Evidence", "institute.Citation", "response", CITATION_FIELDS, ()
-)
 
-CHILDREN: dict[str, tuple[Children, ...]] = {
-    "reforms.reform": (
-        Children("citations", "Citations", "institute.Citation", "reform", CITATION_FIELDS, ()),
-        Children(
-            "responses",
-            "Recommendations it answers",
-            "recommendations.Response",
-            "reform",
-            ("recommendation", "note"),
-            ("recommendation",),
-            children=(RESPONSE_EVIDENCE,),
-        ),
-    ),
-    "recommendations.recommendation": (
-        Children(
-            "citations", "Citations", "institute.Citation", "recommendation", CITATION_FIELDS, ()
-        ),
-        Children(
-            "responses",
-            "Reforms that answer it",
-            "recommendations.Response",
-            "recommendation",
-            ("reform", "note"),
-            ("reform",),
-        ),
-    ),
-    "institute.source": (),
-}
+def citations(owner_field: str, label: str = "Citations") -> Children:
+    """The citations an entry (or a response) owns, as one of its snapshot's children."""
+    return Children("citations", label, "institute.Citation", owner_field, CITATION_FIELDS, ())
 
 
 def children_of(model: type[models.Model]) -> tuple[Children, ...]:
-    return CHILDREN.get(model._meta.label_lower, ())
+    """What the model's snapshot keeps besides its fields: it says so (`snapshot_children`)."""
+    return getattr(model, "snapshot_children", ())
 
 
 def child_for(parent: type[models.Model], child_model: type[models.Model]) -> Children | None:
@@ -296,115 +268,6 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
             row.delete()
 
 
-# --- diffs -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Change:
-    """One changed field between two snapshots, ready to show."""
-
-    name: str
-    label: str
-    old: str | list[str]
-    new: str | list[str]
-    removed: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-
-    @property
-    def is_list(self) -> bool:
-        return isinstance(self.old, list)
-
-
-def _display_scalar(f: models.Field, value) -> str:
-    if value in (None, ""):
-        return "—"
-    if f.choices:
-        return str(dict(f.flatchoices).get(value, value))
-    if f.is_relation:
-        obj = f.related_model._default_manager.filter(pk=value).first()
-        return str(obj) if obj else f"#{value} (deleted)"
-    if isinstance(f, PartialDateField):
-        try:
-            return f.to_python(value).label
-        except (ValueError, ValidationError):
-            return str(value)
-    return str(value)
-
-
-def _names(model: type[models.Model], pks) -> dict:
-    return {o.pk: str(o) for o in model._default_manager.filter(pk__in=list(pks))}
-
-
-def _display_children(child: Children, rows: list[dict]) -> list[str]:
-    model = child.get_model()
-    related = {
-        name: _names(
-            model._meta.get_field(name).related_model, {r.get(name) for r in rows if r.get(name)}
-        )
-        for name in child.fields
-        if model._meta.get_field(name).is_relation
-    }
-    lines = []
-    for row in rows:
-        parts = []
-        for name in child.fields:
-            value = row.get(name)
-            if name == "position" or value in (None, ""):
-                continue
-            if name in related:
-                value = related[name].get(value, f"#{value}")
-            parts.append(str(value) if name in related else f"{name}: {value}")
-        line = " — ".join(parts)
-        lines.append(line)
-        for grandchild in child.children:
-            for nested in _display_children(grandchild, row.get(grandchild.name) or []):
-                lines.append(f"{line} — {grandchild.label.lower()}: {nested}")
-    return lines
-
-
-def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]:
-    """Field by field, what differs between two snapshots of one entry (old may be None)."""
-    old = old or {}
-    changes = []
-    for f in scalar_fields(model):
-        a, b = old.get(f.name), new.get(f.name)
-        if (a or "") != (b or "") and a != b:
-            changes.append(
-                Change(f.name, str(f.verbose_name), _display_scalar(f, a), _display_scalar(f, b))
-            )
-    for f in m2m_fields(model):
-        a, b = old.get(f.name) or [], new.get(f.name) or []
-        if sorted(a) != sorted(b):
-            names = _names(f.related_model, {*a, *b})
-            a_names = [names.get(pk, f"#{pk}") for pk in a]
-            b_names = [names.get(pk, f"#{pk}") for pk in b]
-            changes.append(
-                Change(
-                    f.name,
-                    str(f.verbose_name),
-                    a_names,
-                    b_names,
-                    removed=[n for n in a_names if n not in b_names],
-                    added=[n for n in b_names if n not in a_names],
-                )
-            )
-    for child in children_of(model):
-        a, b = old.get(child.name) or [], new.get(child.name) or []
-        if a != b:
-            a_lines, b_lines = _display_children(child, a), _display_children(child, b)
-            changes.append(
-                Change(
-                    child.name,
-                    child.label,
-                    a_lines,
-                    b_lines,
-                    removed=[line for line in a_lines if line not in b_lines],
-                    added=[line for line in b_lines if line not in a_lines],
-                )
-            )
-    return changes
-
-
 # --- recording versions -------------------------------------------------------------------------
 
 
@@ -431,7 +294,7 @@ def record_version(
         working_copy=working_copy,
         data=snapshot(entry) if data is None else data,
         comment=comment[:300],
-        created_by=by if getattr(by, "pk", None) else None,
+        created_by=recorded_user(by),
     )
 
 
@@ -476,13 +339,50 @@ def save_working_copy(
             content_type=content_type_of(entry),
             object_id=entry.pk,
             base_version=entry.version,
-            created_by=by,
+            created_by=recorded_user(by),
         )
     revision.data = data
-    revision.updated_by = by
+    revision.updated_by = recorded_user(by)
     if state is not None:
         revision.state = state
     revision.save()
     bump_version(entry)
     record_version(entry, by=by, kind=kind, data=data, working_copy=True, comment=comment)
     return revision
+
+
+# --- where the work stands ----------------------------------------------------------------------
+
+_UNKNOWN = object()
+
+
+def working_state(entry: Editorial, revision=_UNKNOWN) -> str:
+    """Where the entry's work stands: its working copy's state if it has one, else its row's.
+
+    `revision` is the working copy when the caller has it (None: it has none); otherwise the
+    copy the admin attached (`_pending_revision`), an annotation, or a query.
+    """
+    if revision is _UNKNOWN:
+        if hasattr(entry, "working_state"):
+            return entry.working_state
+        revision = getattr(entry, "_pending_revision", _UNKNOWN)
+    if revision is _UNKNOWN:
+        if entry.review_state != PUBLISHED:
+            return entry.review_state  # only published entries have working copies
+        revision = pending_revision(entry)
+    return revision.state if revision is not None else entry.review_state
+
+
+def with_working_state(queryset: models.QuerySet) -> models.QuerySet:
+    """Annotate `working_state` (and `working_copy_state`) on a queryset of one editorial model,
+    in the same query: for the review queue, list columns and filters."""
+    opts = queryset.model._meta
+    copy_state = PendingRevision.objects.filter(
+        content_type__app_label=opts.app_label,
+        content_type__model=opts.model_name,
+        object_id=OuterRef("pk"),
+    ).values("state")[:1]
+    return queryset.annotate(
+        working_copy_state=Subquery(copy_state),
+        working_state=Coalesce(Subquery(copy_state), F("review_state")),
+    )

@@ -1,0 +1,274 @@
+"""The editorial admin shared by reforms, recommendations and sources.
+
+Everything that changes a review state is a move of institute.editorial.moves, and every save of
+an existing entry goes through institute.editorial.edits.save_edit; this module only parses the
+request, calls them, and says what happened. What a user is offered (buttons, actions, revert) is
+what the moves would allow them, and nothing else.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFormSet
+from institute.editorial import edits
+from institute.editorial.admin_views import ReviewViewsMixin, error_text
+from institute.editorial.forms import EditorialForm
+from institute.editorial.models import VersionKind
+from institute.editorial.moves import TRANSITION_MOVES
+from institute.editorial.rights import has_verb
+from institute.editorial.states import ReviewState
+from institute.editorial.versions import (
+    child_for,
+    pending_revision,
+    record_version,
+    snapshot,
+    snapshot_from_forms,
+    with_working_state,
+    working_state,
+)
+
+AUDIT_FIELDS = (
+    "review_state",
+    "published_at",
+    "version",
+    "submitted_by",
+    "submitted_at",
+    "assigned_reviewer",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+)
+
+
+class WorkingCopyInlineMixin(KeyCheckedRelationsMixin):
+    """An inline of an editorial entry (citations, responses): for a published entry with a
+    working copy, it shows the copy's rows instead of the public ones."""
+
+    formset = UniqueRowsInlineFormSet
+
+    def get_extra(self, request, obj=None, **kwargs):
+        revision = getattr(obj, "_pending_revision", None)
+        child = child_for(type(obj), self.model) if revision is not None else None
+        if child is not None:
+            return len(revision.data.get(child.name) or [])
+        return super().get_extra(request, obj, **kwargs)
+
+
+class WorkingStateFilter(admin.SimpleListFilter):
+    """Where an entry's work stands: a published entry with a working copy in review counts as
+    in review (and as published)."""
+
+    title = _("review state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [*ReviewState.choices, ("has-working-copy", _("Published, with a working copy"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "has-working-copy":
+            return queryset.filter(working_copy_state__isnull=False)
+        if value == ReviewState.PUBLISHED:
+            return queryset.filter(review_state=value)
+        if value in ReviewState.values:
+            return queryset.filter(working_state=value)
+        return queryset
+
+
+class MyWorkFilter(admin.SimpleListFilter):
+    title = _("whose")
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("Mine")), ("assigned", _("Assigned to me"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(
+                Q(created_by=request.user) | Q(submitted_by=request.user)
+            ).distinct()
+        if self.value() == "assigned":
+            return queryset.filter(assigned_reviewer=request.user)
+        return queryset
+
+
+def _move_action(name: str, verb: str, description: str):
+    def action(modeladmin, request, queryset):
+        modeladmin.run_move(request, queryset, name)
+
+    action.__name__ = f"{name}_selected"
+    return admin.action(permissions=[verb], description=description)(action)
+
+
+def _move_action(name: str, description: str):
+    def action(modeladmin, request, queryset):
+        modeladmin.run_move(request, queryset, name)
+
+    action.__name__ = f"{name}_selected"
+    return admin.action(permissions=[TRANSITION_MOVES[name].verb], description=description)(action)
+
+
+class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
+    """What every curated model shares in the admin.
+
+    - Review state never editable in a form: it moves only through the review panel's buttons
+      and the list's actions (institute.editorial.moves).
+    - Editing a published entry saves its working copy; the public row changes on publish.
+    - Optimistic locking: a form posted against an older version is refused.
+    - Every save is a version (history), with compare and revert (ReviewViewsMixin).
+    """
+
+    form = EditorialForm
+    readonly_fields = AUDIT_FIELDS
+    list_select_related = ("updated_by",)
+    editorial_fieldset = ("Review and audit", {"fields": AUDIT_FIELDS, "classes": ("collapse",)})
+    change_form_template = "admin/institute/editorial_change_form.html"
+    actions = (
+        _move_action("submit", _("Submit selected for review")),
+        _move_action("publish", _("Publish selected (in review)")),
+        _move_action("archive", _("Archive selected (unpublish)")),
+        _move_action("reopen", _("Reopen selected as drafts")),
+    )
+
+    # --- permissions ---------------------------------------------------------------------------
+
+    def has_submit_permission(self, request) -> bool:
+        return has_verb(request.user, self.model, "submit")
+
+    def has_review_permission(self, request) -> bool:
+        return has_verb(request.user, self.model, "review")
+
+    def has_publish_permission(self, request) -> bool:
+        return has_verb(request.user, self.model, "publish")
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or obj.pk is None:
+            return True
+        # Authors do not edit what is being reviewed; reviewers and publishers may fix it.
+        if working_state(obj) == ReviewState.IN_REVIEW:
+            return self.has_review_permission(request) or self.has_publish_permission(request)
+        return True
+
+    # --- list ----------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return with_working_state(super().get_queryset(request))
+
+    def get_list_filter(self, request):
+        filters = [
+            WorkingStateFilter if f == "review_state" else f
+            for f in super().get_list_filter(request)
+        ]
+        return [MyWorkFilter, *filters]
+
+    @admin.display(description=_("review state"), ordering="review_state")
+    def review_status(self, obj) -> str:
+        label = ReviewState(obj.review_state).label
+        copy_state = getattr(obj, "working_copy_state", None)
+        if copy_state:
+            return f"{label} · working copy {ReviewState(copy_state).label.lower()}"
+        return str(label)
+
+    def run_move(self, request, queryset, name: str) -> None:
+        """An admin action: one transition per entry through its service, each on its own."""
+        move = TRANSITION_MOVES[name]
+        done, refused = 0, []
+        for entry in queryset:
+            try:
+                move(entry, by=request.user).run()
+                done += 1
+            except (PermissionDenied, ValidationError) as exc:
+                refused.append(f"{entry}: {error_text(exc)}")
+        if done:
+            self.message_user(request, f"{move.label}: done for {done}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, f"Refused, nothing changed — {line}", messages.ERROR)
+
+    # --- change form ---------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, dict(opts)) for name, opts in super().get_fieldsets(request, obj)]
+        if obj is not None and self.has_change_permission(request, obj):
+            first = fieldsets[0][1]
+            first["fields"] = (*first["fields"], "expected_version")
+        return fieldsets
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._pending_revision = (
+                pending_revision(obj) if obj.review_state == ReviewState.PUBLISHED else None
+            )
+        return obj
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        revision = getattr(obj, "_pending_revision", None)
+        child = child_for(type(obj), inline.model) if revision is not None else None
+        if child is not None:
+            # The working copy's rows are offered as new rows; the public ones stay untouched.
+            kwargs["queryset"] = inline.model._default_manager.none()
+            if request.method != "POST":
+                kwargs["initial"] = [dict(row) for row in revision.data.get(child.name) or []]
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # save_related saves the edit, the form's inlines with it, in one version
+        obj.created_by = obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        obj = form.instance
+        if not change:
+            super().save_related(request, form, formsets, change)
+            record_version(obj, by=request.user, kind=VersionKind.CREATED)
+            return
+        revision = getattr(obj, "_pending_revision", None)
+        live = type(obj)._default_manager.get(pk=obj.pk)
+        previous = revision.data if revision is not None else snapshot(live)
+        data = snapshot_from_forms(obj, form, formsets, previous=previous)
+        saved = edits.save_edit(
+            live, data, by=request.user, expected_version=form.cleaned_data["expected_version"]
+        )
+        obj.version = saved.version
+        for formset in formsets:  # written by the edit service; the change message asks
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if saved.review_state == ReviewState.PUBLISHED:
+            self.message_user(
+                request,
+                _(
+                    "Saved as the working copy of the published entry: the public page is "
+                    "unchanged until the copy is reviewed and published."
+                ),
+                messages.INFO,
+            )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_saveasnew" in request.POST and not self.save_as:
+            # Django honours a posted "save as new" even where the admin offers no such button;
+            # here a copy would skip the entry's review history, so the post is a plain save.
+            request.POST = request.POST.copy()
+            del request.POST["_saveasnew"]
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except edits.StaleEdit:
+            # Someone saved between the form's version check and the edit service's, under the
+            # row lock; the save was rolled back. The form again: its own check now sees the
+            # newer version and shows the stale message, the editor's changes still in it.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_or_change_permission(request, obj):
+            extra_context["review"] = self.review_context(request, obj)
+        return super().change_view(request, object_id, form_url, extra_context)

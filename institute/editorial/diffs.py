@@ -1,0 +1,117 @@
+"""What changed between two snapshots of an entry, field by field, ready to show a reviewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from institute.dates import PartialDateField
+from institute.editorial.versions import Children, children_of, m2m_fields, scalar_fields
+
+
+@dataclass
+class Change:
+    """One changed field between two snapshots, ready to show."""
+
+    name: str
+    label: str
+    old: str | list[str]
+    new: str | list[str]
+    removed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.old, list)
+
+
+def _display_scalar(f: models.Field, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if f.is_relation:
+        obj = f.related_model._default_manager.filter(pk=value).first()
+        return str(obj) if obj else f"#{value} (deleted)"
+    if isinstance(f, PartialDateField):
+        try:
+            return f.to_python(value).label
+        except (ValueError, ValidationError):
+            return str(value)
+    return str(value)
+
+
+def _names(model: type[models.Model], pks) -> dict:
+    return {o.pk: str(o) for o in model._default_manager.filter(pk__in=list(pks))}
+
+
+def _display_children(child: Children, rows: list[dict]) -> list[str]:
+    model = child.get_model()
+    related = {
+        name: _names(
+            model._meta.get_field(name).related_model, {r.get(name) for r in rows if r.get(name)}
+        )
+        for name in child.fields
+        if model._meta.get_field(name).is_relation
+    }
+    lines = []
+    for row in rows:
+        parts = []
+        for name in child.fields:
+            value = row.get(name)
+            if name == "position" or value in (None, ""):
+                continue
+            if name in related:
+                value = related[name].get(value, f"#{value}")
+            parts.append(str(value) if name in related else f"{name}: {value}")
+        line = " — ".join(parts)
+        lines.append(line)
+        for grandchild in child.children:
+            for nested in _display_children(grandchild, row.get(grandchild.name) or []):
+                lines.append(f"{line} — {grandchild.label.lower()}: {nested}")
+    return lines
+
+
+def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]:
+    """Field by field, what differs between two snapshots of one entry (old may be None)."""
+    old = old or {}
+    changes = []
+    for f in scalar_fields(model):
+        a, b = old.get(f.name), new.get(f.name)
+        if (a or "") != (b or "") and a != b:
+            changes.append(
+                Change(f.name, str(f.verbose_name), _display_scalar(f, a), _display_scalar(f, b))
+            )
+    for f in m2m_fields(model):
+        a, b = old.get(f.name) or [], new.get(f.name) or []
+        if sorted(a) != sorted(b):
+            names = _names(f.related_model, {*a, *b})
+            a_names = [names.get(pk, f"#{pk}") for pk in a]
+            b_names = [names.get(pk, f"#{pk}") for pk in b]
+            changes.append(
+                Change(
+                    f.name,
+                    str(f.verbose_name),
+                    a_names,
+                    b_names,
+                    removed=[n for n in a_names if n not in b_names],
+                    added=[n for n in b_names if n not in a_names],
+                )
+            )
+    for child in children_of(model):
+        a, b = old.get(child.name) or [], new.get(child.name) or []
+        if a != b:
+            a_lines, b_lines = _display_children(child, a), _display_children(child, b)
+            changes.append(
+                Change(
+                    child.name,
+                    child.label,
+                    a_lines,
+                    b_lines,
+                    removed=[line for line in a_lines if line not in b_lines],
+                    added=[line for line in b_lines if line not in a_lines],
+                )
+            )
+    return changes

@@ -1,0 +1,54 @@
+"""The editorial change form: shows the working copy of a published entry and carries the
+version it was opened at, so a stale form is refused instead of overwriting."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from institute.editorial.edits import check_version
+from institute.editorial.versions import apply_scalars, m2m_fields
+
+MISSING_VERSION_MESSAGE = _(
+    "This form did not say which version of the entry it was opened at, so saving it could "
+    "overwrite someone else's work. Nothing was saved. Reload the page and make your changes "
+    "again."
+)
+
+# A review comment as a form field reads it: stripped, and refused with a NUL in it (the review
+# log cannot store one on PostgreSQL).
+COMMENT_FIELD = forms.CharField(required=False, label=_("comment"))
+
+
+class EditorialForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        instance = kwargs.get("instance")
+        revision = getattr(instance, "_pending_revision", None)
+        if revision is not None:
+            apply_scalars(instance, revision.data)  # in memory only: the row is never saved
+        super().__init__(*args, **kwargs)
+        if revision is not None:
+            for f in m2m_fields(type(instance)):
+                if f.name in self.fields and f.name in revision.data:
+                    self.initial[f.name] = revision.data[f.name]
+        if instance is not None and instance.pk:
+            self.initial["expected_version"] = instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            expected = cleaned.get("expected_version")
+            if expected is None:
+                # Without it the check could not run and the save would overwrite whatever was
+                # saved since: refused, never guessed.
+                raise ValidationError(MISSING_VERSION_MESSAGE, code="no_version")
+            # Against the version saved now; the edit service checks again under the row lock
+            # (institute.editorial.edits.save_edit), which closes the window after this check.
+            current = (
+                type(self.instance)
+                ._default_manager.values_list("version", flat=True)
+                .get(pk=self.instance.pk)
+            )
+            check_version(current, expected)
+        return cleaned

@@ -1,0 +1,38 @@
+"""Sources in the admin, and the citations inline every cited entry's change form has."""
+
+from django.contrib import admin
+
+from institute.admin_import import TableImportExportMixin
+from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
+from institute.resources import SourceResource
+from institute.sources.models import Citation
+
+
+class CitationInline(WorkingCopyInlineMixin, admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "locator", "quote", "supports", "position")
+
+
+class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
+    resource_classes = [SourceResource]
+    list_display = (
+        "title",
+        "kind",
+        "publisher",
+        "published_on",
+        "review_status",
+        "updated_by",
+        "updated_at",
+    )
+    list_filter = ("kind", "review_state")
+    search_fields = ("title", "slug", "authors", "publisher", "url")
+    prepopulated_fields = {"slug": ("title",)}
+    fieldsets = (
+        (
+            None,
+            {"fields": ("title", "slug", "authors", "publisher", "published_on", "url", "kind")},
+        ),
+        EditorialAdminMixin.editorial_fieldset,
+    )
