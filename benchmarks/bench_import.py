@@ -48,7 +48,7 @@ def make_file(n: int, *, edit_every: int = 0) -> bytes:
 
 
 def timed_import(data: bytes, label: str, n: int) -> None:
-    from institute.imports import run_import
+    from institute.datasets.importer import run_import
 
     # Timed without tracemalloc (it slows Python several times); memory is the process's peak.
     start = time.perf_counter()

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from institute import dataviews, views
+from institute import views
+from institute.datasets import views as dataviews
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from institute.admin_import import TableImportExportMixin
+from institute.datasets.admin import TableImportExportMixin
+from institute.datasets.resources import RecommendationResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
-from institute.resources import RecommendationResource
 from institute.sources.admin import CitationInline
 from recommendations.models import Recommendation, Response, Theme
 

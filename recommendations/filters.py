@@ -2,8 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Value, When
 
-from institute.filters import FacetedFilterSet
-from institute.search import search
+from institute.listings.filters import FacetedFilterSet
+from institute.listings.search import search
 from institute.sources.models import Source
 from recommendations.models import Audience, Implementation, Recommendation, Theme
 

@@ -10,7 +10,7 @@ from institute.dates import PartialDateField, partial_date_constraint
 from institute.editorial.models import Editorial, EditorialQuerySet, editorial_constraints
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import Children, citations
-from institute.sources.models import Source
+from institute.sources.models import Citation, Source
 
 
 class Audience(models.TextChoices):
@@ -56,8 +56,6 @@ class RecommendationQuerySet(EditorialQuerySet):
         return self.select_related("report").prefetch_related("themes")
 
     def for_detail(self):
-        from institute.sources.models import Citation
-
         return self.select_related("report").prefetch_related(
             "themes",
             Prefetch("citations", queryset=Citation.objects.published().select_related("source")),

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from institute.listing import listing_context
+from institute.listings.paging import listing_context
 from recommendations.selectors import (
     recommendation_filter_public,
     recommendation_get_public,

@@ -2,8 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
-from institute.filters import FacetedFilterSet
-from institute.search import search
+from institute.listings.filters import FacetedFilterSet
+from institute.listings.search import search
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
 from reforms.models import Area, Initiator, Reform, ReformStatus, Topic

@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 
 from institute.editorial.models import EditorialQuerySet
+from institute.sources.models import Citation
 
 
 class ReformQuerySet(EditorialQuerySet):
@@ -9,8 +10,6 @@ class ReformQuerySet(EditorialQuerySet):
         return self.prefetch_related("topics")
 
     def for_detail(self):
-        from institute.sources.models import Citation
-
         return self.prefetch_related(
             "topics",
             Prefetch("citations", queryset=Citation.objects.published().select_related("source")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from institute import dataviews
+from institute.datasets import views as dataviews
 from reforms import views
 from reforms.feeds import LatestReformsFeed
 

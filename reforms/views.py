@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from institute.listing import listing_context
+from institute.listings.paging import listing_context
 from reforms.selectors import (
     reform_filter_public,
     reform_get_public,

@@ -4,7 +4,7 @@ could download every draft, in-review and archived row from `…/export/`)."""
 import pytest
 from django.urls import reverse
 
-from institute.datasets import TABLES
+from institute.datasets.tables import TABLES
 from tests.factories import RecommendationFactory, ReformFactory, SourceFactory
 from tests.support import ROLE_NAMES
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from institute.models import ImportJob
+from institute.datasets.models import ImportJob
 from institute.roles import sync_role_groups
 from reforms.models import Reform
 from tests.factories import TopicFactory, UserFactory
@@ -144,7 +144,7 @@ def test_a_large_bad_file_is_refused_by_the_job_and_writes_nothing(admin_client,
 def test_admin_export_holds_drafts_and_every_column(admin_client, farming):
     upload_and_confirm = upload(admin_client, GOOD)
     admin_client.post(CONFIRM_URL, upload_and_confirm.context["confirm_form"].initial)
-    from institute.datasets import TABLES
+    from institute.datasets.tables import TABLES
 
     form = {"format": "0", "resource": "0"}
     form.update({f"reformresource_{name}": "on" for name in TABLES["reforms"].header})

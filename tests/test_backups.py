@@ -85,7 +85,7 @@ def manage(*args: str, database_url: str, stdin: str | None = None) -> subproces
 
 
 SOURCES_AS_DICT = (
-    "from institute.models import Source; "
+    "from institute.sources.models import Source; "
     "print(dict(Source.objects.order_by('slug').values_list('slug', 'title')))"
 )
 
@@ -147,7 +147,7 @@ def test_postgresql_restore_brings_back_deleted_and_changed_rows(
     change = manage(
         "shell",
         "-c",
-        "from institute.models import Source; from tests.factories import SourceFactory; "
+        "from institute.sources.models import Source; from tests.factories import SourceFactory; "
         "Source.objects.filter(slug='deleted-source').delete(); "
         "Source.objects.filter(slug='kept-source').update(title='Changed after the backup'); "
         "SourceFactory(slug='added-after-the-backup')",

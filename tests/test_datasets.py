@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from institute.datasets import TABLES
+from institute.datasets.tables import TABLES
 from tests.factories import ReformFactory
 
 REFORM_HEADER = (

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from institute.datasets import escape_formula, unescape_formula
+from institute.datasets.tables import escape_formula, unescape_formula
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory
 
 

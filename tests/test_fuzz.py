@@ -25,7 +25,7 @@ from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from institute.datasets import TABLES
+from institute.datasets.tables import TABLES
 from institute.editorial.models import ReviewEvent
 from institute.editorial.states import ReviewState
 from institute.sources.models import Source

@@ -22,8 +22,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from institute.jobs import run_import_job, sweep_import_jobs
-from institute.models import ImportJob
+from institute.datasets.jobs import run_import_job, sweep_import_jobs
+from institute.datasets.models import ImportJob
 from reforms.models import Reform
 from tests.factories import UserFactory
 

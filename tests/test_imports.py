@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from institute.datasets import TABLES
+from institute.datasets.tables import TABLES
 from institute.editorial import workflow
 from institute.editorial.models import EntryVersion, PendingRevision
 from institute.sources.models import Citation, Source

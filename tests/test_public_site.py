@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from institute.search import is_postgres
+from institute.listings.search import is_postgres
 from recommendations.models import Recommendation, Response
 from reforms.models import Reform, ReformStatus
 from tests.support import (

@@ -42,7 +42,7 @@ def test_the_default_cache_is_not_per_process():
 
 
 def test_the_data_page_uses_the_default_cache():
-    from institute import dataviews
+    from institute.datasets import views as dataviews
 
     assert dataviews.cache is cache
 

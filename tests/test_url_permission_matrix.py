@@ -24,12 +24,12 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from institute.datasets import TABLES
+from institute.datasets.jobs import run_import_job
+from institute.datasets.models import ImportJob
+from institute.datasets.tables import TABLES
 from institute.editorial.models import ReviewAction, ReviewEvent, VersionKind
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import record_version
-from institute.jobs import run_import_job
-from institute.models import ImportJob
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,

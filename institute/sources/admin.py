@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 
-from institute.admin_import import TableImportExportMixin
+from institute.datasets.admin import TableImportExportMixin
+from institute.datasets.resources import SourceResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
-from institute.resources import SourceResource
 from institute.sources.models import Citation
 
 

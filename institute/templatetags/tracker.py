@@ -1,6 +1,6 @@
 from django import template
 
-from institute.search import highlight as highlight_text
+from institute.listings.search import highlight as highlight_text
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from institute.content import ContentError, content_load
+from institute.datasets.content import ContentError, content_load
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 `db_worker` exits on the first database error (a restart, a dropped connection, an outage);
 this command closes the broken connections, waits (1 s, doubling to 30 s) and starts the loop
 again. A thread of its own sweeps import jobs whose worker died
-(institute.jobs.sweep_import_jobs) when it starts and every IMPORT_JOB_SWEEP_SECONDS.
+(institute.datasets.jobs.sweep_import_jobs) when it starts and every IMPORT_JOB_SWEEP_SECONDS.
 """
 
 import contextlib
@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
-from institute.jobs import DATABASE_ERRORS, sweep_import_jobs
+from institute.datasets.jobs import DATABASE_ERRORS, sweep_import_jobs
 
 logger = logging.getLogger("institute.worker")
 MAX_BACKOFF = 30.0

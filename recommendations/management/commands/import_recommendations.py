@@ -1,4 +1,4 @@
-from institute.import_command import ImportCommand
+from institute.datasets.command import ImportCommand
 
 
 class Command(ImportCommand):

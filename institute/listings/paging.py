@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
 
-from institute.filters import FacetedFilterSet
+from institute.listings.filters import FacetedFilterSet
 
 PAGE_SIZE = 25
 

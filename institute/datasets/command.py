@@ -7,7 +7,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from institute.imports import SPECS, ImportRefused, run_import
+from institute.datasets.clean import SPECS
+from institute.datasets.importer import run_import
+from institute.datasets.parse import ImportRefused
+from institute.datasets.permissions import can_import
 
 BAR_WIDTH = 30
 
@@ -104,8 +107,6 @@ class ImportCommand(BaseCommand):
             user = User.objects.get_by_natural_key(username)
         except User.DoesNotExist as exc:
             raise CommandError(f"No user “{username}”.") from exc
-        from institute.permissions import can_import
-
         if not can_import(user, table):
             raise CommandError(f"{username} may not import {table}.")
         return user

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from institute.datasets import TABLES, Table, escape_formula, split, table_rows
+from institute.datasets.tables import TABLES, Table, escape_formula, split, table_rows
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 

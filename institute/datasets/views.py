@@ -8,9 +8,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from institute.datasets import TABLES
+from institute.datasets.export import data_package, stream_table
+from institute.datasets.tables import TABLES
 from institute.editorial.models import EntryVersion, ReviewEvent
-from institute.exports import data_package, stream_table
 from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response, Theme
 from recommendations.selectors import recommendation_filter_public

@@ -13,11 +13,11 @@ from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
-from institute.imports import MAX_BYTES
-from institute.jobs import retry_import_job, run_import_job, sweep_import_jobs
-from institute.models import ImportJob
-from institute.permissions import can_import
-from institute.resources import RawCSV
+from institute.datasets.jobs import retry_import_job, run_import_job, sweep_import_jobs
+from institute.datasets.models import ImportJob
+from institute.datasets.parse import MAX_BYTES
+from institute.datasets.permissions import can_import
+from institute.datasets.resources import RawCSV
 
 
 class TableImportExportMixin(ImportExportMixin):

@@ -22,8 +22,10 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from institute.imports import ImportRefused, failed_rows_csv, parse, run_import
-from institute.models import ImportJob
+from institute.datasets.clean import SPECS
+from institute.datasets.importer import failed_rows_csv, run_import
+from institute.datasets.models import ImportJob
+from institute.datasets.parse import ImportRefused, parse
 
 logger = logging.getLogger(__name__)
 # What a busy or lost database raises: OperationalError & co., and InterfaceError ("connection
@@ -65,8 +67,6 @@ def report_json(report) -> dict:
 def refusal_json(exc: ImportRefused, data: bytes, table: str) -> dict:
     out = {"problems": [str(p) for p in exc.problems]}
     if exc.rows:
-        from institute.imports import SPECS
-
         header = parse(data, table=SPECS[table].table).header
         out["failed_rows_csv"] = failed_rows_csv(header, exc.rows, exc.problems)
     return out
@@ -249,7 +249,7 @@ def _fail_dead_tasks(job_ids: list[int], now) -> None:
         DBTaskResult.objects.filter(pk__in=ids).update(
             status=TaskResultStatus.FAILED,
             finished_at=now,
-            exception_class_path="institute.jobs.WorkerStopped",
+            exception_class_path="institute.datasets.jobs.WorkerStopped",
             traceback=WORKER_STOPPED,
         )
 

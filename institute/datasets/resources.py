@@ -1,6 +1,6 @@
 """django-import-export Resources for the admin: its upload, preview and confirm screens, with
-our import engine (institute.imports) underneath and our table definitions (institute.datasets)
-for the columns.
+our import engine (institute.datasets.importer) underneath and our table definitions
+(institute.datasets.tables) for the columns.
 
 The engine, not import-export's row-by-row import, does the work: it checks the whole file
 before writing, writes in bulk, keeps many-to-many links (which import-export's bulk mode drops)
@@ -17,10 +17,18 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
-from institute.datasets import TABLES, escape_formula
-from institute.imports import NEW, UNCHANGED, UPDATED, ImportRefused, failed_rows_csv, parse
-from institute.imports import run_import as engine_import
-from institute.permissions import can_import
+from institute.datasets.importer import failed_rows_csv
+from institute.datasets.importer import run_import as engine_import
+from institute.datasets.parse import ImportRefused, parse
+from institute.datasets.permissions import can_import
+from institute.datasets.plan import NEW, UNCHANGED, UPDATED
+from institute.datasets.tables import (
+    ROW_FUNCTIONS,
+    TABLES,
+    escape_formula,
+    prepare_recommendations,
+    prepare_reforms,
+)
 
 ROW_TYPES = {
     NEW: RowResult.IMPORT_TYPE_NEW,
@@ -110,8 +118,6 @@ class TableResource(resources.Resource):
     # --- export ----------------------------------------------------------------------------
     def export(self, queryset=None, **kwargs):
         """Every column, every relation (editors see drafts too), formulas escaped."""
-        from institute.datasets import ROW_FUNCTIONS, prepare_recommendations, prepare_reforms
-
         table = TABLES[self.table_name]
         if queryset is None:
             queryset = table.queryset()

@@ -1,0 +1,102 @@
+"""CSV import of the dataset tables: upsert by natural key, all or nothing, every problem named.
+
+The file is read (parse), checked whole (clean) and planned (plan, plan_links) before anything
+is written (apply): one invalid row and nothing changes, and the report lists every bad row with
+its line, column, value and reason. A row whose key exists updates that entry (a published
+entry gets a working copy for review, not a live change); an identical row is reported
+unchanged and not written; a new row lands as a draft.
+
+The columns are those of institute.datasets.tables.TABLES: what the exports write, this reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+
+from institute.datasets.apply import apply_plan
+from institute.datasets.clean import SPECS, Lookups, TableSpec, check_positions, clean_rows
+from institute.datasets.parse import ImportRefused, Problem, parse
+from institute.datasets.plan import ImportReport, Plan, plan_entries
+from institute.datasets.plan_links import plan_citations, plan_responses
+
+
+def plan_import(
+    spec: TableSpec, rows: list[tuple[int, dict]], lookups: Lookups, progress=None, preview=False
+) -> Plan:
+    """Decide, per row, create / update / unchanged against what editors work on now."""
+    plan = Plan(spec, preview=preview)
+    if spec.name == "responses":
+        return plan_responses(plan, rows, lookups)
+    if spec.name == "citations":
+        return plan_citations(plan, rows, lookups)
+    return plan_entries(plan, rows, lookups, progress=progress)
+
+
+def run_import(
+    *,
+    table: str,
+    data: bytes,
+    by=None,
+    dry_run: bool = False,
+    progress=None,
+    source_name: str = "",
+    preview: bool = False,
+) -> ImportReport:
+    """Check, plan and (unless `dry_run`) write one CSV file; ImportRefused if anything is wrong.
+
+    A dry run does everything a real run does inside a transaction and rolls it back, so its
+    report is exactly what the real run would do.
+    """
+    spec = SPECS[table]
+    parsed = parse(data, table=spec.table)
+    lookups = Lookups()
+    rows, problems = clean_rows(spec, parsed, lookups, progress)
+    problems += check_positions(spec, rows, lookups)
+    if problems:
+        raise ImportRefused(sorted(problems, key=_problem_order), rows=parsed.rows)
+    comment = f"CSV import{': ' + source_name if source_name else ''}"
+    # Planning reads only; writing re-checks each entry's version under its row lock.
+    plan = plan_import(spec, rows, lookups, progress=progress, preview=preview)
+    with transaction.atomic():
+        try:
+            apply_plan(plan, by=by, comment=comment, progress=progress)
+        except ImportRefused as exc:
+            transaction.set_rollback(True)
+            raise ImportRefused(exc.problems, rows=parsed.rows) from exc
+        except ValidationError as exc:
+            transaction.set_rollback(True)
+            raise ImportRefused(
+                [Problem(f"The import was undone: {' '.join(exc.messages)}")], rows=parsed.rows
+            ) from exc
+        except (IntegrityError, DatabaseError) as exc:
+            transaction.set_rollback(True)
+            raise ImportRefused(
+                [Problem(f"The database refused the import, which was undone: {exc}")],
+                rows=parsed.rows,
+            ) from exc
+        if dry_run:
+            transaction.set_rollback(True)
+    return ImportReport(table, plan.outcomes, parsed.notices, dry_run)
+
+
+def _problem_order(problem: Problem):
+    return (problem.line or 0, problem.column)
+
+
+def failed_rows_csv(header: list[str], rows: list[tuple[int, dict]], problems) -> str:
+    """The rows that failed, with a `problems` column, to fix and upload again."""
+    by_line: dict[int, list[str]] = {}
+    for p in problems:
+        if p.line is not None:
+            by_line.setdefault(p.line, []).append(str(p))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["line", *header, "problems"])
+    for line, values in rows:
+        if line in by_line:
+            writer.writerow([line, *(values.get(h, "") for h in header), " | ".join(by_line[line])])
+    return out.getvalue()

@@ -1,0 +1,61 @@
+"""The background import job: a CSV file too large for a request, run by the worker."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    """A CSV import too large to finish inside a request, run by the background worker.
+
+    The file is kept in the row (bounded by institute.datasets.parse.MAX_BYTES), so the worker needs
+    no shared disk; `report` holds the outcome shown on the job's page.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Imported")
+        REFUSED = "refused", _("Refused: nothing was written")
+        FAILED = "failed", _("Failed: nothing was written")
+
+    table = models.CharField(max_length=30)
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField()
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=30, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness: the running attempt writes `heartbeat_at` every few seconds from a thread of its
+    # own; a job whose heartbeat stops (its worker was killed) is marked failed by the sweep
+    # (institute.datasets.jobs.sweep_import_jobs), and may be retried.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name} into {self.table}"
+
+    @property
+    def retryable(self) -> bool:
+        """Failed (not refused: a refused file would be refused again), with its file kept."""
+        return self.status == self.Status.FAILED and bool(self.data)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)

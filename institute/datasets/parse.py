@@ -1,0 +1,165 @@
+"""Reading an uploaded CSV file: encoding, header and row shapes, sizes. Every problem found is
+named with its line; values are checked by institute.datasets.clean."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from institute.datasets.tables import Table, unescape_formula
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the file cannot be imported, located as precisely as we can."""
+
+    reason: str
+    line: int | None = None
+    column: str = ""
+    value: str = ""
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column “{self.column}”")
+        value = f" (value “{self.value[:80]}”)" if self.value else ""
+        prefix = ", ".join(where).capitalize() + ": " if where else ""
+        return f"{prefix}{self.reason}{value}"
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported; nothing was written."""
+
+    def __init__(self, problems: list[Problem], *, rows: list[tuple[int, dict]] | None = None):
+        self.problems = problems
+        self.rows = rows or []
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class ParsedFile:
+    table: Table
+    header: list[str]
+    rows: list[tuple[int, dict]]  # (line number, {column: raw value}) for known columns
+    notices: list[str] = field(default_factory=list)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text of an upload, with or without a BOM; a clear refusal for anything else."""
+    if not data or not data.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ImportRefused([Problem("The file is empty: there is no header row and no data.")])
+    if len(data) > MAX_BYTES:
+        raise ImportRefused(
+            [
+                Problem(
+                    f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
+                    f"{MAX_BYTES // 1_048_576} MB. Split it into smaller files."
+                )
+            ]
+        )
+    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
+        raise ImportRefused(
+            [
+                Problem(
+                    "This is not a CSV file: it looks like a spreadsheet workbook or another "
+                    "binary file. Save it as “CSV UTF-8 (comma-delimited)” and upload that."
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRefused(
+            [
+                Problem(
+                    f"The file is not UTF-8 (byte 0x{data[exc.start]:02x} cannot be read). "
+                    "Save it as “CSV UTF-8” and upload it again.",
+                    line=line,
+                )
+            ]
+        ) from exc
+
+
+def parse(data: bytes, *, table: Table) -> ParsedFile:
+    """Read the CSV: header checks, row shapes and sizes. Values are checked by `validate`."""
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    try:
+        raw_header = next(reader)
+    except csv.Error as exc:
+        raise ImportRefused([Problem(f"The header cannot be read as CSV: {exc}.", line=1)]) from exc
+    header = [h.strip().lstrip("\ufeff") for h in raw_header]
+    known = set(table.header)
+    duplicates = [name for name, n in Counter(header).items() if n > 1 and name]
+    for name in duplicates:
+        problems.append(Problem(f"The column “{name}” appears more than once.", line=1))
+    required = [c.name for c in table.columns if c.required]
+    missing = [name for name in required if name not in header]
+    if missing:
+        problems.append(
+            Problem(
+                f"Required column(s) missing: {', '.join(missing)}. The {table.name} table's "
+                f"columns are: {', '.join(table.header)}.",
+                line=1,
+            )
+        )
+    if problems:
+        raise ImportRefused(problems)
+    notices = []
+    extra = [h for h in header if h not in known]
+    if extra:
+        notices.append(
+            f"Ignored column(s) not in the {table.name} table: "
+            + ", ".join(f"“{h}”" if h else "(unnamed)" for h in extra)
+            + "."
+        )
+    rows: list[tuple[int, dict]] = []
+    blank = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(f"This line is not valid CSV: {exc}.", line=reader.line_num))
+            break
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            blank += 1
+            continue
+        if len(cells) > len(header):
+            problems.append(
+                Problem(
+                    f"This row has {len(cells)} cells but the header has {len(header)} columns; "
+                    "a value may contain an unquoted comma.",
+                    line=line,
+                )
+            )
+            continue
+        cells += [""] * (len(header) - len(cells))
+        rows.append(
+            (
+                line,
+                {h: unescape_formula(v) for h, v in zip(header, cells, strict=True) if h in known},
+            )
+        )
+        if len(rows) > MAX_ROWS:
+            raise ImportRefused(
+                [Problem(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")]
+            )
+    if blank:
+        notices.append(f"Skipped {blank} empty line(s).")
+    if not rows and not problems:
+        problems.append(Problem("The file has a header but no data rows."))
+    if problems:
+        raise ImportRefused(problems)
+    return ParsedFile(table=table, header=header, rows=rows, notices=notices)

@@ -1,0 +1,223 @@
+"""Planning an import: per row, create, update or nothing, against what editors work on now
+(the working copy of a published entry, else the row). Planning reads only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+
+from institute.datasets.clean import Lookups, TableSpec
+from institute.editorial.diffs import diff
+from institute.editorial.models import Editorial, PendingRevision
+from institute.editorial.versions import children_of, m2m_fields, scalar_fields, snapshots
+
+PLAN_CHUNK = 500  # entries whose current state is read in one go
+PREVIEW_LIMIT = 500  # rows whose field-by-field changes are worked out for a preview
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+
+
+@dataclass
+class Outcome:
+    """What one row does: create, update or nothing, and (for a preview) what changes."""
+
+    line: int
+    key: str
+    action: str
+    changes: list = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    table: str
+    outcomes: list[Outcome]
+    notices: list[str]
+    dry_run: bool
+
+    @property
+    def counts(self) -> Counter:
+        counts = Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0})
+        counts.update(o.action for o in self.outcomes)
+        return counts
+
+    def summary(self) -> str:
+        c = self.counts
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{self.table}: {c[NEW]} new, {c[UPDATED]} updated, {c[UNCHANGED]} unchanged "
+            f"({'dry run: nothing ' + verb + ' written' if self.dry_run else 'written'}), 0 errors."
+        )
+
+
+@dataclass
+class Planned:
+    """An existing entry the file changes: as editors left it, and as the file's rows so far
+    leave it (several rows of a child table may change one entry)."""
+
+    entry: Editorial
+    old: dict
+    new: dict
+
+
+@dataclass
+class Plan:
+    """Every change the file makes, decided before anything is written."""
+
+    spec: TableSpec
+    creates: list[tuple[int, dict]] = field(default_factory=list)  # (line, snapshot)
+    updates: dict[tuple[str, int], Planned] = field(default_factory=dict)  # by (model, pk)
+    outcomes: list[Outcome] = field(default_factory=list)
+    preview: bool = False  # work out field-by-field changes for a person to read
+
+    def wants_changes(self) -> bool:
+        return self.preview and len(self.outcomes) < PREVIEW_LIMIT
+
+
+def working_snapshot(entry) -> dict:
+    """What an editor works on: the pending working copy of a published entry, else the row."""
+    return working_snapshots([entry])[entry.pk]
+
+
+def working_snapshots(entries: list) -> dict:
+    """`working_snapshot` of many entries of one model, in a fixed number of queries."""
+    if not entries:
+        return {}
+    content_type = ContentType.objects.get_for_model(type(entries[0]))
+    revisions = dict(
+        PendingRevision.objects.filter(
+            content_type=content_type, object_id__in=[e.pk for e in entries]
+        ).values_list("object_id", "data")
+    )
+    out = snapshots([e for e in entries if e.pk not in revisions])
+    out.update({pk: dict(data) for pk, data in revisions.items()})
+    return out
+
+
+def _blank_snapshot(model) -> dict:
+    data = {}
+    for f in scalar_fields(model):
+        default = f.get_default()
+        data[f.name] = "" if default is None and not f.null else default
+    for f in m2m_fields(model):
+        data[f.name] = []
+    for child in children_of(model):
+        data[child.name] = []
+    return data
+
+
+def _set_links(items: list[dict], key: str, wanted: list[int], published: set, blank: dict):
+    """Links (citations by source, responses by target) after a file lists `wanted`: listed
+    targets are kept or added; unlisted ones are removed unless unpublished (then kept)."""
+    wanted_set = set(wanted)
+    kept = [i for i in items if i[key] in wanted_set or i[key] not in published]
+    have = {i[key] for i in kept}
+    for pk in wanted:
+        if pk not in have:
+            kept.append({**blank, key: pk})
+            have.add(pk)
+    if blank.get("position") is not None:
+        for n, item in enumerate(kept):
+            item["position"] = n
+    return kept
+
+
+def merge_entry(spec: TableSpec, snap: dict, row: dict, lookups: Lookups) -> dict:
+    """The entry's snapshot with the cleaned row's columns applied (absent columns untouched)."""
+    new = {k: (list(v) if isinstance(v, list) else v) for k, v in snap.items()}
+    for column, value in row.items():
+        kind = spec.columns.get(column)
+        if kind in ("ignored", None):
+            continue
+        if column == "topics":
+            new["topics"] = sorted(lookups.topics[s] for s in value)
+        elif column == "themes":
+            new["themes"] = sorted(lookups.themes[s] for s in value)
+        elif column == "report":
+            new["report"] = lookups.sources[value]
+        elif column == "sources":
+            new["citations"] = _set_links(
+                [dict(i) for i in snap.get("citations", [])],
+                "source",
+                [lookups.sources[s] for s in value],
+                lookups.published_sources,
+                {"locator": "", "quote": "", "supports": "", "position": 0},
+            )
+        elif column == "responds_to":
+            new["responses"] = _set_links(
+                [dict(i) for i in snap.get("responses", [])],
+                "recommendation",
+                [lookups.recommendations[s] for s in value],
+                lookups.published_recommendations,
+                {"note": ""},
+            )
+        elif column == "related_reforms":
+            new["responses"] = _set_links(
+                [dict(i) for i in snap.get("responses", [])],
+                "reform",
+                [lookups.reforms[s] for s in value],
+                lookups.published_reforms,
+                {"note": ""},
+            )
+        else:
+            new[column] = value
+    return new
+
+
+def plan_entries(plan: Plan, rows: list[tuple[int, dict]], lookups: Lookups, progress=None):
+    """Rows of an entry table (reforms, recommendations, sources), by slug, in chunks."""
+    spec, total = plan.spec, len(rows)
+    model = spec.model
+    blank = _blank_snapshot(model)
+    for start in range(0, total, PLAN_CHUNK):
+        chunk = rows[start : start + PLAN_CHUNK]
+        slugs = [r["slug"] for _, r in chunk]
+        existing = {e.slug: e for e in model._default_manager.filter(slug__in=slugs)}
+        current = working_snapshots(list(existing.values()))
+        for line, row in chunk:
+            entry = existing.get(row["slug"])
+            if entry is None:
+                snap = merge_entry(spec, blank, row, lookups)
+                plan.creates.append((line, snap))
+                changes = diff(model, None, snap) if plan.wants_changes() else []
+                plan.outcomes.append(Outcome(line, row["slug"], NEW, changes))
+                continue
+            old = current[entry.pk]
+            record_update(plan, entry, old, merge_entry(spec, old, row, lookups), line, row["slug"])
+        if progress:
+            progress("planned", min(start + PLAN_CHUNK, total), total)
+    return plan
+
+
+def record_update(plan: Plan, entry: Editorial, old: dict, new: dict, line: int, key: str):
+    """A row leaves `entry` as `new` (from `old`, as the file's earlier rows left it)."""
+    model = type(entry)
+    planned = plan.updates.get((model._meta.label, entry.pk))
+    if planned is None:
+        planned = plan.updates[(model._meta.label, entry.pk)] = Planned(entry, old, old)
+    before, planned.new = planned.new, new
+    if before == new:
+        plan.outcomes.append(Outcome(line, key, UNCHANGED))
+        return
+    # Field-by-field changes are for the preview; past its length only the verdict counts.
+    changes = diff(model, before, new) if plan.wants_changes() else []
+    plan.outcomes.append(Outcome(line, key, UPDATED, changes))
+
+
+def preload_owners(plan: Plan, model, pks) -> None:
+    """Read the current state of every entry a child-table file touches, in bulk."""
+    wanted = [pk for pk in set(pks) if (model._meta.label, pk) not in plan.updates]
+    for start in range(0, len(wanted), PLAN_CHUNK):
+        entries = list(model._default_manager.filter(pk__in=wanted[start : start + PLAN_CHUNK]))
+        by_pk = {e.pk: e for e in entries}
+        for pk, snap in working_snapshots(entries).items():
+            plan.updates[(model._meta.label, pk)] = Planned(by_pk[pk], snap, snap)
+
+
+def owner_snapshot(plan: Plan, model, pk) -> tuple[Editorial, dict]:
+    """The entry a child row belongs to, and its snapshot as the file leaves it so far."""
+    planned = plan.updates.get((model._meta.label, pk))
+    if planned is not None:
+        return planned.entry, planned.new
+    entry = model._default_manager.get(pk=pk)
+    return entry, working_snapshot(entry)
