@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from institute.datasets.views import export_filtered
 from institute.listings.paging import listing_context
 from recommendations.selectors import (
     recommendation_filter_public,
@@ -7,6 +8,11 @@ from recommendations.selectors import (
     recommendation_responses_public,
     recommendation_scorecard_public,
 )
+
+
+def recommendation_export(request, fmt):
+    filterset = recommendation_filter_public(params=request.GET)
+    return export_filtered(request, table_name="recommendations", filterset=filterset, fmt=fmt)
 
 
 def recommendation_list(request):

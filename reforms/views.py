@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from institute.datasets.views import export_filtered
 from institute.listings.paging import listing_context
 from reforms.selectors import (
     reform_filter_public,
@@ -7,6 +8,11 @@ from reforms.selectors import (
     reform_related_public,
     reform_responses_public,
 )
+
+
+def reform_export(request, fmt):
+    filterset = reform_filter_public(params=request.GET)
+    return export_filtered(request, table_name="reforms", filterset=filterset, fmt=fmt)
 
 
 def reform_list(request):

@@ -16,7 +16,7 @@ from institute.editorial.versions import apply_scalars, children_of, m2m_fields
 
 def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
     """New entries in bulk statements: rows, many-to-many, children, versions."""
-    model = plan.spec.model
+    model = plan.table.get_model()
     user = recorded_user(by)
     objs, problems = [], []
     for line, snap in plan.creates:

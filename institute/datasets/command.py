@@ -7,10 +7,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from institute.datasets.clean import SPECS
 from institute.datasets.importer import run_import
 from institute.datasets.parse import ImportRefused
 from institute.datasets.permissions import can_import
+from institute.datasets.tables import TABLES
 
 BAR_WIDTH = 30
 
@@ -92,7 +92,7 @@ class ImportCommand(BaseCommand):
         first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
         names = {h.strip().strip('"') for h in first.split(",")}
         for name in self.tables:
-            if {c.name for c in SPECS[name].table.columns if c.required} <= names:
+            if {c.name for c in TABLES[name].columns if c.required} <= names:
                 return name
         raise CommandError(
             "Cannot tell which table the file holds from its header; pass --table "

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from institute.datasets.tables import TABLES, Table, escape_formula, split, table_rows
+from institute.datasets.columns import split
+from institute.datasets.tables import TABLES, Table, escape_formula, table_rows
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 

@@ -18,21 +18,19 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
 from institute.datasets.apply import apply_plan
-from institute.datasets.clean import SPECS, Lookups, TableSpec, check_positions, clean_rows
+from institute.datasets.clean import Lookups, clean_rows
 from institute.datasets.parse import ImportRefused, Problem, parse
 from institute.datasets.plan import ImportReport, Plan, plan_entries
-from institute.datasets.plan_links import plan_citations, plan_responses
+from institute.datasets.tables import TABLES, Table
 
 
 def plan_import(
-    spec: TableSpec, rows: list[tuple[int, dict]], lookups: Lookups, progress=None, preview=False
+    table: Table, rows: list[tuple[int, dict]], lookups: Lookups, progress=None, preview=False
 ) -> Plan:
     """Decide, per row, create / update / unchanged against what editors work on now."""
-    plan = Plan(spec, preview=preview)
-    if spec.name == "responses":
-        return plan_responses(plan, rows, lookups)
-    if spec.name == "citations":
-        return plan_citations(plan, rows, lookups)
+    plan = Plan(table, preview=preview)
+    if table.plan is not None:
+        return table.plan(plan, rows, lookups)
     return plan_entries(plan, rows, lookups, progress=progress)
 
 
@@ -51,16 +49,15 @@ def run_import(
     A dry run does everything a real run does inside a transaction and rolls it back, so its
     report is exactly what the real run would do.
     """
-    spec = SPECS[table]
-    parsed = parse(data, table=spec.table)
-    lookups = Lookups()
-    rows, problems = clean_rows(spec, parsed, lookups, progress)
-    problems += check_positions(spec, rows, lookups)
+    dataset = TABLES[table]
+    parsed = parse(data, table=dataset)
+    lookups = Lookups(dataset)
+    rows, problems = clean_rows(dataset, parsed, lookups, progress)
     if problems:
         raise ImportRefused(sorted(problems, key=_problem_order), rows=parsed.rows)
     comment = f"CSV import{': ' + source_name if source_name else ''}"
     # Planning reads only; writing re-checks each entry's version under its row lock.
-    plan = plan_import(spec, rows, lookups, progress=progress, preview=preview)
+    plan = plan_import(dataset, rows, lookups, progress=progress, preview=preview)
     with transaction.atomic():
         try:
             apply_plan(plan, by=by, comment=comment, progress=progress)

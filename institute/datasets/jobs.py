@@ -22,10 +22,10 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
-from institute.datasets.clean import SPECS
 from institute.datasets.importer import failed_rows_csv, run_import
 from institute.datasets.models import ImportJob
 from institute.datasets.parse import ImportRefused, parse
+from institute.datasets.tables import TABLES
 
 logger = logging.getLogger(__name__)
 # What a busy or lost database raises: OperationalError & co., and InterfaceError ("connection
@@ -67,7 +67,7 @@ def report_json(report) -> dict:
 def refusal_json(exc: ImportRefused, data: bytes, table: str) -> dict:
     out = {"problems": [str(p) for p in exc.problems]}
     if exc.rows:
-        header = parse(data, table=SPECS[table].table).header
+        header = parse(data, table=TABLES[table]).header
         out["failed_rows_csv"] = failed_rows_csv(header, exc.rows, exc.problems)
     return out
 

@@ -1,14 +1,8 @@
-"""Who may import: a permission of its own per table, held by contributors and above."""
+"""Who may import: a permission of its own per table (`Table.import_permission`), held by
+contributors and above."""
 
-IMPORT_PERMISSIONS = {
-    "reforms": "reforms.import_reform",
-    "recommendations": "recommendations.import_recommendation",
-    "sources": "institute.import_source",
-    # Citations and responses belong to entries: importing them takes the entries' right.
-    "citations": "reforms.import_reform",
-    "responses": "reforms.import_reform",
-}
+from institute.datasets.tables import TABLES
 
 
 def can_import(user, table: str) -> bool:
-    return bool(user and user.is_active and user.has_perm(IMPORT_PERMISSIONS[table]))
+    return bool(user and user.is_active and user.has_perm(TABLES[table].import_permission))

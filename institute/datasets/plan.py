@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 
-from institute.datasets.clean import Lookups, TableSpec
+from institute.datasets.clean import Lookups
+from institute.datasets.tables import Table
 from institute.editorial.diffs import diff
 from institute.editorial.models import Editorial, PendingRevision
 from institute.editorial.versions import children_of, m2m_fields, scalar_fields, snapshots
@@ -64,7 +65,7 @@ class Planned:
 class Plan:
     """Every change the file makes, decided before anything is written."""
 
-    spec: TableSpec
+    table: Table
     creates: list[tuple[int, dict]] = field(default_factory=list)  # (line, snapshot)
     updates: dict[tuple[str, int], Planned] = field(default_factory=dict)  # by (model, pk)
     outcomes: list[Outcome] = field(default_factory=list)
@@ -106,68 +107,19 @@ def _blank_snapshot(model) -> dict:
     return data
 
 
-def _set_links(items: list[dict], key: str, wanted: list[int], published: set, blank: dict):
-    """Links (citations by source, responses by target) after a file lists `wanted`: listed
-    targets are kept or added; unlisted ones are removed unless unpublished (then kept)."""
-    wanted_set = set(wanted)
-    kept = [i for i in items if i[key] in wanted_set or i[key] not in published]
-    have = {i[key] for i in kept}
-    for pk in wanted:
-        if pk not in have:
-            kept.append({**blank, key: pk})
-            have.add(pk)
-    if blank.get("position") is not None:
-        for n, item in enumerate(kept):
-            item["position"] = n
-    return kept
-
-
-def merge_entry(spec: TableSpec, snap: dict, row: dict, lookups: Lookups) -> dict:
+def merge_entry(table: Table, snap: dict, row: dict, lookups: Lookups) -> dict:
     """The entry's snapshot with the cleaned row's columns applied (absent columns untouched)."""
     new = {k: (list(v) if isinstance(v, list) else v) for k, v in snap.items()}
-    for column, value in row.items():
-        kind = spec.columns.get(column)
-        if kind in ("ignored", None):
-            continue
-        if column == "topics":
-            new["topics"] = sorted(lookups.topics[s] for s in value)
-        elif column == "themes":
-            new["themes"] = sorted(lookups.themes[s] for s in value)
-        elif column == "report":
-            new["report"] = lookups.sources[value]
-        elif column == "sources":
-            new["citations"] = _set_links(
-                [dict(i) for i in snap.get("citations", [])],
-                "source",
-                [lookups.sources[s] for s in value],
-                lookups.published_sources,
-                {"locator": "", "quote": "", "supports": "", "position": 0},
-            )
-        elif column == "responds_to":
-            new["responses"] = _set_links(
-                [dict(i) for i in snap.get("responses", [])],
-                "recommendation",
-                [lookups.recommendations[s] for s in value],
-                lookups.published_recommendations,
-                {"note": ""},
-            )
-        elif column == "related_reforms":
-            new["responses"] = _set_links(
-                [dict(i) for i in snap.get("responses", [])],
-                "reform",
-                [lookups.reforms[s] for s in value],
-                lookups.published_reforms,
-                {"note": ""},
-            )
-        else:
-            new[column] = value
+    for column in table.columns:
+        if column.name in row:
+            column.cell.merge(new, row[column.name], column, lookups)
     return new
 
 
 def plan_entries(plan: Plan, rows: list[tuple[int, dict]], lookups: Lookups, progress=None):
     """Rows of an entry table (reforms, recommendations, sources), by slug, in chunks."""
-    spec, total = plan.spec, len(rows)
-    model = spec.model
+    table, total = plan.table, len(rows)
+    model = table.get_model()
     blank = _blank_snapshot(model)
     for start in range(0, total, PLAN_CHUNK):
         chunk = rows[start : start + PLAN_CHUNK]
@@ -177,13 +129,14 @@ def plan_entries(plan: Plan, rows: list[tuple[int, dict]], lookups: Lookups, pro
         for line, row in chunk:
             entry = existing.get(row["slug"])
             if entry is None:
-                snap = merge_entry(spec, blank, row, lookups)
+                snap = merge_entry(table, blank, row, lookups)
                 plan.creates.append((line, snap))
                 changes = diff(model, None, snap) if plan.wants_changes() else []
                 plan.outcomes.append(Outcome(line, row["slug"], NEW, changes))
                 continue
             old = current[entry.pk]
-            record_update(plan, entry, old, merge_entry(spec, old, row, lookups), line, row["slug"])
+            new = merge_entry(table, old, row, lookups)
+            record_update(plan, entry, old, new, line, row["slug"])
         if progress:
             progress("planned", min(start + PLAN_CHUNK, total), total)
     return plan

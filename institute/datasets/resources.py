@@ -22,13 +22,7 @@ from institute.datasets.importer import run_import as engine_import
 from institute.datasets.parse import ImportRefused, parse
 from institute.datasets.permissions import can_import
 from institute.datasets.plan import NEW, UNCHANGED, UPDATED
-from institute.datasets.tables import (
-    ROW_FUNCTIONS,
-    TABLES,
-    escape_formula,
-    prepare_recommendations,
-    prepare_reforms,
-)
+from institute.datasets.tables import TABLES, escape_formula
 
 ROW_TYPES = {
     NEW: RowResult.IMPORT_TYPE_NEW,
@@ -121,18 +115,14 @@ class TableResource(resources.Resource):
         table = TABLES[self.table_name]
         if queryset is None:
             queryset = table.queryset()
-        if self.table_name == "reforms":
-            queryset = prepare_reforms(queryset, public=False)
-        elif self.table_name == "recommendations":
-            queryset = prepare_recommendations(queryset, public=False)
-        row = ROW_FUNCTIONS[self.table_name]
+        queryset = table.prepare(queryset, public=False)
         # Columns the editor ticked on the export form, in the contract's order.
         chosen = kwargs.get("export_fields") or table.header
         keep = [i for i, name in enumerate(table.header) if name in chosen]
         dataset = tablib.Dataset(headers=[table.header[i] for i in keep])
         base_url = kwargs.get("base_url", "")
         for obj in queryset.iterator(chunk_size=500):
-            cells = row(obj, base_url)
+            cells = table.row(obj, base_url)
             dataset.append(
                 [
                     cells[i] if isinstance(cells[i], int) else escape_formula(str(cells[i]))

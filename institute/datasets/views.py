@@ -2,20 +2,16 @@
 
 import hashlib
 
+from django.apps import apps
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Model
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
-from institute.editorial.models import EntryVersion, ReviewEvent
-from institute.sources.models import Citation, Source
-from recommendations.models import Recommendation, Response, Theme
-from recommendations.selectors import recommendation_filter_public
-from reforms.models import Reform, Topic
-from reforms.selectors import reform_filter_public
+from institute.editorial.models import Editorial, EntryVersion, ReviewEvent, editorial_models
 
 FORMATS = ("csv", "json", "xlsx")
 
@@ -24,27 +20,13 @@ def base_url(request) -> str:
     return request.build_absolute_uri("/")
 
 
-def _export(request, *, table_name: str, filterset, fmt: str):
+def export_filtered(request, *, table_name: str, filterset, fmt: str):
+    """A listing's rows as a file: the listing's own FilterSet and order, so the file holds
+    exactly the rows on screen (every page of them)."""
     if fmt not in FORMATS:
         raise Http404(f"No {fmt!r} export; try one of {', '.join(FORMATS)}.")
     table = TABLES[table_name]
-    # The listing's own FilterSet and order: the file holds exactly the rows on screen.
     return stream_table(table, table.prepare(filterset.qs), fmt=fmt, base_url=base_url(request))
-
-
-def reform_export(request, fmt):
-    return _export(
-        request, table_name="reforms", filterset=reform_filter_public(params=request.GET), fmt=fmt
-    )
-
-
-def recommendation_export(request, fmt):
-    return _export(
-        request,
-        table_name="recommendations",
-        filterset=recommendation_filter_public(params=request.GET),
-        fmt=fmt,
-    )
 
 
 def data_table(request, table, fmt):
@@ -70,6 +52,20 @@ def data_package_download(request):
 SUMMARY_TTL = 600
 
 
+def _counted_models() -> list[type[Model]]:
+    """The tables' models and what their columns refer to, but the editorial entries (which
+    are marked by their last change): citations, responses, topics, themes."""
+    labels = {table.model for table in TABLES.values()}
+    labels |= {
+        column.cell.target
+        for table in TABLES.values()
+        for column in table.columns
+        if getattr(column.cell, "target", "")
+    }
+    models = [apps.get_model(label) for label in sorted(labels)]
+    return [model for model in models if not issubclass(model, Editorial)]
+
+
 def content_marker() -> tuple:
     """Cheap and changing with every change of what the public sees: the newest review event
     and version (publish, archive, revert, every save), and the rows and last change of each
@@ -77,9 +73,9 @@ def content_marker() -> tuple:
     marks = [
         model.objects.aggregate(latest=Max("pk"))["latest"] for model in (ReviewEvent, EntryVersion)
     ]
-    for model in (Reform, Recommendation, Source):
+    for model in editorial_models():
         marks.append(tuple(model.objects.aggregate(n=Count("pk"), at=Max("updated_at")).values()))
-    marks += [model.objects.count() for model in (Citation, Response, Topic, Theme)]
+    marks += [model._default_manager.count() for model in _counted_models()]
     return tuple(marks)
 
 

@@ -10,7 +10,8 @@ imports the `reforms` or `recommendations` apps.
 - `models`: the abstract `Editorial` entry, the review log, working copies and versions.
 - `versions`: snapshots of an entry, diffs, working copies, recording versions.
 - `edits`: saving an edit (the admin, imports, revert and the content loader all call it).
-- `moves`: each review move as a small class (check, then execute, then log) and their registry.
+- `moves`: each review move as a small class (check, then execute, then log) and their registry;
+  `restore`: reverting to an earlier version, a move too.
 - `workflow`: the service functions everything calls (`submit_for_review`, `publish`, ...).
 - `queue`: the review queue's selector.
 - `forms`, `admin`, `review_admin`: the editorial admin.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from institute.editorial import moves
+from institute.editorial.restore import Revert
 from institute.editorial.versions import working_state
 
 if TYPE_CHECKING:
@@ -84,4 +85,4 @@ def assign_reviewer(entry: Editorial, *, by: Actor, reviewer, comment: str = "")
 
 def revert(entry: Editorial, *, by: Actor, number: int, comment: str = "") -> EntryVersion:
     """Restore version `number` of an entry as a new version. Takes `publish_<model>`."""
-    return moves.Revert(entry, by=by, number=number, comment=comment).run()
+    return Revert(entry, by=by, number=number, comment=comment).run()

@@ -1,0 +1,130 @@
+"""The recommendations table."""
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+
+from institute.datasets.clean import Lookups
+from institute.datasets.columns import (
+    DATE_RULE,
+    Choice,
+    Column,
+    Links,
+    NotImported,
+    PartialDate,
+    PositiveInteger,
+    Ref,
+    Refs,
+    Slug,
+)
+from institute.datasets.parse import Problem
+from institute.datasets.tables import Table, absolute
+from recommendations.models import Audience, Implementation, Recommendation, Response
+from reforms.models import Reform
+
+
+def prepare_recommendations(queryset: QuerySet, *, public: bool = True) -> QuerySet:
+    responses = Response.objects.select_related("reform").order_by("reform__slug")
+    if public:
+        responses = responses.filter(reform__in=Reform.objects.published())
+    return queryset.select_related("report").prefetch_related(
+        "themes", Prefetch("responses", queryset=responses)
+    )
+
+
+def published_recommendations() -> QuerySet:
+    return prepare_recommendations(Recommendation.objects.published()).order_by(
+        "report__slug", "position"
+    )
+
+
+def check_positions(rows: list[tuple[int, dict]], lookups: Lookups) -> list[Problem]:
+    """A recommendation's position is unique within its report: in the file and in the data."""
+    taken = {
+        (report_id, position): slug
+        for report_id, position, slug in Recommendation.objects.values_list(
+            "report_id", "position", "slug"
+        )
+    }
+    in_file = {row.get("slug") for _, row in rows}
+    taken = {k: v for k, v in taken.items() if v not in in_file}
+    sources = lookups.keys("institute.Source")
+    problems = []
+    for line, row in rows:
+        if "report" not in row or "position" not in row:
+            continue
+        key = (sources[row["report"]], row["position"])
+        if key in taken:
+            problems.append(
+                Problem(
+                    f"position {row['position']} in report {row['report']} is already taken by "
+                    f"{taken[key]}",
+                    line,
+                    "position",
+                    str(row["position"]),
+                )
+            )
+        taken[key] = row["slug"]
+    return problems
+
+
+RECOMMENDATIONS = Table(
+    name="recommendations",
+    title="Recommendations",
+    description="Recommendations made in reports, with the institute's implementation assessment.",
+    model="recommendations.Recommendation",
+    primary_key=["slug"],
+    queryset=published_recommendations,
+    prepare=prepare_recommendations,
+    position=20,
+    import_permission="recommendations.import_recommendation",
+    check_rows=check_positions,
+    columns=[
+        Column("slug", "Permanent identifier.", Slug(), required=True),
+        Column("title", "A short title.", required=True),
+        Column("text", "The recommendation in full, in the institute's words.", required=True),
+        Column("audience", "To whom it is addressed.", Choice(Audience.choices), required=True),
+        Column(
+            "themes",
+            "Themes (slugs, ';'-separated).",
+            Refs(target="recommendations.Theme", noun="theme(s)"),
+            get=lambda rec, _: sorted(t.slug for t in rec.themes.all()),
+        ),
+        Column(
+            "report",
+            "The report it comes from (a slug in the sources table).",
+            Ref(target="institute.Source", table="sources", noun="source"),
+            required=True,
+            get=lambda rec, _: rec.report.slug,
+        ),
+        Column("position", "Its order in that report, from 1.", PositiveInteger(), required=True),
+        Column(
+            "implementation",
+            "How far it has been implemented, in the institute's assessment.",
+            Choice(Implementation.choices),
+            required=True,
+        ),
+        Column("implementation_note", "The reasons for the assessment."),
+        Column("assessed_on", f"The 'as of' date of the assessment. {DATE_RULE}", PartialDate()),
+        Column(
+            "related_reforms",
+            "Reforms that answer it (slugs in the reforms table, ';'-separated).",
+            Links(
+                target="reforms.Reform",
+                table="reforms",
+                noun="reform(s)",
+                child="responses",
+                key="reform",
+                blank=(("note", ""),),
+            ),
+            get=lambda rec, _: [r.reform.slug for r in rec.responses.all()],
+        ),
+        Column(
+            "url",
+            "Its public page. Ignored on import.",
+            NotImported(),
+            get=lambda rec, base_url: absolute(
+                reverse("recommendations:detail", kwargs={"slug": rec.slug}), base_url
+            ),
+        ),
+    ],
+)

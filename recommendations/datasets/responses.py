@@ -1,0 +1,78 @@
+"""The responses table: which reform answers which recommendation. A response is part of its
+reform's snapshot, so a file of them changes reforms (working copies of published ones)."""
+
+from django.db.models import QuerySet
+
+from institute.datasets.clean import Lookups
+from institute.datasets.columns import Column, Ref
+from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
+from institute.datasets.tables import Table
+from recommendations.models import Recommendation, Response
+from reforms.models import Reform
+
+
+def published_responses() -> QuerySet:
+    return (
+        Response.objects.filter(
+            reform__in=Reform.objects.published(),
+            recommendation__in=Recommendation.objects.published(),
+        )
+        .select_related("reform", "recommendation")
+        .order_by("recommendation__slug", "reform__slug")
+    )
+
+
+def plan_responses(plan: Plan, rows, lookups: Lookups) -> Plan:
+    """Each row adds a response to its reform's snapshot, or changes the note of one there."""
+    reforms = lookups.keys("reforms.Reform")
+    recommendations = lookups.keys("recommendations.Recommendation")
+    preload_owners(plan, Reform, [reforms[row["reform"]] for _, row in rows])
+    for line, row in rows:
+        reform, snap = owner_snapshot(plan, Reform, reforms[row["reform"]])
+        rec_pk = recommendations[row["recommendation"]]
+        new = {**snap, "responses": [dict(i) for i in snap.get("responses", [])]}
+        item = next((i for i in new["responses"] if i["recommendation"] == rec_pk), None)
+        note = row.get("note", item["note"] if item else "")
+        if item is None:
+            new["responses"].append({"recommendation": rec_pk, "note": note})
+        else:
+            item["note"] = note
+        record_update(plan, reform, snap, new, line, f"{row['recommendation']}/{row['reform']}")
+        if item is None:
+            plan.outcomes[-1].action = NEW
+    return plan
+
+
+RESPONSES = Table(
+    name="responses",
+    title="Responses",
+    description="Which reform answers which recommendation, and how.",
+    model="recommendations.Response",
+    primary_key=["recommendation", "reform"],
+    queryset=published_responses,
+    position=50,
+    # Responses belong to reforms: importing them takes the reforms' right.
+    import_permission="reforms.import_reform",
+    plan=plan_responses,
+    columns=[
+        Column(
+            "recommendation",
+            "The recommendation (a slug in the recommendations table).",
+            Ref(
+                target="recommendations.Recommendation",
+                table="recommendations",
+                noun="recommendation",
+            ),
+            required=True,
+            get=lambda response, _: response.recommendation.slug,
+        ),
+        Column(
+            "reform",
+            "The reform that answers it (a slug in the reforms table).",
+            Ref(target="reforms.Reform", table="reforms", noun="reform"),
+            required=True,
+            get=lambda response, _: response.reform.slug,
+        ),
+        Column("note", "How the reform answers the recommendation."),
+    ],
+)

@@ -1,0 +1,111 @@
+"""The reforms table of the published datasets (the CSV contract: see institute.datasets)."""
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+
+from institute.datasets.columns import (
+    DATE_RULE,
+    Choice,
+    Column,
+    Links,
+    NotImported,
+    PartialDate,
+    Refs,
+    Slug,
+)
+from institute.datasets.tables import Table, absolute, register
+from institute.sources.models import Citation
+from recommendations.models import Recommendation, Response
+from reforms.models import Area, Initiator, Reform, ReformStatus
+
+
+def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
+    """What a reform row reads, fetched in a fixed number of queries per chunk. Public rows
+    link only to published sources and recommendations; editors' rows link to all."""
+    citations = Citation.objects.select_related("source").order_by("position", "pk")
+    responses = Response.objects.select_related("recommendation").order_by("recommendation__slug")
+    if public:
+        citations = citations.published()
+        responses = responses.filter(recommendation__in=Recommendation.objects.published())
+    return queryset.prefetch_related(
+        "topics",
+        Prefetch("citations", queryset=citations),
+        Prefetch("responses", queryset=responses),
+    )
+
+
+def published_reforms() -> QuerySet:
+    return prepare_reforms(Reform.objects.published()).order_by("slug")
+
+
+REFORMS = Table(
+    name="reforms",
+    title="Reforms",
+    description="Laws, programmes, strategies, institutional changes, policies and reversals.",
+    model="reforms.Reform",
+    primary_key=["slug"],
+    queryset=published_reforms,
+    prepare=prepare_reforms,
+    position=10,
+    import_permission="reforms.import_reform",
+    columns=[
+        Column("slug", "Permanent identifier of the reform.", Slug(), required=True),
+        Column("title", "A specific, neutral title.", required=True),
+        Column("summary", "Two to four sentences in the institute's words.", required=True),
+        Column("area", "Policy area.", Choice(Area.choices), required=True),
+        Column(
+            "topics",
+            "Topics (slugs, ';'-separated); see the topic list in the codebook.",
+            Refs(target="reforms.Topic", noun="topic(s)"),
+            get=lambda reform, _: sorted(t.slug for t in reform.topics.all()),
+        ),
+        Column(
+            "status",
+            "What happened in the world, as the sources describe it.",
+            Choice(ReformStatus.choices),
+            required=True,
+        ),
+        Column("announced_on", f"When it was announced. {DATE_RULE}", PartialDate()),
+        Column("adopted_on", f"When it was adopted. {DATE_RULE}", PartialDate()),
+        Column("effective_on", f"When it took effect. {DATE_RULE}", PartialDate()),
+        Column("initiated_by", "Who started it.", Choice(Initiator.choices)),
+        Column(
+            "sources",
+            "Sources cited for it (slugs in the sources table, ';'-separated).",
+            Links(
+                target="institute.Source",
+                table="sources",
+                noun="source(s)",
+                child="citations",
+                key="source",
+                blank=(("locator", ""), ("quote", ""), ("supports", ""), ("position", 0)),
+            ),
+            get=lambda reform, _: sorted({c.source.slug for c in reform.citations.all()}),
+        ),
+        Column(
+            "responds_to",
+            "Recommendations it answers (slugs in the recommendations table, ';'-separated).",
+            Links(
+                target="recommendations.Recommendation",
+                table="recommendations",
+                noun="recommendation(s)",
+                child="responses",
+                key="recommendation",
+                blank=(("note", ""),),
+            ),
+            get=lambda reform, _: [r.recommendation.slug for r in reform.responses.all()],
+        ),
+        Column(
+            "url",
+            "Its public page. Ignored on import.",
+            NotImported(),
+            get=lambda reform, base_url: absolute(
+                reverse("reforms:detail", kwargs={"slug": reform.slug}), base_url
+            ),
+        ),
+        Column("body", "Longer text, optional."),
+        Column("initiated_by_detail", "Who exactly started it, where the vocabulary is coarse."),
+    ],
+)
+
+register(REFORMS)
