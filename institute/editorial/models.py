@@ -120,13 +120,27 @@ def editorial_constraints(label: str) -> list[models.CheckConstraint]:
     ]
 
 
-class EntryQuerysetMixin:
-    """Filters every generic workflow table shares: the rows about one entry."""
-
+class AboutAnEntryQuerySet(models.QuerySet):
     def for_entry(self, entry):
+        """The rows about one entry."""
         return self.filter(
             content_type=ContentType.objects.get_for_model(type(entry)), object_id=entry.pk
         )
+
+
+class AboutAnEntry(models.Model):
+    """A row about one editorial entry of any model (content type + id): the review log, the
+    working copies and the versions are each one table for reforms, recommendations and
+    sources."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    entry = GenericForeignKey("content_type", "object_id")
+
+    objects = AboutAnEntryQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
 
 
 class ReviewAction(models.TextChoices):
@@ -141,20 +155,13 @@ class ReviewAction(models.TextChoices):
     REVERT = "revert", _("Reverted")
 
 
-class ReviewEventQuerySet(EntryQuerysetMixin, models.QuerySet):
-    pass
-
-
-class ReviewEvent(models.Model):
+class ReviewEvent(AboutAnEntry):
     """One line of an entry's review log: a move between review states, or a comment on one.
 
     Generic over reforms, recommendations and sources (content type + id), so one log and one
     admin serve all three. Written only by the moves in institute/editorial/moves.py.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    entry = GenericForeignKey("content_type", "object_id")
     action = models.CharField(max_length=20, choices=ReviewAction.choices)
     from_state = models.CharField(max_length=20, choices=ReviewState.choices)
     to_state = models.CharField(max_length=20, choices=ReviewState.choices)
@@ -172,8 +179,6 @@ class ReviewEvent(models.Model):
     )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = ReviewEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -200,11 +205,7 @@ class ReviewEvent(models.Model):
         return str(self.actor) if self.actor_id else "system (content loader)"
 
 
-class PendingRevisionQuerySet(EntryQuerysetMixin, models.QuerySet):
-    pass
-
-
-class PendingRevision(models.Model):
+class PendingRevision(AboutAnEntry):
     """The working copy of a published entry: what editors changed since it was published.
 
     Saving a published entry in the admin writes here, never to the entry's row, so the public
@@ -213,9 +214,6 @@ class PendingRevision(models.Model):
     There is at most one per entry, and only while the entry is published.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    entry = GenericForeignKey("content_type", "object_id")
     data = models.JSONField(encoder=DjangoJSONEncoder)
     state = models.CharField(max_length=20, choices=ReviewState.choices, default=ReviewState.DRAFT)
     base_version = models.PositiveIntegerField(
@@ -229,8 +227,6 @@ class PendingRevision(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-
-    objects = PendingRevisionQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -256,20 +252,13 @@ class VersionKind(models.TextChoices):
     REVERTED = "reverted", _("Reverted")
 
 
-class EntryVersionQuerySet(EntryQuerysetMixin, models.QuerySet):
-    pass
-
-
-class EntryVersion(models.Model):
+class EntryVersion(AboutAnEntry):
     """One saved version of an entry, complete: fields, many-to-many, citations and responses.
 
     One row per save (admin, import, revert), numbered like the entry's `version`. Rows are never
     changed or deleted: a revert writes a new version with an old one's data.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    entry = GenericForeignKey("content_type", "object_id")
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=20, choices=VersionKind.choices)
     # False: written to the entry's row; True: to the working copy of a published entry.
@@ -280,8 +269,6 @@ class EntryVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-
-    objects = EntryVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-number"]
