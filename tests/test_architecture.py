@@ -164,15 +164,6 @@ GENERIC = ("institute.editorial", "institute.sources", "institute.datasets")
 APPS = ("reforms", "recommendations")
 
 
-# What is left of the old shape, to go (issue 12): the YAML content loader is still an upsert
-# engine of its own, over the apps' models, instead of a front-end to the import engine. The
-# list may only shrink: an entry that no longer offends fails the test until it is removed.
-STILL_TO_MOVE = {
-    "institute.datasets.content imports recommendations.models",
-    "institute.datasets.content imports reforms.models",
-}
-
-
 def test_generic_packages_never_import_the_apps():
     offending = {
         f"{module} imports {target}"
@@ -181,8 +172,7 @@ def test_generic_packages_never_import_the_apps():
         for target in targets
         if target.split(".")[0] in APPS
     }
-    assert sorted(offending - STILL_TO_MOVE) == []
-    assert sorted(STILL_TO_MOVE - offending) == [], "done: take it off STILL_TO_MOVE"
+    assert sorted(offending) == []
 
 
 def test_recommendations_and_reforms_import_only_what_they_build_on():

@@ -7,8 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from institute.editorial.models import EntryVersion, ReviewEvent
+from institute.editorial.models import EntryVersion, PendingRevision, ReviewEvent
+from institute.editorial.versions import snapshot
 from institute.sources.models import Citation
+from recommendations.models import Recommendation
 from reforms.models import Reform, Topic
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,111 @@ def test_a_bad_file_loads_nothing_and_says_where(tmp_path):
     assert "no day 30" in message
     assert not Topic.objects.exists()
     assert not Reform.objects.exists()
+
+
+SMALL = """
+topics:
+  - {slug: farming, name: Farming, area: economy}
+themes:
+  - {slug: growth, name: Growth}
+sources:
+  - {slug: report-2021, title: A report, published_on: "2021", kind: report}
+recommendations:
+  - slug: grow-farms
+    title: Grow farms
+    text: Help farmers.
+    audience: government
+    themes: [growth]
+    report: report-2021
+    position: 1
+reforms:
+  - slug: farm-law
+    title: Farm law
+    summary: A law for farms.
+    area: economy
+    topics: [farming]
+    status: adopted
+    adopted_on: "2020"
+    citations:
+      - {source: report-2021, locator: "p. 3", quote: "farms", supports: "the law"}
+"""
+
+MORE = """
+reforms:
+  - slug: farm-credit
+    title: Farm credit
+    summary: Credit for farms.
+    area: economy
+    status: announced
+responses:
+  - recommendation: grow-farms
+    reform: farm-credit
+    note: Credit helps farmers.
+    citations:
+      - {source: report-2021, locator: "p. 4"}
+"""
+
+
+def load_files(tmp_path, *texts: str) -> None:
+    for n, text in enumerate(texts):
+        (tmp_path / f"{n}.yaml").write_text(text, encoding="utf-8")
+    call_command("load_content", str(tmp_path))
+
+
+def test_a_changed_file_publishes_the_change_as_one_version(tmp_path, capsys):
+    load_files(tmp_path, SMALL)
+    reform = Reform.objects.get(slug="farm-law")
+    assert reform.review_state == "published"
+    capsys.readouterr()
+    load_files(tmp_path, SMALL.replace("A law for farms.", "A law for all farms."))
+    assert "reforms: 0 new, 1 updated, 0 unchanged" in capsys.readouterr().out
+    reform = Reform.objects.get(slug="farm-law")
+    assert (reform.summary, reform.review_state, reform.version) == (
+        "A law for all farms.",
+        "published",
+        2,
+    )
+    assert not PendingRevision.objects.exists()
+    versions = EntryVersion.objects.for_entry(reform).order_by("number")
+    assert [(v.number, v.kind) for v in versions] == [(1, "imported"), (2, "imported")]
+    assert versions.last().data == snapshot(reform)
+    events = ReviewEvent.objects.for_entry(reform).order_by("pk")
+    assert [(e.action, e.on_working_copy) for e in events] == [("publish", False), ("publish", True)]
+
+
+def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tmp_path, capsys):
+    load_files(tmp_path, SMALL)
+    rec = Recommendation.objects.get(slug="grow-farms")
+    assert EntryVersion.objects.for_entry(rec).get().data["responses"] == []
+    capsys.readouterr()
+    load_files(tmp_path, SMALL, MORE)
+    out = capsys.readouterr().out
+    assert "responses: 1 new, 0 updated, 0 unchanged" in out
+    assert "recommendations: 0 new, 0 updated, 1 unchanged" in out
+    rec.refresh_from_db()
+    reform = Reform.objects.get(slug="farm-credit")
+    latest = EntryVersion.objects.for_entry(rec).get(number=rec.version)
+    assert rec.version == 2 and latest.data == snapshot(rec)
+    assert latest.data["responses"] == [{"reform": reform.pk, "note": "Credit helps farmers."}]
+    evidence = Citation.objects.get(response__reform=reform)
+    assert (evidence.source.slug, evidence.locator) == ("report-2021", "p. 4")
+    capsys.readouterr()
+    load_files(tmp_path, SMALL, MORE)
+    assert "responses: 0 new, 0 updated, 1 unchanged" in capsys.readouterr().out
+    assert EntryVersion.objects.for_entry(rec).count() == 2
+
+
+def test_every_reference_problem_is_named_and_nothing_is_written(tmp_path):
+    broken = (
+        SMALL.replace("topics: [farming]", "topics: [fishing]")
+        .replace("report: report-2021", "report: no-such-report")
+        .replace("source: report-2021, locator", "source: lost-source, locator")
+    )
+    with pytest.raises(CommandError) as excinfo:
+        load_files(tmp_path, broken, MORE.replace("reform: farm-credit", "reform: farm-debt"))
+    message = str(excinfo.value)
+    assert "0.yaml reform farm-law: topics: unknown topic “fishing”" in message
+    assert "citations: unknown source “lost-source”" in message
+    assert "0.yaml recommendation grow-farms: report: unknown report “no-such-report”" in message
+    assert "1.yaml response grow-farms ← farm-debt: unknown reform “farm-debt”" in message
+    assert not Topic.objects.exists() and not Reform.objects.exists()

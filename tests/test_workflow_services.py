@@ -10,10 +10,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from institute.editorial import workflow
-from institute.editorial.models import ReviewAction, ReviewEvent
+from institute.editorial.edits import save_edit
+from institute.editorial.models import PendingRevision, ReviewAction, ReviewEvent
 from institute.editorial.moves import TRANSITION_MOVES
 from institute.editorial.states import TRANSITIONS, ReviewState
+from institute.editorial.versions import snapshot
 from institute.roles import ROLES
+from institute.sources.models import Source
 from tests.factories import entry_in_state
 from tests.support import CASES, MATRIX, SERVICES, case_id
 
@@ -203,13 +206,21 @@ def test_allowed_moves_are_what_the_role_may_take_now(make_role_user):
     assert workflow.allowed_moves(None, reform) == []
 
 
-def test_publish_loaded_is_for_drafts_only():
+def test_publish_loaded_is_for_drafts_and_working_copies_only():
     draft = entry_in_state("source", ReviewState.DRAFT)
     assert workflow.publish_loaded(draft).review_state == "published"
     event = ReviewEvent.objects.for_entry(draft).get()
     assert event.actor is None and event.actor_label.startswith("system")
     with pytest.raises(ValidationError):
         workflow.publish_loaded(entry_in_state("source", ReviewState.IN_REVIEW))
+    # A published entry: only its working copy, which publishing applies to the row.
+    with pytest.raises(ValidationError, match="not a draft or a published entry with a working"):
+        workflow.publish_loaded(draft)
+    save_edit(draft, {**snapshot(draft), "title": "Loaded title"}, by=None)
+    assert Source.objects.get(pk=draft.pk).title != "Loaded title"
+    workflow.publish_loaded(draft)
+    assert Source.objects.get(pk=draft.pk).title == "Loaded title"
+    assert not PendingRevision.objects.exists()
 
 
 def test_publishing_twice_one_wins_one_event(publisher):

@@ -14,7 +14,7 @@ from institute.editorial.rights import recorded_user
 from institute.editorial.versions import apply_scalars, children_of, m2m_fields
 
 
-def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
+def _create_in_bulk(plan: Plan, *, by, comment: str, kind: str, progress=None) -> list:
     """New entries in bulk statements: rows, many-to-many, children, versions."""
     model = plan.table.get_model()
     user = recorded_user(by)
@@ -71,7 +71,7 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
                 content_type=content_type,
                 object_id=obj.pk,
                 number=obj.version,
-                kind=VersionKind.CREATED,
+                kind=kind,
                 data=snap,
                 comment=comment[:300],
                 created_by=user,
@@ -80,6 +80,7 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, progress=None) -> None:
         ],
         batch_size=1000,
     )
+    return created
 
 
 def _nested_rows(child, owners: list, snaps: list[dict]) -> dict:
@@ -111,22 +112,39 @@ def _nested_rows(child, owners: list, snaps: list[dict]) -> dict:
     return out
 
 
-def _update(entry, new: dict, *, by, comment: str) -> None:
+def _update(entry, new: dict, *, by, comment: str, kind: str | None):
     """One changed entry, through the edit service: a working copy when it is published, else
     the row itself. Planned against the version read then: a save since refuses the file."""
     try:
-        save_edit(entry, new, by=recorded_user(by), comment=comment, expected_version=entry.version)
+        return save_edit(
+            entry,
+            new,
+            by=recorded_user(by),
+            kind=kind,
+            comment=comment,
+            expected_version=entry.version,
+        )
     except StaleEdit as exc:
         raise ImportRefused(
             [Problem(f"“{entry}” was changed by someone else during the import; import again.")]
         ) from exc
 
 
-def apply_plan(plan: Plan, *, by, comment: str, progress=None) -> None:
+def apply_plan(
+    plan: Plan, *, by, comment: str, kind: str | None = None, progress=None
+) -> tuple[list, list]:
+    """Write the plan; returns the entries created and those changed, as saved. `kind` is what
+    their versions record (by default "created" for new entries, and the edit service's own for
+    changed ones)."""
+    created = []
     if plan.creates:
-        _create_in_bulk(plan, by=by, comment=comment, progress=progress)
+        created = _create_in_bulk(
+            plan, by=by, comment=comment, kind=kind or VersionKind.CREATED, progress=progress
+        )
     changed = [(p.entry, p.new) for p in plan.updates.values() if p.new != p.old]
+    updated = []
     for n, (entry, new) in enumerate(changed, start=1):
-        _update(entry, new, by=by, comment=comment)
+        updated.append(_update(entry, new, by=by, comment=comment, kind=kind))
         if progress and (n % 100 == 0 or n == len(changed)):
             progress("written", n, len(changed))
+    return created, updated

@@ -1,14 +1,17 @@
-"""Loading the curated content in fixtures/content/*.yaml: an idempotent upsert by slug.
+"""Loading the curated content in fixtures/content/*.yaml through the import engine.
 
-The YAML files are the reviewable form of the demo content (see fixtures/content/README.md).
-Loading runs in one transaction: one invalid entry and nothing is written. Loading the same files
-twice changes nothing, not even the history, because an entry is saved only when it differs.
+Each YAML entry is read into the snapshot it should have and checked (content_files), then
+planned and written by the engine the CSV import uses (institute.datasets.plan, .apply): new
+entries in bulk as drafts, changed ones through the edit service (a working copy for a published
+entry), unchanged ones not at all. Then the loader publishes what it wrote by the system path
+`publish_loaded` (the content is reviewed in the repository by diff), which writes one review
+event per entry published. Every entry the load creates or changes gets one version in its
+history (kind "imported"), the entry complete: a recommendation that a new reform answers gets
+its version once that response exists.
 
-Review states go through institute.workflow like everywhere else: a new entry is created as a
-draft, then published with `publish_loaded`, the system path kept for this loader (the content
-is reviewed in the repository by diff; see its docstring). That writes one review event per new
-entry. Every entry the load creates or changes gets a version in its history (kind "imported").
-An update of a published entry is written to its row: loading is a publishing path.
+Loading runs in one transaction: one invalid entry and nothing is written, and the error lists
+every problem found, with the file and the entry. Loading the same files twice changes nothing,
+not even the history.
 """
 
 from __future__ import annotations
@@ -17,26 +20,43 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
-from institute.editorial.models import VersionKind
-from institute.editorial.versions import bump_version, record_version
+from institute.datasets.apply import apply_plan
+from institute.datasets.content_files import (
+    ENTRIES,
+    LINKS,
+    VOCABULARIES,
+    ContentError,
+    Slugs,
+    child_rows,
+    entry_model,
+    entry_snapshot,
+    fill,
+    link_child,
+    merge_links,
+    read_content,
+)
+from institute.datasets.parse import ImportRefused
+from institute.datasets.plan import NEW, UNCHANGED, UPDATED, Plan, plan_targets
+from institute.datasets.tables import TABLES
+from institute.editorial.models import EntryVersion, VersionKind
+from institute.editorial.states import PUBLISHED
+from institute.editorial.versions import (
+    bump_version,
+    children_of,
+    record_version,
+    scalar_fields,
+    scalar_values,
+    snapshot,
+)
 from institute.editorial.workflow import publish_loaded
-from institute.sources.models import Citation, Source
-from recommendations.models import Recommendation, Response, Theme
-from reforms.models import Reform, Topic
 
-SECTIONS = ("topics", "themes", "sources", "reforms", "recommendations", "responses")
+__all__ = ["ContentError", "LoadSummary", "content_load"]
 
-
-class ContentError(Exception):
-    """The content files are wrong; `problems` lists every one found, with where."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+COMMENT = "Loaded from the curated content (fixtures/content)."
 
 
 @dataclass
@@ -44,6 +64,9 @@ class LoadSummary:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+
+    def count(self, label: str, action: str) -> None:
+        {NEW: self.created, UPDATED: self.updated, UNCHANGED: self.unchanged}[action][label] += 1
 
     def lines(self) -> list[str]:
         kinds = sorted(set(self.created) | set(self.updated) | set(self.unchanged))
@@ -54,317 +77,193 @@ class LoadSummary:
         ]
 
 
-def read_content(directory: Path) -> dict[str, list[tuple[str, dict]]]:
-    """Every entry of every YAML file, by section, each with the file it came from."""
-    merged: dict[str, list[tuple[str, dict]]] = {section: [] for section in SECTIONS}
-    problems = []
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
-        raise ContentError([f"{directory}: no .yaml files to load."])
-    for path in files:
+class _Load:
+    """One load: the content, what its slugs resolve to, the problems found, what it did."""
+
+    def __init__(self, content: dict, by):
+        self.content, self.by = content, by
+        self.slugs = Slugs(content)
+        self.problems: list[str] = []
+        self.summary = LoadSummary()
+        # Per link section: the owner's slug → its rows there (read once, not per owner).
+        self.links = {
+            section: _by_owner(content[section], link_child(section).owner_field)
+            for section in LINKS
+        }
+        # The entries at the other end of a link row that changed (recommendations), by model.
+        self.other_ends: dict[type, set[int]] = {}
+
+    def attempt(self, where: str, fn):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            problems.append(f"{path.name}: not valid YAML: {exc}")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{path.name}: expected a mapping of sections at the top level.")
-            continue
-        for section, entries in data.items():
-            if section not in SECTIONS:
-                problems.append(f"{path.name}: unknown section “{section}”.")
-                continue
-            for entry in entries or []:
-                merged[section].append((path.name, entry))
-    if problems:
-        raise ContentError(problems)
-    return merged
+            return fn()
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                messages = [f"{k}: {'; '.join(v)}" for k, v in exc.message_dict.items()]
+            else:
+                messages = exc.messages
+            self.problems.append(f"{where}: {'; '.join(messages)}")
+        except (KeyError, TypeError, ValueError) as exc:
+            self.problems.append(f"{where}: {exc!r}")
+        return None
 
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise ContentError(self.problems)
 
-def _date(value) -> str:
-    return "" if value in (None, "") else str(value)
+    def check_unique(self) -> None:
+        for section in (*VOCABULARIES, *ENTRIES):
+            seen = Counter(entry.get("slug") for _, entry in self.content[section])
+            for value, n in seen.items():
+                if n > 1:
+                    self.problems.append(f"{section}: “{value}” appears {n} times.")
 
+    def check(self) -> None:
+        """Every entry and link row read once before anything is written: every problem."""
+        for section in ENTRIES:
+            model = entry_model(section)
+            for name, item in self.content[section]:
+                self.attempt(
+                    f"{name} {model._meta.model_name} {item.get('slug')}",
+                    lambda item=item, model=model: entry_snapshot(model, item, self.slugs),
+                )
+        for section in LINKS:
+            child = link_child(section)
+            owner = entry_model(LINKS[section][0])
+            for name, item in self.content[section]:
+                ends = " ← ".join(str(item.get(k)) for k in (*child.key, child.owner_field))
 
-def _upsert(model, lookup: dict, values: dict, *, by, summary: LoadSummary, label: str):
-    """Create or update one row; save only when something differs, after full validation."""
-    obj = model.objects.filter(**lookup).first()
-    created = obj is None
-    if created:
-        obj = model(**lookup)
-    changed = created
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    if not changed:
-        summary.unchanged[label] += 1
-        return obj, False
-    is_editorial = hasattr(obj, "review_state")
-    if is_editorial:
-        if created:
-            obj.created_by = by  # created as a draft; _Touched.finish publishes it
-        else:
-            obj.version += 1
-        obj.updated_by = by
-    obj.full_clean(validate_constraints=True)
-    obj.save()
-    (summary.created if created else summary.updated)[label] += 1
-    return obj, True
+                def check_link(item=item, child=child, owner=owner):
+                    self.slugs.pk(owner, item.get(child.owner_field), child.owner_field)
+                    child_rows(child, [item], self.slugs)
 
+                self.attempt(f"{name} {section[:-1]} {ends}", check_link)
 
-class _Touched:
-    """The editorial entries a load created or changed, finished together at the end (once their
-    responses are loaded too), so each recorded version is the entry complete."""
+    # --- vocabularies: a plain upsert by slug --------------------------------------------------
 
-    def __init__(self):
-        self.entries: dict[tuple[type, int], dict] = {}
+    def load_vocabulary(self, section: str) -> None:
+        model = apps.get_model(VOCABULARIES[section])
+        existing = {o.slug: o for o in model._default_manager.all()}
+        fields = [f for f in scalar_fields(model) if f.name != "slug"]
+        for name, item in self.content[section]:
 
-    def mark(self, obj, *, created: bool = False, row_saved: bool = False) -> None:
-        state = self.entries.setdefault(
-            (type(obj), obj.pk), {"obj": obj, "created": False, "row_saved": False}
-        )
-        state["created"] |= created
-        state["row_saved"] |= row_saved
+            def upsert(item=item):
+                obj = existing.get(item["slug"]) or model(slug=item["slug"])
+                before = None if obj.pk is None else scalar_values(obj)
+                fill(obj, item, fields, self.slugs)
+                if before is not None and scalar_values(obj) == before:
+                    return UNCHANGED
+                obj.full_clean(validate_constraints=False)
+                obj.save()
+                return NEW if before is None else UPDATED
 
-    def finish(self, *, by) -> None:
-        for state in self.entries.values():
-            obj = state["obj"]
-            if not state["created"] and not state["row_saved"]:
-                bump_version(obj)  # only its topics, citations or responses changed
-            record_version(obj, by=by, kind=VersionKind.IMPORTED)
-            if state["created"]:
-                publish_loaded(obj, by=by)
+            action = self.attempt(f"{name} {section[:-1]} {item.get('slug')}", upsert)
+            if action:
+                self.summary.count(section, action)
 
+    # --- entries: through the import engine ----------------------------------------------------
 
-def _sync_m2m(obj, name: str, wanted: list, *, by) -> bool:
-    manager = getattr(obj, name)
-    if {o.pk for o in manager.all()} == {o.pk for o in wanted}:
-        return False
-    manager.set(wanted)
-    return True
-
-
-def _sync_citations(owner_field: str, owner, citations: list[dict], sources: dict, where: str):
-    wanted = []
-    for position, item in enumerate(citations or []):
-        source = sources.get(item.get("source"))
-        if source is None:
-            raise ValidationError(f"{where}: citation to unknown source “{item.get('source')}”.")
-        wanted.append(
+    def target(self, section: str, item: dict):
+        """How one YAML item's entry should be, from how it is now: `build(old) → new`."""
+        model = entry_model(section)
+        target = entry_snapshot(model, item, self.slugs)
+        links = [
             (
-                source.pk,
-                str(item.get("locator") or ""),
-                str(item.get("quote") or "").strip(),
-                str(item.get("supports") or "").strip(),
-                position,
+                s,
+                link_child(s),
+                child_rows(link_child(s), self.links[s].get(item["slug"]), self.slugs),
             )
+            for s, (owner_section, _) in LINKS.items()
+            if owner_section == section
+        ]
+
+        def build(old: dict) -> dict:
+            new = {**old, **target}
+            for child in children_of(model):
+                if child.name not in item:  # a child the item does not list stays as it is
+                    new[child.name] = list(old.get(child.name) or [])
+            for link_section, child, rows in links:
+                self.count_links(link_section, child, old.get(child.name) or [], rows)
+                new[child.name] = merge_links(old.get(child.name) or [], rows, child.key)
+            return new
+
+        return build
+
+    def count_links(self, section: str, child, old: list[dict], rows: list[dict]) -> None:
+        before = {tuple(r[k] for k in child.key): r for r in old}
+        for row in rows:
+            key = tuple(row[k] for k in child.key)
+            was = before.get(key)
+            self.summary.count(
+                section, NEW if was is None else UNCHANGED if was == row else UPDATED
+            )
+            # What the other end's snapshot keeps of the row: the child's own fields.
+            if was is None or any(was.get(f) != row.get(f) for f in child.fields):
+                other = child.get_model()._meta.get_field(child.key[0]).related_model
+                self.other_ends.setdefault(other, set()).add(key[0])
+
+    def load_entries(self, section: str) -> Plan:
+        targets = [
+            (n, item["slug"], self.target(section, item))
+            for n, (_, item) in enumerate(self.content[section], start=1)
+        ]
+        plan = plan_targets(Plan(TABLES[ENTRIES[section]]), targets)
+        created, updated = apply_plan(plan, by=self.by, comment=COMMENT, kind=VersionKind.IMPORTED)
+        # New drafts, and the working copies written for published entries; an entry someone
+        # has taken off the public site or into review keeps its state, with the change.
+        for entry in [*created, *(e for e in updated if e.review_state == PUBLISHED)]:
+            publish_loaded(entry, by=self.by)
+        for outcome in plan.outcomes:
+            self.summary.count(section, outcome.action)
+        self.slugs.forget()  # new entries have their keys now
+        return plan
+
+    def finish_other_ends(self, plans: dict[str, Plan]) -> None:
+        """The entries whose snapshot link rows changed (a recommendation a new reform answers)
+        get their version complete: this load's version when it wrote one, else a new one."""
+        for section, plan in plans.items():
+            model = entry_model(section)
+            if model in self.other_ends:
+                self.finish(model, plan, self.other_ends[model])
+
+    def finish(self, model, plan: Plan, pks: set[int]) -> None:
+        written = {p.entry.pk for p in plan.updates.values() if p.new != p.old}
+        new_slugs = [snap["slug"] for _, snap in plan.creates]
+        written |= set(
+            model._default_manager.filter(slug__in=new_slugs).values_list("pk", flat=True)
         )
-    current = [
-        (c.source_id, c.locator, c.quote, c.supports, c.position)
-        for c in Citation.objects.filter(**{owner_field: owner}).order_by("position", "pk")
-    ]
-    if current == wanted:
-        return False
-    Citation.objects.filter(**{owner_field: owner}).delete()
-    for source_id, locator, quote, supports, position in wanted:
-        citation = Citation(
-            source_id=source_id,
-            locator=locator,
-            quote=quote,
-            supports=supports,
-            position=position,
-            **{owner_field: owner},
-        )
-        citation.full_clean()
-        citation.save()
-    return True
+        for entry in model._default_manager.filter(pk__in=pks):
+            if entry.pk in written:
+                versions = EntryVersion.objects.for_entry(entry).filter(number=entry.version)
+                versions.update(data=snapshot(entry))
+            else:
+                bump_version(entry)
+                record_version(entry, by=self.by, kind=VersionKind.IMPORTED, comment=COMMENT)
+
+
+def _by_owner(items: list[tuple[str, dict]], owner_field: str) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for _, item in items:
+        out.setdefault(item.get(owner_field), []).append(item)
+    return out
 
 
 @transaction.atomic
 def content_load(*, directory: Path, by=None) -> LoadSummary:
     """Upsert every topic, theme, source, reform, recommendation and response in `directory`."""
-    content = read_content(directory)
-    summary = LoadSummary()
-    problems: list[str] = []
-
-    def attempt(where: str, fn):
-        try:
-            return fn()
-        except ValidationError as exc:
-            messages = (
-                [f"{k}: {'; '.join(v)}" for k, v in exc.message_dict.items()]
-                if hasattr(exc, "error_dict")
-                else exc.messages
-            )
-            problems.append(f"{where}: {'; '.join(messages)}")
-        except (KeyError, TypeError, ValueError) as exc:
-            problems.append(f"{where}: {exc!r}")
-        return None
-
-    def check_unique(section: str, key: str = "slug"):
-        seen = Counter(entry.get(key) for _, entry in content[section])
-        for value, n in seen.items():
-            if n > 1:
-                problems.append(f"{section}: “{value}” appears {n} times.")
-
-    for section in ("topics", "themes", "sources", "reforms", "recommendations"):
-        check_unique(section)
-    if problems:
-        raise ContentError(problems)
-
-    topics, themes, sources, reforms, recommendations = {}, {}, {}, {}, {}
-    touched = _Touched()
-    for name, item in content["topics"]:
-        obj = attempt(
-            f"{name} topic {item.get('slug')}",
-            lambda item=item: _upsert(
-                Topic,
-                {"slug": item["slug"]},
-                {"name": item["name"], "area": item["area"]},
-                by=by,
-                summary=summary,
-                label="topics",
-            )[0],
-        )
-        topics[item.get("slug")] = obj
-    for name, item in content["themes"]:
-        obj = attempt(
-            f"{name} theme {item.get('slug')}",
-            lambda item=item: _upsert(
-                Theme,
-                {"slug": item["slug"]},
-                {"name": item["name"]},
-                by=by,
-                summary=summary,
-                label="themes",
-            )[0],
-        )
-        themes[item.get("slug")] = obj
-    for name, item in content["sources"]:
-        values = {
-            "title": item["title"],
-            "authors": item.get("authors") or "",
-            "publisher": item.get("publisher") or "",
-            "published_on": _date(item.get("published_on")),
-            "url": item.get("url") or "",
-            "kind": item["kind"],
-        }
-
-        def load_source(item=item, values=values):
-            existed = Source.objects.filter(slug=item["slug"]).exists()
-            source, changed = _upsert(
-                Source, {"slug": item["slug"]}, values, by=by, summary=summary, label="sources"
-            )
-            if changed:
-                touched.mark(source, created=not existed, row_saved=True)
-            return source
-
-        obj = attempt(f"{name} source {item.get('slug')}", load_source)
-        sources[item.get("slug")] = obj
-
-    def lookup(table: dict, slugs, where: str, what: str) -> list:
-        found = []
-        for slug in slugs or []:
-            if table.get(slug) is None:
-                raise ValidationError(f"{where}: unknown {what} “{slug}”.")
-            found.append(table[slug])
-        return found
-
-    def load_reform(name: str, item: dict):
-        where = f"{name} reform {item['slug']}"
-        values = {
-            "title": item["title"],
-            "summary": " ".join(str(item["summary"]).split()),
-            "body": str(item.get("body") or "").strip(),
-            "area": item["area"],
-            "status": item["status"],
-            "announced_on": _date(item.get("announced_on")),
-            "adopted_on": _date(item.get("adopted_on")),
-            "effective_on": _date(item.get("effective_on")),
-            "initiated_by": item.get("initiated_by") or "",
-            "initiated_by_detail": item.get("initiated_by_detail") or "",
-        }
-        existed = Reform.objects.filter(slug=item["slug"]).exists()
-        reform, changed = _upsert(
-            Reform, {"slug": item["slug"]}, values, by=by, summary=summary, label="reforms"
-        )
-        m2m = _sync_m2m(reform, "topics", lookup(topics, item.get("topics"), where, "topic"), by=by)
-        cites = _sync_citations("reform", reform, item.get("citations"), sources, where)
-        if (m2m or cites) and not changed:
-            summary.unchanged["reforms"] -= 1
-            summary.updated["reforms"] += 1
-        if changed or m2m or cites:
-            touched.mark(reform, created=not existed, row_saved=changed)
-        return reform
-
-    for name, item in content["reforms"]:
-        reforms[item.get("slug")] = attempt(
-            f"{name} reform {item.get('slug')}", lambda n=name, i=item: load_reform(n, i)
-        )
-
-    def load_recommendation(name: str, item: dict):
-        where = f"{name} recommendation {item['slug']}"
-        report = sources.get(item["report"])
-        if report is None:
-            raise ValidationError(f"{where}: unknown report “{item['report']}”.")
-        values = {
-            "title": item["title"],
-            "text": str(item["text"]).strip(),
-            "audience": item["audience"],
-            "report_id": report.pk,
-            "position": int(item["position"]),
-            "implementation": item.get("implementation") or "not-assessed",
-            "implementation_note": str(item.get("implementation_note") or "").strip(),
-            "assessed_on": _date(item.get("assessed_on")),
-        }
-        existed = Recommendation.objects.filter(slug=item["slug"]).exists()
-        rec, changed = _upsert(
-            Recommendation,
-            {"slug": item["slug"]},
-            values,
-            by=by,
-            summary=summary,
-            label="recommendations",
-        )
-        m2m = _sync_m2m(rec, "themes", lookup(themes, item.get("themes"), where, "theme"), by=by)
-        cites = _sync_citations("recommendation", rec, item.get("citations"), sources, where)
-        if (m2m or cites) and not changed:
-            summary.unchanged["recommendations"] -= 1
-            summary.updated["recommendations"] += 1
-        if changed or m2m or cites:
-            touched.mark(rec, created=not existed, row_saved=changed)
-        return rec
-
-    for name, item in content["recommendations"]:
-        recommendations[item.get("slug")] = attempt(
-            f"{name} recommendation {item.get('slug')}",
-            lambda n=name, i=item: load_recommendation(n, i),
-        )
-
-    def load_response(name: str, item: dict):
-        where = f"{name} response {item.get('recommendation')} ← {item.get('reform')}"
-        rec = lookup(recommendations, [item["recommendation"]], where, "recommendation")[0]
-        reform = lookup(reforms, [item["reform"]], where, "reform")[0]
-        response, changed = _upsert(
-            Response,
-            {"recommendation": rec, "reform": reform},
-            {"note": " ".join(str(item["note"]).split())},
-            by=by,
-            summary=summary,
-            label="responses",
-        )
-        cites = _sync_citations("response", response, item.get("citations"), sources, where)
-        if changed:  # a new or changed response is part of both entries' versions
-            touched.mark(rec)
-            touched.mark(reform)
-        if cites and not changed:
-            summary.unchanged["responses"] -= 1
-            summary.updated["responses"] += 1
-
-    for name, item in content["responses"]:
-        attempt(f"{name} response", lambda n=name, i=item: load_response(n, i))
-
-    if problems:
-        raise ContentError(problems)
-    touched.finish(by=by)
-    return summary
+    load = _Load(read_content(directory), by)
+    load.check_unique()
+    load.raise_problems()
+    for section in VOCABULARIES:
+        load.load_vocabulary(section)
+    load.check()
+    load.raise_problems()
+    load.slugs.checking = False
+    load.slugs.forget()
+    try:
+        plans = {section: load.load_entries(section) for section in ENTRIES}
+    except ImportRefused as exc:
+        raise ContentError([str(p) for p in exc.problems]) from exc
+    except (ValidationError, IntegrityError, DatabaseError) as exc:
+        raise ContentError([f"The database refused the content, which was undone: {exc}"]) from exc
+    load.finish_other_ends(plans)
+    return load.summary

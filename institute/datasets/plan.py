@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -118,25 +119,37 @@ def merge_entry(table: Table, snap: dict, row: dict, lookups: Lookups) -> dict:
 
 def plan_entries(plan: Plan, rows: list[tuple[int, dict]], lookups: Lookups, progress=None):
     """Rows of an entry table (reforms, recommendations, sources), by slug, in chunks."""
-    table, total = plan.table, len(rows)
-    model = table.get_model()
+    table = plan.table
+    targets = [
+        (line, row["slug"], lambda snap, row=row: merge_entry(table, snap, row, lookups))
+        for line, row in rows
+    ]
+    return plan_targets(plan, targets, progress=progress)
+
+
+def plan_targets(plan: Plan, targets: list[tuple[int, str, Callable[[dict], dict]]], progress=None):
+    """Entries by slug, each with how it should be: `build(snapshot)` returns the new snapshot
+    from the current one (a blank one for a new entry) without changing it. The CSV import
+    builds it from a row; the content loader from a YAML entry."""
+    model = plan.table.get_model()
     blank = _blank_snapshot(model)
+    total = len(targets)
     for start in range(0, total, PLAN_CHUNK):
-        chunk = rows[start : start + PLAN_CHUNK]
-        slugs = [r["slug"] for _, r in chunk]
-        existing = {e.slug: e for e in model._default_manager.filter(slug__in=slugs)}
+        chunk = targets[start : start + PLAN_CHUNK]
+        existing = {
+            e.slug: e for e in model._default_manager.filter(slug__in=[k for _, k, _ in chunk])
+        }
         current = working_snapshots(list(existing.values()))
-        for line, row in chunk:
-            entry = existing.get(row["slug"])
+        for line, key, build in chunk:
+            entry = existing.get(key)
             if entry is None:
-                snap = merge_entry(table, blank, row, lookups)
+                snap = build(blank)
                 plan.creates.append((line, snap))
                 changes = diff(model, None, snap) if plan.wants_changes() else []
-                plan.outcomes.append(Outcome(line, row["slug"], NEW, changes))
+                plan.outcomes.append(Outcome(line, key, NEW, changes))
                 continue
             old = current[entry.pk]
-            new = merge_entry(table, old, row, lookups)
-            record_update(plan, entry, old, new, line, row["slug"])
+            record_update(plan, entry, old, build(old), line, key)
         if progress:
             progress("planned", min(start + PLAN_CHUNK, total), total)
     return plan

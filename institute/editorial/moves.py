@@ -264,13 +264,11 @@ class Reopen(Transition):
 
 
 class PublishLoaded(Move):
-    """Publish a draft the content loader has just created: the system path.
-
-    The curated content in fixtures/content comes from published reports and is reviewed in the
-    repository by diff, so the loader publishes what it creates without the in-review step, and
-    without a permission check (running `manage.py load_content` is the authority; `by` is the
-    user it was run `--as`, or None for the system). It is refused for anything but a draft, and
-    writes a review event like any other move. Nothing in the admin offers it.
+    """Publish what the content loader has just written (a new draft, or the working copy of
+    a published entry, applied to the row): the system path. The curated content comes from
+    published reports and is reviewed in the repository by diff, so there is no in-review step
+    and no permission check (running `manage.py load_content` is the authority; `by` is its
+    `--as` user or None). It writes a review event like any other move; no screen offers it.
     """
 
     name, label, action = "publish_loaded", _("Publish loaded content"), ReviewAction.PUBLISH
@@ -279,18 +277,25 @@ class PublishLoaded(Move):
         pass
 
     def check(self) -> None:
-        if self.locked.review_state != DRAFT:
+        state = self.locked.review_state
+        if state != DRAFT and not (state == PUBLISHED and self.revision is not None):
             raise ValidationError(
                 f"Cannot publish loaded content: the {self.locked._meta.verbose_name} is "
-                f"{state_label(self.locked.review_state)}, not a draft."
+                f"{state_label(state)}, not a draft or a published entry with a working copy."
             )
 
     def execute(self) -> tuple[str, str, bool]:
         self.comment = self.comment or "Loaded from the curated content (fixtures/content)."
-        self.locked.review_state = PUBLISHED
-        self.locked.published_at = timezone.now()
-        self.save_row("review_state", "published_at")
-        return DRAFT, PUBLISHED, False
+        locked, revision = self.locked, self.revision
+        locked.published_at = timezone.now()
+        if revision is None:
+            locked.review_state = PUBLISHED
+            self.save_row("review_state", "published_at")
+            return DRAFT, PUBLISHED, False
+        locked.updated_by = recorded_user(self.by) or locked.updated_by
+        apply_snapshot(locked, revision.data)
+        revision.delete()
+        return revision.state, PUBLISHED, True
 
 
 class Approve(Move):

@@ -85,9 +85,19 @@ def _json(value):
     return value
 
 
+def scalar_values(entry) -> dict:
+    """The snapshot's part that is the entry's own fields (foreign keys as ids), saved or not."""
+    return {f.name: _json(f.value_from_object(entry)) for f in scalar_fields(type(entry))}
+
+
+def child_values(row) -> dict:
+    """A child row's own part of a snapshot, by its model's fields (foreign keys as ids)."""
+    return {f.name: _json(f.value_from_object(row)) for f in row._meta.concrete_fields}
+
+
 def snapshot(entry: Editorial) -> dict:
     """The entry as stored now: fields of the instance, many-to-many and children from the DB."""
-    data = {f.name: _json(f.value_from_object(entry)) for f in scalar_fields(type(entry))}
+    data = scalar_values(entry)
     for f in m2m_fields(type(entry)):
         data[f.name] = sorted(getattr(entry, f.name).values_list("pk", flat=True))
     for child in children_of(type(entry)):
@@ -121,9 +131,7 @@ def snapshots(entries: list[Editorial]) -> dict[int, dict]:
         return {}
     model = type(entries[0])
     pks = [e.pk for e in entries]
-    out = {
-        e.pk: {f.name: _json(f.value_from_object(e)) for f in scalar_fields(model)} for e in entries
-    }
+    out = {e.pk: scalar_values(e) for e in entries}
     for f in m2m_fields(model):
         through = f.remote_field.through
         own, other = f"{f.m2m_field_name()}_id", f"{f.m2m_reverse_field_name()}_id"
@@ -159,7 +167,7 @@ def snapshot_from_forms(entry: Editorial, form, formsets, *, previous: dict) -> 
     inline formset's surviving rows. Parts the request did not carry keep their `previous` value.
     """
     data = dict(previous)
-    data.update({f.name: _json(f.value_from_object(entry)) for f in scalar_fields(type(entry))})
+    data.update(scalar_values(entry))
     for f in m2m_fields(type(entry)):
         if f.name in form.cleaned_data:
             data[f.name] = sorted(_json(o) for o in form.cleaned_data[f.name])

@@ -69,7 +69,8 @@ def reopen(entry: Editorial, *, by: Actor, comment: str = "") -> Editorial:
 
 
 def publish_loaded(entry: Editorial, *, by: Actor = None, comment: str = "") -> Editorial:
-    """Publish a draft the content loader has just created (see moves.PublishLoaded)."""
+    """Publish what the content loader has just written: a new draft, or the working copy of a
+    published entry (see moves.PublishLoaded)."""
     return moves.PublishLoaded(entry, by=by, comment=comment).run()
 
 
