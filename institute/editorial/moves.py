@@ -4,11 +4,10 @@
 the entry's row lock (two people may click at once), checks the move may be taken now
 (`ValidationError` naming the move and the state), takes it, and writes one `ReviewEvent`.
 
-Published entries have two layers. The row is what the public reads; an edit to a published
-entry goes into its working copy (`PendingRevision`), which has its own review state. Submit,
-request changes and publish act on the working copy when there is one (publish applies it to
-the row); archive and reopen act on the row. Archiving folds a pending working copy into the row
-(the row is no longer public, so nothing is lost and nothing unreviewed is shown).
+A published entry's row is what the public reads; an edit to it goes into its working copy
+(`PendingRevision`), with its own review state. Submit, request changes and publish act on the
+working copy when there is one (publish applies it); archive and reopen act on the row, and
+archiving folds a pending copy into it (no longer public: nothing lost, nothing unreviewed shown).
 
 `MOVES` is the one registry of what the admin's buttons and actions, and the `review` command,
 may post; `TRANSITION_MOVES` are the moves that change a state.
@@ -47,12 +46,9 @@ if TYPE_CHECKING:
 
 
 def authors_of(entry: Editorial, revision=None, *, look_up: bool = True) -> set[int]:
-    """Who wrote the work in review: who submitted it and who saved it last (the working
-    copy's editor for a published entry). They may not approve it.
-
-    `revision` is the entry's working copy if the caller has it; with `look_up` (and none given)
-    it is read.
-    """
+    """Who wrote the work in review, and so may not approve it: who submitted it and who saved
+    it last (the working copy's editor for a published entry). `revision` is the entry's working
+    copy if the caller has it; with `look_up` (and none given) it is read."""
     if revision is None and look_up and entry.review_state == PUBLISHED:
         revision = pending_revision(entry)
     editor = revision.updated_by_id if revision is not None else entry.updated_by_id
