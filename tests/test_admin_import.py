@@ -1,5 +1,5 @@
-"""Import in the admin: django-import-export's upload, preview and confirm over our engine,
-the failed rows offered back as CSV, permissions, and large files as background jobs."""
+"""Import in the admin: upload, preview and confirm (our own screens on the engine), the failed
+rows offered back as CSV, permissions, and large files as background jobs."""
 
 import re
 
@@ -7,10 +7,13 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from institute.datasets.models import ImportJob
+from institute.datasets.permissions import can_import
+from institute.editorial.edits import save_edit
+from institute.editorial.versions import snapshot
 from institute.roles import sync_role_groups
 from reforms.models import Reform
 from tests.factories import TopicFactory, UserFactory
@@ -155,3 +158,57 @@ def test_admin_export_holds_drafts_and_every_column(admin_client, farming):
         "slug,title,summary,area,topics,status,announced_on,adopted_on,effective_on"
     )
     assert "first-one" in body and "second-one" in body
+
+
+def test_a_preview_is_confirmed_once_by_whoever_uploaded_it(admin_client, farming):
+    preview = upload(admin_client, GOOD)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.PREVIEWED and bytes(job.data) == GOOD
+    confirm = preview.context["confirm_form"].initial
+    # Another editor who may import cannot confirm someone else's preview.
+    other = Client()  # admin_client is the `client` fixture
+    other.force_login(UserFactory(username="other-admin", is_staff=True, is_superuser=True))
+    refused = other.post(CONFIRM_URL, confirm, follow=True)
+    assert "That preview is gone" in refused.content.decode()
+    assert not Reform.objects.exists()
+    assert admin_client.post(CONFIRM_URL, confirm).status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.report["counts"]["new"], bytes(job.data)) == ("done", 2, b"")
+    again = admin_client.post(CONFIRM_URL, confirm, follow=True)
+    assert "That preview is gone" in again.content.decode()
+    assert Reform.objects.count() == 2
+
+
+def test_the_preview_shows_each_change_and_a_save_since_refuses_the_confirmation(
+    admin_client, farming
+):
+    upload_and_confirm = upload(admin_client, GOOD)
+    admin_client.post(CONFIRM_URL, upload_and_confirm.context["confirm_form"].initial)
+    preview = upload(admin_client, GOOD.replace(b"First,", b"First law,"))
+    html = preview.content.decode()
+    assert "reforms: 0 new, 1 updated, 1 unchanged" in html
+    assert "<td>title: First → First law</td>" in html
+    # Someone saves the entry between the preview and the confirmation.
+    reform = Reform.objects.get(slug="first-one")
+    save_edit(reform, {**snapshot(reform), "summary": "Edited meanwhile."}, by=None)
+    response = admin_client.post(CONFIRM_URL, preview.context["confirm_form"].initial)
+    assert response.status_code == 200
+    assert "were changed by someone else (or created or deleted) since the preview" in (
+        response.content.decode()
+    )
+    assert Reform.objects.get(slug="first-one").title == "First"
+    assert ImportJob.objects.filter(status=ImportJob.Status.REFUSED).count() == 1
+
+
+def test_the_changelist_offers_import_only_to_those_who_may(client, farming):
+    changelist = reverse("admin:reforms_reform_changelist")
+    sync_role_groups()
+    reviewer = UserFactory(username="rev", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="reviewer"))
+    contributor = UserFactory(username="contrib2", is_staff=True)
+    contributor.groups.add(Group.objects.get(name="contributor"))
+    seen = {}
+    for user in (reviewer, contributor):
+        client.force_login(user)
+        seen[user.username] = IMPORT_URL in client.get(changelist).content.decode()
+    assert seen == {"rev": can_import(reviewer, "reforms"), "contrib2": True}

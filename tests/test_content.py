@@ -134,7 +134,10 @@ def test_a_changed_file_publishes_the_change_as_one_version(tmp_path, capsys):
     assert [(v.number, v.kind) for v in versions] == [(1, "imported"), (2, "imported")]
     assert versions.last().data == snapshot(reform)
     events = ReviewEvent.objects.for_entry(reform).order_by("pk")
-    assert [(e.action, e.on_working_copy) for e in events] == [("publish", False), ("publish", True)]
+    assert [(e.action, e.on_working_copy) for e in events] == [
+        ("publish", False),
+        ("publish", True),
+    ]
 
 
 def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tmp_path, capsys):

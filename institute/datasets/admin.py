@@ -1,52 +1,36 @@
-"""CSV import and export in the admin: django-import-export's screens over our engine, and large
-files handed to the background worker with a progress page."""
+"""CSV import and export in the admin (import: our own screens on the engine, large files handed
+to the background worker with a progress page; export: django-import-export's), and the page of
+the background imports."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.html import format_html
-from import_export.admin import ImportExportMixin
+from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
-from institute.datasets.jobs import retry_import_job, run_import_job, sweep_import_jobs
+from institute.datasets.admin_import import TableImportMixin
+from institute.datasets.jobs import retry_import_job, sweep_import_jobs
 from institute.datasets.models import ImportJob
-from institute.datasets.parse import MAX_BYTES
 from institute.datasets.permissions import can_import
-from institute.datasets.resources import RawCSV
 
 
-class TableImportExportMixin(ImportExportMixin):
-    """Import (preview, then confirm) and export of the admin's tables, by the CSV contract."""
+class TableImportExportMixin(TableImportMixin, ExportMixin):
+    """Import (our own screens on the engine: institute.datasets.admin_import) and export
+    (django-import-export's screens, with the CSV contract's columns) of the admin's tables."""
 
-    import_template_name = "admin/institute/import.html"
+    import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     formats = [base_formats.CSV, base_formats.XLSX, base_formats.JSON]
-    import_formats = [RawCSV]
     show_change_form_export = False
-
-    def get_import_formats(self):
-        return [RawCSV]
 
     def has_export_permission(self, request):
         # django-import-export allows export to any staff user unless
         # IMPORT_EXPORT_EXPORT_PERMISSION_CODE is set; an export holds every row (drafts
         # included), so it takes what the changelist takes: the model's view (or change) right.
         return self.has_view_permission(request)
-
-    def has_import_permission(self, request):
-        return any(
-            can_import(request.user, r.table_name)
-            for r in self.get_import_resource_classes(request)
-        )
-
-    def get_import_resource_classes(self, request):
-        return [r for r in self.resource_classes if can_import(request.user, r.table_name)] or list(
-            self.resource_classes[:1]
-        )
 
     def get_data_for_export(self, request, queryset, **kwargs):
         form = kwargs.get("export_form")
@@ -56,58 +40,6 @@ class TableImportExportMixin(ImportExportMixin):
             export_fields=self.get_export_resource_fields_from_form(form),
             base_url=request.build_absolute_uri("/"),
         )
-
-    def import_action(self, request, **kwargs):
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        upload = request.FILES.get("import_file") if request.method == "POST" else None
-        if upload is not None and upload.size > MAX_BYTES:
-            self.message_user(
-                request,
-                f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
-                f"{MAX_BYTES // 1_048_576} MB. Split it into smaller files.",
-                messages.ERROR,
-            )
-            return redirect(request.path)
-        if upload is not None and self._is_large(upload):
-            return self._start_background_import(request, upload)
-        return super().import_action(request, **kwargs)
-
-    def _is_large(self, upload) -> bool:
-        lines = 0
-        for chunk in upload.chunks():
-            lines += chunk.count(b"\n")
-            if lines > settings.ADMIN_IMPORT_BACKGROUND_ROWS:
-                upload.seek(0)
-                return True
-        upload.seek(0)
-        return False
-
-    def _start_background_import(self, request, upload):
-        classes = self.get_import_resource_classes(request)
-        chosen = request.POST.get("resource") or "0"
-        resource = (
-            classes[int(chosen)] if chosen.isdigit() and int(chosen) < len(classes) else classes[0]
-        )
-        if not can_import(request.user, resource.table_name):
-            raise PermissionDenied
-        job = ImportJob.objects.create(
-            table=resource.table_name,
-            file_name=upload.name[:255],
-            data=upload.read(),
-            created_by=request.user,
-        )
-        run_import_job.enqueue(job.pk)
-        self.message_user(
-            request,
-            format_html(
-                "{} is large, so it is importing in the background. Nothing is written unless "
-                "every row is valid.",
-                upload.name,
-            ),
-            messages.INFO,
-        )
-        return redirect(reverse("admin:institute_importjob_change", args=[job.pk]))
 
 
 def _may_import_something(user) -> bool:

@@ -43,11 +43,14 @@ def run_import(
     progress=None,
     source_name: str = "",
     preview: bool = False,
+    planned_against: dict | None = None,
 ) -> ImportReport:
     """Check, plan and (unless `dry_run`) write one CSV file; ImportRefused if anything is wrong.
 
     A dry run does everything a real run does inside a transaction and rolls it back, so its
-    report is exactly what the real run would do.
+    report is exactly what the real run would do. `planned_against` is a dry run's
+    `report.basis`: the file is refused if it no longer plans against the same entries, at the
+    same versions (someone saved one since).
     """
     dataset = TABLES[table]
     parsed = parse(data, table=dataset)
@@ -58,6 +61,18 @@ def run_import(
     comment = f"CSV import{': ' + source_name if source_name else ''}"
     # Planning reads only; writing re-checks each entry's version under its row lock.
     plan = plan_import(dataset, rows, lookups, progress=progress, preview=preview)
+    if planned_against is not None and plan.basis() != planned_against:
+        # Confirming a preview: what was shown is what is written, or nothing is.
+        raise ImportRefused(
+            [
+                Problem(
+                    "Entries this file changes were changed by someone else (or created or "
+                    "deleted) since the preview; nothing was written. Check the file again to "
+                    "see what it would do now."
+                )
+            ],
+            rows=parsed.rows,
+        )
     with transaction.atomic():
         try:
             apply_plan(plan, by=by, comment=comment, progress=progress)
@@ -77,7 +92,7 @@ def run_import(
             ) from exc
         if dry_run:
             transaction.set_rollback(True)
-    return ImportReport(table, plan.outcomes, parsed.notices, dry_run)
+    return ImportReport(table, plan.outcomes, parsed.notices, dry_run, plan.basis())
 
 
 def _problem_order(problem: Problem):

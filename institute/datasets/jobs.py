@@ -231,6 +231,12 @@ def sweep_import_jobs() -> dict:
     ).exclude(data=b"")
     # Read first, write only if needed: on SQLite a write waits for an import's transaction.
     deleted = expired.update(data=b"") if expired.exists() else 0
+    # Previews nobody confirmed within a day: their files go, the record of the check stays.
+    unconfirmed = ImportJob.objects.filter(
+        status=ImportJob.Status.PREVIEWED, created_at__lt=now - timedelta(days=1)
+    ).exclude(data=b"")
+    if unconfirmed.exists():
+        deleted += unconfirmed.update(data=b"")
     return {"failed": dead, "files_deleted": deleted}
 
 

@@ -6,13 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
-    """A CSV import too large to finish inside a request, run by the background worker.
+    """A CSV import: one too large to finish inside a request, run by the background worker, or
+    one previewed in the admin and waiting for its confirmation.
 
-    The file is kept in the row (bounded by institute.datasets.parse.MAX_BYTES), so the worker needs
-    no shared disk; `report` holds the outcome shown on the job's page.
+    The file is kept in the row (bounded by institute.datasets.parse.MAX_BYTES), so the worker
+    and whichever process takes the confirmation need no shared disk; `report` holds the outcome
+    shown on the job's page.
     """
 
     class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed: waiting for confirmation")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Imported")
@@ -58,4 +61,5 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+        """Nothing more will happen to it by itself (a preview waits for a person)."""
+        return self.status != self.Status.QUEUED and self.status != self.Status.RUNNING

@@ -36,6 +36,9 @@ class ImportReport:
     outcomes: list[Outcome]
     notices: list[str]
     dry_run: bool
+    # What the plan was made against: the version of each existing entry it read ("label:pk"),
+    # and the keys it creates. A confirmation passes it back (run_import's `planned_against`).
+    basis: dict = field(default_factory=dict)
 
     @property
     def counts(self) -> Counter:
@@ -74,6 +77,12 @@ class Plan:
 
     def wants_changes(self) -> bool:
         return self.preview and len(self.outcomes) < PREVIEW_LIMIT
+
+    def basis(self) -> dict:
+        return {
+            "versions": {f"{lb}:{pk}": p.entry.version for (lb, pk), p in self.updates.items()},
+            "new": sorted(o.key for o in self.outcomes if o.action == NEW),
+        }
 
 
 def working_snapshot(entry) -> dict:
