@@ -107,8 +107,11 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Two workers (pytest-xdist), one per core: each has its own test database (`test_<name>_gw0`,
+# …), its own demo content and its own live server. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 pytest: install browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist load) $(PYTEST_ARGS)
 
 test: lint migrations-check pytest
 
