@@ -90,11 +90,6 @@ def scalar_values(entry) -> dict:
     return {f.name: _json(f.value_from_object(entry)) for f in scalar_fields(type(entry))}
 
 
-def child_values(row) -> dict:
-    """A child row's own part of a snapshot, by its model's fields (foreign keys as ids)."""
-    return {f.name: _json(f.value_from_object(row)) for f in row._meta.concrete_fields}
-
-
 def snapshot(entry: Editorial) -> dict:
     """The entry as stored now: fields of the instance, many-to-many and children from the DB."""
     data = scalar_values(entry)
