@@ -138,6 +138,31 @@ def test_admin_rejects_a_bad_partial_date_with_a_message(admin_client):
     assert not Reform.objects.filter(slug="bad-date").exists()
 
 
+@pytest.mark.parametrize("total", ["101", "99999", "9" * 30])
+def test_a_forged_row_count_builds_at_most_the_cap_of_inline_rows(admin_client, total):
+    response = admin_client.post(
+        reverse("admin:reforms_reform_add"),
+        {
+            "title": "Many rows",
+            "slug": "many-rows",
+            "summary": "Two sentences. Here.",
+            "area": "economy",
+            "status": "adopted",
+            "citations-TOTAL_FORMS": total,
+            "citations-INITIAL_FORMS": "0",
+            "responses-TOTAL_FORMS": "0",
+            "responses-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Please submit at most 100 forms." in response.content.decode()
+    (citations,) = [
+        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "citations"
+    ]
+    assert len(citations.formset.forms) == 100
+    assert not Reform.objects.filter(slug="many-rows").exists()
+
+
 def test_history_is_reachable_and_records_the_editor(admin_client):
     reform = ReformFactory(draft=True)
     admin_client.post(

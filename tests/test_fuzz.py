@@ -59,9 +59,8 @@ FUZZ = settings(
 )
 
 
-# FUZZ_SCALE multiplies every test's number of examples: 0.5 in `make test` (the fixed examples
-# guard against regressions; half of them cost a minute less on 2 cores), 10 in `make fuzz`.
-FUZZ_SCALE = float(os.environ.get("FUZZ_SCALE") or 0.5)
+# FUZZ_SCALE multiplies every test's number of examples: 1 in `make test`, 10 in `make fuzz`.
+FUZZ_SCALE = float(os.environ.get("FUZZ_SCALE") or 1)
 
 
 def examples(n: int):

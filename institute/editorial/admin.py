@@ -51,6 +51,14 @@ class WorkingCopyInlineMixin(KeyCheckedRelationsMixin):
     working copy, it shows the copy's rows instead of the public ones."""
 
     formset = UniqueRowsInlineFormSet
+    # An entry has a handful of these. Without a cap, a forged TOTAL_FORMS makes Django build
+    # and render 2,000 forms for one request (seconds of a worker): beyond it, the editor is
+    # told "Please submit at most 100 forms", and no more than that are built.
+    max_num = 100
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.max_num)
+        return super().get_formset(request, obj, **kwargs)
 
     def get_extra(self, request, obj=None, **kwargs):
         revision = getattr(obj, "_pending_revision", None)
