@@ -13,7 +13,7 @@ from institute.datasets.columns import (
     Refs,
     Slug,
 )
-from institute.datasets.tables import Table, absolute, register
+from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
 from reforms.models import Area, Initiator, Reform, ReformStatus
@@ -35,7 +35,7 @@ def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
 
 
 def published_reforms() -> QuerySet:
-    return prepare_reforms(Reform.objects.published()).order_by("slug")
+    return Reform.objects.published().order_by("slug")
 
 
 REFORMS = Table(
@@ -58,6 +58,7 @@ REFORMS = Table(
             "Topics (slugs, ';'-separated); see the topic list in the codebook.",
             Refs(target="reforms.Topic", noun="topic(s)"),
             get=lambda reform, _: sorted(t.slug for t in reform.topics.all()),
+            sql=slugs_sql(Reform.topics.through, "reform", "topic"),
         ),
         Column(
             "status",
@@ -81,6 +82,7 @@ REFORMS = Table(
                 blank=(("locator", ""), ("quote", ""), ("supports", ""), ("position", 0)),
             ),
             get=lambda reform, _: sorted({c.source.slug for c in reform.citations.all()}),
+            sql=slugs_sql(Citation, "reform", "source", published=True, distinct=True),
         ),
         Column(
             "responds_to",
@@ -94,6 +96,9 @@ REFORMS = Table(
                 blank=(("note", ""),),
             ),
             get=lambda reform, _: [r.recommendation.slug for r in reform.responses.all()],
+            sql=slugs_sql(
+                Response, "reform", "recommendation", published=True, code_point_order=False
+            ),
         ),
         Column(
             "url",
@@ -102,6 +107,7 @@ REFORMS = Table(
             get=lambda reform, base_url: absolute(
                 reverse("reforms:detail", kwargs={"slug": reform.slug}), base_url
             ),
+            sql=page_url_sql("reforms:detail"),
         ),
         Column("body", "Longer text, optional."),
         Column("initiated_by_detail", "Who exactly started it, where the vocabulary is coarse."),

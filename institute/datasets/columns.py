@@ -46,6 +46,9 @@ class Cell:
     pattern: str | None = None
     vocabulary: list[tuple[str, str]] | None = None
     refers_to: tuple[str, str] | None = None  # (table, column) every value must exist in
+    # Free text may hold commas, quotes and line breaks, or start like a formula; the other
+    # cells (slugs, vocabulary values, dates, numbers) never do, so SQL writes them as they are.
+    free_text = True
 
     def read(self, raw: str, column: Column, context) -> Any:
         """The cell's value as the entry wants it, or ValidationError in plain words."""
@@ -66,6 +69,7 @@ class Cell:
 
 
 class Slug(Cell):
+    free_text = False
     pattern = SLUG_PATTERN
 
     def read(self, raw, column, context) -> str:
@@ -82,6 +86,7 @@ class Slug(Cell):
 @dataclass(frozen=True)
 class Choice(Cell):
     vocabulary: list[tuple[str, str]] = field(default_factory=list)
+    free_text = False
 
     def read(self, raw, column, context) -> str:
         value = raw.strip()
@@ -96,6 +101,7 @@ class Choice(Cell):
 
 
 class PartialDate(Cell):
+    free_text = False
     pattern = PARTIAL_DATE_REGEX
 
     def read(self, raw, column, context) -> str:
@@ -107,6 +113,7 @@ class PartialDate(Cell):
 
 
 class PositiveInteger(Cell):
+    free_text = False
     type = "integer"
 
     def read(self, raw, column, context) -> int:
@@ -154,6 +161,7 @@ class Ref(Cell):
     target: str = ""  # model label: "institute.Source"
     table: str = ""  # the table it refers to
     noun: str = ""  # "source", for messages
+    free_text = False
 
     @property
     def refers_to(self) -> tuple[str, str]:
@@ -180,6 +188,7 @@ class Refs(Cell):
     table: str | None = None  # None: a vocabulary listed in the codebook, not a table
     noun: str = ""  # "topic(s)"
     multi = True
+    free_text = False
 
     @property
     def refers_to(self) -> tuple[str, str] | None:
@@ -244,6 +253,12 @@ class Column:
     get: Callable[[Any, str], Any] | None = field(default=None, repr=False, compare=False)
     # The entry's field the column sets on import, when it is not the column's name.
     field_name: str | None = None
+    # The exported value as SQL, for exports that PostgreSQL writes (institute.datasets.export):
+    # `sql(t, base_url)` gives (expression, params) over `t`, the row's table, equal to what
+    # `value()` gives. By default the field's own column; a column with `get` needs its own.
+    sql: Callable[[str, str], tuple[str, list]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def field(self) -> str:

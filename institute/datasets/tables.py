@@ -14,9 +14,11 @@ from importlib import import_module
 
 from django.apps import apps
 from django.db.models import Model, QuerySet
+from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
 
 from institute.datasets.columns import Column
+from institute.editorial.states import PUBLISHED
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +36,7 @@ class Table:
     model: str  # the label of the model a row is: "reforms.Reform"
     columns: list[Column]
     primary_key: list[str]
-    # The rows the public may read, in the file's order.
+    # The rows the public may read, in the file's order (`prepare` adds what a row reads).
     queryset: Callable[[], QuerySet] = field(repr=False)
     # What a row reads, fetched in a fixed number of queries; `public=False` for editors' files
     # (links to unpublished entries included).
@@ -111,3 +113,59 @@ def unescape_formula(value: str) -> str:
 
 def absolute(path: str, base_url: str) -> str:
     return base_url.rstrip("/") + path
+
+
+# --- columns as SQL (see Column.sql) ------------------------------------------------------------
+def page_url_sql(urlname: str) -> Callable[[str, str], tuple[str, list]]:
+    """A `url` column in SQL: the address of the row's public page, `urlname` by slug."""
+
+    def sql(t: str, base_url: str) -> tuple[str, list]:
+        marker = "0slug0"  # a slug that reverse() accepts and that no path otherwise holds
+        before, after = reverse(urlname, kwargs={"slug": marker}).split(marker)
+        return f'%s || {t}."slug" || %s', [absolute(before, base_url), after]
+
+    return sql
+
+
+def slugs_sql(
+    link: type[Model] | str,
+    owner: str,
+    target: str,
+    *,
+    published: bool = False,
+    distinct: bool = False,
+    code_point_order: bool = True,
+) -> Callable[[str, str], tuple[str, list]]:
+    """A column of linked entries' slugs, ';'-joined, in SQL: the `target` ends of the `link`
+    rows whose `owner` is the row. `published` keeps only published targets (as the public
+    rows do); `code_point_order` sorts as Python's sorted() does, else in the database's
+    collation (what an `order_by` in a prefetch gives)."""
+
+    def sql(t: str, base_url: str) -> tuple[str, list]:
+        model = apps.get_model(link) if isinstance(link, str) else link
+        owner_field, target_field = model._meta.get_field(owner), model._meta.get_field(target)
+        other = target_field.related_model._meta.db_table
+        order = 's COLLATE "C"' if code_point_order else "s"
+        where, params = "", []
+        if published:
+            where, params = ' AND x."review_state" = %s', [PUBLISHED]
+        return (
+            f"(SELECT coalesce(string_agg(s, ';' ORDER BY {order}), '') FROM "
+            f'(SELECT {"DISTINCT " if distinct else ""}x."slug" AS s FROM {model._meta.db_table} l '
+            f'JOIN {other} x ON x."id" = l."{target_field.column}" '
+            f'WHERE l."{owner_field.column}" = {t}."id"{where}) d)',
+            params,
+        )
+
+    return sql
+
+
+def ref_slug_sql(model_label: str, field_name: str) -> Callable[[str, str], tuple[str, list]]:
+    """A foreign key's slug in SQL."""
+
+    def sql(t: str, base_url: str) -> tuple[str, list]:
+        fk = apps.get_model(model_label)._meta.get_field(field_name)
+        other = fk.related_model._meta.db_table
+        return f'(SELECT x."slug" FROM {other} x WHERE x."id" = {t}."{fk.column}")', []
+
+    return sql

@@ -26,7 +26,7 @@ def export_filtered(request, *, table_name: str, filterset, fmt: str):
     if fmt not in FORMATS:
         raise Http404(f"No {fmt!r} export; try one of {', '.join(FORMATS)}.")
     table = TABLES[table_name]
-    return stream_table(table, table.prepare(filterset.qs), fmt=fmt, base_url=base_url(request))
+    return stream_table(table, filterset.qs, fmt=fmt, base_url=base_url(request))
 
 
 def data_table(request, table, fmt):

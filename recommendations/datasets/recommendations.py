@@ -17,7 +17,13 @@ from institute.datasets.columns import (
     Slug,
 )
 from institute.datasets.parse import Problem
-from institute.datasets.tables import Table, absolute
+from institute.datasets.tables import (
+    Table,
+    absolute,
+    page_url_sql,
+    ref_slug_sql,
+    slugs_sql,
+)
 from recommendations.models import Audience, Implementation, Recommendation, Response
 from reforms.models import Reform
 
@@ -32,9 +38,7 @@ def prepare_recommendations(queryset: QuerySet, *, public: bool = True) -> Query
 
 
 def published_recommendations() -> QuerySet:
-    return prepare_recommendations(Recommendation.objects.published()).order_by(
-        "report__slug", "position"
-    )
+    return Recommendation.objects.published().order_by("report__slug", "position")
 
 
 def check_positions(rows: list[tuple[int, dict]], lookups: Lookups) -> list[Problem]:
@@ -88,6 +92,7 @@ RECOMMENDATIONS = Table(
             "Themes (slugs, ';'-separated).",
             Refs(target="recommendations.Theme", noun="theme(s)"),
             get=lambda rec, _: sorted(t.slug for t in rec.themes.all()),
+            sql=slugs_sql(Recommendation.themes.through, "recommendation", "theme"),
         ),
         Column(
             "report",
@@ -95,6 +100,7 @@ RECOMMENDATIONS = Table(
             Ref(target="institute.Source", table="sources", noun="source"),
             required=True,
             get=lambda rec, _: rec.report.slug,
+            sql=ref_slug_sql("recommendations.Recommendation", "report"),
         ),
         Column("position", "Its order in that report, from 1.", PositiveInteger(), required=True),
         Column(
@@ -117,6 +123,9 @@ RECOMMENDATIONS = Table(
                 blank=(("note", ""),),
             ),
             get=lambda rec, _: [r.reform.slug for r in rec.responses.all()],
+            sql=slugs_sql(
+                Response, "recommendation", "reform", published=True, code_point_order=False
+            ),
         ),
         Column(
             "url",
@@ -125,6 +134,7 @@ RECOMMENDATIONS = Table(
             get=lambda rec, base_url: absolute(
                 reverse("recommendations:detail", kwargs={"slug": rec.slug}), base_url
             ),
+            sql=page_url_sql("recommendations:detail"),
         ),
     ],
 )

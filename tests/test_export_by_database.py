@@ -1,0 +1,135 @@
+"""On PostgreSQL the public CSV files are written by the database (COPY ... TO STDOUT); they must
+be the very bytes the Python writer gives, on data made to break a CSV writer."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    ReformFactory,
+    ResponseFactory,
+    SourceFactory,
+    ThemeFactory,
+    TopicFactory,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="COPY is PostgreSQL's"),
+]
+
+AWKWARD = [
+    'Quotes "inside", and a comma',
+    "Line\nbreaks\r\nof both kinds\rand a lone CR",
+    "=SUM(A1) looks like a formula",
+    "+1 and -2",
+    "@mention",
+    "\tleading tab",
+    "'already quoted",
+    "Қазақстан: non-ASCII, “typographic” quotes — and dashes",
+    "",
+    "plain",
+    " leading space, trailing space ",
+    "semi;colons;inside",
+    "back\\slash and %s and %(name)s",
+]
+
+
+def build_awkward_content():
+    published_source = SourceFactory(slug="z-last-source", published=True)
+    other_source = SourceFactory(slug="a-first-source", published=True)
+    draft_source = SourceFactory(slug="draft-source", draft=True)
+    topics = [TopicFactory(slug=s) for s in ("b-topic", "a-topic", "a-topic-2", "atopic")]
+    themes = [ThemeFactory(slug=s) for s in ("z-theme", "a-theme")]
+    open_rec = RecommendationFactory(
+        slug="open-rec", report=published_source, position=1, published=True
+    )
+    other_rec = RecommendationFactory(
+        slug="another-rec",
+        report=published_source,
+        position=2,
+        text=AWKWARD[1],
+        implementation_note=AWKWARD[0],
+        published=True,
+    )
+    open_rec.themes.set(themes)
+    secret_rec = RecommendationFactory(slug="secret-rec", report=published_source, position=3)
+    for n, text in enumerate(AWKWARD):
+        reform = ReformFactory(
+            slug=f"reform-{n:02d}",
+            title=text or "untitled",
+            summary=text or "no summary",
+            body=AWKWARD[-1 - n],
+            initiated_by_detail=text,
+            announced_on="2019" if n % 3 == 0 else "",
+            adopted_on="2019-12" if n % 3 == 1 else "",
+            effective_on="2020-01-01" if n % 3 == 2 else "",
+            published=n != 4,  # one draft, which neither path may show
+        )
+        reform.topics.set(topics[: n % 5])
+        # Two citations of one source are one slug; a draft source is never shown.
+        for source in (published_source, published_source, other_source, draft_source)[: n % 5]:
+            CitationFactory(reform=reform, source=source)
+        for rec in (open_rec, secret_rec, other_rec)[: n % 4]:
+            ResponseFactory(reform=reform, recommendation=rec)
+
+
+def download(client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/data/reforms.csv",
+        "/data/recommendations.csv",
+        "/data/sources.csv",
+        "/reforms/export.csv",
+        "/reforms/export.csv?sort=title",
+        "/reforms/export.csv?sort=status&area=economy&area=human-rights",
+        "/reforms/export.csv?q=quotes",
+        "/reforms/export.csv?year_from=2019&has_response=true",
+        "/recommendations/export.csv",
+        "/recommendations/export.csv?sort=implementation",
+    ],
+)
+def test_the_database_writes_the_bytes_the_python_writer_writes(client, url):
+    build_awkward_content()
+    written = download(client, url)
+    with override_settings(DATASET_EXPORT_COPY=False):
+        expected = download(client, url)
+    assert written == expected
+    assert written.count(b"\r\n") > 1  # not two empty files
+
+
+def test_the_database_path_is_taken_and_shows_only_published_links(client):
+    build_awkward_content()
+    with CaptureQueriesContext(connection) as queries:
+        body = download(client, "/data/reforms.csv").decode()
+    # The rows come from one COPY, which Django's query log does not see: the Python path
+    # reads reforms, topics, citations and responses in separate queries.
+    assert not any("reforms_reform_topics" in q["sql"] for q in queries.captured_queries)
+    assert "reform-04" not in body and "draft-source" not in body and "secret-rec" not in body
+    lines = body.split("\r\n")
+    row = next(line for line in lines if line.startswith("reform-03,"))
+    # code-point order, as Python's sorted(): "a-topic" < "a-topic-2" < "atopic" < "b-topic"
+    assert ",a-topic;a-topic-2;b-topic," in row
+    assert ",a-first-source;z-last-source," in row
+
+
+def test_a_client_that_leaves_mid_file_does_not_break_the_connection(client, monkeypatch):
+    build_awkward_content()
+    monkeypatch.setattr("institute.datasets.export.COPY_BATCH_ROWS", 2)
+    response = client.get("/data/reforms.csv")
+    # The test client's own wrapper of the body: closing it is what a WSGI server does when the
+    # client hangs up (the response's close(), with the request's end signalled).
+    stream = response._iterator
+    next(stream)  # the header
+    next(stream)  # two rows of twelve: the COPY is under way
+    stream.close()
+    # The COPY was cancelled and its rest drained: the connection answers the next query.
+    assert download(client, "/data/sources.csv").startswith(b"slug,title,")
