@@ -212,3 +212,11 @@ def test_the_changelist_offers_import_only_to_those_who_may(client, farming):
         client.force_login(user)
         seen[user.username] = IMPORT_URL in client.get(changelist).content.decode()
     assert seen == {"rev": can_import(reviewer, "reforms"), "contrib2": True}
+
+
+def test_an_upload_past_its_own_limit_is_refused_in_the_form(admin_client, farming, settings):
+    settings.IMPORT_UPLOAD_MAX_BYTES = 100
+    response = upload(admin_client, GOOD)
+    assert response.status_code == 200
+    assert "the limit is 100 bytes. Split it into smaller files." in response.content.decode()
+    assert not Reform.objects.exists()

@@ -255,3 +255,26 @@ def test_a_citation_of_a_response_that_does_not_exist_is_refused_by_line(demo_co
         import_file(tmp_path, "citations", data)
     assert "Line 3, column “entry”: must be 'recommendation-slug/reform-slug'" in str(excinfo.value)
     assert fingerprint() == state
+
+
+def reform_rows(count: int) -> bytes:
+    lines = ["slug,title,summary,area,status"]
+    lines += [f"limit-{n},Reform {n},One sentence. Two.,economy,adopted" for n in range(count)]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+@pytest.mark.django_db
+def test_the_command_line_has_limits_of_its_own_and_names_them(tmp_path, settings):
+    data = reform_rows(30)  # about 1.4 KB
+    settings.IMPORT_UPLOAD_MAX_BYTES, settings.IMPORT_UPLOAD_MAX_ROWS = 500, 5
+    out = import_file(tmp_path, "reforms", data)  # past an upload's limits, within the command's
+    assert "30 new" in out
+    assert Reform.objects.filter(slug__startswith="limit-").count() == 30
+
+    settings.IMPORT_COMMAND_MAX_BYTES = 1_000
+    with pytest.raises(CommandError, match="IMPORT_COMMAND_MAX_BYTES"):
+        import_file(tmp_path, "reforms", reform_rows(40))
+    settings.IMPORT_COMMAND_MAX_BYTES, settings.IMPORT_COMMAND_MAX_ROWS = 10**6, 35
+    with pytest.raises(CommandError, match="more than 35 rows"):
+        import_file(tmp_path, "reforms", reform_rows(40))
+    assert Reform.objects.filter(slug__startswith="limit-").count() == 30

@@ -30,7 +30,7 @@ from django.utils.html import format_html
 from institute.datasets.importer import run_import
 from institute.datasets.jobs import refusal_json, report_json, run_import_job
 from institute.datasets.models import ImportJob
-from institute.datasets.parse import MAX_BYTES, ImportRefused
+from institute.datasets.parse import ImportRefused, Limits
 from institute.datasets.permissions import can_import
 from institute.datasets.plan import PREVIEW_LIMIT
 from institute.datasets.tables import TABLES
@@ -65,11 +65,8 @@ class ImportForm(forms.Form):
 
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
-        if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
-                f"{MAX_BYTES // 1_048_576} MB. Split it into smaller files."
-            )
+        if problem := Limits.upload().too_large(upload.size):
+            raise forms.ValidationError(problem.reason)
         return upload
 
     @property

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from institute.datasets.importer import run_import
-from institute.datasets.parse import ImportRefused
+from institute.datasets.parse import ImportRefused, Limits
 from institute.datasets.permissions import can_import
 from institute.datasets.tables import TABLES
 
@@ -61,6 +61,12 @@ class ImportCommand(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"No file at {path}.")
+        limits = Limits.command()
+        # Refused before it is read: a file past the limit never reaches memory.
+        if problem := limits.too_large(file.stat().st_size):
+            raise CommandError(
+                f"Nothing was imported from {file.name}: {problem} (IMPORT_COMMAND_MAX_BYTES)"
+            )
         data = file.read_bytes()
         table = table or self.table or self.detect(data)
         by = self.user(username, table)
@@ -73,6 +79,7 @@ class ImportCommand(BaseCommand):
                 dry_run=dry_run,
                 progress=Progress(sys.stderr),
                 source_name=file.name,
+                limits=limits,
             )
         except ImportRefused as exc:
             lines = "\n  ".join(str(p) for p in exc.problems)

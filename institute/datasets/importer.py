@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from institute.datasets.apply import apply_plan
 from institute.datasets.clean import Lookups, clean_rows
-from institute.datasets.parse import ImportRefused, Problem, parse
+from institute.datasets.parse import ImportRefused, Limits, Problem, parse
 from institute.datasets.plan import ImportReport, Plan, plan_entries
 from institute.datasets.tables import TABLES, Table
 
@@ -44,16 +44,17 @@ def run_import(
     source_name: str = "",
     preview: bool = False,
     planned_against: dict | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
     """Check, plan and (unless `dry_run`) write one CSV file; ImportRefused if anything is wrong.
 
     A dry run does everything a real run does inside a transaction and rolls it back, so its
     report is exactly what the real run would do. `planned_against` is a dry run's
     `report.basis`: the file is refused if it no longer plans against the same entries, at the
-    same versions (someone saved one since).
+    same versions (someone saved one since). `limits` are an upload's unless told.
     """
     dataset = TABLES[table]
-    parsed = parse(data, table=dataset)
+    parsed = parse(data, table=dataset, limits=limits)
     lookups = Lookups(dataset)
     rows, problems = clean_rows(dataset, parsed, lookups, progress)
     if problems:

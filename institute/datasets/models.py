@@ -9,7 +9,7 @@ class ImportJob(models.Model):
     """A CSV import: one too large to finish inside a request, run by the background worker, or
     one previewed in the admin and waiting for its confirmation.
 
-    The file is kept in the row (bounded by institute.datasets.parse.MAX_BYTES), so the worker
+    The file is kept in the row (bounded by settings.IMPORT_UPLOAD_MAX_BYTES), so the worker
     and whichever process takes the confirmation need no shared disk; `report` holds the outcome
     shown on the job's page.
     """

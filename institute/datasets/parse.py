@@ -8,10 +8,41 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from institute.datasets.tables import Table, unescape_formula
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000
+
+@dataclass(frozen=True)
+class Limits:
+    """How large a file an import takes: an upload in the admin is kept whole in the database
+    until it is confirmed, so its limits are tighter than the command line's."""
+
+    max_bytes: int
+    max_rows: int
+
+    @classmethod
+    def upload(cls) -> Limits:
+        return cls(settings.IMPORT_UPLOAD_MAX_BYTES, settings.IMPORT_UPLOAD_MAX_ROWS)
+
+    @classmethod
+    def command(cls) -> Limits:
+        return cls(settings.IMPORT_COMMAND_MAX_BYTES, settings.IMPORT_COMMAND_MAX_ROWS)
+
+    def too_large(self, size: int) -> Problem | None:
+        if size <= self.max_bytes:
+            return None
+        return Problem(
+            f"The file is {size_text(size)}; the limit is {size_text(self.max_bytes)}. "
+            "Split it into smaller files."
+        )
+
+
+def size_text(size: int) -> str:
+    for unit, factor in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size:,} bytes"
 
 
 @dataclass(frozen=True)
@@ -51,19 +82,12 @@ class ParsedFile:
     notices: list[str] = field(default_factory=list)
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, limits: Limits) -> str:
     """UTF-8 text of an upload, with or without a BOM; a clear refusal for anything else."""
     if not data or not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise ImportRefused([Problem("The file is empty: there is no header row and no data.")])
-    if len(data) > MAX_BYTES:
-        raise ImportRefused(
-            [
-                Problem(
-                    f"The file is {len(data) / 1_048_576:.1f} MB; the limit is "
-                    f"{MAX_BYTES // 1_048_576} MB. Split it into smaller files."
-                )
-            ]
-        )
+    if problem := limits.too_large(len(data)):
+        raise ImportRefused([problem])
     if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
         raise ImportRefused(
             [
@@ -88,9 +112,11 @@ def decode(data: bytes) -> str:
         ) from exc
 
 
-def parse(data: bytes, *, table: Table) -> ParsedFile:
-    """Read the CSV: header checks, row shapes and sizes. Values are checked by `validate`."""
-    text = decode(data)
+def parse(data: bytes, *, table: Table, limits: Limits | None = None) -> ParsedFile:
+    """Read the CSV: header checks, row shapes and sizes (by default an upload's limits).
+    Values are checked by institute.datasets.clean."""
+    limits = limits or Limits.upload()
+    text = decode(data, limits)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     try:
@@ -152,9 +178,14 @@ def parse(data: bytes, *, table: Table) -> ParsedFile:
                 {h: unescape_formula(v) for h, v in zip(header, cells, strict=True) if h in known},
             )
         )
-        if len(rows) > MAX_ROWS:
+        if len(rows) > limits.max_rows:
             raise ImportRefused(
-                [Problem(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")]
+                [
+                    Problem(
+                        f"The file has more than {limits.max_rows:,} rows; split it into "
+                        "smaller files."
+                    )
+                ]
             )
     if blank:
         notices.append(f"Skipped {blank} empty line(s).")

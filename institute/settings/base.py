@@ -203,6 +203,13 @@ REVIEW_REQUIRES_APPROVAL = env_bool("REVIEW_REQUIRES_APPROVAL", default=True)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own history and versions record imports
+# The largest CSV an import takes. An admin upload is kept whole in the database until it is
+# confirmed (and read whole into memory by the worker), so it has limits of its own. The command
+# line reads the file whole too: about 12 KB of memory a row of the reforms table.
+IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_UPLOAD_MAX_ROWS = int(os.environ.get("IMPORT_UPLOAD_MAX_ROWS", "100000"))
+IMPORT_COMMAND_MAX_BYTES = int(os.environ.get("IMPORT_COMMAND_MAX_BYTES", str(1024**3)))
+IMPORT_COMMAND_MAX_ROWS = int(os.environ.get("IMPORT_COMMAND_MAX_ROWS", "1000000"))
 # On PostgreSQL the public CSV exports are written by the database (COPY ... TO STDOUT); off, by
 # Python, row by row (the same bytes, about 100 times slower). SQLite always takes the latter.
 DATASET_EXPORT_COPY = os.environ.get("DATASET_EXPORT_COPY", "1") != "0"
