@@ -41,12 +41,6 @@ def test_the_default_cache_is_not_per_process():
     }
 
 
-def test_the_data_page_uses_the_default_cache():
-    from institute.datasets import views as dataviews
-
-    assert dataviews.cache is cache
-
-
 @pytest.mark.django_db(transaction=True)
 def test_another_process_sees_this_process_cache_on_postgresql():
     if connection.vendor != "postgresql":

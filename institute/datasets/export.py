@@ -15,6 +15,7 @@ import datetime
 import hashlib
 import io
 import json
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -198,15 +199,24 @@ def xlsx_response(table: Table, rows: Iterator[list]) -> FileResponse:
 
 
 # --- the data package --------------------------------------------------------------------------
-def table_csv_bytes(table: Table, *, base_url: str) -> bytes:
-    return "".join(export_lines(table, table.queryset(), base_url=base_url)).encode("utf-8")
+def table_csv_file(table: Table, *, base_url: str):
+    """The table's public CSV in a temporary file, written as it streams (memory stays flat)."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- the caller closes it
+    for text in export_lines(table, table.queryset(), base_url=base_url):
+        handle.write(text.encode("utf-8"))
+    handle.seek(0)
+    return handle
 
 
-def content_version(tables: dict[str, bytes]) -> str:
-    """A short fingerprint of the data: the same content always gives the same version."""
+def content_version(tables: dict) -> str:
+    """A short fingerprint of the data (each table's CSV, as a file): the same content always
+    gives the same version."""
     digest = hashlib.sha256()
     for name in sorted(tables):
-        digest.update(name.encode() + b"\0" + tables[name])
+        digest.update(name.encode() + b"\0")
+        tables[name].seek(0)
+        while chunk := tables[name].read(1 << 20):
+            digest.update(chunk)
     return digest.hexdigest()[:12]
 
 
@@ -281,15 +291,23 @@ def codebook_markdown(*, version: str, created: datetime.datetime) -> str:
 
 def data_package(*, base_url: str) -> tuple[io.BufferedRandom, str]:
     """A ZIP of every table as CSV, the codebook and datapackage.json; returns (file, version)."""
-    tables = {name: table_csv_bytes(t, base_url=base_url) for name, t in TABLES.items()}
-    version = content_version(tables)
-    created = timezone.now()
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
-    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in tables.items():
-            archive.writestr(f"{name}.csv", data)
-        descriptor = datapackage_descriptor(version=version, created=created, base_url=base_url)
-        archive.writestr("datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False))
-        archive.writestr("codebook.md", codebook_markdown(version=version, created=created))
+    tables = {name: table_csv_file(t, base_url=base_url) for name, t in TABLES.items()}
+    try:
+        version = content_version(tables)
+        created = timezone.now()
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in tables.items():
+                data.seek(0)
+                with archive.open(f"{name}.csv", "w") as entry:
+                    shutil.copyfileobj(data, entry, 1 << 20)
+            descriptor = datapackage_descriptor(version=version, created=created, base_url=base_url)
+            archive.writestr(
+                "datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False)
+            )
+            archive.writestr("codebook.md", codebook_markdown(version=version, created=created))
+    finally:
+        for data in tables.values():
+            data.close()
     handle.seek(0)
     return handle, version

@@ -1,9 +1,15 @@
 """The public dataset surfaces: filtered exports, whole tables, the data package, /data/."""
 
 import hashlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
 
 from django.apps import apps
-from django.core.cache import cache
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Model
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -37,9 +43,9 @@ def data_table(request, table, fmt):
 
 
 def data_package_download(request):
-    handle, version = data_package(base_url=base_url(request))
+    path, version = package_file(base_url=base_url(request))
     return FileResponse(
-        handle,
+        path.open("rb"),
         as_attachment=True,
         filename=f"kazakhstan-reform-tracker-{timezone.localdate().isoformat()}-{version}.zip",
         content_type="application/zip",
@@ -50,6 +56,7 @@ def data_package_download(request):
 # are kept until the content changes (or, for an edit the marker cannot see, such as a topic
 # renamed, for ten minutes).
 SUMMARY_TTL = 600
+KEEP_PACKAGES = 8  # packages kept on disk: the newest, and some that requests may be reading
 
 
 def _counted_models() -> list[type[Model]]:
@@ -79,16 +86,30 @@ def content_marker() -> tuple:
     return tuple(marks)
 
 
+def package_file(*, base_url: str) -> tuple[Path, str]:
+    """The data package of the content as it is now, built once and kept on disk
+    (DATA_PACKAGE_DIR) until the content changes (or, for an edit the marker cannot see, for
+    SUMMARY_TTL seconds); returns (path, version)."""
+    marker = f"{base_url}|{connection.settings_dict['NAME']}|{content_marker()}".encode()
+    key = hashlib.sha256(marker).hexdigest()[:16]
+    folder = Path(settings.DATA_PACKAGE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob(f"{key}-*.zip"):
+        if time.time() - path.stat().st_mtime < SUMMARY_TTL:
+            return path, path.stem.split("-", 1)[1]
+    handle, version = data_package(base_url=base_url)
+    with handle, tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
+        shutil.copyfileobj(handle, part)
+    path = folder / f"{key}-{version}.zip"
+    os.replace(part.name, path)  # whole or not at all, for a request reading it meanwhile
+    for old in sorted(folder.glob("*.zip"), key=lambda p: p.stat().st_mtime)[:-KEEP_PACKAGES]:
+        old.unlink(missing_ok=True)
+    return path, version
+
+
 def package_summary(*, base_url: str) -> tuple[str, int]:
-    marker = f"{base_url}|{content_marker()}".encode()
-    key = f"data-package:{hashlib.sha256(marker).hexdigest()}"
-    summary = cache.get(key)
-    if summary is None:
-        handle, version = data_package(base_url=base_url)
-        summary = (version, len(handle.read()))
-        handle.close()
-        cache.set(key, summary, SUMMARY_TTL)
-    return summary
+    path, version = package_file(base_url=base_url)
+    return version, path.stat().st_size
 
 
 def data_page(request):

@@ -1,5 +1,6 @@
 """Tests: the development settings with a fast password hasher and plain static storage."""
 
+import tempfile
 from pathlib import Path
 
 from .local import *  # noqa: F403
@@ -19,3 +20,6 @@ _db = DATABASES["default"]  # noqa: F405
 if _db.get("ENGINE") == "django.db.backends.sqlite3" and str(_db["NAME"]) not in ("", ":memory:"):
     _name = Path(_db["NAME"])
     _db["TEST"] = {**_db.get("TEST", {}), "NAME": str(_name.with_name(f"test_{_name.name}"))}
+
+# Each test process keeps its data packages apart, and nothing in the checkout.
+DATA_PACKAGE_DIR = Path(tempfile.mkdtemp(prefix="reform-tracker-packages-"))

@@ -1,0 +1,165 @@
+"""Export benchmark: N published reforms (benchmarks/seed.py) through the public CSV exports,
+beside same-run references: the Python row writer and django-import-export's stock export on the
+first BASELINE_ROWS rows (the baselines), and a bare `COPY (SELECT ...) TO STDOUT` of the
+reforms' columns (the ceiling).
+
+Prints rows/s, first byte and peak memory growth of each, with the targets of issue 11 and the
+ratio to the stock export. Asserts nothing. PostgreSQL only (the seeder writes by COPY).
+
+    python benchmarks/bench_export.py [ROWS] [BASELINE_ROWS]   # defaults 1000000 20000
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.test")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_download(client: Client, url: str) -> tuple[float, float, int, float]:
+    """(seconds, seconds to the first byte, bytes, growth of peak RSS in MB)."""
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    response = client.get(url)
+    first, size = None, 0
+    for chunk in response.streaming_content:
+        if first is None:
+            first = time.perf_counter() - start
+        size += len(chunk)
+    return time.perf_counter() - start, first or 0.0, size, peak_rss_mb() - before
+
+
+def python_writer(rows: int) -> float:
+    """The Python row writer (what SQLite, JSON and XLSX use) on the first `rows`: rows/s."""
+    from institute.datasets.export import csv_lines
+    from institute.datasets.tables import TABLES, table_rows
+
+    table = TABLES["reforms"]
+    queryset = table.prepare(table.queryset()[:rows])
+    start = time.perf_counter()
+    for _ in csv_lines(table, table_rows(table, queryset, base_url="http://bench/")):
+        pass
+    return rows / (time.perf_counter() - start)
+
+
+def stock_export(rows: int) -> float:
+    """django-import-export's stock ModelResource export of the first `rows`: rows/s."""
+    from import_export import resources
+
+    from reforms.models import Reform
+
+    class StockReformResource(resources.ModelResource):
+        class Meta:
+            model = Reform
+            fields = ["slug", "title", "summary", "area", "topics", "status", "announced_on"]
+
+    queryset = Reform.objects.published().order_by("slug")[:rows]
+    start = time.perf_counter()
+    StockReformResource().export(queryset).csv  # noqa: B018 -- builds the file
+    return rows / (time.perf_counter() - start)
+
+
+def bare_copy() -> tuple[float, int]:
+    """COPY of the reforms' own columns, no links: (seconds, rows)."""
+    with connection.cursor() as cursor:
+        start, rows = time.perf_counter(), 0
+        sql = (
+            "COPY (SELECT slug, title, summary, area, status, announced_on, adopted_on, "
+            "effective_on, initiated_by, body, initiated_by_detail FROM reforms_reform "
+            "ORDER BY slug) TO STDOUT (FORMAT csv)"
+        )
+        with cursor.cursor.copy(sql) as copy:
+            for data in copy:
+                rows += bytes(data).count(b"\n")
+        return time.perf_counter() - start, rows
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    baseline_rows = int(sys.argv[2]) if len(sys.argv) > 2 else min(rows, 20_000)
+    setup_test_environment()
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        from benchmarks.seed import seed
+
+        start = time.perf_counter()
+        seed(rows)
+        print(
+            f"export of {rows:,} published reforms (seeded in {time.perf_counter() - start:.0f} s) "
+            f"on PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores, "
+            f"{time.strftime('%Y-%m-%d')}"
+        )
+        stock = stock_export(baseline_rows)
+        python = python_writer(baseline_rows)
+        seconds, copied = bare_copy()
+
+        def line(label, rate="", target="", ratio="", first="", growth=""):
+            print(f"{label:<40}{rate:>12}{target:>10}{ratio:>9}{first:>10}{growth:>9}")
+
+        line("case", "rows/s", "target", "x stock", "1st byte", "RSS +")
+        line(f"stock ModelResource, {baseline_rows:,} rows", f"{stock:,.0f}", "", "1.0")
+        line(
+            f"Python row writer, {baseline_rows:,} rows",
+            f"{python:,.0f}",
+            "",
+            f"{python / stock:.1f}",
+        )
+        ceiling = copied / seconds
+        line("bare COPY, own columns (ceiling)", f"{ceiling:,.0f}", "", f"{ceiling / stock:.1f}")
+        client = Client()
+        for label, url, count in [
+            ("/reforms/export.csv", "/reforms/export.csv", rows),
+            ("/data/reforms.csv", "/data/reforms.csv", rows),
+            (
+                "/reforms/export.csv, two filters",
+                "/reforms/export.csv?area=economy&status=adopted",
+                0,
+            ),
+        ]:
+            seconds, first, size, growth = timed_download(client, url)
+            if not count:
+                from reforms.models import Reform
+
+                count = Reform.objects.published().filter(area="economy", status="adopted").count()
+            rate = count / seconds
+            line(
+                label,
+                f"{rate:,.0f}",
+                "120,000",
+                f"{rate / stock:.1f}",
+                f"{first * 1000:.0f} ms",
+                f"{growth:.0f} MB",
+            )
+        for attempt in ("first", "second"):
+            seconds, first, size, growth = timed_download(client, "/data/package.zip")
+            line(
+                f"/data/package.zip, {attempt} request",
+                f"{seconds:.1f} s",
+                "",
+                "",
+                f"{first * 1000:.0f} ms",
+                f"{growth:.0f} MB",
+            )
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
