@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import timezone
 
 from institute.datasets.parse import ImportRefused, Problem
 from institute.datasets.plan import Plan
@@ -15,14 +16,13 @@ from institute.editorial.rights import recorded_user
 from institute.editorial.versions import apply_scalars, children_of, m2m_fields
 
 
-def insert_rows(model, objs: list, *, batch_size: int) -> list:
-    """Insert new rows of `model` and give them their keys: on PostgreSQL by COPY, with keys
-    taken from the table's sequence first (COPY returns none); elsewhere by bulk_create.
+def insert_rows(model, objs: list) -> list:
+    """Insert new instances of `model` and give them their keys: on PostgreSQL by COPY, with
+    keys taken from the table's sequence first (COPY returns none); elsewhere by bulk_create.
     Triggers and constraints run either way."""
     if connection.vendor != "postgresql" or not objs:
-        return model._default_manager.bulk_create(objs, batch_size=batch_size)
+        return model._default_manager.bulk_create(objs, batch_size=500)
     meta = model._meta
-    fields = list(meta.concrete_fields)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -30,16 +30,49 @@ def insert_rows(model, objs: list, *, batch_size: int) -> list:
         )
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        # The connection itself, not its per-thread proxy, which costs a lookup on every use.
-        db = connections[connection.alias]
-        # psycopg's own cursor: Django's debug wrapper of copy() adds nothing here.
-        with cursor.cursor.copy(statement) as copy:
-            for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields])
-                obj._state.adding, obj._state.db = False, db.alias
+            obj._state.adding, obj._state.db = False, connection.alias
+    fields = list(meta.concrete_fields)
+    _copy(model, fields, ([f.pre_save(obj, True) for f in fields] for obj in objs))
     return objs
+
+
+def insert_values(model, rows: list[dict]) -> None:
+    """Insert new rows of `model` given as {attname: value} (the others take their defaults):
+    the links and children of new entries, and their versions, which need no instances."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=1000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    defaults = {
+        f.attname: now
+        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+        else f.get_default()
+        for f in fields
+    }
+    names = [f.attname for f in fields]
+    _copy(model, fields, ([row.get(n, defaults[n]) for n in names] for row in rows))
+
+
+def _copy(model, fields: list, values) -> None:
+    """COPY rows of `values` (one list a row, in the order of `fields`) into `model`'s table."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # The connection itself, not its per-thread proxy, which costs a lookup on every use.
+    db = connections[connection.alias]
+    # Only the fields whose database value differs from the Python one are converted.
+    convert = [
+        i for i, f in enumerate(fields) if f.get_internal_type() in ("JSONField", "DateTimeField")
+    ]
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in values:
+            for i in convert:
+                row[i] = fields[i].get_db_prep_save(row[i], db)
+            copy.write_row(row)
 
 
 def _create_in_bulk(plan: Plan, *, by, comment: str, kind: str, progress=None) -> list:
@@ -63,58 +96,56 @@ def _create_in_bulk(plan: Plan, *, by, comment: str, kind: str, progress=None) -
         objs.append(obj)
     if problems:
         raise ImportRefused(problems)
-    created = insert_rows(model, objs, batch_size=500)
+    created = insert_rows(model, objs)
     if progress:
         progress("written", len(created), len(created))
     snaps = [snap for _, snap in plan.creates]
     for f in m2m_fields(model):
         through = f.remote_field.through
         a, b = f.m2m_field_name(), f.m2m_reverse_field_name()
-        insert_rows(
+        insert_values(
             through,
             [
-                through(**{f"{a}_id": obj.pk, f"{b}_id": pk})
+                {f"{a}_id": obj.pk, f"{b}_id": pk}
                 for obj, snap in zip(created, snaps, strict=True)
                 for pk in snap.get(f.name, [])
             ],
-            batch_size=2000,
         )
     for child in children_of(model):
         child_model = child.get_model()
-        rows = []
-        for obj, snap in zip(created, snaps, strict=True):
-            for values in snap.get(child.name, []):
-                row = child_model(**{child.owner_field: obj})
-                for name in child.fields:
-                    setattr(row, child_model._meta.get_field(name).attname, values.get(name))
-                rows.append(row)
-        if rows:
-            insert_rows(child_model, rows, batch_size=1000)
-        nested_rows = _nested_rows(child, created, snaps)
-        for grandchild_model, grandchildren in nested_rows.items():
-            insert_rows(grandchild_model, grandchildren, batch_size=1000)
+        owner = child_model._meta.get_field(child.owner_field).attname
+        attnames = [(name, child_model._meta.get_field(name).attname) for name in child.fields]
+        insert_values(
+            child_model,
+            [
+                {owner: obj.pk, **{attname: values.get(name) for name, attname in attnames}}
+                for obj, snap in zip(created, snaps, strict=True)
+                for values in snap.get(child.name, [])
+            ],
+        )
+        for grandchild_model, grandchildren in _nested_rows(child, created, snaps).items():
+            insert_values(grandchild_model, grandchildren)
     content_type = ContentType.objects.get_for_model(model)
-    insert_rows(
+    insert_values(
         EntryVersion,
         [
-            EntryVersion(
-                content_type=content_type,
-                object_id=obj.pk,
-                number=obj.version,
-                kind=kind,
-                data=snap,
-                comment=comment[:300],
-                created_by=user,
-            )
+            {
+                "content_type_id": content_type.pk,
+                "object_id": obj.pk,
+                "number": obj.version,
+                "kind": kind,
+                "data": snap,
+                "comment": comment[:300],
+                "created_by_id": user.pk if user else None,
+            }
             for obj, snap in zip(created, snaps, strict=True)
         ],
-        batch_size=1000,
     )
     return created
 
 
 def _nested_rows(child, owners: list, snaps: list[dict]) -> dict:
-    """The rows the new children own in turn (a response's evidence), unsaved, by model."""
+    """The rows the new children own in turn (a response's evidence), as values, by model."""
     if not child.children:
         return {}
     wanted = {
@@ -134,10 +165,11 @@ def _nested_rows(child, owners: list, snaps: list[dict]) -> dict:
         values = wanted.get(key, {})
         for grandchild in child.children:
             model = grandchild.get_model()
+            owner = model._meta.get_field(grandchild.owner_field).attname
             for item in values.get(grandchild.name) or []:
-                nested = model(**{grandchild.owner_field: row})
+                nested = {owner: row.pk}
                 for name in grandchild.fields:
-                    setattr(nested, model._meta.get_field(name).attname, item.get(name))
+                    nested[model._meta.get_field(name).attname] = item.get(name)
                 out.setdefault(model, []).append(nested)
     return out
 
