@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench load fuzz ci clean
+.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
 
 install: $(VENV)/.installed
 
@@ -121,12 +121,22 @@ FUZZ_SCALE ?= 10
 fuzz: install
 	FUZZ_RANDOM=1 FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest tests/test_fuzz.py
 
-# Figures for the notes: timings, query counts, rows/s. BENCH_ROWS seeds that many reforms in a
-# throw-away test database of DATABASE_URL (use PostgreSQL). Asserts nothing.
-BENCH_ROWS ?= 20000
+# Figures for the notes (issue 11's table, benchmarks/README.md): listings and search at 1k, 100k
+# and 1M published reforms, exports of 1M, imports of 100k realistic rows, each beside same-run
+# references (django-import-export's stock import and export, a bare COPY). Throw-away test
+# databases of DATABASE_URL (PostgreSQL). BENCH_ROWS scales every part to one size; figures
+# only, nothing is asserted on time. `make bench-smoke` runs it all at 1,000 rows (in CI).
+BENCH_ROWS ?=
+BENCH_BASELINE_ROWS ?= 20000
 bench: install
-	$(BIN)/python benchmarks/bench_public.py $(BENCH_ROWS)
-	$(BIN)/python benchmarks/bench_import.py $(BENCH_ROWS)
+	$(BIN)/python benchmarks/bench_listings.py $(or $(BENCH_ROWS),1000 100000 1000000)
+	$(BIN)/python benchmarks/bench_export.py $(or $(BENCH_ROWS),1000000) $(BENCH_BASELINE_ROWS)
+	$(BIN)/python benchmarks/bench_import.py $(or $(BENCH_ROWS),100000) $(BENCH_BASELINE_ROWS)
+
+bench-smoke: install
+	$(BIN)/python benchmarks/bench_listings.py 1000
+	$(BIN)/python benchmarks/bench_export.py 1000 200
+	$(BIN)/python benchmarks/bench_import.py 1000 200
 
 # A bounded load on a server that is already running (start it first: `make serve`, or `make
 # run`): 10,000 mixed public requests over 20 keep-alive connections against
