@@ -1,9 +1,9 @@
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
 from institute.listings.filters import FacetedFilterSet
-from institute.listings.search import search
+from institute.listings.search import search, with_rank
 from institute.sources.models import Source
 from recommendations.models import Audience, Implementation, Recommendation, Theme
 
@@ -25,6 +25,11 @@ def report_choices():
     return [(s.slug, s.title) for s in reports.order_by("title")]
 
 
+def has_theme(slugs) -> Q:
+    through = Recommendation.themes.through
+    return Q(pk__in=through.objects.filter(theme__slug__in=slugs).values("recommendation_id"))
+
+
 class RecommendationSort:
     POSITION, IMPLEMENTATION, RELEVANCE = "position", "implementation", "relevance"
     choices = [
@@ -40,15 +45,18 @@ class RecommendationFilter(FacetedFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label="Search", widget=forms.TextInput(attrs={"type": "search"})
     )
-    audience = django_filters.MultipleChoiceFilter(choices=Audience.choices, label="Audience")
+    # Columns of the row, or a foreign key (one report a row): no DISTINCT over whole rows.
+    audience = django_filters.MultipleChoiceFilter(
+        choices=Audience.choices, label="Audience", distinct=False
+    )
     theme = django_filters.MultipleChoiceFilter(
-        field_name="themes__slug", choices=theme_choices, label="Theme", distinct=True
+        field_name="themes__slug", choices=theme_choices, label="Theme", method="filter_theme"
     )
     implementation = django_filters.MultipleChoiceFilter(
-        choices=Implementation.choices, label="Implementation"
+        choices=Implementation.choices, label="Implementation", distinct=False
     )
     report = django_filters.MultipleChoiceFilter(
-        field_name="report__slug", choices=report_choices, label="Report"
+        field_name="report__slug", choices=report_choices, label="Report", distinct=False
     )
     sort = django_filters.ChoiceFilter(
         choices=RecommendationSort.choices, method="sort_by", label="Sort"
@@ -61,18 +69,26 @@ class RecommendationFilter(FacetedFilterSet):
         "report": ("Report", "report__slug"),
     }
 
+    cache_prefix = "recommendations"
+    search_vector = None
+    search_fields = ["title", "text", "implementation_note"]
+    headline_field = "text"
+
     class Meta:
         model = Recommendation
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return search(
-            queryset,
-            value,
-            vector=None,
-            fields=["title", "text", "implementation_note"],
-            headline_field="text",
-        )
+        return search(queryset, value, vector=None, fields=self.search_fields)
+
+    def filter_theme(self, queryset, name, value):
+        # A subquery, not a join: a recommendation with two of the chosen themes is one row.
+        return queryset.filter(has_theme(value)) if value else queryset
+
+    def facet_condition(self, name, value):
+        if name == "theme":
+            return has_theme(value)
+        return super().facet_condition(name, value)
 
     def sort_by(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset
@@ -89,7 +105,10 @@ class RecommendationFilter(FacetedFilterSet):
         queryset = super().filter_queryset(queryset)
         key = self.sort_key()
         if key == RecommendationSort.RELEVANCE:
-            return queryset.order_by("-rank", "report", "position")
+            ranked = with_rank(
+                queryset, self.cleaned()["q"], vector=None, fields=self.search_fields
+            )
+            return ranked.order_by("-rank", "report", "position")
         if key == RecommendationSort.IMPLEMENTATION:
             order = Case(
                 *[

@@ -115,6 +115,29 @@ class Reform(Editorial):
 
     class Meta:
         ordering = ["-first_date", "title"]
+        # The public listing's orders, read in index order up to the page shown, and its facet
+        # counts, read from an index alone: all of published() only.
+        indexes = [
+            models.Index(
+                fields=["-first_date", "title"],
+                name="reform_public_newest",
+                condition=Q(review_state="published"),
+            ),
+            models.Index(
+                fields=["first_date", "title"],
+                name="reform_public_oldest",
+                condition=Q(review_state="published"),
+            ),
+            models.Index(
+                fields=["title"], name="reform_public_title", condition=Q(review_state="published")
+            ),
+            models.Index(
+                fields=["area", "status", "initiated_by", "first_date"],
+                include=["id"],
+                name="reform_public_facets",
+                condition=Q(review_state="published"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(name="reform_area_known", condition=Q(area__in=Area.values)),
             models.CheckConstraint(

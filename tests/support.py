@@ -39,10 +39,18 @@ def case_id(case) -> str:
     return f"{kind}-{move}-{role}-{'allowed' if allowed else 'refused'}"
 
 
-# topic choices, 5 facets (area, status, topic, initiated_by, has_response), count, rows, topics
-REFORM_LISTING_QUERIES = 9
-# theme and report choices, 4 facets (audience, implementation, theme, report), count, rows, themes
-RECOMMENDATION_LISTING_QUERIES = 9
+# The first request of a filter state (or the first after any write to a public table): topic
+# choices, the content generation, the cache (summary and page ids, one read), the facets on
+# columns with the row count, the topic facet, the summary cached (5: cull count, savepoint,
+# read, insert, release), the page's ids, those cached (5), the rows, their topics.
+REFORM_LISTING_QUERIES = 18
+# The same request again: topic choices, generation, cache read, rows, topics. (Another page of
+# a counted state: 7 fewer than the first, the facets and the summary's caching.)
+REFORM_LISTING_QUERIES_WARM = 5
+# Theme and report choices, then as above (the report facet, a foreign key, in the grouped
+# query; the theme facet on its own).
+RECOMMENDATION_LISTING_QUERIES = 19
+RECOMMENDATION_LISTING_QUERIES_WARM = 6
 # the entry, topics, citations (+ sources), responses (+ recommendation), related reforms
 REFORM_DETAIL_QUERIES = 5
 # the entry (+ report), themes, citations (+ sources), responses (+ reform), their citations

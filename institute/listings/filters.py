@@ -7,11 +7,20 @@ and the export of the same parameters use it alike. Values within one facet are 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import django_filters
-from django.db.models import Count, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+
+from institute.listings.generation import generation
+from institute.listings.search import with_headline
+
+# The marker changes with every write, so an entry is never read stale; the time only lets
+# entries of old states go.
+SUMMARY_TTL = 3600
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class FacetedFilterSet(django_filters.FilterSet):
 
     facets: dict[str, tuple[str, str]] = {}
     not_filters = ("sort", "page")
+    cache_prefix = "listing"
 
     @property
     def form(self):
@@ -110,27 +120,160 @@ class FacetedFilterSet(django_filters.FilterSet):
         """(value, label) of every value a facet can take, in display order."""
         return list(self.form.fields[name].choices)
 
-    def facet_counts(self, name: str, field: str) -> dict[str, int]:
-        rows = (
-            self.qs_without(name)
-            .order_by()
-            .values_list(field)
-            .annotate(n=Count("pk", distinct=True))
-        )
-        return {str(value): n for value, n in rows if value not in (None, "")}
+    def active(self) -> dict:
+        """The filters that narrow the rows, with their values: no sort, page or empty value."""
+        return {
+            name: value
+            for name, value in self.cleaned().items()
+            if name not in self.not_filters and value not in (None, "", [], ())
+        }
 
-    def facet_list(self) -> list[Facet]:
+    def facet_condition(self, name: str, value) -> Q:
+        """What a facet's filter keeps, as one condition on the listing's rows. A multi-choice
+        filter on a column of the row by default; a facet through a relation says it as a
+        subquery here, so that no join repeats a row."""
+        return Q(**{f"{self.filters[name].field_name}__in": value})
+
+    def facet_group_queryset(self, queryset: QuerySet) -> QuerySet:
+        """`queryset` with what facets count by or filter on that is not a column (annotations)."""
+        return queryset
+
+    def _repeats(self, field: str) -> bool:
+        """Whether grouping by `field` joins a to-many relation (a row per related entry)."""
+        first = field.split("__")[0]
+        meta = self.queryset.model._meta
+        if first not in {f.name for f in meta.get_fields()}:
+            return False  # an annotation: one value a row
+        relation = meta.get_field(first)
+        return bool(relation.many_to_many or relation.one_to_many)
+
+    def facet_counts_all(self) -> tuple[dict[str, dict[str, int]], int]:
+        """Every facet's counts and the number of rows the filters give, in two queries at most.
+
+        A facet's counts are over the rows all active filters but its own keep. The facets on a
+        column of the row are counted in one grouped query with a conditional count per facet
+        (its own filter left out) and one with all filters (the rows shown), a facet through a
+        foreign key too; a facet through a to-many relation (whose join gives a row per related
+        entry) in a query of its own.
+        """
+        active = self.active()
+        base = self.queryset.all()
+        for name, value in active.items():
+            if name not in self.facets:
+                base = self.filters[name].filter(base, value)
+        base = self.facet_group_queryset(base.order_by())
+        conditions = {
+            name: self.facet_condition(name, value)
+            for name, value in active.items()
+            if name in self.facets
+        }
+
+        def others(name: str | None) -> Q | None:
+            kept = [c for n, c in conditions.items() if n != name]
+            return Q(*kept) if kept else None
+
+        related = [name for name, (_label, field) in self.facets.items() if self._repeats(field)]
+        flat = [name for name in self.facets if name not in related]
+        counts: dict[str, dict[str, int]] = {name: {} for name in self.facets}
+        fields = [self.facets[name][1] for name in flat]
+        rows = base.values(*fields).annotate(
+            _all=Count("pk", filter=others(None)),
+            **{f"_n_{name}": Count("pk", filter=others(name)) for name in flat},
+        )
+        total = 0
+        for row in rows:
+            total += row["_all"]
+            for name, field in zip(flat, fields, strict=True):
+                value = row[field]
+                if value in (None, "") or not row[f"_n_{name}"]:
+                    continue
+                key = str(value)
+                counts[name][key] = counts[name].get(key, 0) + row[f"_n_{name}"]
+        for name in related:
+            field = self.facets[name][1]
+            narrowed = base.filter(others(name)) if others(name) is not None else base
+            # One row per (entry, related value) pair, each pair once: a plain count is exact.
+            for value, n in narrowed.values_list(field).annotate(n=Count("pk")):
+                if value not in (None, ""):
+                    counts[name][str(value)] = n
+        return counts, total
+
+    def facet_key(self) -> str:
+        """The filter state, as much of it as the counts depend on (not sort, not page)."""
+        parts = []
+        for name, value in sorted(self.active().items()):
+            values = sorted(str(v) for v in value) if isinstance(value, list | tuple) else [value]
+            parts.append(f"{name}={values!r}")
+        return "&".join(parts)
+
+    def _cache_key(self, *parts) -> str:
+        if not hasattr(self, "_marker"):
+            # Read once a request, before anything it marks: rows committed later can only be
+            # newer than what is cached under this value, never older.
+            self._marker = generation()
+        digest = hashlib.sha256("|".join([self.facet_key(), *map(str, parts)]).encode())
+        return f"listing:{self.cache_prefix}:{self._marker}:{digest.hexdigest()}"
+
+    def summary(self, *, page: int | None = None) -> tuple[dict[str, dict[str, int]], int]:
+        """(facet_counts_all(), row count), kept per filter state until a public table changes.
+
+        With `page`, the number of the page about to be shown, that page's ids are read from the
+        cache in the same query, for page_rows().
+        """
+        key = self._cache_key("summary")
+        keys = [key] + ([self._page_key(page)] if page else [])
+        found = cache.get_many(keys)
+        # None marks a page looked for and not found: page_rows() need not look again.
+        self._page_ids = {page: found.get(keys[1])} if page else {}
+        summary = found.get(key)
+        if summary is None:
+            summary = self.facet_counts_all()
+            cache.set(key, summary, SUMMARY_TTL)
+        return summary
+
+    # --- pages ------------------------------------------------------------------------------
+    search_vector: str | None = None
+    search_fields: list[str] = []
+    headline_field = ""
+
+    def _page_key(self, number: int) -> str:
+        return self._cache_key("page", self.sort_key(), number)
+
+    def page_rows(self, number: int, bottom: int, top: int) -> list:
+        """The rows from `bottom` to `top` of `qs` (page `number`), in its order, each with a
+        `headline` when there is a search. Their ids are kept per filter state, order and page."""
+        looked = getattr(self, "_page_ids", {})
+        ids = looked.get(number) if number in looked else cache.get(self._page_key(number))
+        if ids is None:
+            ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
+            cache.set(self._page_key(number), ids, SUMMARY_TTL)
+        # Ordered here by `ids`, not again by the database.
+        rows = self.queryset.filter(pk__in=ids).order_by()
+        query = self.active().get("q", "")
+        if query:
+            rows = with_headline(rows, query, field=self.headline_field)
+        by_pk = {row.pk: row for row in rows}
+        # A row unpublished since its id was read is left out, not shown.
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+
+    def facet_list(self, counts: dict[str, dict[str, int]] | None = None) -> list[Facet]:
+        if counts is None:
+            counts = self.summary()[0]
         selected_params = self.params()
         out = []
-        for name, (label, field) in self.facets.items():
-            counts = self.facet_counts(name, field)
+        for name, (label, _field) in self.facets.items():
+            mine = self.facet_values(name, counts.get(name, {}))
             selected = set(selected_params.get(name, []))
             values = [
-                FacetValue(str(value), str(text), counts.get(str(value), 0), str(value) in selected)
+                FacetValue(str(value), str(text), mine.get(str(value), 0), str(value) in selected)
                 for value, text in self.facet_choices(name)
             ]
             out.append(Facet(name, label, values))
         return out
+
+    def facet_values(self, name: str, counts: dict[str, int]) -> dict[str, int]:
+        """A facet's counts keyed as its choices are (a subclass maps stored values to them)."""
+        return counts
 
     # --- chips ------------------------------------------------------------------------------
     def value_label(self, name: str, value: str) -> str:

@@ -1,6 +1,13 @@
-"""The paging and context every public listing shares."""
+"""The paging and context every public listing shares.
+
+A page costs its own rows only: the number of rows and the facet counts come from the filter
+state's summary and the page's ids from the cache, both kept until a public table changes
+(institute.listings.generation), so a listing of a million rows is not counted on every request.
+"""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
 
@@ -9,11 +16,33 @@ from institute.listings.filters import FacetedFilterSet
 PAGE_SIZE = 25
 
 
+class ListingPaginator(Paginator):
+    """Pages of a filter state whose row count is already known; a page reads its ids (cached
+    per filter state, order and page) and then those rows only."""
+
+    def __init__(self, filterset: FacetedFilterSet, per_page: int, *, count: int):
+        super().__init__(filterset.qs, per_page)
+        self.filterset = filterset
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        rows = self.filterset.page_rows(number, bottom, top) if top > bottom else []
+        return self._get_page(rows, number, self)
+
+
 def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
     """Page the filtered rows and gather facets, chips and problems for the template."""
     problems = filterset.problems()
     requested = request.GET.get("page", "1")
-    page: Page = Paginator(filterset.qs, PAGE_SIZE).get_page(requested)
+    counts, total = filterset.summary(page=int(requested) if requested.isdigit() else 1)
+    page: Page = ListingPaginator(filterset, PAGE_SIZE, count=total).get_page(requested)
     if requested not in ("", "1", str(page.number)):
         problems.append(
             f"Ignored page “{requested[:20]}”: there are {page.paginator.num_pages} page(s); "
@@ -23,7 +52,7 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
         "filter": filterset,
         "page": page,
         name: page.object_list,
-        "facets": filterset.facet_list(),
+        "facets": filterset.facet_list(counts),
         "chips": filterset.chips(),
         # The same parameters, without the page: what the download links carry.
         "export_query": filterset.url_with(),

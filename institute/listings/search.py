@@ -2,8 +2,9 @@
 
 On PostgreSQL a reform's `search_vector` is kept up to date by database triggers (see the
 migration reforms/0002), so every write path, from the admin to bulk imports, keeps it current.
-Results are ranked with `SearchRank` and shown with `SearchHeadline` snippets. On SQLite each
-word of the query must appear in one of the searched fields (case-insensitive).
+Results are ranked with `SearchRank` (only when sorted by relevance) and the rows shown get
+`SearchHeadline` snippets. On SQLite each word of the query must appear in one of the searched
+fields (case-insensitive).
 """
 
 from __future__ import annotations
@@ -31,16 +32,25 @@ def words(query: str) -> list[str]:
     return [w for w in re.split(r"[\s\"']+", query[:MAX_QUERY_LENGTH]) if w]
 
 
+def _query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _document(vector: str | None, fields: list[str]):
+    from django.contrib.postgres.search import SearchVector
+
+    return F(vector) if vector else SearchVector(*fields, config=SEARCH_CONFIG)
+
+
 def search(
     qs: QuerySet,
     query: str,
     *,
     vector: str | None,
     fields: list[str],
-    headline_field: str,
     related: Callable[[str], Q] | None = None,
 ) -> QuerySet:
-    """Filter `qs` to rows matching `query`, annotated with `rank` and a raw `headline`.
+    """Filter `qs` to rows matching `query`: nothing computed per row but the match.
 
     `vector` names a stored SearchVectorField (PostgreSQL), or None to build one from `fields`.
     `related(word)` is the fallback's match of a word in related rows (SQLite), which must apply
@@ -50,30 +60,10 @@ def search(
     if not query:
         return qs
     if is_postgres():
-        from django.contrib.postgres.search import SearchVector
-
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        if vector:
-            document = F(vector)
-        else:
-            qs = qs.annotate(_document=SearchVector(*fields, config=SEARCH_CONFIG))
-            document = F("_document")
         # Match with @@ (every word must be there); ts_rank alone also scores partial matches.
-        return (
-            qs.filter(**{vector or "_document": search_query})
-            .annotate(rank=SearchRank(document, search_query))
-            .annotate(
-                headline=SearchHeadline(
-                    headline_field,
-                    search_query,
-                    config=SEARCH_CONFIG,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    max_words=40,
-                    min_words=15,
-                )
-            )
-        )
+        if vector:
+            return qs.filter(**{vector: _query(query)})
+        return qs.alias(_document=_document(None, fields)).filter(_document=_query(query))
     condition = Q()
     for word in words(query):
         any_field = Q()
@@ -82,7 +72,36 @@ def search(
         if related is not None:
             any_field |= related(word)
         condition &= any_field
-    return qs.filter(condition).distinct().annotate(rank=Value(1.0), headline=F(headline_field))
+    # Every part is a column of the row or a subquery: no join repeats a row, no DISTINCT needed.
+    return qs.filter(condition)
+
+
+def with_rank(qs: QuerySet, query: str, *, vector: str | None, fields: list[str]) -> QuerySet:
+    """`qs` annotated with `rank`, for ordering by relevance (1.0 for every row on SQLite)."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if is_postgres() and query:
+        return qs.annotate(rank=SearchRank(_document(vector, fields), _query(query)))
+    return qs.annotate(rank=Value(1.0))
+
+
+def with_headline(qs: QuerySet, query: str, *, field: str) -> QuerySet:
+    """`qs` annotated with `headline`, the raw snippet of `field` around the query's words: the
+    costliest part of a search, so made for the rows of the page shown, not for every match. On
+    SQLite the snippet is the whole field (highlight() marks the words)."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if not (is_postgres() and query):
+        return qs.annotate(headline=F(field))
+    return qs.annotate(
+        headline=SearchHeadline(
+            field,
+            _query(query),
+            config=SEARCH_CONFIG,
+            start_sel=_START,
+            stop_sel=_STOP,
+            max_words=40,
+            min_words=15,
+        )
+    )
 
 
 def highlight(text: str, query: str, full: str = "") -> SafeString:

@@ -1,0 +1,123 @@
+"""Time the public reform listing, its search and a detail page at several sizes.
+
+For each N (argv, default 1000 100000 1000000) a throw-away test database of DATABASE_URL's
+PostgreSQL is created, seeded by benchmarks/seed.py and ANALYZEd; then each case is requested
+cold (the first request after a write to the reforms table, which is what a publish is to a
+cache) and warm (the same request again), and p50/p95 in ms and the query count are printed,
+with p95(N)/p95(smallest N) at the end. Figures only; nothing is asserted on time.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rt_bench \
+        .venv/bin/python benchmarks/bench_listings.py 1000 100000
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.test")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_databases,
+    setup_test_environment,
+    teardown_databases,
+)
+
+from benchmarks.seed import seed  # noqa: E402
+
+CASES = [
+    ("bare", "/reforms/"),
+    ("two filters", "/reforms/?area=economy&topic=topic-4"),
+    ("q=", "/reforms/?q=police+court"),
+    ("q= + filter", "/reforms/?q=tenge&area=human-rights"),
+    ("page 50", "/reforms/?page=50"),
+    ("detail", "/reforms/reform-123/"),
+]
+
+
+def invalidate() -> None:
+    """A write to the reforms table that changes nothing a visitor sees, as the cache sees a
+    publish: every cached listing figure must be recomputed after it."""
+    from django.utils import timezone
+
+    from reforms.models import Reform
+
+    Reform.objects.filter(slug="reform-7").update(updated_at=timezone.now())
+
+
+def request(client: Client, url: str) -> tuple[float, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        start = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - start) * 1000
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed, len(ctx.captured_queries)
+
+
+def pctl(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(round(len(times) * 0.95)) - 1)]
+
+
+def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
+    cold_repeat, warm_repeat = (5, 15) if n >= 500_000 else (8, 20)
+    client = Client()
+    out = {}
+    for label, url in CASES:
+        request(client, url)  # the first request of a process also pays for templates, plans
+        cold, cold_q = [], 0
+        for _ in range(cold_repeat):
+            invalidate()
+            elapsed, cold_q = request(client, url)
+            cold.append(elapsed)
+        warm, warm_q = [], 0
+        for _ in range(warm_repeat):
+            elapsed, warm_q = request(client, url)
+            warm.append(elapsed)
+        out[label] = {"cold": (*pctl(cold), cold_q), "warm": (*pctl(warm), warm_q)}
+        c, w = out[label]["cold"], out[label]["warm"]
+        print(
+            f"  {label:<12} cold p50={c[0]:8.1f} p95={c[1]:8.1f} q={c[2]:<3} "
+            f"warm p50={w[0]:8.1f} p95={w[1]:8.1f} q={w[2]}",
+            flush=True,
+        )
+    return out
+
+
+def main() -> None:
+    sizes = [int(a.replace("_", "")) for a in sys.argv[1:]] or [1000, 100_000, 1_000_000]
+    setup_test_environment()
+    results = {}
+    for n in sizes:
+        old = setup_databases(verbosity=0, interactive=False)
+        try:
+            start = time.perf_counter()
+            seed(n)
+            print(f"N={n:,}: seeded in {time.perf_counter() - start:.1f}s", flush=True)
+            results[n] = measure(n)
+        finally:
+            connection.close()
+            teardown_databases(old, verbosity=0)
+    base = sizes[0]
+    print(f"\np95(N)/p95({base:,}), cold / warm")
+    for label, _url in CASES:
+        cells = []
+        for n in sizes[1:]:
+            c = results[n][label]["cold"][1] / results[base][label]["cold"][1]
+            w = results[n][label]["warm"][1] / results[base][label]["warm"][1]
+            cells.append(f"N={n:,}: {c:5.2f} / {w:5.2f}")
+        print(f"  {label:<12} " + "   ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
