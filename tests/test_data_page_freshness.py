@@ -34,3 +34,15 @@ def test_the_package_is_built_once_per_content_version(client, make_role_user, s
     assert after != first
     assert len(list(tmp_path.glob("*.zip"))) == 2
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_write_outside_the_workflow_makes_a_new_package(client, settings, tmp_path):
+    from institute.sources.models import Source
+    from tests.factories import SourceFactory
+
+    settings.DATA_PACKAGE_DIR = tmp_path
+    SourceFactory(slug="a-report", title="Old title", published=True)
+    first = client.get(reverse("data")).context["version"]
+    # A shell or a migration: no review event, no version, only the table's trigger sees it.
+    Source.objects.filter(slug="a-report").update(title="New title")
+    assert client.get(reverse("data")).context["version"] != first

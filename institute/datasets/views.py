@@ -4,20 +4,19 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max, Model
+from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
-from institute.editorial.models import Editorial, EntryVersion, ReviewEvent, editorial_models
+from institute.editorial.models import EntryVersion, ReviewEvent
+from institute.listings.generation import generation
 
 FORMATS = ("csv", "json", "xlsx")
 
@@ -52,51 +51,22 @@ def data_package_download(request):
     )
 
 
-# The page shows the package's version and size; building it reads every table, so the figures
-# are kept until the content changes (or, for an edit the marker cannot see, such as a topic
-# renamed, for ten minutes).
-SUMMARY_TTL = 600
-KEEP_PACKAGES = 8  # packages kept on disk: the newest, and some that requests may be reading
-
-
-def _counted_models() -> list[type[Model]]:
-    """The tables' models and what their columns refer to, but the editorial entries (which
-    are marked by their last change): citations, responses, topics, themes."""
-    labels = {table.model for table in TABLES.values()}
-    labels |= {
-        column.cell.target
-        for table in TABLES.values()
-        for column in table.columns
-        if getattr(column.cell, "target", "")
-    }
-    models = [apps.get_model(label) for label in sorted(labels)]
-    return [model for model in models if not issubclass(model, Editorial)]
-
-
-def content_marker() -> tuple:
-    """Cheap and changing with every change of what the public sees: the newest review event
-    and version (publish, archive, revert, every save), and the rows and last change of each
-    table (writes outside the workflow, such as a shell or a migration)."""
-    marks = [
-        model.objects.aggregate(latest=Max("pk"))["latest"] for model in (ReviewEvent, EntryVersion)
-    ]
-    for model in editorial_models():
-        marks.append(tuple(model.objects.aggregate(n=Count("pk"), at=Max("updated_at")).values()))
-    marks += [model._default_manager.count() for model in _counted_models()]
-    return tuple(marks)
+KEEP_PACKAGES = 8  # packages kept on disk (one being read stays readable when it is removed)
 
 
 def package_file(*, base_url: str) -> tuple[Path, str]:
     """The data package of the content as it is now, built once and kept on disk
-    (DATA_PACKAGE_DIR) until the content changes (or, for an edit the marker cannot see, for
-    SUMMARY_TTL seconds); returns (path, version)."""
-    marker = f"{base_url}|{connection.settings_dict['NAME']}|{content_marker()}".encode()
+    (DATA_PACKAGE_DIR) until the content changes; returns (path, version). The key is the
+    listing generation, which every write to a table the package reads moves on; with the
+    newest version and review event, so that a database made afresh, whose generation starts
+    again, does not meet the packages of the one before."""
+    latest = [m.objects.aggregate(n=Max("pk"))["n"] for m in (EntryVersion, ReviewEvent)]
+    marker = f"{base_url}|{connection.settings_dict['NAME']}|{generation()}|{latest}".encode()
     key = hashlib.sha256(marker).hexdigest()[:16]
     folder = Path(settings.DATA_PACKAGE_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     for path in folder.glob(f"{key}-*.zip"):
-        if time.time() - path.stat().st_mtime < SUMMARY_TTL:
-            return path, path.stem.split("-", 1)[1]
+        return path, path.stem.split("-", 1)[1]
     handle, version = data_package(base_url=base_url)
     with handle, tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
         shutil.copyfileobj(handle, part)
