@@ -24,6 +24,7 @@ ODD_HEAD = "Political and Economic Reforms in Kazakhstan"
 # Lines per page where no head is near (the mean between the surviving heads), for the estimate
 # before the first head and after the last.
 LINES_PER_PAGE = 27.5
+FRONT_MATTER = ("Executive Summary", "Introduction")
 
 
 def normalise(text: str) -> str:
@@ -63,9 +64,11 @@ class Seed:
                 hi = mid - 1
         return lo
 
-    def find(self, quote: str) -> int | None:
-        """The line on which `quote` starts, or None if it is not in the copy verbatim."""
-        offset = self.text.find(normalise(quote).replace(" ", ""))
+    def find(self, quote: str, *, last: bool = False) -> int | None:
+        """The line on which `quote` starts, or None if it is not in the copy verbatim; the
+        first occurrence, or with `last` the last one."""
+        needle = normalise(quote).replace(" ", "")
+        offset = self.text.rfind(needle) if last else self.text.find(needle)
         return None if offset < 0 else self.line_of(offset)
 
     def place(self, line: int) -> Place:
@@ -133,7 +136,10 @@ def locator_pages(locator: str) -> tuple[int, int, bool] | None:
 def with_page(locator: str, quote: str) -> str:
     """`locator` with its page part (`p. N` where the copy pins it, else `c. p. N`) set from
     where `quote` stands in the copy; unchanged if the quote is not found."""
-    line = report_2021().find(quote) if quote else None
+    # The Executive Summary and the Introduction repeat sentences of the chapters: a locator
+    # naming a chapter means the sentence where the chapter has it, the later occurrence.
+    in_chapter = not locator.startswith(FRONT_MATTER)
+    line = report_2021().find(quote, last=in_chapter) if quote else None
     if line is None:
         return locator
     place = report_2021().place(line)
