@@ -18,9 +18,9 @@ class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
     extra = 0
     autocomplete_fields = ("reform",)
-    fields = ("reform", "note")
-    verbose_name = "reform that answers it"
-    verbose_name_plural = "reforms that answer it"
+    fields = ("reform", "relation", "note")
+    verbose_name = "reform that answers it (or anticipates it, or bears on it)"
+    verbose_name_plural = "reforms that answer it (or anticipate it, or bear on it)"
 
 
 @admin.register(Recommendation)
@@ -71,8 +71,9 @@ class ResponseAdmin(admin.ModelAdmin):
     no version.
     """
 
-    list_display = ("recommendation", "reform")
+    list_display = ("recommendation", "reform", "relation")
     list_select_related = ("recommendation", "reform")
+    list_filter = ("relation",)
     search_fields = ("note", "reform__title", "recommendation__title")
     inlines = (ReadOnlyCitationInline,)
 

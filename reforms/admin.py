@@ -20,9 +20,9 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
     extra = 0
     autocomplete_fields = ("recommendation",)
-    fields = ("recommendation", "note")
-    verbose_name = "recommendation it answers"
-    verbose_name_plural = "recommendations it answers"
+    fields = ("recommendation", "relation", "note")
+    verbose_name = "recommendation it answers (or anticipates, or bears on)"
+    verbose_name_plural = "recommendations it answers (or anticipates, or bears on)"
 
 
 @admin.register(Reform)
