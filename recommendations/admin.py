@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin
 
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
-from recommendations.models import Recommendation, Response, Theme
+from recommendations.models import Recommendation, Response, ResponseRelation, Theme
 
 
 @admin.register(Theme)
@@ -14,8 +15,21 @@ class ThemeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+class ResponseInlineForm(forms.ModelForm):
+    """A row posted without a relation (a client older than the field) answers, the default,
+    rather than failing the whole change form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].required = False
+
+    def clean_relation(self):
+        return self.cleaned_data.get("relation") or ResponseRelation.ANSWERS
+
+
 class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
+    form = ResponseInlineForm
     extra = 0
     autocomplete_fields = ("reform",)
     fields = ("reform", "relation", "note")

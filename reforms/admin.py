@@ -4,6 +4,7 @@ from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import CitationResource, ReformResource, ResponseResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
+from recommendations.admin import ResponseInlineForm
 from recommendations.models import Response
 from reforms.models import Reform, Topic
 
@@ -18,6 +19,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
+    form = ResponseInlineForm
     extra = 0
     autocomplete_fields = ("recommendation",)
     fields = ("recommendation", "relation", "note")

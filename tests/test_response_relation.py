@@ -13,11 +13,13 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
+from institute.editorial.diffs import diff
 from institute.editorial.models import PendingRevision
 from institute.editorial.versions import apply_snapshot, snapshot
 from recommendations.models import Response, ResponseRelation
+from reforms.models import Reform
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory, SourceFactory
-from tests.support import admin_url
+from tests.support import admin_url, change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,10 @@ def test_an_import_changing_a_published_reforms_relation_waits_for_review(tmp_pa
     assert responses_csv() == before
     revision = PendingRevision.objects.for_entry(reform).get()
     assert [r["relation"] for r in revision.data["responses"]] == ["related"]
+    # What the reviewer reads: the relation by its label.
+    (change,) = diff(Reform, snapshot(reform), revision.data)
+    assert change.removed == ["Open the courts — relation: Answers it — note: Why."]
+    assert change.added == ["Open the courts — relation: Related — note: Why."]
 
 
 def test_a_bad_relation_cell_is_refused_with_its_line(tmp_path):
@@ -135,6 +141,23 @@ def test_the_admin_edits_the_relation_in_both_inlines(admin_client):
     assert 'name="responses-0-relation"' in page
     page = admin_client.get(admin_url(rec, "change")).content.decode()
     assert 'name="responses-0-relation"' in page
+
+
+def test_the_admin_saves_the_relation_and_a_row_without_it_answers(admin_client):
+    rec, _, _ = public_pair()
+    draft = RecommendationFactory(slug="draft-rec", report=rec.report, position=2)
+    older = ReformFactory(slug="older-law", announced_on="2016")
+    newer = ReformFactory(slug="newer-law", announced_on="2021")
+    data = change_form_data(admin_client.get(admin_url(draft, "change")))
+    for n, (reform, relation) in enumerate([(older, "anticipates"), (newer, None)]):
+        data[f"responses-{n}-reform"] = str(reform.pk)
+        data[f"responses-{n}-note"] = "Linked."
+        if relation:
+            data[f"responses-{n}-relation"] = relation
+    data["responses-TOTAL_FORMS"] = "2"
+    assert admin_client.post(admin_url(draft, "change"), data).status_code == 302
+    relations = dict(draft.responses.values_list("reform__slug", "relation"))
+    assert relations == {"older-law": "anticipates", "newer-law": "answers"}
 
 
 def test_the_recommendation_page_groups_reforms_by_relation(client):
