@@ -1,11 +1,11 @@
-from django import forms
 from django.contrib import admin
 
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
-from recommendations.models import Recommendation, Response, ResponseRelation, Theme
+from recommendations.forms import ResponseInlineForm
+from recommendations.models import Recommendation, Response, Theme
 
 
 @admin.register(Theme)
@@ -13,18 +13,6 @@ class ThemeAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-
-
-class ResponseInlineForm(forms.ModelForm):
-    """A row posted without a relation (a client older than the field) answers, the default,
-    rather than failing the whole change form."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["relation"].required = False
-
-    def clean_relation(self):
-        return self.cleaned_data.get("relation") or ResponseRelation.ANSWERS
 
 
 class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):

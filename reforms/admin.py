@@ -4,7 +4,7 @@ from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import CitationResource, ReformResource, ResponseResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
-from recommendations.admin import ResponseInlineForm
+from recommendations.forms import ResponseInlineForm
 from recommendations.models import Response
 from reforms.models import Reform, Topic
 
