@@ -249,3 +249,14 @@ def test_an_unknown_relation_in_the_content_files_is_named(tmp_path):
     assert "content.yaml response grow-farms ← farm-law" in message
     assert "relation" in message and "inspires" in message
     assert not Response.objects.exists()
+
+
+def test_the_scorecard_counts_only_answering_reforms_and_anticipating_apart(client):
+    rec, _, _ = public_pair()
+    for slug, relation in [("older-law", "anticipates"), ("nearby-law", "related")]:
+        reform = ReformFactory(slug=slug, announced_on="2016", published=True)
+        ResponseFactory(recommendation=rec, reform=reform, relation=relation)
+    response = client.get("/recommendations/tracker/")
+    (row,) = [r for g in response.context["groups"] for r in g["recommendations"]]
+    assert (row.answered_by, row.anticipated_by) == (1, 1)
+    assert "(+1 anticipating)" in response.content.decode()
