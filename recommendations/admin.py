@@ -4,6 +4,7 @@ from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
+from recommendations.forms import ResponseInlineForm
 from recommendations.models import Recommendation, Response, Theme
 
 
@@ -16,11 +17,12 @@ class ThemeAdmin(admin.ModelAdmin):
 
 class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
+    form = ResponseInlineForm
     extra = 0
     autocomplete_fields = ("reform",)
-    fields = ("reform", "note")
-    verbose_name = "reform that answers it"
-    verbose_name_plural = "reforms that answer it"
+    fields = ("reform", "relation", "note")
+    verbose_name = "reform that answers it (or anticipates it, or bears on it)"
+    verbose_name_plural = "reforms that answer it (or anticipate it, or bear on it)"
 
 
 @admin.register(Recommendation)
@@ -71,8 +73,9 @@ class ResponseAdmin(admin.ModelAdmin):
     no version.
     """
 
-    list_display = ("recommendation", "reform")
+    list_display = ("recommendation", "reform", "relation")
     list_select_related = ("recommendation", "reform")
+    list_filter = ("relation",)
     search_fields = ("note", "reform__title", "recommendation__title")
     inlines = (ReadOnlyCitationInline,)
 

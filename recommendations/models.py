@@ -25,6 +25,23 @@ class Implementation(models.TextChoices):
     IMPLEMENTED = "implemented", _("Implemented")
 
 
+class ResponseRelation(models.TextChoices):
+    """How a reform stands to a recommendation, in time: "answers" means it came after."""
+
+    ANSWERS = "answers", _("Answers it")
+    ANTICIPATES = "anticipates", _("Anticipates it")
+    RELATED = "related", _("Related")
+
+
+RELATION_EXPLANATIONS = {
+    ResponseRelation.ANSWERS: _("The reform came after the recommendation and answers it."),
+    ResponseRelation.ANTICIPATES: _(
+        "The reform came before the recommendation, but goes the way it asks."
+    ),
+    ResponseRelation.RELATED: _("The reform bears on the recommendation without answering it."),
+}
+
+
 IMPLEMENTATION_EXPLANATIONS = {
     Implementation.NOT_ASSESSED: _("Our sources say nothing we could assess it on."),
     Implementation.NOT_IMPLEMENTED: _("No step that answers it is recorded."),
@@ -94,7 +111,7 @@ class Recommendation(Editorial):
             "Reforms that answer it",
             "recommendations.Response",
             "recommendation",
-            ("reform", "note"),
+            ("reform", "relation", "note"),
             ("reform",),
         ),
     )
@@ -147,12 +164,22 @@ class Recommendation(Editorial):
 
 
 class Response(models.Model):
-    """A reform that answers a recommendation, and how it does."""
+    """A reform linked to a recommendation: whether it answers it (came after it), anticipates
+    it (came before, going its way) or only bears on it, and how."""
 
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="responses"
     )
     reform = models.ForeignKey("reforms.Reform", on_delete=models.CASCADE, related_name="responses")
+    relation = models.CharField(
+        max_length=20,
+        choices=ResponseRelation.choices,
+        default=ResponseRelation.ANSWERS,
+        help_text=_(
+            "Answers it: the reform came after the recommendation. Anticipates it: it came "
+            "before but goes its way. Related: it bears on it without answering it."
+        ),
+    )
     # Blank while a link made by an import waits for its note.
     note = models.TextField(blank=True, help_text=_("How the reform answers the recommendation."))
 
@@ -162,7 +189,15 @@ class Response(models.Model):
             models.UniqueConstraint(
                 fields=["recommendation", "reform"], name="response_unique_pair"
             ),
+            models.CheckConstraint(
+                name="response_relation_known",
+                condition=Q(relation__in=ResponseRelation.values),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reform} → {self.recommendation}"
+
+    @property
+    def relation_explanation(self) -> str:
+        return RELATION_EXPLANATIONS.get(self.relation, "")

@@ -5,7 +5,13 @@ from django.shortcuts import get_object_or_404
 
 from institute.sources.models import Citation
 from recommendations.filters import RecommendationFilter
-from recommendations.models import Audience, Implementation, Recommendation, Response
+from recommendations.models import (
+    Audience,
+    Implementation,
+    Recommendation,
+    Response,
+    ResponseRelation,
+)
 from reforms.models import Reform
 
 
@@ -32,15 +38,27 @@ def recommendation_responses_public(*, recommendation: Recommendation) -> QueryS
 
 
 def recommendation_scorecard_public() -> list[dict]:
-    """Published recommendations by audience, with rating and how many reforms answer each."""
+    """Published recommendations by audience, with rating and how many reforms answer each (and
+    anticipate it)."""
     rows = (
         Recommendation.objects.published()
         .select_related("report")
         .annotate(
+            # Only a reform after the recommendation answers it; one before anticipates it.
             answered_by=Count(
                 "responses",
-                filter=Q(responses__reform__in=Reform.objects.published()),
-            )
+                filter=Q(
+                    responses__reform__in=Reform.objects.published(),
+                    responses__relation=ResponseRelation.ANSWERS,
+                ),
+            ),
+            anticipated_by=Count(
+                "responses",
+                filter=Q(
+                    responses__reform__in=Reform.objects.published(),
+                    responses__relation=ResponseRelation.ANTICIPATES,
+                ),
+            ),
         )
         .order_by("report", "position")
     )

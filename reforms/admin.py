@@ -4,6 +4,7 @@ from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import CitationResource, ReformResource, ResponseResource
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
+from recommendations.forms import ResponseInlineForm
 from recommendations.models import Response
 from reforms.models import Reform, Topic
 
@@ -18,11 +19,12 @@ class TopicAdmin(admin.ModelAdmin):
 
 class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Response
+    form = ResponseInlineForm
     extra = 0
     autocomplete_fields = ("recommendation",)
-    fields = ("recommendation", "note")
-    verbose_name = "recommendation it answers"
-    verbose_name_plural = "recommendations it answers"
+    fields = ("recommendation", "relation", "note")
+    verbose_name = "recommendation it answers (or anticipates, or bears on)"
+    verbose_name_plural = "recommendations it answers (or anticipates, or bears on)"
 
 
 @admin.register(Reform)

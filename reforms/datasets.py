@@ -15,7 +15,7 @@ from institute.datasets.columns import (
 )
 from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
 from institute.sources.models import Citation
-from recommendations.models import Recommendation, Response
+from recommendations.models import Recommendation, Response, ResponseRelation
 from reforms.models import Area, Initiator, Reform, ReformStatus
 
 
@@ -86,14 +86,16 @@ REFORMS = Table(
         ),
         Column(
             "responds_to",
-            "Recommendations it answers (slugs in the recommendations table, ';'-separated).",
+            "Recommendations it answers, anticipates or bears on (slugs in the recommendations "
+            "table, ';'-separated; which of the three, in the responses table's relation). A "
+            "new link answers.",
             Links(
                 target="recommendations.Recommendation",
                 table="recommendations",
                 noun="recommendation(s)",
                 child="responses",
                 key="recommendation",
-                blank=(("note", ""),),
+                blank=(("relation", ResponseRelation.ANSWERS.value), ("note", "")),
             ),
             get=lambda reform, _: [r.recommendation.slug for r in reform.responses.all()],
             sql=slugs_sql(

@@ -106,7 +106,7 @@ class Reform(Editorial):
             "Recommendations it answers",
             "recommendations.Response",
             "reform",
-            ("recommendation", "note"),
+            ("recommendation", "relation", "note"),
             ("recommendation",),
             children=(citations("response", "Evidence"),),
         ),

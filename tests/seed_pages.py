@@ -1,6 +1,6 @@
 """Where a quote stands in the 2021 report, by page, as far as its plain-text copy can tell.
 
-The copy (../shared/seeds/000_…) is the PDF's text with most page heads lost: six survive
+The copy (fixtures/seeds/000_…) is the PDF's text with most page heads lost: six survive
 (“8 / Svante E. Cornell, …” on even pages, “Political and Economic Reforms in Kazakhstan / 15” on
 odd ones). A line between two heads lies on a page between them; the heads bound it and nothing
 else does, since the footnotes that would mark the other page ends survive only in part. So a
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+# In the repository, so that a clean clone (CI) has them.
+SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 REPORT_2021 = SEEDS / "000_e71fe138608bcaf0.txt"
 RECOMMENDATIONS_2019 = SEEDS / "004_8ee62b88aa0863f9.txt"
 

@@ -153,7 +153,9 @@ def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tm
     reform = Reform.objects.get(slug="farm-credit")
     latest = EntryVersion.objects.for_entry(rec).get(number=rec.version)
     assert rec.version == 2 and latest.data == snapshot(rec)
-    assert latest.data["responses"] == [{"reform": reform.pk, "note": "Credit helps farmers."}]
+    assert latest.data["responses"] == [
+        {"reform": reform.pk, "relation": "answers", "note": "Credit helps farmers."}
+    ]
     evidence = Citation.objects.get(response__reform=reform)
     assert (evidence.source.slug, evidence.locator) == ("report-2021", "p. 4")
     capsys.readouterr()

@@ -41,7 +41,7 @@ def test_the_csv_contract_columns_come_first_in_order():
         "url",
     ]
     assert TABLES["citations"].header[:5] == ["entry_type", "entry", "source", "locator", "quote"]
-    assert TABLES["responses"].header == ["recommendation", "reform", "note"]
+    assert TABLES["responses"].header == ["recommendation", "reform", "note", "relation"]
 
 
 @pytest.mark.parametrize(

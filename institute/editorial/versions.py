@@ -234,10 +234,13 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
     manager = model._default_manager
     current = manager.filter(**{child.owner_field: entry.pk}).order_by(*row_order(child))
 
+    # A snapshot older than one of the child's fields (a version, a working copy) does not
+    # carry it: the row keeps its value, a new row takes the field's default.
     def build(values: dict, row=None):
         row = row or model(**{child.owner_field: entry})
         for name in child.fields:
-            setattr(row, _attname(row, name), values.get(name))
+            if name in values:
+                setattr(row, _attname(row, name), values[name])
         row.full_clean(validate_constraints=True)
         row.save()
         return row
@@ -262,7 +265,7 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
         keep.add(key)
         row = by_key.get(key)
         if row is None or any(
-            _json(getattr(row, _attname(row, n))) != values.get(n) for n in child.fields
+            n in values and _json(getattr(row, _attname(row, n))) != values[n] for n in child.fields
         ):
             row = build(values, row)
         apply_nested(row, values)

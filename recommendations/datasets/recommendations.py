@@ -24,7 +24,13 @@ from institute.datasets.tables import (
     ref_slug_sql,
     slugs_sql,
 )
-from recommendations.models import Audience, Implementation, Recommendation, Response
+from recommendations.models import (
+    Audience,
+    Implementation,
+    Recommendation,
+    Response,
+    ResponseRelation,
+)
 from reforms.models import Reform
 
 
@@ -113,14 +119,16 @@ RECOMMENDATIONS = Table(
         Column("assessed_on", f"The 'as of' date of the assessment. {DATE_RULE}", PartialDate()),
         Column(
             "related_reforms",
-            "Reforms that answer it (slugs in the reforms table, ';'-separated).",
+            "Reforms that answer it, anticipate it or bear on it (slugs in the reforms table, "
+            "';'-separated; which of the three, in the responses table's relation). A new link "
+            "answers.",
             Links(
                 target="reforms.Reform",
                 table="reforms",
                 noun="reform(s)",
                 child="responses",
                 key="reform",
-                blank=(("note", ""),),
+                blank=(("relation", ResponseRelation.ANSWERS.value), ("note", "")),
             ),
             get=lambda rec, _: [r.reform.slug for r in rec.responses.all()],
             sql=slugs_sql(

@@ -1,14 +1,23 @@
-"""The responses table: which reform answers which recommendation. A response is part of its
-reform's snapshot, so a file of them changes reforms (working copies of published ones)."""
+"""The responses table: which reform answers (anticipates, or bears on) which recommendation. A
+response is part of its reform's snapshot, so a file of them changes reforms (working copies of
+published ones)."""
 
 from django.db.models import QuerySet
 
 from institute.datasets.clean import Lookups
-from institute.datasets.columns import Column, Ref
+from institute.datasets.columns import Choice, Column, Ref
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table
-from recommendations.models import Recommendation, Response
+from recommendations.models import (
+    RELATION_EXPLANATIONS,
+    Recommendation,
+    Response,
+    ResponseRelation,
+)
 from reforms.models import Reform
+
+# The codebook's meaning of each value.
+RELATIONS = [(v.value, f"{v.label}: {RELATION_EXPLANATIONS[v]}") for v in ResponseRelation]
 
 
 def published_responses() -> QuerySet:
@@ -23,7 +32,9 @@ def published_responses() -> QuerySet:
 
 
 def plan_responses(plan: Plan, rows, lookups: Lookups) -> Plan:
-    """Each row adds a response to its reform's snapshot, or changes the note of one there."""
+    """Each row adds a response to its reform's snapshot, or changes the relation and note of
+    one there. A file without the `relation` column, or an empty cell, keeps a response's
+    relation; a new response then answers the recommendation."""
     reforms = lookups.keys("reforms.Reform")
     recommendations = lookups.keys("recommendations.Recommendation")
     preload_owners(plan, Reform, [reforms[row["reform"]] for _, row in rows])
@@ -33,10 +44,14 @@ def plan_responses(plan: Plan, rows, lookups: Lookups) -> Plan:
         new = {**snap, "responses": [dict(i) for i in snap.get("responses", [])]}
         item = next((i for i in new["responses"] if i["recommendation"] == rec_pk), None)
         note = row.get("note", item["note"] if item else "")
+        relation = row.get("relation") or (item or {}).get("relation") or ResponseRelation.ANSWERS
         if item is None:
-            new["responses"].append({"recommendation": rec_pk, "note": note})
+            new["responses"].append(
+                {"recommendation": rec_pk, "relation": str(relation), "note": note}
+            )
         else:
             item["note"] = note
+            item["relation"] = str(relation)
         record_update(plan, reform, snap, new, line, f"{row['recommendation']}/{row['reform']}")
         if item is None:
             plan.outcomes[-1].action = NEW
@@ -46,7 +61,9 @@ def plan_responses(plan: Plan, rows, lookups: Lookups) -> Plan:
 RESPONSES = Table(
     name="responses",
     title="Responses",
-    description="Which reform answers which recommendation, and how.",
+    description=(
+        "Which reform answers which recommendation (or anticipates it, or bears on it), and how."
+    ),
     model="recommendations.Response",
     primary_key=["recommendation", "reform"],
     queryset=published_responses,
@@ -74,5 +91,14 @@ RESPONSES = Table(
             get=lambda response, _: response.reform.slug,
         ),
         Column("note", "How the reform answers the recommendation."),
+        Column(
+            "relation",
+            "How the reform stands to the recommendation: answers (it came after the "
+            "recommendation and answers it), anticipates (it came before, but goes the way the "
+            "recommendation asks) or related (it bears on it without answering it). Optional: "
+            "empty, or a file without the column, keeps a response's relation, and a new "
+            "response answers.",
+            Choice(RELATIONS),
+        ),
     ],
 )

@@ -1,0 +1,78 @@
+"""The checks of tests/test_content_integrity.py on entries made to break them, one each: the
+content tests there pass only when a check finds nothing, so these show that each can find
+something. A module of their own: the content's module loads the demo content for all its tests,
+whose slugs these reuse."""
+
+import pytest
+
+from recommendations.models import Implementation, Recommendation, Response
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    ReformFactory,
+    ResponseFactory,
+    SourceFactory,
+)
+from tests.test_content_integrity import (
+    REPORT_2019_SLUG,
+    REPORT_2021_SLUG,
+    citations_without_quote,
+    copied_runs,
+    earlier_reforms_that_answer,
+    ratings_without_evidence,
+    report_2019_citations_with_a_page,
+    report_2021_citations_without_page_or_verbatim_quote,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_check_names_what_breaks_it():
+    report_2019 = SourceFactory(slug=REPORT_2019_SLUG, published_on="2019-11-27")
+    report_2021 = SourceFactory(slug=REPORT_2021_SLUG, published_on="2021")
+    rec = RecommendationFactory(
+        slug="rated",
+        report=report_2019,
+        implementation=Implementation.IMPLEMENTED,
+        implementation_note="",
+        text="Mindful of ongoing changes in global governance, Western governments and "
+        "institutions should frame policy with incentives.",
+    )
+    CitationFactory(recommendation=rec, source=report_2019, locator="Section 9, p. 3", quote="")
+    reform = ReformFactory(slug="old-law", announced_on="2015", adopted_on="2020")
+    response = ResponseFactory(recommendation=rec, reform=reform, relation="answers")
+    CitationFactory(response=response, source=report_2021, locator="Economy", quote="Made up.")
+    assert copied_runs() == []  # 11 words of the 2019 report in a row, not 12
+    Recommendation.objects.filter(pk=rec.pk).update(text=rec.text.replace("policy", "their"))
+    assert copied_runs() == [
+        "recommendation rated text: 12 words of chatham-house-2019: “ongoing changes in global "
+        "governance western governments and institutions should frame their”"
+    ]
+    assert report_2019_citations_with_a_page() == [
+        "recommendation rated, citation of chatham-house-2019 “Section 9, p. 3”"
+    ]
+    assert report_2021_citations_without_page_or_verbatim_quote() == [
+        "response rated ← old-law, citation of cornell-starr-barro-2021 “Economy”: no page "
+        "(p. N or c. p. N)",
+        "response rated ← old-law, citation of cornell-starr-barro-2021 “Economy”: quote not in "
+        "the report: “Made up.”",
+    ]
+    assert citations_without_quote() == [
+        "recommendation rated, citation of chatham-house-2019 “Section 9, p. 3”"
+    ]
+    # A response is evidence; the report's own citation is not.
+    assert ratings_without_evidence() == [
+        "recommendation rated (implemented): no implementation note"
+    ]
+    response.delete()
+    assert ratings_without_evidence() == [
+        "recommendation rated (implemented): no implementation note, no response and no "
+        "citation other than its own report"
+    ]
+    ResponseFactory(recommendation=rec, reform=reform, relation="anticipates")
+    assert earlier_reforms_that_answer() == []
+    Response.objects.update(relation="answers")
+    assert earlier_reforms_that_answer() == [
+        "response rated ← old-law: the reform dates from 2015, before the recommendation "
+        "(2019-11-27), yet answers it"
+    ]
