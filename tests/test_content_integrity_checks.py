@@ -5,6 +5,7 @@ whose slugs these reuse."""
 
 import pytest
 
+from institute.sources.models import Citation
 from recommendations.models import Implementation, Recommendation, Response
 from tests.factories import (
     CitationFactory,
@@ -76,3 +77,22 @@ def test_each_check_names_what_breaks_it():
         "response rated ← old-law: the reform dates from 2015, before the recommendation "
         "(2019-11-27), yet answers it"
     ]
+
+
+def test_a_footnote_source_needs_the_report_quoted_beside_it():
+    report_2021 = SourceFactory(slug=REPORT_2021_SLUG, published_on="2021")
+    reform = ReformFactory(slug="with-footnote")
+    footnote = "cited in footnote 100 of the 2021 report"
+    CitationFactory(reform=reform, source=SourceFactory(slug="rferl"), locator=footnote, quote="")
+    assert citations_without_quote() == [
+        f"reform with-footnote, citation of rferl “{footnote}”: and no quote of the 2021 report "
+        "in the same entry"
+    ]
+    CitationFactory(reform=reform, source=report_2021, locator="Human Rights, c. p. 60", quote="")
+    assert citations_without_quote() == [
+        "reform with-footnote, citation of cornell-starr-barro-2021 “Human Rights, c. p. 60”",
+        f"reform with-footnote, citation of rferl “{footnote}”: and no quote of the 2021 report "
+        "in the same entry",
+    ]
+    Citation.objects.filter(source=report_2021).update(quote="The article was reworded.")
+    assert citations_without_quote() == []
