@@ -1,5 +1,6 @@
 from django import template
 
+from institute.dates import date_label
 from institute.listings.search import highlight as highlight_text
 
 register = template.Library()
@@ -14,3 +15,9 @@ def highlight(text, query, full=""):
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path):
     return context["request"].build_absolute_uri(path)
+
+
+@register.filter
+def partial_date(value):
+    """`2019-09` → "September 2019": a date at its precision, as the detail pages show it."""
+    return date_label(value)
