@@ -3,6 +3,13 @@
 (function () {
   var form = document.getElementById("filters");
   if (!form) return;
+  // Wide screens show the filter panel open by CSS (::details-content); a browser without it
+  // gets it opened here, and without JavaScript keeps the summary to open it by.
+  var panel = form.closest("details.filters-panel");
+  var supported = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  if (panel && !supported && window.matchMedia("(min-width: 52.0625rem)").matches) {
+    panel.open = true;
+  }
   form.addEventListener("change", function (event) {
     var target = event.target;
     if (target.type === "checkbox" || target.tagName === "SELECT") {
