@@ -145,3 +145,34 @@ def test_listing_and_data_page_offer_csv_for_excel(client, demo_module, db):
     data = client.get(reverse("data")).content.decode()
     assert 'href="/data/reforms.csv-excel">CSV for Excel</a>' in data
     assert 'href="/data/reforms.xlsx">XLSX</a>' in data
+
+
+def test_xlsx_labels_name_only_published_entries_batch_after_batch(client, db, monkeypatch):
+    from institute.datasets import export
+    from tests.factories import CitationFactory, ReformFactory, SourceFactory, TopicFactory
+
+    monkeypatch.setattr(export, "LABEL_BATCH_ROWS", 2)  # several batches from five rows
+    public = SourceFactory(published=True, title="A published report")
+    draft = SourceFactory(title="A draft report nobody has reviewed")
+    for n in range(5):
+        reform = ReformFactory(
+            published=True,
+            slug=f"labelled-{n}",
+            topics=[TopicFactory(slug=f"topic-of-{n}", name=f"Topic of reform {n}")],
+        )
+        CitationFactory(reform=reform, source=public)
+        CitationFactory(reform=reform, source=draft)
+    response = client.get(reverse("reforms:export", kwargs={"fmt": "xlsx"}))
+    raw = body(response)
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(raw))
+    header = TABLES["reforms"].header
+    people = list(book["Reforms"].iter_rows(values_only=True))[1:]
+    assert [r[0] for r in people] == [f"labelled-{n}" for n in range(5)]
+    for n, row in enumerate(people):
+        assert row[header.index("topics")] == f"Topic of reform {n}"
+        assert row[header.index("sources")] == "A published report"
+    cells = [c for sheet in book.worksheets for r in sheet.iter_rows(values_only=True) for c in r]
+    assert not any("draft report" in str(c) for c in cells)
+    assert draft.slug not in {str(c) for c in cells}

@@ -205,38 +205,56 @@ def column_heading(column) -> str:
     return "URL" if words == "url" else words[:1].upper() + words[1:]
 
 
-def entry_names(target: str) -> dict[str, str]:
-    """slug → name (or title) of the entries of model `target`: published ones only where the
-    model has a review state, so that no unpublished title leaves through a label."""
+LABEL_BATCH_ROWS = 500
+
+
+def entry_names(target: str, slugs: set[str]) -> dict[str, str]:
+    """slug → name (or title) of those entries of model `target`: published ones only where
+    the model has a review state, so that no unpublished title leaves through a label."""
     model = apps.get_model(target)
     rows = model.objects.published() if hasattr(model.objects, "published") else model.objects
     label = "name" if any(f.name == "name" for f in model._meta.fields) else "title"
-    return dict(rows.values_list("slug", label))
+    return dict(rows.filter(slug__in=slugs).values_list("slug", label))
 
 
-def column_labellers(table: Table) -> list:
-    """For each column, what turns an exported cell into what a person reads: a vocabulary
-    value into its label, slugs of entries into their names; other cells stay as they are.
-    One query per column that names entries, however many rows."""
+def labelled_rows(table: Table, rows: Iterator[list]) -> Iterator[tuple[list, list]]:
+    """Each row with what a person reads in it: a vocabulary value as its label, slugs of
+    entries as their names; other cells as they are. Names are read for a batch of rows at a
+    time (one query per column that names entries), so memory stays flat however many entries
+    a table links to."""
+    columns = list(enumerate(table.columns))
+    vocabularies = {i: dict(c.vocabulary) for i, c in columns if c.vocabulary}
+    targets = {
+        i: c.cell.target
+        for i, c in columns
+        if i not in vocabularies and getattr(c.cell, "target", "")
+    }
 
-    def keep(value):
-        return value
+    def slugs_of(column, value) -> list[str]:
+        return split(value) if column.multi else ([value] if value else [])
 
-    def labeller(names: dict[str, str], multi: bool):
-        if multi:
-            return lambda value: "; ".join(names.get(s, s) for s in split(value))
-        return lambda value: names.get(value, value)
+    def label(column, names: dict[str, str], value):
+        if column.multi:
+            return "; ".join(names.get(s, s) for s in split(value))
+        return names.get(value, value)
 
-    out = []
-    for column in table.columns:
-        target = getattr(column.cell, "target", "")
-        if column.vocabulary:
-            out.append(labeller(dict(column.vocabulary), column.multi))
-        elif target:
-            out.append(labeller(entry_names(target), column.multi))
-        else:
-            out.append(keep)
-    return out
+    rows = iter(rows)
+    while True:
+        batch = list(itertools.islice(rows, LABEL_BATCH_ROWS))
+        if not batch:
+            return
+        names = dict(vocabularies)
+        for i, target in targets.items():
+            wanted = {s for row in batch for s in slugs_of(table.columns[i], row[i])}
+            names[i] = entry_names(target, wanted) if wanted else {}
+        for row in batch:
+            yield (
+                row,
+                [
+                    label(c, names[i], v) if i in names else v
+                    for (i, c), v in zip(columns, row, strict=True)
+                ],
+            )
 
 
 def column_width(table: Table, column) -> int:
@@ -320,7 +338,6 @@ def xlsx_response(table: Table, rows: Iterator[list], *, qualifier: str = "") ->
     the codebook; written row by row (write-only mode keeps no sheet in memory)."""
     from openpyxl import Workbook
 
-    labellers = column_labellers(table)
     workbook = Workbook(write_only=True)
     people = workbook.create_sheet(table.title)
     data = workbook.create_sheet(SLUGS_SHEET)
@@ -328,9 +345,9 @@ def xlsx_response(table: Table, rows: Iterator[list], *, qualifier: str = "") ->
     start_table_sheet(people, table, [column_heading(c) for c in table.columns])
     start_table_sheet(data, table, table.header)
     count = 0
-    for row in rows:
+    for row, labels in labelled_rows(table, rows):
         data.append([sheet_cell(v) for v in row])
-        people.append([sheet_cell(f(v)) for f, v in zip(labellers, row, strict=True)])
+        people.append([sheet_cell(v) for v in labels])
         count += 1
     end_table_sheet(people, table, count)
     end_table_sheet(data, table, count)
