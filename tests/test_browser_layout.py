@@ -162,3 +162,14 @@ def test_a_detail_page_prints_without_navigation_and_with_source_addresses(
     assert set(backgrounds) <= {"rgba(0, 0, 0, 0)"}, backgrounds
     page.emulate_media(media="screen")
     assert linked.evaluate("a => getComputedStyle(a, '::after').content") in ("none", "normal")
+
+
+@pytest.mark.parametrize("path", ["/reforms/?page=2", "/recommendations/tracker/"])
+def test_phone_layouts_have_no_serious_accessibility_violations(
+    live_server, browser_page, demo_content, path
+):
+    from tests.test_browser_public import serious_violations
+
+    browser_page.set_viewport_size(PHONE)
+    assert browser_page.goto(f"{live_server.url}{path}").status == 200
+    assert serious_violations(browser_page) == []
