@@ -23,16 +23,14 @@ from institute.datasets.tables import Table, escape_formula
 
 SLUGS_SHEET = "data (slugs)"
 CODEBOOK_SHEET = "Codebook"
-MAX_WIDTH = 60
+MAX_WIDTH = 60  # characters
+LABEL_BATCH_ROWS = 500  # rows whose entries' names are read in one query per column
 
 
 def column_heading(column) -> str:
     """`announced_on` → "Announced on", for the people's sheet."""
     words = column.name.replace("_", " ")
     return "URL" if words == "url" else words[:1].upper() + words[1:]
-
-
-LABEL_BATCH_ROWS = 500
 
 
 def entry_names(target: str, slugs: set[str]) -> dict[str, str]:
