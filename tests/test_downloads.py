@@ -99,6 +99,7 @@ def test_xlsx_of_every_table_opens(client, demo_module, db):
         ),
         ({"area": "astrology", "page": "3"}, "reforms"),  # ignored values name nothing
         ({"q": "Nurly Zhol"}, "reforms-q-nurly-zhol"),
+        ({"q": "Закон", "status": "adopted"}, "reforms-status-adopted"),
     ],
 )
 def test_download_file_names_say_the_filter(client, demo_module, db, params, stem):

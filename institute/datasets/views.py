@@ -30,8 +30,10 @@ def filter_qualifier(filterset) -> str:
     active = filterset.active()
     words = []
     for name, values in filterset.params().items():
-        if name in active:
-            words.append(slugify(" ".join([name, *values]).replace("_", " ")))
+        # ASCII only (a header's plain filename=); a value with no ASCII word names nothing.
+        said = [slugify(v) for v in values if slugify(v)]
+        if name in active and said:
+            words.append("-".join([slugify(name.replace("_", " ")), *said]))
     qualifier = "-".join(w for w in words if w)
     if len(qualifier) > QUALIFIER_MAX:
         qualifier = qualifier[:QUALIFIER_MAX].rsplit("-", 1)[0]
