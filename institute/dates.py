@@ -89,6 +89,18 @@ def parse_partial_date(value) -> PartialDate | None:
         raise ValidationError(str(exc), code="invalid_partial_date") from exc
 
 
+def date_label(value) -> str:
+    """How a stored date reads everywhere it is shown ("September 2019"), from a PartialDate or
+    the ISO text of one (such as a reform's `first_date`); "" for none, and text that is not
+    a date stays as it is rather than fail a page."""
+    if not value:
+        return ""
+    try:
+        return PartialDate(value).label
+    except ValueError:
+        return str(value)
+
+
 class PartialDateField(models.CharField):
     """A CharField holding a PartialDate; blank means unknown (stored as "")."""
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import CitationResource, ReformResource, ResponseResource
+from institute.dates import date_label
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
 from recommendations.forms import ResponseInlineForm
@@ -34,7 +35,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         "title",
         "area",
         "status",
-        "first_date",
+        "earliest_date",
         "review_status",
         "updated_by",
         "updated_at",
@@ -44,6 +45,11 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("topics",)
     inlines = (CitationInline, ResponseInline)
+
+    @admin.display(description="earliest date", ordering="first_date")
+    def earliest_date(self, reform):
+        return date_label(reform.first_date) or "—"
+
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "body")}),
         (

@@ -85,7 +85,9 @@ def test_export_carries_relations_and_a_dated_file_name(client, demo_module, db)
         reverse("reforms:export", kwargs={"fmt": "csv"}), {"has_response": "true"}
     )
     today = timezone.localdate().isoformat()
-    assert response["Content-Disposition"] == f'attachment; filename="reforms-{today}.csv"'
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="reforms-has-response-true-{today}.csv"'
+    )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = read_csv(response)
     assert rows and all(row["responds_to"] for row in rows)
@@ -106,7 +108,7 @@ def test_json_and_xlsx_hold_the_same_rows_as_csv(client, demo_module, db):
     assert [d["slug"] for d in data] == [r["slug"] for r in rows]
     assert data[0]["topics"] == rows[0]["topics"].split(";")
     xlsx = client.get(reverse("reforms:export", kwargs={"fmt": "xlsx"}), params)
-    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))["data (slugs)"]
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == TABLES["reforms"].header
     assert [v[0] for v in values[1:]] == [r["slug"] for r in rows]

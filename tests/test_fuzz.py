@@ -428,7 +428,7 @@ def test_recommendation_listing_never_fails(anonymous, query_string):
     check_listing(anonymous, "/recommendations/", query_string, RECOMMENDATION_PARAMS)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "csv-excel"])
 @examples(40)
 @given(query_string=query_strings(*names_and_values(REFORM_PARAMS)))
 def test_reform_export_never_fails(anonymous, fmt, query_string):
@@ -486,7 +486,7 @@ def test_data_tables_never_fail(anonymous, table, fmt, query_string):
     path = f"/data/{quote(table, safe='')}.{quote(fmt, safe='')}"
     response, body = get(anonymous, path, query_string)
     assert response.status_code in (200, 400, 404)
-    if table not in TABLES or fmt not in ("csv", "json", "xlsx"):
+    if table not in TABLES or fmt not in ("csv", "json", "xlsx", "csv-excel"):
         assert response.status_code in (400, 404), path
     if fmt != "xlsx":
         assert b"Unpublished" not in body

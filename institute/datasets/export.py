@@ -6,6 +6,10 @@ the columns' `sql` (the same bytes as the Python writer, which the tests check),
 way memory stays flat and the first byte leaves at once however large the table. XLSX is
 written by openpyxl's write-only mode to a temporary file, then streamed. Cells a spreadsheet
 would run as formulas are escaped.
+
+The CSV, JSON and the "data (slugs)" sheet of the XLSX are the contract; the XLSX's other sheets
+are for people (institute.datasets.spreadsheet). "CSV for Excel" is the contract CSV's bytes
+after a byte order mark, without which Excel reads UTF-8 as a legacy code page.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
 import json
 import shutil
 import tempfile
@@ -26,10 +31,14 @@ from django.db.models.expressions import RawSQL
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from institute.datasets.codebook import codebook_markdown
 from institute.datasets.columns import split
+from institute.datasets.spreadsheet import write_workbook
 from institute.datasets.tables import TABLES, Table, escape_formula, table_rows
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOM = "\ufeff"
 
 
 class _Echo:
@@ -65,8 +74,11 @@ def json_chunks(table: Table, rows: Iterator[list]) -> Iterator[str]:
     yield "\n]\n"
 
 
-def filename(table: Table, extension: str) -> str:
-    return f"{table.name}-{timezone.localdate().isoformat()}.{extension}"
+def filename(table: Table, extension: str, *, qualifier: str = "", suffix: str = "") -> str:
+    """`reforms-area-human-rights-2026-12-02.xlsx`: the table, what was filtered (slugified,
+    see institute.datasets.views.filter_qualifier) and today."""
+    stem = "-".join(p for p in (table.name, qualifier, timezone.localdate().isoformat()) if p)
+    return f"{stem}{suffix}.{extension}"
 
 
 def attachment(response, name: str):
@@ -158,43 +170,37 @@ def export_lines(table: Table, queryset, *, base_url: str) -> Iterator[str]:
     return csv_lines(table, table_rows(table, table.prepare(queryset), base_url=base_url))
 
 
-def stream_table(table: Table, queryset, *, fmt: str, base_url: str):
+def stream_table(table: Table, queryset, *, fmt: str, base_url: str, qualifier: str = ""):
     """An HTTP response with `queryset` (public rows of `table`, not yet `prepare`d) in `fmt`
-    (csv, json or xlsx)."""
-    if fmt == "csv":
+    (csv, csv-excel, json or xlsx); `qualifier` names the filter in the file name."""
+    if fmt in ("csv", "csv-excel"):
         lines = export_lines(table, queryset, base_url=base_url)
+        suffix = ""
+        if fmt == "csv-excel":
+            lines, suffix = itertools.chain([BOM], lines), "-excel"
         response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
-        return attachment(response, filename(table, fmt))
+        return attachment(response, filename(table, "csv", qualifier=qualifier, suffix=suffix))
     rows = table_rows(table, table.prepare(queryset), base_url=base_url)
     if fmt == "json":
         response = StreamingHttpResponse(
             json_chunks(table, rows), content_type="application/json; charset=utf-8"
         )
     elif fmt == "xlsx":
-        return xlsx_response(table, rows)
+        return xlsx_response(table, rows, qualifier=qualifier)
     else:
         raise ValueError(f"Unknown format {fmt!r}")
-    return attachment(response, filename(table, fmt))
+    return attachment(response, filename(table, fmt, qualifier=qualifier))
 
 
-def xlsx_response(table: Table, rows: Iterator[list]) -> FileResponse:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.name)
-    sheet.append(table.header)
-    for row in rows:
-        sheet.append(
-            [v if isinstance(v, int) else escape_formula("" if v is None else str(v)) for v in row]
-        )
+def xlsx_response(table: Table, rows: Iterator[list], *, qualifier: str = "") -> FileResponse:
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
-    workbook.save(handle)
+    write_workbook(handle, table, rows)
     handle.seek(0)
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=filename(table, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=filename(table, "xlsx", qualifier=qualifier),
+        content_type=XLSX_CONTENT_TYPE,
     )
 
 
@@ -262,31 +268,6 @@ def datapackage_descriptor(*, version: str, created: datetime.datetime, base_url
             for table in TABLES.values()
         ],
     }
-
-
-def codebook_markdown(*, version: str, created: datetime.datetime) -> str:
-    lines = [
-        "# Kazakhstan Reform Tracker: codebook",
-        "",
-        f"Content version {version}, made {created.date().isoformat()}.",
-        "",
-        "Files are UTF-8 CSV with a header row and RFC 4180 quoting. Several values in one cell "
-        "are joined by `;`. Vocabulary values are stable slugs. Dates are ISO at the precision "
-        "the source gives: `2019`, `2019-12` or `2019-12-20`. A cell that a spreadsheet would "
-        "run as a formula (starting with =, +, -, @, a tab or a carriage return), or that starts "
-        "with an apostrophe, is preceded by one apostrophe; the tracker's importer removes it.",
-    ]
-    for table in TABLES.values():
-        lines += ["", f"## {table.name}.csv: {table.title}", "", table.description, ""]
-        lines += ["| column | type | meaning | values |", "| --- | --- | --- | --- |"]
-        for c in table.columns:
-            kind = "integer" if c.type == "integer" else ("list of slugs" if c.multi else "text")
-            if c.pattern and "[0-9]{4}" in c.pattern:
-                kind = "date (reduced precision)"
-            values = "; ".join(f"`{v}`: {label}" for v, label in (c.vocabulary or []))
-            required = " Required." if c.required else ""
-            lines.append(f"| `{c.name}` | {kind} | {c.description}{required} | {values} |")
-    return "\n".join(lines) + "\n"
 
 
 def data_package(*, base_url: str) -> tuple[io.BufferedRandom, str]:

@@ -12,13 +12,32 @@ from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import slugify
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
 from institute.editorial.models import EntryVersion, ReviewEvent
 from institute.listings.generation import generation
 
-FORMATS = ("csv", "json", "xlsx")
+FORMATS = ("csv", "json", "xlsx", "csv-excel")
+FORMAT_LABELS = {"csv": "CSV", "json": "JSON", "xlsx": "XLSX", "csv-excel": "CSV for Excel"}
+QUALIFIER_MAX = 80  # characters of the filter in a file name
+
+
+def filter_qualifier(filterset) -> str:
+    """The filter as words of a file name: `area-human-rights-year-from-2019`. Only the
+    parameters that narrowed the rows (an ignored value, the sort or the page do not)."""
+    active = filterset.active()
+    words = []
+    for name, values in filterset.params().items():
+        # ASCII only (a header's plain filename=); a value with no ASCII word names nothing.
+        said = [slugify(v) for v in values if slugify(v)]
+        if name in active and said:
+            words.append("-".join([slugify(name.replace("_", " ")), *said]))
+    qualifier = "-".join(w for w in words if w)
+    if len(qualifier) > QUALIFIER_MAX:
+        qualifier = qualifier[:QUALIFIER_MAX].rsplit("-", 1)[0]
+    return qualifier
 
 
 def base_url(request) -> str:
@@ -31,7 +50,13 @@ def export_filtered(request, *, table_name: str, filterset, fmt: str):
     if fmt not in FORMATS:
         raise Http404(f"No {fmt!r} export; try one of {', '.join(FORMATS)}.")
     table = TABLES[table_name]
-    return stream_table(table, filterset.qs, fmt=fmt, base_url=base_url(request))
+    return stream_table(
+        table,
+        filterset.qs,
+        fmt=fmt,
+        base_url=base_url(request),
+        qualifier=filter_qualifier(filterset),
+    )
 
 
 def data_table(request, table, fmt):
@@ -90,7 +115,7 @@ def data_page(request):
         "institute/data.html",
         {
             "tables": list(TABLES.values()),
-            "formats": FORMATS,
+            "formats": list(FORMAT_LABELS.items()),
             "version": version,
             "package_size": size,
             "today": timezone.localdate(),

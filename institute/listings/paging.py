@@ -37,6 +37,23 @@ class ListingPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+def page_window(number: int, num_pages: int, *, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows, None where an ellipsis stands for the ones it skips:
+    the first, the last, and `around` either side of the current one
+    (1 … 4 5 [6] 7 8 … 20). A gap of one page shows that page: "…" would be no shorter."""
+    wanted = {1, num_pages, *range(number - around, number + around + 1)}
+    pages = sorted(p for p in wanted if 1 <= p <= num_pages)
+    out: list[int | None] = []
+    for p in pages:
+        last = next((n for n in reversed(out) if n is not None), None)
+        if last is not None and p - last == 2:
+            out.append(last + 1)
+        elif last is not None and p - last > 2:
+            out.append(None)
+        out.append(p)
+    return out
+
+
 def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
     """Page the filtered rows and gather facets, chips and problems for the template."""
     problems = filterset.problems()

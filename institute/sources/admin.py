@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import SourceResource
+from institute.dates import date_label
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.models import Citation
 
@@ -21,7 +22,7 @@ class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         "title",
         "kind",
         "publisher",
-        "published_on",
+        "publication_date",
         "review_status",
         "updated_by",
         "updated_at",
@@ -36,3 +37,7 @@ class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         ),
         EditorialAdminMixin.editorial_fieldset,
     )
+
+    @admin.display(description="published on", ordering="published_on")
+    def publication_date(self, source):
+        return date_label(source.published_on) or "—"

@@ -1,5 +1,8 @@
 from django import template
+from django.utils.http import urlencode
 
+from institute.dates import date_label
+from institute.listings.paging import page_window as window
 from institute.listings.search import highlight as highlight_text
 
 register = template.Library()
@@ -14,3 +17,22 @@ def highlight(text, query, full=""):
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path):
     return context["request"].build_absolute_uri(path)
+
+
+@register.filter
+def partial_date(value):
+    """`2019-09` → "September 2019": a date at its precision, as the detail pages show it."""
+    return date_label(value)
+
+
+@register.simple_tag(takes_context=True)
+def page_href(context, number):
+    """The current address with only the page changed (filters, search and sort kept)."""
+    request = context["request"]
+    params = [(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]
+    return f"{request.path}?{urlencode([*params, ('page', number)])}"
+
+
+@register.simple_tag
+def page_window(page):
+    return window(page.number, page.paginator.num_pages)

@@ -3,8 +3,19 @@
 (function () {
   var form = document.getElementById("filters");
   if (!form) return;
+  // Wide screens show the filter panel open by CSS (::details-content); a browser without it
+  // gets it opened here, and without JavaScript keeps the summary to open it by.
+  var panel = form.closest("details.filters-panel");
+  var wide = window.matchMedia("(min-width: 52.0625rem)");
+  var supported = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  if (panel && !supported && wide.matches) {
+    panel.open = true;
+  }
   form.addEventListener("change", function (event) {
     var target = event.target;
+    // In the folded panel of a narrow screen, a reload per tick would fold it again under the
+    // visitor's thumb: there, several choices are made and applied with the button.
+    if (panel && !wide.matches) return;
     if (target.type === "checkbox" || target.tagName === "SELECT") {
       form.requestSubmit ? form.requestSubmit() : form.submit();
     }
