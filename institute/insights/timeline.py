@@ -149,7 +149,7 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
                 "stroke-width": 1.5,
             }
             if before:
-                shape.update(r=5, fill="#ffffff", stroke=REFORM, stroke_width=2)
+                shape.update({"r": 5, "fill": "#ffffff", "stroke": REFORM, "stroke-width": 2})
             shape["class_"] = f"mark mark-{mark.kind}{' mark-before' if before else ''}"
             parts.append(
                 link(
