@@ -12,10 +12,10 @@ from institute.insights.svg import (
     INK,
     MUTED,
     WIDTH,
+    Links,
     document,
     el,
     legend,
-    link,
     multiline,
     nice_ticks,
     text,
@@ -40,6 +40,7 @@ def _bar_total(chart: BarChart, bar: Bar) -> str:
 
 def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base: str = "") -> str:
     width = COMPACT_WIDTH if compact else WIDTH
+    link = Links(base)
     series = chart.series_by_key()
     plot_h = 150 if compact else 250
     left, right = 44, 12
@@ -99,7 +100,7 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
                         font_weight=600,
                     )
                 )
-            parts.append(link(seg.href, *shapes, base=base))
+            parts.append(link(seg.href, *shapes))
         if bar.total:
             parts.append(
                 text(
@@ -126,11 +127,12 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
         out.append(el("g", {"class_": "bar"}, tooltip(_bar_total(chart, bar)), *parts))
     out.append(el("line", {"x1": left, "x2": width - right, "y1": axis, "y2": axis, "stroke": INK}))
     height = axis + 32
-    return document(ident, chart.title, chart.description, width, height, *out)
+    return document(ident, chart.title, chart.description, width, height, *out, links=link)
 
 
 def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, base: str = "") -> str:
     width = COMPACT_WIDTH if compact else WIDTH
+    link = Links(base)
     series = chart.series_by_key()
     label_w = 250 if compact else 300
     left, right = 8, 48
@@ -154,7 +156,7 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
         mid = y + row_h / 2
         lines = wrap(bar.label, label_w, lines=2)
         label = multiline(left, mid, lines, line_height=15, fill=INK)
-        parts = [link(bar.href, tooltip(bar.label), label, base=base)]
+        parts = [link(bar.href, tooltip(bar.label), label)]
         x = x0
         for seg in bar.segments:
             if not seg.count:
@@ -188,7 +190,7 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
                         font_weight=600,
                     )
                 )
-            parts.append(link(seg.href, *shapes, base=base))
+            parts.append(link(seg.href, *shapes))
             x += w
         parts.append(
             text(x + 6, mid + 4.5, str(bar.total), font_size=12, font_weight=600, fill=INK)
@@ -201,4 +203,4 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
         out.append(text(gx, y + 16, str(t), text_anchor="middle", fill=MUTED, font_size=12))
     out.append(el("line", {"x1": x0, "x2": x0, "y1": first_y, "y2": y, "stroke": INK}))
     out += rows
-    return document(ident, chart.title, chart.description, width, y + 26, *out)
+    return document(ident, chart.title, chart.description, width, y + 26, *out, links=link)

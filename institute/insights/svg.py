@@ -40,26 +40,47 @@ def tooltip(content: str) -> str:
     return el("title", None, escape(content))
 
 
-def link(href: str, *children: str, base: str = "") -> str:
-    """A link out of the chart (`base` makes it absolute, for a downloaded file). Not in the tab
-    order: the chart is one image to assistive technology, and the table beside it holds the
-    same links for the keyboard."""
-    if not href:
+class Links:
+    """The links of a chart, drawn apart from it: an image (role="img") may hold no link, so on
+    the page the links lie in a second, hidden SVG over the first, in the same coordinates,
+    each over an invisible copy of what it links. Not in the tab order and hidden from assistive
+    technology: the table beside the chart holds the same links for them. A downloaded file
+    (`base` makes the links absolute) has them in a layer of its one SVG."""
+
+    def __init__(self, base: str = ""):
+        self.base = base
+        self.hits: list[str] = []
+
+    def __call__(self, href: str, *children: str) -> str:
+        """`children` drawn, and over them, if there is an `href`, a link of the same shape."""
+        if href:
+            self.hits.append(el("a", {"href": self.base + href, "tabindex": "-1"}, *children))
         return el("g", None, *children)
-    return el("a", {"href": base + href, "tabindex": "-1"}, *children)
 
 
 def document(
-    ident: str, title: str, description: str, width: float, height: float, *body: str
+    ident: str,
+    title: str,
+    description: str,
+    width: float,
+    height: float,
+    *body: str,
+    links: Links,
 ) -> str:
-    """The chart's <svg>: an image named by its title and described by its description."""
-    return el(
+    """The chart's <svg>: an image named by its title and described by its description, and
+    its links (see Links)."""
+    size = {
+        "xmlns": "http://www.w3.org/2000/svg",
+        "viewBox": f"0 0 {width:.0f} {height:.0f}",
+        "width": f"{width:.0f}",
+        "height": f"{height:.0f}",
+    }
+    # Invisible but there for the pointer (opacity does not stop pointer events).
+    layer = el("g", {"class_": "chart-hits", "opacity": 0}, *links.hits)
+    image = el(
         "svg",
         {
-            "xmlns": "http://www.w3.org/2000/svg",
-            "viewBox": f"0 0 {width:.0f} {height:.0f}",
-            "width": f"{width:.0f}",
-            "height": f"{height:.0f}",
+            **size,
             "role": "img",
             "aria-labelledby": f"{ident}-title {ident}-desc",
             "class_": "chart",
@@ -71,7 +92,16 @@ def document(
         el("desc", {"id": f"{ident}-desc"}, escape(description)),
         el("rect", {"width": "100%", "height": "100%", "fill": "#ffffff"}),
         *body,
+        layer if links.base else "",
     )
+    if links.base:
+        return image
+    over = el(
+        "svg",
+        {**size, "aria-hidden": "true", "class_": "chart-links", "font-family": FONT},
+        layer,
+    )
+    return image + over
 
 
 def text_width(content: str, size: float = 13) -> float:

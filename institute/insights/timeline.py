@@ -12,9 +12,9 @@ from institute.insights.svg import (
     INK,
     MUTED,
     WIDTH,
+    Links,
     document,
     el,
-    link,
     multiline,
     text,
     text_width,
@@ -85,6 +85,7 @@ def _legend(x: float, y: float, width: float) -> tuple[str, float]:
 
 def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base: str = "") -> str:
     width = COMPACT_WIDTH if compact else WIDTH
+    link = Links(base)
     dates = [r.date for r in chart.rows if r.date] + [
         m.date for r in chart.rows for m in r.marks if m.date
     ]
@@ -106,11 +107,7 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
     for row in chart.rows:
         mid = y + row_h / 2
         label = multiline(left, mid, wrap(row.label, label_w, 2), line_height=15, fill=INK)
-        parts = [
-            link(
-                row.href, tooltip(f"{row.label} ({row.date_label or 'undated'})"), label, base=base
-            )
-        ]
+        parts = [link(row.href, tooltip(f"{row.label} ({row.date_label or 'undated'})"), label)]
         xs = [x_of(m.date) for m in row.marks if m.date] + ([x_of(row.date)] if row.date else [])
         if len(xs) > 1:
             parts.append(
@@ -156,7 +153,6 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
                     mark.href,
                     tooltip(f"{mark.label} ({mark.date_label})"),
                     el("circle", shape),
-                    base=base,
                 )
             )
         rows.append(el("g", {"class_": "row"}, *parts))
@@ -193,4 +189,4 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
                 ),
             )
     body = [legend, *grid, *rows]
-    return document(ident, chart.title, chart.description, width, y + 30, *body)
+    return document(ident, chart.title, chart.description, width, y + 30, *body, links=link)
