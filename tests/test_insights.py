@@ -224,6 +224,14 @@ def test_an_unknown_chart_or_format_is_not_found(client):
     assert client.get("/insights/scorecard.png").status_code == 404
 
 
+def test_a_listing_links_to_the_charts_of_its_results(client):
+    make_content()
+    html = client.get(reverse("reforms:list"), {"area": "economy"}).content.decode()
+    assert 'href="/insights/?area=economy">Charts of these results' in html
+    html = client.get(reverse("recommendations:list"), {"audience": "western"}).content.decode()
+    assert 'href="/insights/?audience=western">Charts of these results' in html
+
+
 def test_a_bad_filter_value_is_named_not_a_500(client):
     make_content()
     response = client.get(reverse("insights"), {"area": "astrology"})

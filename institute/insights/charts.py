@@ -119,7 +119,7 @@ class Mark:
     date: str  # ISO of reduced precision
     date_label: str
     href: str
-    kind: str = "responds"  # a class hook: how the reform relates to the recommendation
+    kind: str = "answers"  # a class hook: how the reform relates to the recommendation
 
 
 @dataclass(frozen=True)
@@ -152,13 +152,12 @@ class Timeline:
             "reform",
             "reform_title",
             "reform_first_date",
-            "relation",
             "url",
         ]
 
     def csv_rows(self, base_url: str) -> list[list]:
         return [
-            [row.key, row.label, row.date, m.key, m.label, m.date, m.kind, base_url + m.href]
+            [row.key, row.label, row.date, m.key, m.label, m.date, base_url + m.href]
             for row in self.rows
             for m in row.marks
         ]
