@@ -36,7 +36,7 @@ def home(request):
             "reform_total": sum(per_area.values()),
             "recommendation_total": sum(per_audience.values()),
             # The home page has no filters: the charts of everything published, drawn small.
-            "charts": chart_context(request, Filters({}), compact=True, prefix="home"),
+            "charts": chart_context(Filters({}), compact=True, prefix="home"),
         },
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from institute.insights.bars import render_horizontal, render_vertical
-from institute.insights.charts import BarChart, Timeline
+from institute.insights.charts import BarChart, Timeline, listing_url
 from institute.insights.definitions import CHARTS, Filters
 from institute.insights.timeline import render_timeline
 
@@ -23,15 +23,10 @@ def draw(chart: BarChart | Timeline, ident: str, *, compact: bool = False, base:
     return render(chart, ident, compact=compact, base=base)
 
 
-def _query(request) -> str:
-    return f"?{request.GET.urlencode()}" if request.GET else ""
-
-
-def chart_context(
-    request, filters: Filters, *, compact: bool = False, prefix: str = "chart"
-) -> list[dict]:
-    """Each chart of the request's parameters, drawn, with what its table and links need."""
-    query = _query(request)
+def chart_context(filters: Filters, *, compact: bool = False, prefix: str = "chart") -> list[dict]:
+    """Each chart of the parameters, drawn, with what its table and links need."""
+    # Every parameter but the page, for the downloads: each chart reads those of its listing.
+    query = filters.reforms.url_with().rstrip("?")
     out = []
     for definition in CHARTS.values():
         chart = definition.build(filters)
@@ -45,8 +40,9 @@ def chart_context(
                 "table": _table(chart),
                 "svg_url": reverse("insights-chart", args=[definition.name, "svg"]) + query,
                 "csv_url": reverse("insights-chart", args=[definition.name, "csv"]) + query,
-                "listing_url": reverse(definition.listing)
-                + filters.of(definition.listing).url_with().rstrip("?"),
+                "listing_url": listing_url(
+                    reverse(definition.listing), filters.of(definition.listing)
+                ),
             }
         )
     return out
@@ -73,7 +69,7 @@ def insights(request):
         request,
         "institute/insights.html",
         {
-            "charts": chart_context(request, filters),
+            "charts": chart_context(filters),
             "problems": filters.problems(),
             "chips": filters.reforms.chips() + filters.recommendations.chips(),
         },
