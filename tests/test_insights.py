@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from institute.insights.definitions import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
+from institute.insights.timeline import LINE, REFORM
 from tests.factories import (
     RecommendationFactory,
     ReformFactory,
@@ -252,6 +253,31 @@ def test_insights_queries_do_not_grow_with_rows(client, django_assert_num_querie
         client.get(reverse("insights"), {"area": "economy"})
 
 
+def test_home_queries_do_not_grow_with_rows(client, django_assert_num_queries):
+    make_content()
+    # The counts per area and per audience, then the charts' nine.
+    with django_assert_num_queries(2 + INSIGHTS_QUERIES):
+        client.get(reverse("home"))
+    for year in range(2000, 2012):
+        ReformFactory(published=True, adopted_on=str(year))
+        RecommendationFactory(published=True, audience="western")
+    with django_assert_num_queries(2 + INSIGHTS_QUERIES):
+        client.get(reverse("home"))
+
+
+def test_the_timeline_draws_a_reform_dated_before_its_recommendation_apart(client):
+    content = make_content()
+    svg = client.get(reverse("insights-chart", args=["answers-timeline", "svg"])).content
+    root = ET.fromstring(svg)
+    marks = {
+        a.get("href").rsplit("/reforms/", 1)[1].strip("/"): a.find(f"{SVG}circle").get("class")
+        for a in root.iter(f"{SVG}a")
+        if "/reforms/" in a.get("href")
+    }
+    assert "mark-before" in marks[content["b"].slug]  # 2018, before the report of June 2019
+    assert "mark-before" not in marks[content["a"].slug]  # September 2019
+
+
 def _luminance(colour: str) -> float:
     channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
@@ -263,6 +289,8 @@ def test_chart_colours_carry_white_numbers_and_stand_out_from_the_page():
         *AREA_COLOURS.values(),
         *STATUS_COLOURS.values(),
         *IMPLEMENTATION_COLOURS.values(),
+        REFORM,
+        LINE,
     }:
         ratio = 1.05 / (_luminance(colour) + 0.05)
         assert ratio >= 4.5, colour
