@@ -220,6 +220,19 @@ def test_the_home_page_has_the_charts_small(client):
     assert 'viewBox="0 0 640' in html
 
 
+@pytest.mark.parametrize("query", ["", "?year_from=2100&audience=western&q=nothingmatches"])
+def test_nothing_to_count_draws_empty_charts(client, query):
+    if query:
+        make_content()
+    response = client.get(reverse("insights") + query)
+    assert response.status_code == 200
+    assert "Nothing published matches these filters." in response.content.decode()
+    for name in CHARTS:
+        svg = client.get(reverse("insights-chart", args=[name, "svg"]) + query).content
+        assert ET.fromstring(svg).find(f"{SVG}desc").text.startswith("0 published")
+        assert chart_csv(client, name, query) == []
+
+
 def test_an_unknown_chart_or_format_is_not_found(client):
     assert client.get("/insights/nothing.svg").status_code == 404
     assert client.get("/insights/scorecard.png").status_code == 404
