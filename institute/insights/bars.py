@@ -48,7 +48,7 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
         [(s.colour, s.label) for s in chart.used_series()], left, 8, width - left - right
     )
     top = 8 + legend_h + 18
-    ticks = nice_ticks(max((b.total for b in chart.bars), default=0), 4 if compact else 5)
+    ticks = nice_ticks(max((b.height for b in chart.bars), default=0), 4 if compact else 5)
     scale = plot_h / ticks[-1]
     plot_w = width - left - right
     n = max(len(chart.bars), 1)
@@ -143,7 +143,7 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
     y = 8 + legend_h + 12
     x0 = left + label_w + 10
     plot_w = width - x0 - right
-    ticks = nice_ticks(max((b.total for b in chart.bars), default=0), 5)
+    ticks = nice_ticks(max((b.height for b in chart.bars), default=0), 5)
     scale = plot_w / ticks[-1]
     out, rows, group = [top_legend], [], None
     first_y = y

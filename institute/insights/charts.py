@@ -40,10 +40,17 @@ class Bar:
     segments: list[Segment]
     href: str = ""
     group: str = ""  # the heading of the panel it is drawn in, if the chart has several
+    # The rows of the bar, when one can be in several of its segments (a reform filed under two
+    # areas): then the stack is taller than the count written on it.
+    count: int | None = None
+
+    @property
+    def height(self) -> int:
+        return sum(s.count for s in self.segments)
 
     @property
     def total(self) -> int:
-        return sum(s.count for s in self.segments)
+        return self.height if self.count is None else self.count
 
 
 @dataclass

@@ -99,42 +99,77 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 # --- reforms -----------------------------------------------------------------------------------
+# The date a year range of the reform listing reads (`date_field=`, where the listing has it);
+# by default the earliest of the three, `first_date`.
+DATE_LABELS = {
+    "first_date": "earliest date",
+    "announced_on": "date announced",
+    "adopted_on": "date adopted",
+    "effective_on": "date in effect",
+}
+
+
+def _date_column(filterset: FacetedFilterSet) -> str:
+    column = getattr(filterset, "date_column", None)
+    return column() if column else "first_date"
+
+
+def _per_area(filterset: FacetedFilterSet) -> dict[str, Count]:
+    """A count per area of the rows the listing's area filter finds there (as it does:
+    through the filter's own condition, so a reform filed under a second area is counted
+    there too, where the listing finds it)."""
+    return {
+        f"n_{i}": Count("pk", filter=filterset.facet_condition("area", [area]))
+        for i, area in enumerate(Area.values)
+    }
+
+
+def _area_counts(row: dict) -> dict[str, int]:
+    return {area: row[f"n_{i}"] for i, area in enumerate(Area.values) if row[f"n_{i}"]}
+
+
 def reforms_by_year(filters: Filters) -> BarChart:
     filterset = filters.reforms
     path = reverse("reforms:list")
-    found: dict[str, dict[str, int]] = {}
-    grouped = _rows(filterset).values("area", year=Substr("first_date", 1, 4))
-    for row in grouped.annotate(n=Count("pk")).order_by():
-        found.setdefault(row["year"], {})[row["area"]] = row["n"]
-    undated = sum(found.pop("", {}).values())
+    column = _date_column(filterset)
+    date_label = DATE_LABELS.get(column, "date")
+    found: dict[str, tuple[int, dict[str, int]]] = {}
+    grouped = _rows(filterset).values(year=Substr(column, 1, 4))
+    for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
+        found[row["year"]] = (row["rows"], _area_counts(row))
+    undated = found.pop("", (0, {}))[0]
     years = sorted(int(y) for y in found)
     bars = []
     # Every year of the span, the empty ones too: the axis is time.
     for year in range(years[0], years[-1] + 1) if years else []:
-        counts = found.get(f"{year:04d}", {})
+        rows, counts = found.get(f"{year:04d}", (0, {}))
         y = [str(year)]
         segments = [
             Segment(
-                str(area),
+                area,
                 counts[area],
-                listing_url(path, filterset, year_from=y, year_to=y, area=[str(area)]),
+                listing_url(path, filterset, year_from=y, year_to=y, area=[area]),
             )
             for area in Area.values
             if counts.get(area)
         ]
         href = listing_url(path, filterset, year_from=y, year_to=y)
-        bars.append(Bar(str(year), str(year), segments, href=href))
+        bars.append(Bar(str(year), str(year), segments, href=href, count=rows))
     total = sum(b.total for b in bars)
     span = f", {years[0]}–{years[-1]}" if years else ""
+    several = any(b.height > b.total for b in bars)
+    missing = "undated" if column == "first_date" else f"with no {date_label}"
     description = (
         f"{_plural(total, 'published reform', 'published reforms')} by the year of their "
-        f"earliest date{span}, each year's bar divided by area."
+        f"{date_label}{span}, each year's bar divided by area"
+        + (" (a reform filed under several areas is in each)" if several else "")
+        + "."
         + filter_summary(filterset)
-        + (f" {undated} undated not shown." if undated else "")
+        + (f" {undated} {missing} not shown." if undated else "")
     )
-    notes = [f"{_plural(undated, 'reform', 'reforms')} undated in the source not shown."]
+    notes = [f"{_plural(undated, 'reform', 'reforms')} {missing} not shown."]
     return BarChart(
-        title="Reforms by year of their earliest date, by area",
+        title=f"Reforms by year of their {date_label}, by area",
         description=description,
         orientation="vertical",
         category=("year", "Year"),
@@ -150,8 +185,12 @@ def status_by_area(filters: Filters) -> BarChart:
     filterset = filters.reforms
     path = reverse("reforms:list")
     found: dict[str, dict[str, int]] = {}
-    for row in _rows(filterset).values("area", "status").annotate(n=Count("pk")).order_by():
-        found.setdefault(row["area"], {})[row["status"]] = row["n"]
+    grouped = _rows(filterset).values("status")
+    total = 0
+    for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
+        total += row["rows"]
+        for area, n in _area_counts(row).items():
+            found.setdefault(area, {})[row["status"]] = n
     bars = []
     for area, label in Area.choices:
         counts = found.get(area, {})
@@ -166,14 +205,19 @@ def status_by_area(filters: Filters) -> BarChart:
         ]
         href = listing_url(path, filterset, area=[area])
         bars.append(Bar(area, str(label), segments, href=href))
-    total = sum(b.total for b in bars)
     return BarChart(
         title="Status of the reforms in each area",
         description=(
             f"{_plural(total, 'published reform', 'published reforms')} by area, each area's "
-            "bar divided by the reforms' status."
-        )
-        + filter_summary(filterset),
+            "bar divided by the reforms' status"
+            + (
+                " (a reform filed under several areas is in each)"
+                if sum(b.total for b in bars) > total
+                else ""
+            )
+            + "."
+            + filter_summary(filterset)
+        ),
         orientation="horizontal",
         category=("area", "Area"),
         series_name=("status", "Status"),
