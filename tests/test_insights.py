@@ -8,6 +8,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from institute.insights.definitions import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
@@ -57,7 +59,8 @@ def make_content():
     draft = ReformFactory(area="economy", status="reversed", adopted_on="1990")
 
     report = SourceFactory(published=True, published_on="2019-06")
-    rule, region = ThemeFactory(name="Rule of law"), ThemeFactory(name="Regional ties")
+    rule = ThemeFactory(slug="rule-of-law", name="Rule of law")
+    region = ThemeFactory(slug="regional-ties", name="Regional ties")
     one = RecommendationFactory(
         published=True, report=report, implementation="implemented", themes=[rule, region]
     )
@@ -69,6 +72,9 @@ def make_content():
         themes=[rule],
     )
     RecommendationFactory(published=True, report=report, implementation="partly-implemented")
+    RecommendationFactory(
+        published=True, report=report, implementation="implemented", themes=[rule]
+    )
     hidden = RecommendationFactory(report=report, implementation="implemented", themes=[rule])
     for recommendation, reform in [(one, a), (one, b), (one, draft), (one, undated), (two, c)]:
         ResponseFactory(recommendation=recommendation, reform=reform)
@@ -99,7 +105,15 @@ COUNT_COLUMN = {
 @pytest.mark.parametrize("name", BAR_CHARTS)
 @pytest.mark.parametrize(
     "query",
-    ["", "?area=economy&area=human-rights", "?status=adopted&year_from=2019", "?audience=western"],
+    [
+        "",
+        "?area=economy&area=human-rights",
+        "?status=adopted&year_from=2019",
+        "?audience=western",
+        # The first recommendation is under both themes: its other theme gets no bar of its
+        # own, whose link would lose the choice.
+        "?theme=regional-ties",
+    ],
 )
 def test_every_bar_counts_the_rows_of_the_listing_it_links_to(client, name, query):
     make_content()
@@ -126,10 +140,10 @@ def test_the_charts_count_what_the_unfiltered_listings_count(client):
     }
     scorecard = chart_csv(client, "scorecard")
     audience = [r for r in scorecard if r["group"] == "By audience"]
-    assert sum(int(r["recommendations"]) for r in audience) == 3
+    assert sum(int(r["recommendations"]) for r in audience) == 4
     theme = {(r["category"], r["implementation"]): int(r["recommendations"]) for r in scorecard}
     rule = next(r["category"] for r in scorecard if r["category_label"] == "Rule of law")
-    assert theme[(rule, "implemented")] == 1  # the draft recommendation of the theme is not
+    assert theme[(rule, "implemented")] == 2  # the draft recommendation of the theme is not
     assert theme[(rule, "not-implemented")] == 1
 
 
@@ -268,13 +282,15 @@ def test_insights_queries_do_not_grow_with_rows(client, django_assert_num_querie
 
 def test_home_queries_do_not_grow_with_rows(client, django_assert_num_queries):
     make_content()
-    # The counts per area and per audience, then the charts' nine.
-    with django_assert_num_queries(2 + INSIGHTS_QUERIES):
+    # The home page's own counts, then the charts' (INSIGHTS_QUERIES, unfiltered): measured
+    # here rather than written down, so that a count added to the page does not fail this.
+    with CaptureQueriesContext(connection) as first:
         client.get(reverse("home"))
+    assert len(first) >= INSIGHTS_QUERIES
     for year in range(2000, 2012):
         ReformFactory(published=True, adopted_on=str(year))
         RecommendationFactory(published=True, audience="western")
-    with django_assert_num_queries(2 + INSIGHTS_QUERIES):
+    with django_assert_num_queries(len(first)):
         client.get(reverse("home"))
 
 

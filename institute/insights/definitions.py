@@ -114,18 +114,26 @@ def _date_column(filterset: FacetedFilterSet) -> str:
     return column() if column else "first_date"
 
 
+def _selected(filterset: FacetedFilterSet, name: str, values) -> list[str]:
+    """The values of a facet the chart has bars or segments for: those chosen, if any. A row
+    of a chosen value can be under another too (a second area, a second theme), and a link
+    to that other value alone would not keep the choice."""
+    chosen = filterset.active().get(name) or []
+    return [str(v) for v in values if not chosen or v in chosen]
+
+
 def _per_area(filterset: FacetedFilterSet) -> dict[str, Count]:
     """A count per area of the rows the listing's area filter finds there (as it does:
     through the filter's own condition, so a reform filed under a second area is counted
     there too, where the listing finds it)."""
     return {
-        f"n_{i}": Count("pk", filter=filterset.facet_condition("area", [area]))
-        for i, area in enumerate(Area.values)
+        f"n_{area}": Count("pk", filter=filterset.facet_condition("area", [area]))
+        for area in _selected(filterset, "area", Area.values)
     }
 
 
 def _area_counts(row: dict) -> dict[str, int]:
-    return {area: row[f"n_{i}"] for i, area in enumerate(Area.values) if row[f"n_{i}"]}
+    return {name[2:]: n for name, n in row.items() if name.startswith("n_") and n}
 
 
 def reforms_by_year(filters: Filters) -> BarChart:
@@ -156,7 +164,7 @@ def reforms_by_year(filters: Filters) -> BarChart:
         href = listing_url(path, filterset, year_from=y, year_to=y)
         bars.append(Bar(str(year), str(year), segments, href=href, count=rows))
     total = sum(b.total for b in bars)
-    span = f", {years[0]}–{years[-1]}" if years else ""
+    span = f", {years[0]}–{years[-1]}" if len(years) > 1 else f", {years[0]}" if years else ""
     several = any(b.height > b.total for b in bars)
     missing = "undated" if column == "first_date" else f"with no {date_label}"
     description = (
@@ -192,7 +200,10 @@ def status_by_area(filters: Filters) -> BarChart:
         for area, n in _area_counts(row).items():
             found.setdefault(area, {})[row["status"]] = n
     bars = []
+    areas = _selected(filterset, "area", Area.values)
     for area, label in Area.choices:
+        if area not in areas:
+            continue
         counts = found.get(area, {})
         segments = [
             Segment(
@@ -262,7 +273,7 @@ def scorecard(filters: Filters) -> BarChart:
     bars += [
         bar("theme", slug, str(label), by_theme[slug], "By theme")
         for slug, label in filterset.facet_choices("theme")
-        if slug in by_theme
+        if slug in by_theme and slug in _selected(filterset, "theme", by_theme)
     ]
     total = sum(b.total for b in bars if b.group == "By audience")
     labels = dict(Implementation.choices)
