@@ -247,6 +247,14 @@ def test_nothing_to_count_draws_empty_charts(client, query):
         assert chart_csv(client, name, query) == []
 
 
+def test_a_title_starting_like_a_formula_is_inert_in_the_csv(client):
+    content = make_content()
+    content["one"].title = "=HYPERLINK(1)"
+    content["one"].save()
+    rows = chart_csv(client, "answers-timeline")
+    assert {r["recommendation_title"] for r in rows} >= {"'=HYPERLINK(1)"}
+
+
 def test_an_unknown_chart_or_format_is_not_found(client):
     assert client.get("/insights/nothing.svg").status_code == 404
     assert client.get("/insights/scorecard.png").status_code == 404

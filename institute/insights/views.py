@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from institute.datasets.tables import escape_formula
 from institute.insights.bars import render_horizontal, render_vertical
 from institute.insights.charts import BarChart, Timeline, listing_url
 from institute.insights.definitions import CHARTS, Filters
@@ -90,7 +91,11 @@ def chart_download(request, name: str, fmt: str):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(chart.csv_header())
-        writer.writerows(chart.csv_rows(base))
+        # Titles are free text: one starting like a formula must not run in a spreadsheet.
+        writer.writerows(
+            [escape_formula(c) if isinstance(c, str) else c for c in row]
+            for row in chart.csv_rows(base)
+        )
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
