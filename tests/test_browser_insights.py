@@ -36,6 +36,13 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
     page.wait_for_url(re.compile(r"/reforms/\?.*status="))
     assert result_count(page) == count
 
+    # The page's own filters: ticking an area applies it (the listings' script), and the
+    # status chart then has that area's bar alone.
+    page.goto(f"{live_server.url}/insights/")
+    page.get_by_role("checkbox", name="Economy", exact=True).check()
+    page.wait_for_url(re.compile(r"area=economy"))
+    assert page.locator("#status-by-area svg.chart g.bar").count() == 1
+
     # The table holds the same numbers for the keyboard; opened, it is still accessible.
     page.goto(f"{live_server.url}/insights/?area=human-rights")
     page.locator("#scorecard summary").click()

@@ -226,6 +226,18 @@ def test_the_page_draws_every_chart_with_its_table_and_downloads(client):
     assert 'href="/reforms/?area=economy&amp;year_from=2019&amp;year_to=2019"' in html
 
 
+def test_the_page_form_shows_the_filters_and_keeps_the_others(client):
+    make_content()
+    html = client.get(reverse("insights"), {"area": "economy", "topic": "x", "q": "tax"}).content
+    html = html.decode()
+    assert 'name="area" value="economy" checked' in html
+    assert 'name="area" value="human-rights">' in html
+    assert 'name="theme" value="rule-of-law">' in html
+    # Parameters the form has no field for travel on with it.
+    assert '<input type="hidden" name="topic" value="x">' in html
+    assert '<input type="hidden" name="q" value="tax">' in html
+
+
 def test_the_home_page_has_the_charts_small(client):
     make_content()
     html = client.get(reverse("home")).content.decode()

@@ -64,6 +64,38 @@ def _table(chart: BarChart | Timeline) -> dict:
     }
 
 
+# The filters the page offers itself (the others come from the listings, and are kept).
+FORM_FACETS = (("reforms", "area"), ("reforms", "status"))
+FORM_FACETS_RECOMMENDATIONS = (("recommendations", "audience"), ("recommendations", "theme"))
+FORM_FIELDS = {"area", "status", "audience", "theme", "year_from", "year_to", "page"}
+
+
+def _form(filters: Filters) -> dict:
+    """The filter form of the page: a few facets of each listing as checkboxes (their choices
+    are those the FilterSets have read already), the years, and every other parameter kept as
+    a hidden field."""
+
+    def facets(pairs):
+        out = []
+        for listing, name in pairs:
+            filterset = getattr(filters, listing)
+            chosen = set(filterset.params().get(name, []))
+            values = [
+                (str(v), label, str(v) in chosen) for v, label in filterset.facet_choices(name)
+            ]
+            out.append({"name": name, "label": filterset.facets[name][0], "values": values})
+        return out
+
+    params = filters.reforms.params()
+    return {
+        "reform_facets": facets(FORM_FACETS),
+        "recommendation_facets": facets(FORM_FACETS_RECOMMENDATIONS),
+        "year_from": (params.get("year_from") or [""])[0],
+        "year_to": (params.get("year_to") or [""])[0],
+        "hidden": [(k, v) for k, vs in params.items() if k not in FORM_FIELDS for v in vs if v],
+    }
+
+
 def insights(request):
     filters = Filters(request.GET)
     return render(
@@ -73,6 +105,7 @@ def insights(request):
             "charts": chart_context(filters),
             "problems": filters.problems(),
             "chips": filters.reforms.chips() + filters.recommendations.chips(),
+            "form": _form(filters),
         },
     )
 
