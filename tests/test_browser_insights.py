@@ -50,9 +50,12 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
     assert serious_violations(page) == []
 
 
-def test_home_charts_fit_a_phone(live_server, browser_page, demo_content):
+@pytest.mark.parametrize("path", ["/", "/insights/"])
+def test_charts_fit_a_phone(live_server, browser_page, demo_content, path):
+    """The page does not scroll sideways: a chart wider than the screen scrolls in its own
+    frame, which the keyboard can reach."""
     browser_page.set_viewport_size({"width": 375, "height": 740})
-    browser_page.goto(f"{live_server.url}/")
+    browser_page.goto(f"{live_server.url}{path}")
     assert browser_page.locator("svg[role=img]").count() == 4
     assert browser_page.evaluate("document.documentElement.scrollWidth") <= 375
     assert serious_violations(browser_page) == []
