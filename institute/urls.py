@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from institute import views
 from institute.datasets import views as dataviews
+from institute.insights import views as insightviews
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("data/", dataviews.data_page, name="data"),
     path("data/package.zip", dataviews.data_package_download, name="data-package"),
     path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),
+    path("insights/", insightviews.insights, name="insights"),
+    path("insights/<slug:name>.<slug:fmt>", insightviews.chart_download, name="insights-chart"),
     path("reforms/", include("reforms.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("admin/", admin.site.urls),

@@ -6,6 +6,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from institute.insights.definitions import Filters
+from institute.insights.views import chart_context
 from recommendations.models import Audience, Recommendation
 from reforms.models import Area, Reform
 
@@ -33,6 +35,8 @@ def home(request):
             ],
             "reform_total": sum(per_area.values()),
             "recommendation_total": sum(per_audience.values()),
+            # The home page has no filters: the charts of everything published, drawn small.
+            "charts": chart_context(Filters({}), compact=True, prefix="home"),
         },
     )
 

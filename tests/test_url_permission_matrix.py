@@ -200,6 +200,31 @@ TABLE: dict[str, list[Case]] = {
         ),
         case("unknown table", lambda w: "/data/no-such-table.csv", NOBODY_404),
     ],
+    # The timeline names the recommendation and the published reform answering it, not the
+    # draft that answers it too.
+    "insights/": [
+        public(
+            "insights",
+            lambda w: "/insights/",
+            must_show=lambda w: [w.recommendation.title, w.reform.title],
+        )
+    ],
+    "insights/<slug:name>.<slug:fmt>": [
+        *(
+            public(f"{name}.{fmt}", lambda w, name=name, fmt=fmt: f"/insights/{name}.{fmt}")
+            for name in ("reforms-by-year", "status-by-area", "scorecard")
+            for fmt in ("svg", "csv")
+        ),
+        *(
+            public(
+                f"answers-timeline.{fmt}",
+                lambda w, fmt=fmt: f"/insights/answers-timeline.{fmt}",
+                must_show=lambda w: [w.recommendation.title, w.reform.title],
+            )
+            for fmt in ("svg", "csv")
+        ),
+        case("unknown chart", lambda w: "/insights/no-such-chart.svg", NOBODY_404),
+    ],
     "reforms/": [public("reform listing", lambda w: "/reforms/", must_show=REFORM)],
     "reforms/feed/": [public("reform feed", lambda w: "/reforms/feed/", must_show=REFORM)],
     "reforms/export.<slug:fmt>": [

@@ -1,0 +1,206 @@
+"""Stacked bar charts as SVG: vertical (a count per year) and horizontal (per category, in
+panels). Every segment is a link to the listing of the rows it counts, with its number written
+on it where it fits and in its tooltip, and a white gap between segments, so that no colour has
+to be told from its neighbour."""
+
+from __future__ import annotations
+
+from institute.insights.charts import Bar, BarChart
+from institute.insights.svg import (
+    COMPACT_WIDTH,
+    GRID,
+    INK,
+    MUTED,
+    WIDTH,
+    Links,
+    document,
+    el,
+    legend,
+    multiline,
+    nice_ticks,
+    text,
+    text_width,
+    tooltip,
+    wrap,
+)
+
+SEPARATOR = "#ffffff"
+
+
+def _segment_label(chart: BarChart, bar: Bar, series: str, count: int) -> str:
+    unit = chart.unit[0] if count == 1 else chart.unit[1]
+    name = chart.series_by_key()[series].label
+    return f"{bar.label}, {name}: {count} {unit}"
+
+
+def _bar_total(chart: BarChart, bar: Bar) -> str:
+    unit = chart.unit[0] if bar.total == 1 else chart.unit[1]
+    return f"{bar.label}: {bar.total} {unit} in all"
+
+
+def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base: str = "") -> str:
+    width = COMPACT_WIDTH if compact else WIDTH
+    link = Links(base)
+    series = chart.series_by_key()
+    plot_h = 150 if compact else 250
+    left, right = 44, 12
+    top_legend, legend_h = legend(
+        [(s.colour, s.label) for s in chart.used_series()], left, 8, width - left - right
+    )
+    top = 8 + legend_h + 18
+    ticks = nice_ticks(max((b.height for b in chart.bars), default=0), 4 if compact else 5)
+    scale = plot_h / ticks[-1]
+    plot_w = width - left - right
+    n = max(len(chart.bars), 1)
+    band = plot_w / n
+    bar_w = min(band * 0.72, 56)
+    every = 1 if band >= 34 else 2 if band >= 18 else 5
+    axis = top + plot_h
+    out = [top_legend]
+    for t in ticks:
+        y = axis - t * scale
+        out.append(el("line", {"x1": left, "x2": width - right, "y1": y, "y2": y, "stroke": GRID}))
+        out.append(text(left - 8, y + 4, str(t), text_anchor="end", fill=MUTED, font_size=12))
+    for i, bar in enumerate(chart.bars):
+        x = left + i * band + (band - bar_w) / 2
+        y = axis
+        parts = []
+        for seg in bar.segments:
+            if not seg.count:
+                continue
+            h = seg.count * scale
+            y -= h
+            colour = series[seg.series].colour
+            label = _segment_label(chart, bar, seg.series, seg.count)
+            shapes = [
+                tooltip(label),
+                el(
+                    "rect",
+                    {
+                        "x": x,
+                        "y": y,
+                        "width": bar_w,
+                        "height": h,
+                        "fill": colour,
+                        "stroke": SEPARATOR,
+                        "stroke-width": 1,
+                        "class_": f"segment series-{seg.series}",
+                    },
+                ),
+            ]
+            if not compact and h >= 17 and bar_w >= 18:
+                shapes.append(
+                    text(
+                        x + bar_w / 2,
+                        y + h / 2 + 4.5,
+                        str(seg.count),
+                        text_anchor="middle",
+                        fill="#ffffff",
+                        font_size=12,
+                        font_weight=600,
+                    )
+                )
+            parts.append(link(seg.href, *shapes))
+        if bar.total:
+            parts.append(
+                text(
+                    x + bar_w / 2,
+                    y - 6,
+                    str(bar.total),
+                    text_anchor="middle",
+                    font_size=12,
+                    font_weight=600,
+                    fill=INK,
+                )
+            )
+        if i % every == 0 or i == n - 1 and every == 1:
+            parts.append(
+                text(
+                    x + bar_w / 2,
+                    axis + 18,
+                    bar.label,
+                    text_anchor="middle",
+                    fill=INK,
+                    font_size=12,
+                )
+            )
+        out.append(el("g", {"class_": "bar"}, tooltip(_bar_total(chart, bar)), *parts))
+    out.append(el("line", {"x1": left, "x2": width - right, "y1": axis, "y2": axis, "stroke": INK}))
+    height = axis + 32
+    return document(ident, chart.title, chart.description, width, height, *out, links=link)
+
+
+def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, base: str = "") -> str:
+    width = COMPACT_WIDTH if compact else WIDTH
+    link = Links(base)
+    series = chart.series_by_key()
+    label_w = 250 if compact else 300
+    left, right = 8, 48
+    row_h, bar_h = (30, 20) if compact else (38, 24)
+    top_legend, legend_h = legend(
+        [(s.colour, s.label) for s in chart.used_series()], left, 8, width - left - right
+    )
+    y = 8 + legend_h + 12
+    x0 = left + label_w + 10
+    plot_w = width - x0 - right
+    ticks = nice_ticks(max((b.height for b in chart.bars), default=0), 5)
+    scale = plot_w / ticks[-1]
+    out, rows, group = [top_legend], [], None
+    first_y = y
+    for bar in chart.bars:
+        if bar.group and bar.group != group:
+            group = bar.group
+            y += 8 if rows else 0
+            rows.append(text(left, y + 18, group, font_weight=700, font_size=14, fill=INK))
+            y += 28
+        mid = y + row_h / 2
+        lines = wrap(bar.label, label_w, lines=2)
+        label = multiline(left, mid, lines, line_height=15, fill=INK)
+        parts = [link(bar.href, tooltip(bar.label), label)]
+        x = x0
+        for seg in bar.segments:
+            if not seg.count:
+                continue
+            w = seg.count * scale
+            shapes = [
+                tooltip(_segment_label(chart, bar, seg.series, seg.count)),
+                el(
+                    "rect",
+                    {
+                        "x": x,
+                        "y": mid - bar_h / 2,
+                        "width": w,
+                        "height": bar_h,
+                        "fill": series[seg.series].colour,
+                        "stroke": SEPARATOR,
+                        "stroke-width": 1,
+                        "class_": f"segment series-{seg.series}",
+                    },
+                ),
+            ]
+            if w >= text_width(str(seg.count), 12) + 8:
+                shapes.append(
+                    text(
+                        x + w / 2,
+                        mid + 4.5,
+                        str(seg.count),
+                        text_anchor="middle",
+                        fill="#ffffff",
+                        font_size=12,
+                        font_weight=600,
+                    )
+                )
+            parts.append(link(seg.href, *shapes))
+            x += w
+        parts.append(
+            text(x + 6, mid + 4.5, str(bar.total), font_size=12, font_weight=600, fill=INK)
+        )
+        rows.append(el("g", {"class_": "bar"}, *parts))
+        y += row_h
+    for t in ticks:
+        gx = x0 + t * scale
+        out.append(el("line", {"x1": gx, "x2": gx, "y1": first_y, "y2": y, "stroke": GRID}))
+        out.append(text(gx, y + 16, str(t), text_anchor="middle", fill=MUTED, font_size=12))
+    out.append(el("line", {"x1": x0, "x2": x0, "y1": first_y, "y2": y, "stroke": INK}))
+    out += rows
+    return document(ident, chart.title, chart.description, width, y + 26, *out, links=link)

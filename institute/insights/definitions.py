@@ -1,0 +1,376 @@
+"""The four charts, each counted through the FilterSet of the listing it links to, over the
+published() rows the listing starts from: a bar's number is the row count its link shows.
+
+A chart is one grouped query (values().annotate(Count)), two for the scorecard (by audience and
+by theme) and the timeline (recommendations, then the reforms answering them), plus the
+choices its FilterSet reads once: the number of queries does not grow with the rows.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.db.models import Count
+from django.db.models.functions import Substr
+from django.urls import reverse
+
+from institute.dates import PartialDate
+from institute.insights.charts import (
+    Bar,
+    BarChart,
+    ChartDefinition,
+    Mark,
+    Row,
+    Segment,
+    Series,
+    Timeline,
+    filter_summary,
+    listing_url,
+)
+from institute.listings.filters import FacetedFilterSet
+from recommendations.models import Audience, Implementation, Response
+from recommendations.selectors import recommendation_filter_public
+from reforms.models import Area, Reform, ReformStatus
+from reforms.selectors import reform_filter_public
+
+# Every colour carries white numbers at 4.5:1 or more and stands at 3:1 or more against the
+# white page (tests/test_insights.py measures them); segments are also parted by a white gap
+# and named in their tooltips and the table, so no reader has to tell two colours apart.
+AREA_COLOURS = {
+    Area.ECONOMY: "#0b5cab",
+    Area.HUMAN_RIGHTS: "#a4262c",
+    Area.POLITICAL_PARTICIPATION: "#1d6b34",
+    Area.JUSTICE_ANTI_CORRUPTION: "#6b3fa0",
+}
+STATUS_COLOURS = {
+    ReformStatus.ANNOUNCED: "#5a6472",
+    ReformStatus.ADOPTED: "#0b5cab",
+    ReformStatus.IN_PROGRESS: "#6b3fa0",
+    ReformStatus.IMPLEMENTED: "#1d6b34",
+    ReformStatus.PARTIALLY_IMPLEMENTED: "#00676b",
+    ReformStatus.STALLED: "#8a5300",
+    ReformStatus.REVERSED: "#a4262c",
+}
+IMPLEMENTATION_COLOURS = {
+    Implementation.IMPLEMENTED: "#1d6b34",
+    Implementation.PARTLY_IMPLEMENTED: "#8a5300",
+    Implementation.NOT_IMPLEMENTED: "#a4262c",
+    Implementation.NOT_ASSESSED: "#5a6472",
+}
+IMPLEMENTATION_ORDER = list(IMPLEMENTATION_COLOURS)
+
+
+class Filters:
+    """The FilterSets of one request's parameters, one per listing, each built once: the
+    charts of a page share their choices' queries."""
+
+    def __init__(self, params):
+        self.params = params
+
+    @cached_property
+    def reforms(self) -> FacetedFilterSet:
+        return reform_filter_public(params=self.params)
+
+    @cached_property
+    def recommendations(self) -> FacetedFilterSet:
+        return recommendation_filter_public(params=self.params)
+
+    def of(self, listing: str) -> FacetedFilterSet:
+        return self.reforms if listing == "reforms:list" else self.recommendations
+
+    def problems(self) -> list[str]:
+        out: list[str] = []
+        for filterset in (self.reforms, self.recommendations):
+            out += [p for p in filterset.problems() if p not in out]
+        return out
+
+
+def _series(choices, colours) -> list[Series]:
+    return [Series(str(value), str(label), colours[value]) for value, label in choices]
+
+
+def _rows(filterset: FacetedFilterSet):
+    """The rows the listing counts, without its order (a grouped count needs none)."""
+    return filterset.qs_without("sort").order_by().select_related(None).prefetch_related(None)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+# --- reforms -----------------------------------------------------------------------------------
+# The date a year range of the reform listing reads (`date_field=`, where the listing has it);
+# by default the earliest of the three, `first_date`.
+DATE_LABELS = {
+    "first_date": "earliest date",
+    "announced_on": "date announced",
+    "adopted_on": "date adopted",
+    "effective_on": "date in effect",
+}
+
+
+def _date_column(filterset: FacetedFilterSet) -> str:
+    column = getattr(filterset, "date_column", None)
+    return column() if column else "first_date"
+
+
+def _selected(filterset: FacetedFilterSet, name: str, values) -> list[str]:
+    """The values of a facet the chart has bars or segments for: those chosen, if any. A row
+    of a chosen value can be under another too (a second area, a second theme), and a link
+    to that other value alone would not keep the choice."""
+    chosen = filterset.active().get(name) or []
+    return [str(v) for v in values if not chosen or v in chosen]
+
+
+def _per_area(filterset: FacetedFilterSet) -> dict[str, Count]:
+    """A count per area of the rows the listing's area filter finds there (as it does:
+    through the filter's own condition, so a reform filed under a second area is counted
+    there too, where the listing finds it)."""
+    return {
+        f"n_{area}": Count("pk", filter=filterset.facet_condition("area", [area]))
+        for area in _selected(filterset, "area", Area.values)
+    }
+
+
+def _area_counts(row: dict) -> dict[str, int]:
+    return {name[2:]: n for name, n in row.items() if name.startswith("n_") and n}
+
+
+def reforms_by_year(filters: Filters) -> BarChart:
+    filterset = filters.reforms
+    path = reverse("reforms:list")
+    column = _date_column(filterset)
+    date_label = DATE_LABELS.get(column, "date")
+    found: dict[str, tuple[int, dict[str, int]]] = {}
+    grouped = _rows(filterset).values(year=Substr(column, 1, 4))
+    for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
+        found[row["year"]] = (row["rows"], _area_counts(row))
+    undated = found.pop("", (0, {}))[0]
+    years = sorted(int(y) for y in found)
+    bars = []
+    # Every year of the span, the empty ones too: the axis is time.
+    for year in range(years[0], years[-1] + 1) if years else []:
+        rows, counts = found.get(f"{year:04d}", (0, {}))
+        y = [str(year)]
+        segments = [
+            Segment(
+                area,
+                counts[area],
+                listing_url(path, filterset, year_from=y, year_to=y, area=[area]),
+            )
+            for area in Area.values
+            if counts.get(area)
+        ]
+        href = listing_url(path, filterset, year_from=y, year_to=y)
+        bars.append(Bar(str(year), str(year), segments, href=href, count=rows))
+    total = sum(b.total for b in bars)
+    span = f", {years[0]}–{years[-1]}" if len(years) > 1 else f", {years[0]}" if years else ""
+    several = any(b.height > b.total for b in bars)
+    missing = "undated" if column == "first_date" else f"with no {date_label}"
+    description = (
+        f"{_plural(total, 'published reform', 'published reforms')} by the year of their "
+        f"{date_label}{span}, each year's bar divided by area"
+        + (" (a reform filed under several areas is in each)" if several else "")
+        + "."
+        + filter_summary(filterset)
+        + (f" {undated} {missing} not shown." if undated else "")
+    )
+    notes = [f"{_plural(undated, 'reform', 'reforms')} {missing} not shown."]
+    return BarChart(
+        title=f"Reforms by year of their {date_label}, by area",
+        description=description,
+        orientation="vertical",
+        category=("year", "Year"),
+        series_name=("area", "Area"),
+        unit=("reform", "reforms"),
+        series=_series(Area.choices, AREA_COLOURS),
+        bars=bars,
+        notes=notes if undated else [],
+    )
+
+
+def status_by_area(filters: Filters) -> BarChart:
+    filterset = filters.reforms
+    path = reverse("reforms:list")
+    found: dict[str, dict[str, int]] = {}
+    grouped = _rows(filterset).values("status")
+    total = 0
+    for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
+        total += row["rows"]
+        for area, n in _area_counts(row).items():
+            found.setdefault(area, {})[row["status"]] = n
+    bars = []
+    areas = _selected(filterset, "area", Area.values)
+    for area, label in Area.choices:
+        if area not in areas:
+            continue
+        counts = found.get(area, {})
+        segments = [
+            Segment(
+                status,
+                counts[status],
+                listing_url(path, filterset, area=[area], status=[status]),
+            )
+            for status in ReformStatus.values
+            if counts.get(status)
+        ]
+        href = listing_url(path, filterset, area=[area])
+        bars.append(Bar(area, str(label), segments, href=href))
+    return BarChart(
+        title="Status of the reforms in each area",
+        description=(
+            f"{_plural(total, 'published reform', 'published reforms')} by area, each area's "
+            "bar divided by the reforms' status"
+            + (
+                " (a reform filed under several areas is in each)"
+                if sum(b.total for b in bars) > total
+                else ""
+            )
+            + "."
+            + filter_summary(filterset)
+        ),
+        orientation="horizontal",
+        category=("area", "Area"),
+        series_name=("status", "Status"),
+        unit=("reform", "reforms"),
+        series=_series(ReformStatus.choices, STATUS_COLOURS),
+        bars=bars,
+    )
+
+
+# --- recommendations ---------------------------------------------------------------------------
+def scorecard(filters: Filters) -> BarChart:
+    filterset = filters.recommendations
+    path = reverse("recommendations:list")
+    rows = _rows(filterset)
+    by_audience: dict[str, dict[str, int]] = {}
+    for row in rows.values("audience", "implementation").annotate(n=Count("pk")).order_by():
+        by_audience.setdefault(row["audience"], {})[row["implementation"]] = row["n"]
+    # Through the themes: a recommendation with two themes is on both bars, as it is in both
+    # themes' listings; one pair a row, so a plain count is exact.
+    by_theme: dict[str, dict[str, int]] = {}
+    themed = rows.filter(themes__isnull=False).values("themes__slug", "implementation")
+    for row in themed.annotate(n=Count("pk")).order_by():
+        by_theme.setdefault(row["themes__slug"], {})[row["implementation"]] = row["n"]
+
+    def bar(name: str, value: str, label: str, counts: dict[str, int], group: str) -> Bar:
+        segments = [
+            Segment(
+                impl,
+                counts[impl],
+                listing_url(path, filterset, **{name: [value], "implementation": [impl]}),
+            )
+            for impl in IMPLEMENTATION_ORDER
+            if counts.get(impl)
+        ]
+        href = listing_url(path, filterset, **{name: [value]})
+        return Bar(value, label, segments, href=href, group=group)
+
+    bars = [
+        bar("audience", value, str(label), by_audience.get(value, {}), "By audience")
+        for value, label in Audience.choices
+    ]
+    bars += [
+        bar("theme", slug, str(label), by_theme[slug], "By theme")
+        for slug, label in filterset.facet_choices("theme")
+        if slug in by_theme and slug in _selected(filterset, "theme", by_theme)
+    ]
+    total = sum(b.total for b in bars if b.group == "By audience")
+    labels = dict(Implementation.choices)
+    return BarChart(
+        title="Recommendation scorecard: implementation by audience and by theme",
+        description=(
+            f"{_plural(total, 'published recommendation', 'published recommendations')} by "
+            "the audience they were made to and by theme, each bar divided by how far they "
+            "have been implemented. A recommendation with several themes is counted under "
+            "each." + filter_summary(filterset)
+        ),
+        orientation="horizontal",
+        category=("category", "Audience or theme"),
+        series_name=("implementation", "Implementation"),
+        unit=("recommendation", "recommendations"),
+        series=[
+            Series(str(v), str(labels[v]), IMPLEMENTATION_COLOURS[v]) for v in IMPLEMENTATION_ORDER
+        ],
+        bars=bars,
+    )
+
+
+def _label(value: str) -> str:
+    return PartialDate(value).label if value else ""
+
+
+def answers_timeline(filters: Filters) -> Timeline:
+    filterset = filters.recommendations
+    rows = _rows(filterset).order_by("report", "position")
+    recommendations = list(rows.values("pk", "slug", "title", "report__published_on"))
+    responses = (
+        Response.objects.filter(
+            recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
+        )
+        .values("recommendation_id", "reform__slug", "reform__title", "reform__first_date")
+        .order_by("reform__first_date", "reform__title")
+    )
+    marks: dict[int, list[Mark]] = {}
+    undated = 0
+    for r in responses:
+        if not r["reform__first_date"]:
+            undated += 1
+            continue
+        marks.setdefault(r["recommendation_id"], []).append(
+            Mark(
+                r["reform__slug"],
+                r["reform__title"],
+                r["reform__first_date"],
+                _label(r["reform__first_date"]),
+                reverse("reforms:detail", kwargs={"slug": r["reform__slug"]}),
+            )
+        )
+    out = [
+        Row(
+            rec["slug"],
+            rec["title"],
+            reverse("recommendations:detail", kwargs={"slug": rec["slug"]}),
+            rec["report__published_on"] or "",
+            _label(rec["report__published_on"]),
+            marks[rec["pk"]],
+        )
+        for rec in recommendations
+        if rec["pk"] in marks
+    ]
+    unanswered = len(recommendations) - len(out)
+    notes = []
+    if unanswered:
+        notes.append(
+            f"{_plural(unanswered, 'recommendation', 'recommendations')} that no dated "
+            "published reform answers not shown."
+        )
+    if undated:
+        notes.append(f"{_plural(undated, 'answering reform', 'answering reforms')} undated.")
+    total = sum(len(r.marks) for r in out)
+    return Timeline(
+        title="Reforms answering each recommendation, from the recommendation's date",
+        description=(
+            f"{_plural(len(out), 'published recommendation', 'published recommendations')}, "
+            "each on a row from the date of its report (a diamond), with a dot at the earliest "
+            f"date of each of the {_plural(total, 'reform', 'reforms')} answering it; an open "
+            "dot is a reform dated before the recommendation."
+            + filter_summary(filterset)
+            + "".join(f" {n}" for n in notes)
+        ),
+        rows=out,
+        notes=notes,
+    )
+
+
+CHARTS = {
+    c.name: c
+    for c in (
+        ChartDefinition("reforms-by-year", "Reforms by year", "reforms:list", reforms_by_year),
+        ChartDefinition("status-by-area", "Status by area", "reforms:list", status_by_area),
+        ChartDefinition("scorecard", "Scorecard", "recommendations:list", scorecard),
+        ChartDefinition(
+            "answers-timeline", "Answers over time", "recommendations:list", answers_timeline
+        ),
+    )
+}

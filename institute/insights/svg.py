@@ -1,0 +1,162 @@
+"""A small SVG writer: elements as escaped strings, the chart's frame (title, description, the
+accessible name), a legend, axis ticks and label wrapping. No styles: presentation attributes
+only, so that a downloaded file looks as the page does and the CSP has nothing to block."""
+
+from __future__ import annotations
+
+import math
+from xml.sax.saxutils import escape, quoteattr
+
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
+INK = "#1b1f24"
+MUTED = "#4a5360"
+GRID = "#e1e5ea"
+WIDTH = 960
+COMPACT_WIDTH = 640  # drawn two abreast on the home page
+CHAR = 6.9  # the mean advance of a 13px character: enough to lay out labels without a font
+
+
+def el(name: str, attrs: dict | None = None, *children: str) -> str:
+    """`<name attrs>children</name>`; attributes spelled with `_` get `-`, `class_` is `class`,
+    None leaves the attribute out. Children are already-written SVG."""
+    parts = [name]
+    for key, value in (attrs or {}).items():
+        if value is None:
+            continue
+        key = "class" if key == "class_" else key.replace("_", "-")
+        if isinstance(value, float):
+            value = f"{value:.1f}".rstrip("0").rstrip(".")
+        parts.append(f"{key}={quoteattr(str(value))}")
+    head = " ".join(parts)
+    body = "".join(children)
+    return f"<{head}>{body}</{name}>" if body else f"<{head}/>"
+
+
+def text(x, y, content: str, **attrs) -> str:
+    return el("text", {"x": x, "y": y, **attrs}, escape(content))
+
+
+def tooltip(content: str) -> str:
+    return el("title", None, escape(content))
+
+
+class Links:
+    """The links of a chart, drawn apart from it: an image (role="img") may hold no link, so on
+    the page the links lie in a second, hidden SVG over the first, in the same coordinates,
+    each over an invisible copy of what it links. Not in the tab order and hidden from assistive
+    technology: the table beside the chart holds the same links for them. A downloaded file
+    (`base` makes the links absolute) has them in a layer of its one SVG."""
+
+    def __init__(self, base: str = ""):
+        self.base = base
+        self.hits: list[str] = []
+
+    def __call__(self, href: str, *children: str) -> str:
+        """`children` drawn, and over them, if there is an `href`, a link of the same shape."""
+        if href:
+            self.hits.append(el("a", {"href": self.base + href, "tabindex": "-1"}, *children))
+        return el("g", None, *children)
+
+
+def document(
+    ident: str,
+    title: str,
+    description: str,
+    width: float,
+    height: float,
+    *body: str,
+    links: Links,
+) -> str:
+    """The chart's <svg>: an image named by its title and described by its description, and
+    its links (see Links)."""
+    size = {
+        "xmlns": "http://www.w3.org/2000/svg",
+        "viewBox": f"0 0 {width:.0f} {height:.0f}",
+        "width": f"{width:.0f}",
+        "height": f"{height:.0f}",
+    }
+    # Invisible but there for the pointer (opacity does not stop pointer events).
+    layer = el("g", {"class_": "chart-hits", "opacity": 0}, *links.hits)
+    image = el(
+        "svg",
+        {
+            **size,
+            "role": "img",
+            "aria-labelledby": f"{ident}-title {ident}-desc",
+            "class_": "chart",
+            "font-family": FONT,
+            "font-size": 13,
+            "fill": INK,
+        },
+        el("title", {"id": f"{ident}-title"}, escape(title)),
+        el("desc", {"id": f"{ident}-desc"}, escape(description)),
+        el("rect", {"width": "100%", "height": "100%", "fill": "#ffffff"}),
+        *body,
+        layer if links.base else "",
+    )
+    if links.base:
+        return image
+    over = el(
+        "svg",
+        {**size, "aria-hidden": "true", "class_": "chart-links", "font-family": FONT},
+        layer,
+    )
+    return image + over
+
+
+def text_width(content: str, size: float = 13) -> float:
+    return len(content) * CHAR * size / 13
+
+
+def wrap(content: str, width: float, lines: int = 2) -> list[str]:
+    """`content` in at most `lines` lines of `width`, the last cut with an ellipsis if need be."""
+    most = max(4, int(width / CHAR))
+    out: list[str] = []
+    words = content.split()
+    while words and len(out) < lines:
+        line = words.pop(0)
+        while words and len(line) + 1 + len(words[0]) <= most:
+            line += " " + words.pop(0)
+        out.append(line)
+    if words or (out and len(out[-1]) > most):
+        last = out[-1] if len(out[-1]) <= most - 1 else out[-1][: most - 1].rstrip()
+        out[-1] = last.rstrip(",;:") + "…"
+    return out
+
+
+def multiline(x, y, lines: list[str], line_height: float = 15, **attrs) -> str:
+    """Lines centred vertically on `y`."""
+    first = y - (len(lines) - 1) * line_height / 2
+    spans = [
+        el("tspan", {"x": x, "y": first + i * line_height}, escape(line))
+        for i, line in enumerate(lines)
+    ]
+    return el("text", {"dominant-baseline": "middle", **attrs}, *spans)
+
+
+def legend(items: list[tuple[str, str]], x: float, y: float, width: float) -> tuple[str, float]:
+    """Swatches and labels in rows from (x, y); the markup and the height it takes."""
+    out, cx, cy = [], x, y
+    for colour, label in items:
+        step = 14 + 6 + text_width(label) + 22
+        if cx > x and cx + step > x + width:
+            cx, cy = x, cy + 22
+        out.append(
+            el("rect", {"x": cx, "y": cy, "width": 14, "height": 14, "rx": 2, "fill": colour})
+        )
+        out.append(text(cx + 20, cy + 11.5, label, fill=INK))
+        cx += step
+    return el("g", {"class_": "legend"}, *out), cy - y + 22
+
+
+def nice_ticks(maximum: int, most: int = 5) -> list[int]:
+    """0 and round steps (1, 2, 5 × 10ⁿ) up to at least `maximum`, at most `most` + 1 ticks."""
+    maximum = max(maximum, 1)
+    step = 1
+    for power in range(0, 12):
+        for base in (1, 2, 5):
+            step = base * 10**power
+            if math.ceil(maximum / step) <= most:
+                top = math.ceil(maximum / step) * step
+                return list(range(0, top + 1, step))
+    return [0, maximum]

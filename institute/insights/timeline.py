@@ -1,0 +1,192 @@
+"""The timeline of recommendations as SVG: a row per recommendation from the date it was made
+(a diamond), with a dot at the earliest date of each reform that answers it. A reform dated
+before the recommendation is an open dot, so the shape says it, not the colour. A mark's class
+names its `kind`, so that kinds of response can be drawn apart."""
+
+from __future__ import annotations
+
+from institute.insights.charts import Timeline
+from institute.insights.svg import (
+    COMPACT_WIDTH,
+    GRID,
+    INK,
+    MUTED,
+    WIDTH,
+    Links,
+    document,
+    el,
+    multiline,
+    text,
+    text_width,
+    tooltip,
+    wrap,
+)
+
+REFORM = "#0b5cab"
+LINE = "#6e7785"  # 4.6:1 on white: the span of a row is read, not just seen
+
+
+def year_position(value: str) -> float:
+    """A date of reduced precision as a year with a fraction, in the middle of what it names."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 1:
+        return parts[0] + 0.5
+    if len(parts) == 2:
+        return parts[0] + (parts[1] - 0.5) / 12
+    return parts[0] + (parts[1] - 1) / 12 + (parts[2] - 0.5) / 372
+
+
+def _diamond(x: float, y: float, r: float = 7) -> str:
+    return el(
+        "path",
+        {
+            "d": f"M{x:.1f} {y - r:.1f}L{x + r:.1f} {y:.1f}"
+            f"L{x:.1f} {y + r:.1f}L{x - r:.1f} {y:.1f}Z",
+            "fill": INK,
+            "class_": "made",
+        },
+    )
+
+
+def _legend(x: float, y: float, width: float) -> tuple[str, float]:
+    """The three shapes and what they mean, in rows from (x, y); the markup and its height."""
+    items = [
+        (lambda cx, cy: _diamond(cx + 7, cy + 7, 6), "Recommendation made (its report’s date)"),
+        (
+            lambda cx, cy: el(
+                "circle", {"cx": cx + 7, "cy": cy + 7, "r": 6, "fill": REFORM, "stroke": "#ffffff"}
+            ),
+            "A reform answering it, at its earliest date",
+        ),
+        (
+            lambda cx, cy: el(
+                "circle",
+                {
+                    "cx": cx + 7,
+                    "cy": cy + 7,
+                    "r": 5,
+                    "fill": "#ffffff",
+                    "stroke": REFORM,
+                    "stroke-width": 2,
+                },
+            ),
+            "Dated before the recommendation",
+        ),
+    ]
+    out, cx, cy = [], x, y
+    for shape, label in items:
+        step = 20 + text_width(label) + 24
+        if cx > x and cx + step > x + width:
+            cx, cy = x, cy + 22
+        out += [shape(cx, cy), text(cx + 20, cy + 11.5, label)]
+        cx += step
+    return el("g", {"class_": "legend"}, *out), cy - y + 22
+
+
+def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base: str = "") -> str:
+    width = COMPACT_WIDTH if compact else WIDTH
+    link = Links(base)
+    dates = [r.date for r in chart.rows if r.date] + [
+        m.date for r in chart.rows for m in r.marks if m.date
+    ]
+    years = [int(d[:4]) for d in dates]
+    first, last = (min(years), max(years) + 1) if years else (2019, 2021)
+    label_w, left, right = (200 if compact else 320), 8, 20
+    x0 = left + label_w + 16
+    plot_w = width - x0 - right
+    span = max(last - first, 1)
+
+    def x_of(value: str) -> float:
+        return x0 + (year_position(value) - first) / span * plot_w
+
+    row_h = 30 if compact else 36
+    legend, legend_h = _legend(left, 8, width - left - right)
+    top = 8 + legend_h + 22
+    y = top
+    rows = []
+    for row in chart.rows:
+        mid = y + row_h / 2
+        label = multiline(left, mid, wrap(row.label, label_w, 2), line_height=15, fill=INK)
+        parts = [link(row.href, tooltip(f"{row.label} ({row.date_label or 'undated'})"), label)]
+        xs = [x_of(m.date) for m in row.marks if m.date] + ([x_of(row.date)] if row.date else [])
+        if len(xs) > 1:
+            parts.append(
+                el(
+                    "line",
+                    {
+                        "x1": min(xs),
+                        "x2": max(xs),
+                        "y1": mid,
+                        "y2": mid,
+                        "stroke": LINE,
+                        "stroke-width": 2,
+                    },
+                )
+            )
+        if row.date:
+            parts.append(
+                el("g", None, tooltip(f"Made {row.date_label}"), _diamond(x_of(row.date), mid))
+            )
+        taken: dict[int, int] = {}
+        for mark in row.marks:
+            if not mark.date:
+                continue
+            mx = x_of(mark.date)
+            # Reforms of the same date are fanned out above and below the line, not hidden.
+            n = taken.get(round(mx / 6), 0)
+            taken[round(mx / 6)] = n + 1
+            my = mid + (0, -9, 9, -18, 18)[n % 5]
+            before = bool(row.date) and mark.date < row.date[: len(mark.date)]
+            shape = {
+                "cx": mx,
+                "cy": my,
+                "r": 6,
+                "fill": REFORM,
+                "stroke": "#ffffff",
+                "stroke-width": 1.5,
+            }
+            if before:
+                shape.update({"r": 5, "fill": "#ffffff", "stroke": REFORM, "stroke-width": 2})
+            shape["class_"] = f"mark mark-{mark.kind}{' mark-before' if before else ''}"
+            parts.append(
+                link(
+                    mark.href,
+                    tooltip(f"{mark.label} ({mark.date_label})"),
+                    el("circle", shape),
+                )
+            )
+        rows.append(el("g", {"class_": "row"}, *parts))
+        y += row_h
+    grid = []
+    step = 1 if span <= 12 else 2
+    for year in range(first, last + 1, step):
+        gx = x0 + (year - first) / span * plot_w
+        grid.append(el("line", {"x1": gx, "x2": gx, "y1": top, "y2": y, "stroke": GRID}))
+        if year < last:
+            grid.append(
+                text(
+                    gx + plot_w / span * step / 2,
+                    y + 18,
+                    str(year),
+                    text_anchor="middle",
+                    fill=MUTED,
+                    font_size=12,
+                )
+            )
+    for i in range(len(chart.rows)):
+        if i % 2:
+            grid.insert(
+                0,
+                el(
+                    "rect",
+                    {
+                        "x": left - 4,
+                        "y": top + i * row_h,
+                        "width": width - left,
+                        "height": row_h,
+                        "fill": "#f6f7f9",
+                    },
+                ),
+            )
+    body = [legend, *grid, *rows]
+    return document(ident, chart.title, chart.description, width, y + 30, *body, links=link)

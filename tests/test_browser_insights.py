@@ -1,0 +1,61 @@
+"""/insights/ in a real Chromium: the four charts drawn from the demo content, no serious
+accessibility violation, a bar's count is the count of the listing it opens, and a screenshot
+for the documentation (docs/insights.png)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser_public import result_count, serious_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "insights.png"
+
+
+def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
+    live_server, browser_page, demo_content
+):
+    page = browser_page
+    response = page.goto(f"{live_server.url}/insights/")
+    assert response.status == 200
+    charts = page.locator("svg[role=img]")
+    assert charts.count() == 4
+    for i in range(4):
+        box = charts.nth(i).bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 100
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # A segment of the status chart, followed: the listing shows as many rows as it says.
+    segment = page.locator("#status-by-area svg a").nth(1)
+    label = segment.locator("title").first.text_content()
+    count = int(re.search(r": (\d+) reforms?$", label).group(1))
+    segment.click()
+    page.wait_for_url(re.compile(r"/reforms/\?.*status="))
+    assert result_count(page) == count
+
+    # The page's own filters: ticking an area applies it (the listings' script), and the
+    # status chart then has that area's bar alone.
+    page.goto(f"{live_server.url}/insights/")
+    page.get_by_role("checkbox", name="Economy", exact=True).check()
+    page.wait_for_url(re.compile(r"area=economy"))
+    assert page.locator("#status-by-area svg.chart g.bar").count() == 1
+
+    # The table holds the same numbers for the keyboard; opened, it is still accessible.
+    page.goto(f"{live_server.url}/insights/?area=human-rights")
+    page.locator("#scorecard summary").click()
+    assert page.locator("#scorecard table").is_visible()
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/insights/"])
+def test_charts_fit_a_phone(live_server, browser_page, demo_content, path):
+    """The page does not scroll sideways: a chart wider than the screen scrolls in its own
+    frame, which the keyboard can reach."""
+    browser_page.set_viewport_size({"width": 375, "height": 740})
+    browser_page.goto(f"{live_server.url}{path}")
+    assert browser_page.locator("svg[role=img]").count() == 4
+    assert browser_page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert serious_violations(browser_page) == []
