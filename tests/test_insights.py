@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from institute.insights.definitions import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
 from institute.insights.timeline import LINE, REFORM
+from recommendations.models import Response
 from tests.factories import (
     RecommendationFactory,
     ReformFactory,
@@ -343,3 +344,21 @@ def test_chart_colours_carry_white_numbers_and_stand_out_from_the_page():
     }:
         ratio = 1.05 / (_luminance(colour) + 0.05)
         assert ratio >= 4.5, colour
+
+
+def test_the_timeline_draws_only_answers_filled_and_says_each_relation(client):
+    content = make_content()
+    # c (September 2019, after the June 2019 report) answers by date, but is said to anticipate.
+    Response.objects.filter(reform=content["c"]).update(relation="anticipates")
+    svg = client.get(reverse("insights-chart", args=["answers-timeline", "svg"])).content
+    circles = {
+        a.get("href").rsplit("/reforms/", 1)[1].strip("/"): a.find(f"{SVG}circle")
+        for a in ET.fromstring(svg).iter(f"{SVG}a")
+        if "/reforms/" in a.get("href")
+    }
+    assert circles[content["c"].slug].get("fill") == "#ffffff"
+    assert "mark-anticipates" in circles[content["c"].slug].get("class")
+    assert circles[content["a"].slug].get("fill") != "#ffffff"
+    rows = {r["reform"]: r["relation"] for r in chart_csv(client, "answers-timeline")}
+    assert rows[content["c"].slug] == "anticipates"
+    assert rows[content["a"].slug] == "answers"

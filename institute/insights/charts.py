@@ -159,12 +159,13 @@ class Timeline:
             "reform",
             "reform_title",
             "reform_first_date",
+            "relation",
             "url",
         ]
 
     def csv_rows(self, base_url: str) -> list[list]:
         return [
-            [row.key, row.label, row.date, m.key, m.label, m.date, base_url + m.href]
+            [row.key, row.label, row.date, m.key, m.label, m.date, m.kind, base_url + m.href]
             for row in self.rows
             for m in row.marks
         ]

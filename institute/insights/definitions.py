@@ -308,7 +308,9 @@ def answers_timeline(filters: Filters) -> Timeline:
         Response.objects.filter(
             recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
         )
-        .values("recommendation_id", "reform__slug", "reform__title", "reform__first_date")
+        .values(
+            "recommendation_id", "reform__slug", "reform__title", "reform__first_date", "relation"
+        )
         .order_by("reform__first_date", "reform__title")
     )
     marks: dict[int, list[Mark]] = {}
@@ -324,6 +326,7 @@ def answers_timeline(filters: Filters) -> Timeline:
                 r["reform__first_date"],
                 _label(r["reform__first_date"]),
                 reverse("reforms:detail", kwargs={"slug": r["reform__slug"]}),
+                kind=r["relation"],
             )
         )
     out = [
@@ -346,15 +349,15 @@ def answers_timeline(filters: Filters) -> Timeline:
             "published reform answers not shown."
         )
     if undated:
-        notes.append(f"{_plural(undated, 'answering reform', 'answering reforms')} undated.")
+        notes.append(f"{_plural(undated, 'linked reform', 'linked reforms')} undated, not shown.")
     total = sum(len(r.marks) for r in out)
     return Timeline(
         title="Reforms answering each recommendation, from the recommendation's date",
         description=(
             f"{_plural(len(out), 'published recommendation', 'published recommendations')}, "
             "each on a row from the date of its report (a diamond), with a dot at the earliest "
-            f"date of each of the {_plural(total, 'reform', 'reforms')} answering it; an open "
-            "dot is a reform dated before the recommendation."
+            f"date of each of the {_plural(total, 'reform', 'reforms')} linked to it; a filled dot "
+            "answers it, an open dot anticipates it or bears on it (or is dated before it)."
             + filter_summary(filterset)
             + "".join(f" {n}" for n in notes)
         ),

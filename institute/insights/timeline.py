@@ -70,7 +70,7 @@ def _legend(x: float, y: float, width: float) -> tuple[str, float]:
                     "stroke-width": 2,
                 },
             ),
-            "Dated before the recommendation",
+            "Anticipates it, bears on it, or dated before it",
         ),
     ]
     out, cx, cy = [], x, y
@@ -136,7 +136,10 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
             n = taken.get(round(mx / 6), 0)
             taken[round(mx / 6)] = n + 1
             my = mid + (0, -9, 9, -18, 18)[n % 5]
+            # Only an answer is drawn filled: a reform that anticipates the recommendation or
+            # merely bears on it is not one, whatever its date, nor is one dated before it.
             before = bool(row.date) and mark.date < row.date[: len(mark.date)]
+            open_dot = before or mark.kind != "answers"
             shape = {
                 "cx": mx,
                 "cy": my,
@@ -145,7 +148,7 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
                 "stroke": "#ffffff",
                 "stroke-width": 1.5,
             }
-            if before:
+            if open_dot:
                 shape.update({"r": 5, "fill": "#ffffff", "stroke": REFORM, "stroke-width": 2})
             shape["class_"] = f"mark mark-{mark.kind}{' mark-before' if before else ''}"
             parts.append(
