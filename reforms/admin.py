@@ -5,7 +5,7 @@ from institute.datasets.resources import CitationResource, ReformResource, Respo
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
 from recommendations.models import Response
-from reforms.models import Reform, Topic
+from reforms.models import Reform, SecondaryArea, Topic
 
 
 @admin.register(Topic)
@@ -25,6 +25,14 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     verbose_name_plural = "recommendations it answers"
 
 
+class SecondaryAreaInline(WorkingCopyInlineMixin, admin.TabularInline):
+    model = SecondaryArea
+    extra = 0
+    fields = ("area",)
+    verbose_name = "also filed under"
+    verbose_name_plural = "also filed under (areas besides its own, where readers also look)"
+
+
 @admin.register(Reform)
 class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
     resource_classes = [ReformResource, CitationResource, ResponseResource]
@@ -41,7 +49,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
     search_fields = ("title", "slug", "summary", "body")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("topics",)
-    inlines = (CitationInline, ResponseInline)
+    inlines = (CitationInline, ResponseInline, SecondaryAreaInline)
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "body")}),
         (

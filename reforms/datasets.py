@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from institute.datasets.columns import (
     DATE_RULE,
+    ChildChoices,
     Choice,
     Column,
     Links,
@@ -16,7 +17,7 @@ from institute.datasets.columns import (
 from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
-from reforms.models import Area, Initiator, Reform, ReformStatus
+from reforms.models import Area, Initiator, Reform, ReformStatus, SecondaryArea
 
 
 def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
@@ -29,6 +30,7 @@ def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
         responses = responses.filter(recommendation__in=Recommendation.objects.published())
     return queryset.prefetch_related(
         "topics",
+        "secondary_areas",
         Prefetch("citations", queryset=citations),
         Prefetch("responses", queryset=responses),
     )
@@ -111,6 +113,18 @@ REFORMS = Table(
         ),
         Column("body", "Longer text, optional."),
         Column("initiated_by_detail", "Who exactly started it, where the vocabulary is coarse."),
+        Column(
+            "secondary_areas",
+            "Other policy areas it is also filed under, besides `area` (';'-separated); the "
+            "listing's area filter finds it under each.",
+            ChildChoices(vocabulary=Area.choices, child="secondary_areas", key="area"),
+            get=lambda reform, _: sorted(s.area for s in reform.secondary_areas.all()),
+            sql=lambda t, base_url: (
+                '(SELECT coalesce(string_agg(s."area", \';\' ORDER BY s."area" COLLATE "C"), '
+                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id")',
+                [],
+            ),
+        ),
     ],
 )
 
