@@ -128,7 +128,9 @@ class ReformFilter(FacetedFilterSet):
     has_response = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_has_response", label="Answers a recommendation"
     )
-    undated = django_filters.ChoiceFilter(choices=UNDATED, method="filter_undated", label="Date")
+    undated = django_filters.ChoiceFilter(
+        choices=UNDATED, method="filter_undated", label="Date", empty_label=None
+    )
     sort = django_filters.ChoiceFilter(choices=ReformSort.choices, method="sort_by", label="Sort")
 
     facets = {

@@ -43,10 +43,11 @@ STATUS_EXPLANATIONS = {
 }
 
 
-def undated_last():
+def undated_last(prefix: str = ""):
     """An order term that puts reforms with no date at all after the dated ones, ascending;
-    the same expression as the `reform_public_oldest` index, so PostgreSQL reads it in order."""
-    return ExpressionWrapper(Q(first_date=""), output_field=BooleanField())
+    the same expression as the `reform_public_oldest` index, so PostgreSQL reads it in order.
+    `prefix` is the path to the reform from another model ("reform__")."""
+    return ExpressionWrapper(Q(**{f"{prefix}first_date": ""}), output_field=BooleanField())
 
 
 class Initiator(models.TextChoices):
