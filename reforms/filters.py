@@ -8,12 +8,23 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Concat
 
 from institute.listings.filters import Chip, FacetedFilterSet
-from institute.listings.search import search, with_rank
+from institute.listings.search import (
+    excerpt,
+    field_matches,
+    headline_of,
+    highlight,
+    search,
+    with_rank,
+    word_condition,
+)
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
 from reforms.models import (
@@ -243,6 +254,40 @@ class ReformFilter(FacetedFilterSet):
     def filter_queryset(self, queryset):
         return self.order(super().filter_queryset(queryset))
 
+    def with_matches(self, rows, query):
+        """Where each shown reform matched (title, summary, body, a citation) and a snippet of
+        the first of them but the title: all in the rows' query."""
+        cited = Subquery(
+            _matching_citations(query).annotate(text=_citation_text()).values("text")[:1],
+            output_field=TextField(),
+        )
+        rows = rows.annotate(
+            in_title=field_matches("title", query),
+            in_summary=field_matches("summary", query),
+            in_body=field_matches("body", query),
+            in_citation=Exists(_matching_citations(query)),
+            cited=cited,
+        )
+        return rows.annotate(
+            headline=Case(
+                When(in_summary=True, then=headline_of("summary", query)),
+                When(in_body=True, then=headline_of("body", query)),
+                When(in_citation=True, then=headline_of(cited, query)),
+                default=headline_of("summary", query),
+                output_field=TextField(),
+            )
+        )
+
+    def describe_match(self, row, query):
+        places = [("title", row.in_title)] + [
+            (label, getattr(row, f"in_{name}")) for name, label in MATCH_PLACES
+        ]
+        row.matched_in = [label for label, found in places if found]
+        source = next((name for name, _ in MATCH_PLACES if getattr(row, f"in_{name}")), "")
+        full = row.cited if source == "citation" else getattr(row, source or "summary")
+        row.match_source = source
+        row.snippet = highlight(excerpt(row.headline or "", query), query, full or "")
+
     def facet_values(self, name, counts):
         if name in ("has_response", "undated"):
             return {("true" if k == "True" else "false"): n for k, n in counts.items()}
@@ -277,6 +322,41 @@ class ReformFilter(FacetedFilterSet):
         return queryset.order_by("-first_date", "title")
 
 
+# Where a search may match a reform, in the order its snippet is taken from: the title is shown
+# highlighted anyway, so a title-only match shows the summary.
+MATCH_PLACES = (("summary", "summary"), ("body", "body"), ("citation", "a citation"))
+CITATION_FIELDS = ["source__title", "source__authors", "source__publisher", "locator", "quote"]
+
+
+def _matching_citations(query: str):
+    """A reform's published citations that hold a word of `query` (what its search vector's
+    citation part holds), first in the reform's order."""
+    return (
+        Citation.objects.published()
+        .filter(reform=OuterRef("pk"))
+        .filter(field_matches("quote", query, fields=CITATION_FIELDS))
+        .order_by("position", "pk")
+    )
+
+
+def _citation_text():
+    """A citation as a result's snippet shows it: source (authors) — locator: quote."""
+    authors = Case(
+        When(source__authors="", then=Value("")),
+        default=Concat(Value(" ("), "source__authors", Value(")")),
+        output_field=TextField(),
+    )
+    return Concat(
+        "source__title",
+        authors,
+        Value(" — "),
+        "locator",
+        Value(": "),
+        "quote",
+        output_field=TextField(),
+    )
+
+
 def _undated(value) -> Q:
     return Q(first_date="") if value == "true" else ~Q(first_date="")
 
@@ -284,11 +364,8 @@ def _undated(value) -> Q:
 def _in_published_citations(word: str) -> Q:
     """Reforms with `word` in a citation of a published source (the SQLite fallback's part of
     what the PostgreSQL trigger puts in the search vector)."""
-    matching = Citation.objects.published().filter(
-        Q(quote__icontains=word)
-        | Q(locator__icontains=word)
-        | Q(source__title__icontains=word)
-        | Q(source__authors__icontains=word)
-        | Q(source__publisher__icontains=word)
-    )
+    any_field = Q()
+    for field in CITATION_FIELDS:
+        any_field |= word_condition(field, word)
+    matching = Citation.objects.published().filter(any_field)
     return Q(pk__in=matching.filter(reform__isnull=False).values("reform_id"))

@@ -269,10 +269,22 @@ class FacetedFilterSet(django_filters.FilterSet):
         rows = self.queryset.filter(pk__in=ids).order_by()
         query = self.active().get("q", "")
         if query:
-            rows = with_headline(rows, query, field=self.headline_field)
+            rows = self.with_matches(rows, query)
         by_pk = {row.pk: row for row in rows}
         # A row unpublished since its id was read is left out, not shown.
-        return [by_pk[pk] for pk in ids if pk in by_pk]
+        shown = [by_pk[pk] for pk in ids if pk in by_pk]
+        if query:
+            for row in shown:
+                self.describe_match(row, query)
+        return shown
+
+    def with_matches(self, rows: QuerySet, query: str) -> QuerySet:
+        """The page's rows annotated with what a result shows of its match (in the same query):
+        by default `headline`, the snippet of `headline_field`."""
+        return with_headline(rows, query, field=self.headline_field)
+
+    def describe_match(self, row, query: str) -> None:
+        """Set on a shown row what its annotations say of its match (a subclass's snippet)."""
 
     def facet_list(self, counts: dict[str, dict[str, int]] | None = None) -> list[Facet]:
         if counts is None:
