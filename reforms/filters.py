@@ -254,6 +254,26 @@ class ReformFilter(FacetedFilterSet):
     def filter_queryset(self, queryset):
         return self.order(super().filter_queryset(queryset))
 
+    def annotate_rows(self, rows, query):
+        """Each shown reform's secondary areas (one flag an area: no query of their own), and
+        with a search, where it matched and a snippet of it."""
+        rows = rows.annotate(
+            **{
+                f"also_{n}": Exists(SecondaryArea.objects.filter(reform=OuterRef("pk"), area=area))
+                for n, area in enumerate(Area.values)
+            }
+        )
+        return self.with_matches(rows, query) if query else rows
+
+    def finish_row(self, row, query):
+        row.also_area_labels = [
+            label
+            for n, (area, label) in enumerate(Area.choices)
+            if getattr(row, f"also_{n}") and area != row.area
+        ]
+        if query:
+            self.describe_match(row, query)
+
     def with_matches(self, rows, query):
         """Where each shown reform matched (title, summary, body, a citation) and a snippet of
         the first of them but the title: all in the rows' query."""

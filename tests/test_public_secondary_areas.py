@@ -58,6 +58,13 @@ def test_the_area_filter_finds_a_reform_under_its_secondary_area(client, police)
     assert both.context["page"].paginator.count == 3
 
 
+def test_a_listing_row_says_which_other_area_it_is_filed_under(client, police):
+    page = client.get(REFORMS, {"area": JUDICIAL}).content.decode()
+    assert page.count("also Judicial reform and anti-corruption") == 1
+    row = next(r for r in client.get(REFORMS).context["page"] if r.title == police.title)
+    assert row.also_area_labels == ["Judicial reform and anti-corruption"]
+
+
 def test_the_area_facet_counts_what_the_filter_finds(client, police):
     counts = facet(client.get(REFORMS), "area")
     for area, n in counts.items():

@@ -266,25 +266,22 @@ class FacetedFilterSet(django_filters.FilterSet):
             ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
             cache.set(self._page_key(number), ids, SUMMARY_TTL)
         # Ordered here by `ids`, not again by the database.
-        rows = self.queryset.filter(pk__in=ids).order_by()
         query = self.active().get("q", "")
-        if query:
-            rows = self.with_matches(rows, query)
+        rows = self.annotate_rows(self.queryset.filter(pk__in=ids).order_by(), query)
         by_pk = {row.pk: row for row in rows}
         # A row unpublished since its id was read is left out, not shown.
         shown = [by_pk[pk] for pk in ids if pk in by_pk]
-        if query:
-            for row in shown:
-                self.describe_match(row, query)
+        for row in shown:
+            self.finish_row(row, query)
         return shown
 
-    def with_matches(self, rows: QuerySet, query: str) -> QuerySet:
-        """The page's rows annotated with what a result shows of its match (in the same query):
-        by default `headline`, the snippet of `headline_field`."""
-        return with_headline(rows, query, field=self.headline_field)
+    def annotate_rows(self, rows: QuerySet, query: str) -> QuerySet:
+        """The page's rows with what a result shows besides its fields, in the same query: with
+        a search, by default `headline`, the snippet of `headline_field`."""
+        return with_headline(rows, query, field=self.headline_field) if query else rows
 
-    def describe_match(self, row, query: str) -> None:
-        """Set on a shown row what its annotations say of its match (a subclass's snippet)."""
+    def finish_row(self, row, query: str) -> None:
+        """Set on a shown row what its annotations say (a subclass's snippet, labels)."""
 
     def facet_list(self, counts: dict[str, dict[str, int]] | None = None) -> list[Facet]:
         if counts is None:
