@@ -8,24 +8,12 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    Subquery,
-    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Concat
 
 from institute.listings.filters import Chip, FacetedFilterSet
-from institute.listings.search import (
-    excerpt,
-    field_matches,
-    headline_of,
-    highlight,
-    search,
-    with_rank,
-    word_condition,
-)
-from institute.sources.models import Citation
+from institute.listings.search import search, with_rank
 from recommendations.models import Recommendation, Response
 from reforms.models import (
     STATUS_EXPLANATIONS,
@@ -37,6 +25,7 @@ from reforms.models import (
     Topic,
     undated_last,
 )
+from reforms.search import describe_match, in_published_citations, with_matches
 
 YES_NO = [("true", "Yes"), ("false", "No")]
 # `undated=true`: the reforms whose source gives no date at all (all three dates empty).
@@ -172,7 +161,7 @@ class ReformFilter(FacetedFilterSet):
             value,
             vector=self.search_vector,
             fields=self.search_fields,
-            related=_in_published_citations,
+            related=in_published_citations,
         )
 
     def filter_area(self, queryset, name, value):
@@ -263,7 +252,7 @@ class ReformFilter(FacetedFilterSet):
                 for n, area in enumerate(Area.values)
             }
         )
-        return self.with_matches(rows, query) if query else rows
+        return with_matches(rows, query) if query else rows
 
     def finish_row(self, row, query):
         row.also_area_labels = [
@@ -272,41 +261,7 @@ class ReformFilter(FacetedFilterSet):
             if getattr(row, f"also_{n}") and area != row.area
         ]
         if query:
-            self.describe_match(row, query)
-
-    def with_matches(self, rows, query):
-        """Where each shown reform matched (title, summary, body, a citation) and a snippet of
-        the first of them but the title: all in the rows' query."""
-        cited = Subquery(
-            _matching_citations(query).annotate(text=_citation_text()).values("text")[:1],
-            output_field=TextField(),
-        )
-        rows = rows.annotate(
-            in_title=field_matches("title", query),
-            in_summary=field_matches("summary", query),
-            in_body=field_matches("body", query),
-            in_citation=Exists(_matching_citations(query)),
-            cited=cited,
-        )
-        return rows.annotate(
-            headline=Case(
-                When(in_summary=True, then=headline_of("summary", query)),
-                When(in_body=True, then=headline_of("body", query)),
-                When(in_citation=True, then=headline_of(cited, query)),
-                default=headline_of("summary", query),
-                output_field=TextField(),
-            )
-        )
-
-    def describe_match(self, row, query):
-        places = [("title", row.in_title)] + [
-            (label, getattr(row, f"in_{name}")) for name, label in MATCH_PLACES
-        ]
-        row.matched_in = [label for label, found in places if found]
-        source = next((name for name, _ in MATCH_PLACES if getattr(row, f"in_{name}")), "")
-        full = row.cited if source == "citation" else getattr(row, source or "summary")
-        row.match_source = source
-        row.snippet = highlight(excerpt(row.headline or "", query), query, full or "")
+            describe_match(row, query)
 
     def facet_values(self, name, counts):
         if name in ("has_response", "undated"):
@@ -342,50 +297,5 @@ class ReformFilter(FacetedFilterSet):
         return queryset.order_by("-first_date", "title")
 
 
-# Where a search may match a reform, in the order its snippet is taken from: the title is shown
-# highlighted anyway, so a title-only match shows the summary.
-MATCH_PLACES = (("summary", "summary"), ("body", "body"), ("citation", "a citation"))
-CITATION_FIELDS = ["source__title", "source__authors", "source__publisher", "locator", "quote"]
-
-
-def _matching_citations(query: str):
-    """A reform's published citations that hold a word of `query` (what its search vector's
-    citation part holds), first in the reform's order."""
-    return (
-        Citation.objects.published()
-        .filter(reform=OuterRef("pk"))
-        .filter(field_matches("quote", query, fields=CITATION_FIELDS))
-        .order_by("position", "pk")
-    )
-
-
-def _citation_text():
-    """A citation as a result's snippet shows it: source (authors) — locator: quote."""
-    authors = Case(
-        When(source__authors="", then=Value("")),
-        default=Concat(Value(" ("), "source__authors", Value(")")),
-        output_field=TextField(),
-    )
-    return Concat(
-        "source__title",
-        authors,
-        Value(" — "),
-        "locator",
-        Value(": "),
-        "quote",
-        output_field=TextField(),
-    )
-
-
 def _undated(value) -> Q:
     return Q(first_date="") if value == "true" else ~Q(first_date="")
-
-
-def _in_published_citations(word: str) -> Q:
-    """Reforms with `word` in a citation of a published source (the SQLite fallback's part of
-    what the PostgreSQL trigger puts in the search vector)."""
-    any_field = Q()
-    for field in CITATION_FIELDS:
-        any_field |= word_condition(field, word)
-    matching = Citation.objects.published().filter(any_field)
-    return Q(pk__in=matching.filter(reform__isnull=False).values("reform_id"))
