@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import CitationFactory, ReformFactory, SourceFactory
+from tests.support import REFORM_LISTING_QUERIES, REFORM_LISTING_QUERIES_WARM
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +107,11 @@ def test_a_query_in_cyrillic_is_told_the_content_is_in_english(client, name):
     assert "content is in English" in page
     english = client.get(reverse(name), {"q": "courts"}).content.decode()
     assert "content is in English" not in english
+
+
+def test_snippets_and_places_cost_no_query_of_their_own(client, matches, django_assert_num_queries):
+    with django_assert_num_queries(REFORM_LISTING_QUERIES):
+        client.get(REFORMS, {"q": "cassation"})
+    with django_assert_num_queries(REFORM_LISTING_QUERIES_WARM):
+        response = client.get(REFORMS, {"q": "cassation"})
+    assert len(rows(response)) == 3

@@ -120,6 +120,7 @@ def test_a_secondary_area_is_edited_reviewed_and_published_with_the_reform(
     review = client.get(admin_url(reform, "change")).context["review"]
     changed = {c.name: c for c in review["changes"]}
     assert set(changed) == {"secondary_areas"}
+    assert changed["secondary_areas"].added == ["area: Judicial reform and anti-corruption"]
     assert client.post(admin_url(reform, "review", "approve")).status_code == 302
     login(client, publisher)
     client.post(admin_url(reform, "review", "publish"))
