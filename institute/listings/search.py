@@ -4,7 +4,8 @@ On PostgreSQL a reform's `search_vector` is kept up to date by database triggers
 migration reforms/0002), so every write path, from the admin to bulk imports, keeps it current.
 Results are ranked with `SearchRank` (only when sorted by relevance) and the rows shown get
 `SearchHeadline` snippets. On SQLite each word of the query must begin a word of one of the
-searched fields (case-insensitive): "edited" finds "edited" and "edits" no, "credited" never.
+searched fields (case-insensitive): "edited" finds "edited" (and "editedness"), never
+"credited".
 
 On both, a hyphen or dash inside a word separates words: "Nurly-Zhol" finds what "Nurly Zhol"
 finds (PostgreSQL's parser would otherwise look for the compound, which "Nurly Zhol" lacks).
@@ -186,11 +187,11 @@ def excerpt(text: str, query: str, *, width: int = 240) -> str:
     if not text or _START in text:
         return text or ""
     terms = sorted({w for w in words(query) if len(w) > 1}, key=len, reverse=True)
-    if not terms:
-        return text[:width]
     pattern = re.compile("|".join(_word_pattern(t) for t in terms), re.IGNORECASE)
-    first = pattern.search(text)
-    start = 0 if first is None or first.start() < width // 3 else first.start() - width // 3
+    first = pattern.search(text) if terms else None
+    if first is None:  # matched by a stem or elsewhere: the text's start
+        return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+    start = 0 if first.start() < width // 3 else first.start() - width // 3
     if start:
         start = text.find(" ", start) + 1 or start  # a whole word first
     end = min(len(text), start + width)
