@@ -13,7 +13,9 @@ from institute.datasets.columns import (
     PartialDate,
     Refs,
     Slug,
+    join,
 )
+from institute.datasets.parse import Problem
 from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
@@ -36,6 +38,21 @@ def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
     )
 
 
+def check_reform_row(row: dict, line: int, lookups) -> list[Problem]:
+    """A row's secondary areas do not repeat its own area (when the file has both columns)."""
+    if "area" not in row or "secondary_areas" not in row:
+        return []
+    snapshot = {
+        "area": row["area"],
+        "secondary_areas": [{"area": a} for a in row["secondary_areas"]],
+    }
+    return [
+        Problem(message, line, name, join(row[name]))
+        for name, messages in Reform.check_snapshot(snapshot).items()
+        for message in messages
+    ]
+
+
 def published_reforms() -> QuerySet:
     return Reform.objects.published().order_by("slug")
 
@@ -50,6 +67,7 @@ REFORMS = Table(
     prepare=prepare_reforms,
     position=10,
     import_permission="reforms.import_reform",
+    check_row=check_reform_row,
     columns=[
         Column("slug", "Permanent identifier of the reform.", Slug(), required=True),
         Column("title", "A specific, neutral title.", required=True),

@@ -208,6 +208,15 @@ class Reform(Editorial):
         ]
         return [(label, value) for label, value in pairs if value]
 
+    @staticmethod
+    def check_snapshot(data: dict) -> dict[str, list[str]]:
+        """What a snapshot holds wrong across its parts (the paths that write children without
+        validating each against the entry: bulk imports, the content loader)."""
+        own = data.get("area")
+        if own and any(row.get("area") == own for row in data.get("secondary_areas") or []):
+            return {"secondary_areas": [f"lists the reform's own area ({own}) again"]}
+        return {}
+
     @property
     def is_undated(self) -> bool:
         """The source gives none of the three dates: shown as "Undated in the source"."""

@@ -191,6 +191,15 @@ def test_an_unknown_secondary_area_is_refused_by_line(police, tmp_path):
     assert not Reform.objects.filter(slug="bad-one").exists()
 
 
+def test_a_csv_row_repeating_its_own_area_is_refused_by_line(tmp_path):
+    header = "slug,title,summary,area,status,secondary_areas\r\n"
+    row = "twice,Twice,A reform. Two sentences.,human-rights,adopted,human-rights\r\n"
+    refused = "Line 2, column “secondary_areas”: lists the reform.s own area"
+    with pytest.raises(CommandError, match=refused):
+        import_reforms(tmp_path, header + row)
+    assert not Reform.objects.filter(slug="twice").exists()
+
+
 # --- the curated content -------------------------------------------------------------------------
 
 YAML = """topics:
@@ -221,5 +230,12 @@ def test_the_content_loader_reads_secondary_areas(tmp_path, client):
 def test_the_content_loader_refuses_an_unknown_secondary_area(tmp_path):
     (tmp_path / "a.yaml").write_text(YAML % "astrology", encoding="utf-8")
     with pytest.raises(CommandError, match="secondary_areas"):
+        call_command("load_content", str(tmp_path), stdout=StringIO())
+    assert not Reform.objects.exists()
+
+
+def test_the_content_loader_refuses_the_reforms_own_area_as_a_secondary_one(tmp_path):
+    (tmp_path / "a.yaml").write_text(YAML % Area.HUMAN_RIGHTS, encoding="utf-8")
+    with pytest.raises(CommandError, match="own area"):
         call_command("load_content", str(tmp_path), stdout=StringIO())
     assert not Reform.objects.exists()
