@@ -77,6 +77,7 @@ def with_matches(rows, query: str):
         cited=cited,
     )
     return rows.annotate(
+        title_headline=headline_of("title", query, whole=True),
         headline=Case(
             When(in_summary=True, then=headline_of("summary", query)),
             When(in_body=True, then=headline_of("body", query)),
@@ -88,8 +89,8 @@ def with_matches(rows, query: str):
 
 
 def describe_match(row, query: str) -> None:
-    """Set `matched_in` (labels of where it matched) and `snippet` (safe HTML) on a row that
-    `with_matches` annotated."""
+    """Set `matched_in` (labels of where it matched), `snippet` and `title_snippet` (safe HTML,
+    the words marked) on a row that `with_matches` annotated."""
     places = [("title", row.in_title)] + [
         (label, getattr(row, f"in_{name}")) for name, label in MATCH_PLACES
     ]
@@ -97,3 +98,4 @@ def describe_match(row, query: str) -> None:
     source = next((name for name, _ in MATCH_PLACES if getattr(row, f"in_{name}")), "")
     full = row.cited if source == "citation" else getattr(row, source or "summary")
     row.snippet = highlight(excerpt(row.headline or "", query), query, full or "")
+    row.title_snippet = highlight(row.title_headline or row.title, query)

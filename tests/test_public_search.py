@@ -115,3 +115,9 @@ def test_snippets_and_places_cost_no_query_of_their_own(client, matches, django_
     with django_assert_num_queries(REFORM_LISTING_QUERIES_WARM):
         response = client.get(REFORMS, {"q": "cassation"})
     assert len(rows(response)) == 3
+
+
+def test_a_title_marks_the_words_the_search_matched(client):
+    ReformFactory(published=True, title="Cassation courts", summary="Two sentences. Here.")
+    page = client.get(REFORMS, {"q": "cassation"}).content.decode()
+    assert "<mark>Cassation</mark> courts</a>" in page

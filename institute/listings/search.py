@@ -165,19 +165,20 @@ def field_matches(expression, query: str, *, fields: list[str] | None = None):
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def headline_of(expression, query: str):
+def headline_of(expression, query: str, *, whole: bool = False):
     """The snippet of `expression` around the query's words, marked: SearchHeadline on
-    PostgreSQL, the whole text on SQLite (`excerpt` cuts it)."""
+    PostgreSQL, the whole text on SQLite (`excerpt` cuts it). `whole`: all of a short text
+    (a title), its words marked as the search matched them (stems: "police" in "policing")."""
     if not is_postgres():
         return expression if not isinstance(expression, str) else F(expression)
+    options = {"highlight_all": True} if whole else {"max_words": 40, "min_words": 15}
     return SearchHeadline(
         expression,
         _any_word(query),
         config=SEARCH_CONFIG,
         start_sel=_START,
         stop_sel=_STOP,
-        max_words=40,
-        min_words=15,
+        **options,
     )
 
 
