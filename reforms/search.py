@@ -84,7 +84,7 @@ def with_matches(rows, query: str):
             When(in_citation=True, then=headline_of(cited, query)),
             default=headline_of("summary", query),
             output_field=TextField(),
-        )
+        ),
     )
 
 
