@@ -11,7 +11,11 @@ it). Roles combine: a user in two groups holds both sets of permissions.
 """
 
 ENTRIES = (("institute", "source"), ("reforms", "reform"), ("recommendations", "recommendation"))
-CHILDREN = (("institute", "citation"), ("recommendations", "response"))
+CHILDREN = (
+    ("institute", "citation"),
+    ("recommendations", "response"),
+    ("reforms", "secondaryarea"),
+)
 VOCABULARIES = (("reforms", "topic"), ("recommendations", "theme"))
 LOG = (("institute", "reviewevent"),)
 

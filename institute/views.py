@@ -9,16 +9,15 @@ from django.views.decorators.cache import never_cache
 from institute.insights.definitions import Filters
 from institute.insights.views import chart_context
 from recommendations.models import Audience, Recommendation
-from reforms.models import Area, Reform
+from reforms.models import Area
+from reforms.selectors import reform_counts_per_area_public
 
 logger = logging.getLogger(__name__)
 
 
 def home(request):
     """What the tracker is, with counts of what the public can read."""
-    per_area = dict(
-        Reform.objects.published().values_list("area").annotate(n=Count("pk")).order_by()
-    )
+    per_area, reform_total = reform_counts_per_area_public()
     per_audience = dict(
         Recommendation.objects.published()
         .values_list("audience")
@@ -33,7 +32,7 @@ def home(request):
             "audiences": [
                 (value, label, per_audience.get(value, 0)) for value, label in Audience.choices
             ],
-            "reform_total": sum(per_area.values()),
+            "reform_total": reform_total,
             "recommendation_total": sum(per_audience.values()),
             # The home page has no filters: the charts of everything published, drawn small.
             "charts": chart_context(Filters({}), compact=True, prefix="home"),

@@ -12,7 +12,7 @@ from recommendations.models import (
     Response,
     ResponseRelation,
 )
-from reforms.models import Reform
+from reforms.models import Reform, undated_last
 
 
 def recommendation_filter_public(*, params) -> RecommendationFilter:
@@ -33,7 +33,8 @@ def recommendation_responses_public(*, recommendation: Recommendation) -> QueryS
         .prefetch_related(
             Prefetch("citations", queryset=Citation.objects.published().select_related("source"))
         )
-        .order_by("reform__first_date", "reform__title")
+        # A reform whose source gives no date ends the timeline rather than opening it.
+        .order_by(undated_last("reform__"), "reform__first_date", "reform__title")
     )
 
 

@@ -7,7 +7,7 @@ from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixi
 from institute.sources.admin import CitationInline
 from recommendations.forms import ResponseInlineForm
 from recommendations.models import Response
-from reforms.models import Reform, Topic
+from reforms.models import Reform, SecondaryArea, Topic
 
 
 @admin.register(Topic)
@@ -28,6 +28,14 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     verbose_name_plural = "recommendations it answers (or anticipates, or bears on)"
 
 
+class SecondaryAreaInline(WorkingCopyInlineMixin, admin.TabularInline):
+    model = SecondaryArea
+    extra = 0
+    fields = ("area",)
+    verbose_name = "also filed under"
+    verbose_name_plural = "also filed under (areas besides its own, where readers also look)"
+
+
 @admin.register(Reform)
 class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
     resource_classes = [ReformResource, CitationResource, ResponseResource]
@@ -44,7 +52,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
     search_fields = ("title", "slug", "summary", "body")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("topics",)
-    inlines = (CitationInline, ResponseInline)
+    inlines = (CitationInline, ResponseInline, SecondaryAreaInline)
 
     @admin.display(description="earliest date", ordering="first_date")
     def earliest_date(self, reform):

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from institute.datasets.columns import (
     DATE_RULE,
+    ChildChoices,
     Choice,
     Column,
     Links,
@@ -12,11 +13,13 @@ from institute.datasets.columns import (
     PartialDate,
     Refs,
     Slug,
+    join,
 )
+from institute.datasets.parse import Problem
 from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response, ResponseRelation
-from reforms.models import Area, Initiator, Reform, ReformStatus
+from reforms.models import Area, Initiator, Reform, ReformStatus, SecondaryArea
 
 
 def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
@@ -29,9 +32,25 @@ def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
         responses = responses.filter(recommendation__in=Recommendation.objects.published())
     return queryset.prefetch_related(
         "topics",
+        "secondary_areas",
         Prefetch("citations", queryset=citations),
         Prefetch("responses", queryset=responses),
     )
+
+
+def check_reform_row(row: dict, line: int, lookups) -> list[Problem]:
+    """A row's secondary areas do not repeat its own area (when the file has both columns)."""
+    if "area" not in row or "secondary_areas" not in row:
+        return []
+    snapshot = {
+        "area": row["area"],
+        "secondary_areas": [{"area": a} for a in row["secondary_areas"]],
+    }
+    return [
+        Problem(message, line, name, join(row[name]))
+        for name, messages in Reform.check_snapshot(snapshot).items()
+        for message in messages
+    ]
 
 
 def published_reforms() -> QuerySet:
@@ -48,6 +67,7 @@ REFORMS = Table(
     prepare=prepare_reforms,
     position=10,
     import_permission="reforms.import_reform",
+    check_row=check_reform_row,
     columns=[
         Column("slug", "Permanent identifier of the reform.", Slug(), required=True),
         Column("title", "A specific, neutral title.", required=True),
@@ -113,6 +133,18 @@ REFORMS = Table(
         ),
         Column("body", "Longer text, optional."),
         Column("initiated_by_detail", "Who exactly started it, where the vocabulary is coarse."),
+        Column(
+            "secondary_areas",
+            "Other policy areas it is also filed under, besides `area` (';'-separated); the "
+            "listing's area filter finds it under each.",
+            ChildChoices(vocabulary=Area.choices, child="secondary_areas", key="area"),
+            get=lambda reform, _: sorted(s.area for s in reform.secondary_areas.all()),
+            sql=lambda t, base_url: (
+                '(SELECT coalesce(string_agg(s."area", \';\' ORDER BY s."area" COLLATE "C"), '
+                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id")',
+                [],
+            ),
+        ),
     ],
 )
 

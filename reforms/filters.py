@@ -12,13 +12,43 @@ from django.db.models import (
     When,
 )
 
-from institute.listings.filters import FacetedFilterSet
+from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import search, with_rank
-from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response
-from reforms.models import Area, Initiator, Reform, ReformStatus, Topic
+from reforms.models import (
+    STATUS_EXPLANATIONS,
+    Area,
+    Initiator,
+    Reform,
+    ReformStatus,
+    SecondaryArea,
+    Topic,
+    undated_last,
+)
+from reforms.search import describe_match, in_published_citations, with_matches
 
 YES_NO = [("true", "Yes"), ("false", "No")]
+# `undated=true`: the reforms whose source gives no date at all (all three dates empty).
+UNDATED = [("true", "No date"), ("false", "Has a date")]
+
+
+class DateKind:
+    """Which of a reform's dates `year_from`/`year_to` apply to (`date_field=`); `first`, the
+    earliest of the three, is the default and what the year range meant before the choice."""
+
+    FIRST, ANNOUNCED, ADOPTED, EFFECTIVE = "first", "announced", "adopted", "effective"
+    choices = [
+        (FIRST, "Earliest date"),
+        (ANNOUNCED, "Date announced"),
+        (ADOPTED, "Date adopted"),
+        (EFFECTIVE, "Date in effect"),
+    ]
+    fields = {
+        FIRST: "first_date",
+        ANNOUNCED: "announced_on",
+        ADOPTED: "adopted_on",
+        EFFECTIVE: "effective_on",
+    }
 
 
 def topic_choices():
@@ -42,6 +72,13 @@ def answers_a_recommendation_in():
     )
 
 
+def in_areas(slugs) -> Q:
+    """Filed under one of the areas, as its own area or as a secondary one: a subquery, so a
+    reform in two of the chosen areas is still one row."""
+    secondary = SecondaryArea.objects.filter(area__in=slugs).values("reform_id")
+    return Q(area__in=slugs) | Q(pk__in=secondary)
+
+
 def has_topic(slugs) -> Q:
     return Q(pk__in=Reform.topics.through.objects.filter(topic__slug__in=slugs).values("reform_id"))
 
@@ -63,8 +100,10 @@ class ReformFilter(FacetedFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label="Search", widget=forms.TextInput(attrs={"type": "search"})
     )
-    # A column of the row: no join, so no DISTINCT (django-filter's default) over whole rows.
-    area = django_filters.MultipleChoiceFilter(choices=Area.choices, label="Area", distinct=False)
+    # Its own area or a secondary one (a subquery: no join, no DISTINCT over whole rows).
+    area = django_filters.MultipleChoiceFilter(
+        choices=Area.choices, label="Area", distinct=False, method="filter_area"
+    )
     topic = django_filters.MultipleChoiceFilter(
         field_name="topics__slug", choices=topic_choices, label="Topic", method="filter_topic"
     )
@@ -80,8 +119,17 @@ class ReformFilter(FacetedFilterSet):
     year_to = django_filters.NumberFilter(
         method="filter_year_to", label="To year", min_value=1900, max_value=2100
     )
+    date_field = django_filters.ChoiceFilter(
+        choices=DateKind.choices,
+        method="filter_date_field",
+        label="Years apply to",
+        empty_label=None,
+    )
     has_response = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_has_response", label="Answers a recommendation"
+    )
+    undated = django_filters.ChoiceFilter(
+        choices=UNDATED, method="filter_undated", label="Date", empty_label=None
     )
     sort = django_filters.ChoiceFilter(choices=ReformSort.choices, method="sort_by", label="Sort")
 
@@ -91,6 +139,11 @@ class ReformFilter(FacetedFilterSet):
         "topic": ("Topic", "topics__slug"),
         "initiated_by": ("Initiated by", "initiated_by"),
         "has_response": ("Answers a recommendation", "answers"),
+        "undated": ("Date", "undated_flag"),
+    }
+    facet_notes = {
+        "area": "A reform may be filed under two areas and count in both.",
+        "status": "What happened, as the sources describe it (not our rating of it).",
     }
 
     cache_prefix = "reforms"
@@ -108,8 +161,11 @@ class ReformFilter(FacetedFilterSet):
             value,
             vector=self.search_vector,
             fields=self.search_fields,
-            related=_in_published_citations,
+            related=in_published_citations,
         )
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(in_areas(value)) if value else queryset
 
     def filter_topic(self, queryset, name, value):
         # A subquery, not a join: a reform with two of the chosen topics is still one row.
@@ -120,17 +176,57 @@ class ReformFilter(FacetedFilterSet):
             return has_topic(value)
         if name == "has_response":
             return Q(answers=(value == "true"))
+        if name == "area":
+            return in_areas(value)
+        if name == "undated":
+            return _undated(value)
         return super().facet_condition(name, value)
 
     def facet_group_queryset(self, queryset):
-        return queryset.annotate(answers=answers_a_recommendation_in())
+        return queryset.annotate(answers=answers_a_recommendation_in(), undated_flag=undated_last())
+
+    def more_facet_counts(self, name):
+        """A reform counts once more in each of its secondary areas (not its own one again), as
+        the area filter finds it there."""
+        if name != "area":
+            return []
+        return [(area, in_areas([area]) & ~Q(area=area)) for area in Area.values]
+
+    def facet_help(self, name, value) -> str:
+        return str(STATUS_EXPLANATIONS.get(value, "")) if name == "status" else ""
+
+    def date_column(self) -> str:
+        """The column the year range applies to (`date_field=`; the earliest date by default)."""
+        return DateKind.fields[self.cleaned().get("date_field") or DateKind.FIRST]
+
+    def filter_date_field(self, queryset, name, value):
+        return queryset  # says which date the year range reads: see date_column()
 
     def filter_year_from(self, queryset, name, value):
-        # `first_date` is ISO text of reduced precision; "2019" sorts before "2019-01-01".
-        return queryset.filter(first_date__gte=f"{int(value):04d}")
+        # Dates are ISO text of reduced precision; "2019" sorts before "2019-01-01", and an
+        # empty date ("") before any year, so an undated reform is never in a range.
+        return queryset.filter(**{f"{self.date_column()}__gte": f"{int(value):04d}"})
 
     def filter_year_to(self, queryset, name, value):
-        return queryset.filter(first_date__lt=f"{int(value) + 1:04d}").exclude(first_date="")
+        field = self.date_column()
+        return queryset.filter(**{f"{field}__lt": f"{int(value) + 1:04d}"}).exclude(**{field: ""})
+
+    def filter_undated(self, queryset, name, value):
+        return queryset.filter(_undated(value))
+
+    def chips(self):
+        """No chip of its own for `date_field`: the year chips say which date they read."""
+        kind = self.cleaned().get("date_field") or DateKind.FIRST
+        label = dict(DateKind.choices)[kind].lower()
+        out = []
+        for chip in super().chips():
+            if chip.label.startswith(f"{self.form.fields['date_field'].label}:"):
+                continue
+            if chip.label.startswith(("From year:", "To year:")):
+                head, _sep, value = chip.label.partition(": ")
+                chip = Chip(f"{head} ({label}): {value}", chip.remove_url)
+            out.append(chip)
+        return out
 
     def filter_has_response(self, queryset, name, value):
         answers = answers_a_recommendation()
@@ -147,8 +243,28 @@ class ReformFilter(FacetedFilterSet):
     def filter_queryset(self, queryset):
         return self.order(super().filter_queryset(queryset))
 
+    def annotate_rows(self, rows, query):
+        """Each shown reform's secondary areas (one flag an area: no query of their own), and
+        with a search, where it matched and a snippet of it."""
+        rows = rows.annotate(
+            **{
+                f"also_{n}": Exists(SecondaryArea.objects.filter(reform=OuterRef("pk"), area=area))
+                for n, area in enumerate(Area.values)
+            }
+        )
+        return with_matches(rows, query) if query else rows
+
+    def finish_row(self, row, query):
+        row.also_area_labels = [
+            label
+            for n, (area, label) in enumerate(Area.choices)
+            if getattr(row, f"also_{n}") and area != row.area
+        ]
+        if query:
+            describe_match(row, query)
+
     def facet_values(self, name, counts):
-        if name == "has_response":
+        if name in ("has_response", "undated"):
             return {("true" if k == "True" else "false"): n for k, n in counts.items()}
         return counts
 
@@ -168,7 +284,8 @@ class ReformFilter(FacetedFilterSet):
             )
             return ranked.order_by("-rank", "-first_date", "title")
         if key == ReformSort.OLDEST:
-            return queryset.order_by("first_date", "title")
+            # Undated reforms last in this order too (the index reform_public_oldest's order).
+            return queryset.order_by(undated_last(), "first_date", "title")
         if key == ReformSort.TITLE:
             return queryset.order_by("title")
         if key == ReformSort.STATUS:
@@ -180,14 +297,5 @@ class ReformFilter(FacetedFilterSet):
         return queryset.order_by("-first_date", "title")
 
 
-def _in_published_citations(word: str) -> Q:
-    """Reforms with `word` in a citation of a published source (the SQLite fallback's part of
-    what the PostgreSQL trigger puts in the search vector)."""
-    matching = Citation.objects.published().filter(
-        Q(quote__icontains=word)
-        | Q(locator__icontains=word)
-        | Q(source__title__icontains=word)
-        | Q(source__authors__icontains=word)
-        | Q(source__publisher__icontains=word)
-    )
-    return Q(pk__in=matching.filter(reform__isnull=False).values("reform_id"))
+def _undated(value) -> Q:
+    return Q(first_date="") if value == "true" else ~Q(first_date="")

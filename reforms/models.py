@@ -1,8 +1,9 @@
 """Reforms: what was announced, adopted, done or undone, with the evidence for it."""
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,13 @@ STATUS_EXPLANATIONS = {
     ReformStatus.STALLED: _("Adopted or begun, but stuck."),
     ReformStatus.REVERSED: _("Terminated, abolished or moved back."),
 }
+
+
+def undated_last(prefix: str = ""):
+    """An order term that puts reforms with no date at all after the dated ones, ascending;
+    the same expression as the `reform_public_oldest` index, so PostgreSQL reads it in order.
+    `prefix` is the path to the reform from another model ("reform__")."""
+    return ExpressionWrapper(Q(**{f"{prefix}first_date": ""}), output_field=BooleanField())
 
 
 class Initiator(models.TextChoices):
@@ -110,6 +118,14 @@ class Reform(Editorial):
             ("recommendation",),
             children=(citations("response", "Evidence"),),
         ),
+        Children(
+            "secondary_areas",
+            "Also filed under",
+            "reforms.SecondaryArea",
+            "reform",
+            ("area",),
+            ("area",),
+        ),
     )
     area_lookup = "area"
 
@@ -123,8 +139,11 @@ class Reform(Editorial):
                 name="reform_public_newest",
                 condition=Q(review_state="published"),
             ),
+            # Undated reforms (first_date "") last, as in the newest-first order.
             models.Index(
-                fields=["first_date", "title"],
+                undated_last(),
+                F("first_date"),
+                F("title"),
                 name="reform_public_oldest",
                 condition=Q(review_state="published"),
             ),
@@ -189,6 +208,25 @@ class Reform(Editorial):
         ]
         return [(label, value) for label, value in pairs if value]
 
+    @staticmethod
+    def check_snapshot(data: dict) -> dict[str, list[str]]:
+        """What a snapshot holds wrong across its parts (the paths that write children without
+        validating each against the entry: bulk imports, the content loader)."""
+        own = data.get("area")
+        if own and any(row.get("area") == own for row in data.get("secondary_areas") or []):
+            return {"secondary_areas": [f"lists the reform's own area ({own}) again"]}
+        return {}
+
+    @property
+    def is_undated(self) -> bool:
+        """The source gives none of the three dates: shown as "Undated in the source"."""
+        return not self.first_date
+
+    @property
+    def also_filed_under(self) -> list["SecondaryArea"]:
+        """Its secondary areas but its own one (an edit may have made one its own since)."""
+        return [s for s in self.secondary_areas.all() if s.area != self.area]
+
     @property
     def status_explanation(self) -> str:
         return STATUS_EXPLANATIONS.get(self.status, "")
@@ -199,3 +237,28 @@ class Reform(Editorial):
         if self.initiated_by_detail:
             return f"{label} ({self.initiated_by_detail})" if label else self.initiated_by_detail
         return label
+
+
+class SecondaryArea(models.Model):
+    """One more area a reform is filed under besides its own (`Reform.area`): a police reform
+    filed under human rights is also found under judicial reform. Edited, versioned and reviewed
+    with the reform (one of its snapshot's children)."""
+
+    reform = models.ForeignKey(Reform, on_delete=models.CASCADE, related_name="secondary_areas")
+    area = models.CharField(max_length=30, choices=Area.choices)
+
+    class Meta:
+        ordering = ["area"]
+        verbose_name = "also filed under"
+        verbose_name_plural = "also filed under"
+        constraints = [
+            models.UniqueConstraint(fields=["reform", "area"], name="secondary_area_once"),
+            models.CheckConstraint(name="secondary_area_known", condition=Q(area__in=Area.values)),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_area_display()
+
+    def clean(self):
+        if self.reform_id and self.area and self.area == self.reform.area:
+            raise ValidationError({"area": _("This is already the reform's own area.")})

@@ -12,5 +12,6 @@ class ReformQuerySet(EditorialQuerySet):
     def for_detail(self):
         return self.prefetch_related(
             "topics",
+            "secondary_areas",
             Prefetch("citations", queryset=Citation.objects.published().select_related("source")),
         )

@@ -51,8 +51,9 @@ REFORM_LISTING_QUERIES_WARM = 5
 # query; the theme facet on its own).
 RECOMMENDATION_LISTING_QUERIES = 19
 RECOMMENDATION_LISTING_QUERIES_WARM = 6
-# the entry, topics, citations (+ sources), responses (+ recommendation), related reforms
-REFORM_DETAIL_QUERIES = 5
+# the entry, topics, its secondary areas ("Also filed under"), citations (+ sources), responses
+# (+ recommendation), related reforms
+REFORM_DETAIL_QUERIES = 6
 # the entry (+ report), themes, citations (+ sources), responses (+ reform), their citations
 RECOMMENDATION_DETAIL_QUERIES = 5
 

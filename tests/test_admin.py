@@ -106,6 +106,8 @@ def test_review_state_is_not_editable_in_the_form(admin_client):
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",
             "responses-INITIAL_FORMS": "0",
+            "secondary_areas-TOTAL_FORMS": "0",
+            "secondary_areas-INITIAL_FORMS": "0",
         }
     )
     data.pop("topics", None)
@@ -131,6 +133,8 @@ def test_admin_rejects_a_bad_partial_date_with_a_message(admin_client):
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",
             "responses-INITIAL_FORMS": "0",
+            "secondary_areas-TOTAL_FORMS": "0",
+            "secondary_areas-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
@@ -152,6 +156,8 @@ def test_a_forged_row_count_builds_at_most_the_cap_of_inline_rows(admin_client, 
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",
             "responses-INITIAL_FORMS": "0",
+            "secondary_areas-TOTAL_FORMS": "0",
+            "secondary_areas-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
@@ -179,6 +185,8 @@ def test_history_is_reachable_and_records_the_editor(admin_client):
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",
             "responses-INITIAL_FORMS": "0",
+            "secondary_areas-TOTAL_FORMS": "0",
+            "secondary_areas-INITIAL_FORMS": "0",
         },
     )
     latest = EntryVersion.objects.for_entry(reform).first()

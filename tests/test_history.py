@@ -50,6 +50,8 @@ def test_one_version_per_save_with_who_and_when(client, contributor):
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",
             "responses-INITIAL_FORMS": "0",
+            "secondary_areas-TOTAL_FORMS": "0",
+            "secondary_areas-INITIAL_FORMS": "0",
         },
     )
     reform = Reform.objects.get(slug="versioned")

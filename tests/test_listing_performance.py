@@ -11,7 +11,7 @@ from institute.editorial.edits import save_edit
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import snapshot
 from recommendations.models import Response
-from reforms.models import Area, Initiator, Reform, ReformStatus
+from reforms.models import Area, Initiator, Reform, ReformStatus, SecondaryArea
 from tests.factories import (
     RecommendationFactory,
     ReformFactory,
@@ -56,7 +56,21 @@ def varied():
             ResponseFactory(reform=reform, recommendation=published_rec)
         elif i % 7 == 0:
             ResponseFactory(reform=reform, recommendation=draft_rec)
-    ReformFactory(draft=True, area=Area.ECONOMY, topics=topics[:2], title="Draft police")
+        if i % 8 == 1:
+            # Police reforms filed under human rights, also found under judicial reform.
+            SecondaryArea.objects.create(reform=reform, area=Area.JUSTICE_ANTI_CORRUPTION)
+    for i in range(3):
+        # The source gives no date: counted under "No date", sorted last.
+        ReformFactory(
+            published=True,
+            title=f"Undated measure {i}",
+            area=areas[i],
+            status=statuses[i],
+            adopted_on="",
+            topics=topics[i : i + 1],
+        )
+    draft = ReformFactory(draft=True, area=Area.ECONOMY, topics=topics[:2], title="Draft police")
+    SecondaryArea.objects.create(reform=draft, area=Area.JUSTICE_ANTI_CORRUPTION)
     ReformFactory(archived=True, area=Area.ECONOMY, published_at=None, title="Old police")
     return topics
 
@@ -75,11 +89,12 @@ def recount(params: dict) -> tuple[dict, int, list[str]]:
         rows.append(
             {
                 "reform": reform,
-                "area": {reform.area},
+                "area": {reform.area, *(s.area for s in reform.secondary_areas.all())},
                 "status": {reform.status},
                 "initiated_by": {reform.initiated_by} - {""},
                 "topic": {t.slug for t in reform.topics.all()},
                 "has_response": {"true" if answers(reform) else "false"},
+                "undated": {"false" if reform.first_date else "true"},
             }
         )
     chosen = {
@@ -96,7 +111,7 @@ def recount(params: dict) -> tuple[dict, int, list[str]]:
         return all(row[name] & values for name, values in chosen.items() if name != but)
 
     facets = {}
-    for name in ("area", "status", "topic", "initiated_by", "has_response"):
+    for name in ("area", "status", "topic", "initiated_by", "has_response", "undated"):
         counts = {}
         for row in rows:
             if keeps(row, but=name):
@@ -126,6 +141,11 @@ STATES = [
     {"topic": "t0", "area": "economy", "has_response": "true"},
     {"has_response": "false", "initiated_by": ["president", "parliament"]},
     {"status": ["announced", "stalled"], "topic": "t3", "initiated_by": "government"},
+    {"area": "justice-anti-corruption"},
+    {"area": ["human-rights", "justice-anti-corruption"], "status": "announced"},
+    {"area": "justice-anti-corruption", "undated": "false"},
+    {"undated": "true"},
+    {"undated": "true", "area": "human-rights"},
 ]
 
 

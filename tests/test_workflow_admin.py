@@ -188,6 +188,8 @@ def test_posted_review_state_is_ignored_on_add(client, contributor):
             "citations-INITIAL_FORMS": "0",
             "responses-TOTAL_FORMS": "0",
             "responses-INITIAL_FORMS": "0",
+            "secondary_areas-TOTAL_FORMS": "0",
+            "secondary_areas-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:1000]

@@ -239,6 +239,36 @@ class Links(Refs):
         snapshot[self.child] = kept
 
 
+@dataclass(frozen=True)
+class ChildChoices(Cell):
+    """Several values of a vocabulary, ';'-joined, each one child row of the entry holding it in
+    its field `key` (a reform's secondary areas): the listed rows are the rows, in key order."""
+
+    vocabulary: list[tuple[str, str]] = field(default_factory=list)
+    child: str = ""  # the snapshot's child list: "secondary_areas"
+    key: str = ""  # the child's field holding the value: "area"
+    multi = True
+    free_text = False
+
+    def read(self, raw, column, context) -> list[str]:
+        values = split(raw)
+        allowed = [v for v, _ in self.vocabulary]
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise ValidationError(
+                f"unknown value(s) {', '.join(unknown)}; each must be one of {', '.join(allowed)}"
+            )
+        if len(set(values)) != len(values):
+            raise ValidationError("lists the same value twice")
+        return values
+
+    def merge(self, snapshot, value, column, context) -> None:
+        snapshot[self.child] = [{self.key: v} for v in sorted(value)]
+
+    def write(self, value) -> str:
+        return join(value)
+
+
 TEXT = Cell()
 
 

@@ -149,11 +149,14 @@ def _validate(obj: models.Model, *, exclude: list[str], full: bool) -> None:
 
 
 def child_rows(child: Children, items, slugs: Slugs) -> list[dict]:
-    """The YAML list of one child (citations, responses) as snapshot rows, in order."""
+    """The YAML list of one child (citations, responses) as snapshot rows, in order. A child
+    of one field may list plain values (`secondary_areas: [justice-anti-corruption]`)."""
     model = child.get_model()
     fields = [model._meta.get_field(name) for name in child.fields if name != "position"]
     rows = []
     for position, item in enumerate(items or []):
+        if not isinstance(item, dict) and len(fields) == 1:
+            item = {fields[0].name: item}
         row = model()
         relations = fill(row, item, fields, slugs)
         _validate(row, exclude=[child.owner_field, *relations], full=False)
@@ -163,6 +166,9 @@ def child_rows(child: Children, items, slugs: Slugs) -> list[dict]:
         for grandchild in child.children:
             values[grandchild.name] = child_rows(grandchild, item.get(grandchild.name), slugs)
         rows.append(values)
+    if child.key and "position" not in child.fields:
+        # In the order the stored rows are read back (versions.row_order): a reload compares equal.
+        rows.sort(key=lambda r: tuple(str(r[k]) for k in child.key))
     return rows
 
 
@@ -190,6 +196,9 @@ def entry_snapshot(model: type[models.Model], item: dict, slugs: Slugs) -> dict:
                 data[child.name] = child_rows(child, item[child.name], slugs)
             except ValidationError as exc:
                 problems[child.name] = exc.messages
+    if hasattr(model, "check_snapshot"):  # what holds across the entry and its children
+        for name, messages in model.check_snapshot(data).items():
+            problems.setdefault(name, []).extend(messages)
     if problems:
         raise ValidationError(problems)
     return data

@@ -65,7 +65,7 @@ def _display_children(child: Children, rows: list[dict]) -> list[str]:
                 continue
             if name in related:
                 value = related[name].get(value, f"#{value}")
-            elif model._meta.get_field(name).choices:
+            elif model._meta.get_field(name).choices:  # a vocabulary value: its label
                 value = dict(model._meta.get_field(name).flatchoices).get(value, value)
             parts.append(str(value) if name in related else f"{name}: {value}")
         line = " — ".join(parts)

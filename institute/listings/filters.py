@@ -29,6 +29,7 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+    help: str = ""  # what the value means, where its label alone may not say (statuses)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Facet:
     name: str
     label: str
     values: list[FacetValue]
+    note: str = ""  # how the facet counts, where it is not one value a row
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class FacetedFilterSet(django_filters.FilterSet):
     """
 
     facets: dict[str, tuple[str, str]] = {}
+    facet_notes: dict[str, str] = {}
     not_filters = ("sort", "page")
     cache_prefix = "listing"
 
@@ -176,9 +179,15 @@ class FacetedFilterSet(django_filters.FilterSet):
         flat = [name for name in self.facets if name not in related]
         counts: dict[str, dict[str, int]] = {name: {} for name in self.facets}
         fields = [self.facets[name][1] for name in flat]
+        extra = {
+            f"_x_{name}_{i}": (name, value, Q(condition, others(name) or Q()))
+            for name in flat
+            for i, (value, condition) in enumerate(self.more_facet_counts(name))
+        }
         rows = base.values(*fields).annotate(
             _all=Count("pk", filter=others(None)),
             **{f"_n_{name}": Count("pk", filter=others(name)) for name in flat},
+            **{alias: Count("pk", filter=condition) for alias, (_, _, condition) in extra.items()},
         )
         total = 0
         for row in rows:
@@ -189,6 +198,9 @@ class FacetedFilterSet(django_filters.FilterSet):
                     continue
                 key = str(value)
                 counts[name][key] = counts[name].get(key, 0) + row[f"_n_{name}"]
+            for alias, (name, value, _condition) in extra.items():
+                if row[alias]:
+                    counts[name][value] = counts[name].get(value, 0) + row[alias]
         for name in related:
             field = self.facets[name][1]
             narrowed = base.filter(others(name)) if others(name) is not None else base
@@ -197,6 +209,12 @@ class FacetedFilterSet(django_filters.FilterSet):
                 if value not in (None, ""):
                     counts[name][str(value)] = n
         return counts, total
+
+    def more_facet_counts(self, name: str) -> list[tuple[str, Q]]:
+        """What a facet on a column counts besides its column's value: (value, condition) pairs,
+        a row counting once more under `value` where `condition` holds (a reform's secondary
+        areas, its own one excluded). Counted in the grouped query, not in one of their own."""
+        return []
 
     def facet_key(self) -> str:
         """The filter state, as much of it as the counts depend on (not sort, not page)."""
@@ -248,13 +266,22 @@ class FacetedFilterSet(django_filters.FilterSet):
             ids = list(self.qs.values_list("pk", flat=True)[bottom:top])
             cache.set(self._page_key(number), ids, SUMMARY_TTL)
         # Ordered here by `ids`, not again by the database.
-        rows = self.queryset.filter(pk__in=ids).order_by()
         query = self.active().get("q", "")
-        if query:
-            rows = with_headline(rows, query, field=self.headline_field)
+        rows = self.annotate_rows(self.queryset.filter(pk__in=ids).order_by(), query)
         by_pk = {row.pk: row for row in rows}
         # A row unpublished since its id was read is left out, not shown.
-        return [by_pk[pk] for pk in ids if pk in by_pk]
+        shown = [by_pk[pk] for pk in ids if pk in by_pk]
+        for row in shown:
+            self.finish_row(row, query)
+        return shown
+
+    def annotate_rows(self, rows: QuerySet, query: str) -> QuerySet:
+        """The page's rows with what a result shows besides its fields, in the same query: with
+        a search, by default `headline`, the snippet of `headline_field`."""
+        return with_headline(rows, query, field=self.headline_field) if query else rows
+
+    def finish_row(self, row, query: str) -> None:
+        """Set on a shown row what its annotations say (a subclass's snippet, labels)."""
 
     def facet_list(self, counts: dict[str, dict[str, int]] | None = None) -> list[Facet]:
         if counts is None:
@@ -265,11 +292,21 @@ class FacetedFilterSet(django_filters.FilterSet):
             mine = self.facet_values(name, counts.get(name, {}))
             selected = set(selected_params.get(name, []))
             values = [
-                FacetValue(str(value), str(text), mine.get(str(value), 0), str(value) in selected)
+                FacetValue(
+                    str(value),
+                    str(text),
+                    mine.get(str(value), 0),
+                    str(value) in selected,
+                    self.facet_help(name, value),
+                )
                 for value, text in self.facet_choices(name)
             ]
-            out.append(Facet(name, label, values))
+            out.append(Facet(name, label, values, self.facet_notes.get(name, "")))
         return out
+
+    def facet_help(self, name: str, value) -> str:
+        """What a facet's value means, shown with it (a status's explanation)."""
+        return ""
 
     def facet_values(self, name: str, counts: dict[str, int]) -> dict[str, int]:
         """A facet's counts keyed as its choices are (a subclass maps stored values to them)."""

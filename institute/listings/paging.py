@@ -12,6 +12,7 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 
 from institute.listings.filters import FacetedFilterSet
+from institute.listings.search import language_notice
 
 PAGE_SIZE = 25
 
@@ -75,5 +76,6 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
         "export_query": filterset.url_with(),
         "problems": problems,
         "query": filterset.cleaned().get("q") or "",
+        "search_notice": language_notice(filterset.cleaned().get("q") or ""),
         "sort_key": filterset.form.cleaned_data.get("sort") if filterset.is_valid() else "",
     }

@@ -3,8 +3,12 @@
 On PostgreSQL a reform's `search_vector` is kept up to date by database triggers (see the
 migration reforms/0002), so every write path, from the admin to bulk imports, keeps it current.
 Results are ranked with `SearchRank` (only when sorted by relevance) and the rows shown get
-`SearchHeadline` snippets. On SQLite each word of the query must appear in one of the searched
-fields (case-insensitive).
+`SearchHeadline` snippets. On SQLite each word of the query must begin a word of one of the
+searched fields (case-insensitive): "edited" finds "edited" (and "editedness"), never
+"credited".
+
+On both, a hyphen or dash inside a word separates words: "Nurly-Zhol" finds what "Nurly Zhol"
+finds (PostgreSQL's parser would otherwise look for the compound, which "Nurly Zhol" lacks).
 """
 
 from __future__ import annotations
@@ -12,9 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+)
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,17 +38,55 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+# A hyphen or dash between two letters or digits ("Nurly-Zhol", "2020–2025").
+_JOINER = re.compile(r"(?<=\w)[-\u2010-\u2015](?=\w)")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def normalise(query: str) -> str:
+    """The query as searched: cut to length, and words joined by a hyphen made separate."""
+    return _JOINER.sub(" ", query.strip()[:MAX_QUERY_LENGTH]).strip()
+
+
 def words(query: str) -> list[str]:
-    return [w for w in re.split(r"[\s\"']+", query[:MAX_QUERY_LENGTH]) if w]
+    """The query's words; a lone dash or other punctuation is none (PostgreSQL ignores it)."""
+    return [w for w in re.split(r"[\s\"']+", normalise(query)) if re.search(r"\w", w)]
+
+
+def language_notice(query: str) -> str:
+    """What to tell someone searching in Russian or Kazakh: the content is in English only."""
+    if query and _CYRILLIC.search(query):
+        return (
+            "The tracker's content is in English: a search in Russian or Kazakh finds nothing "
+            "that is not spelt the same in English. Try English words or Latin spellings of "
+            "names (for example “Nurly Zhol”, “Astana”)."
+        )
+    return ""
+
+
+def _word_pattern(word: str) -> str:
+    """A regular expression for `word` at the start of a word (Python's syntax, which Django
+    gives SQLite's REGEXP)."""
+    escaped = re.escape(word)
+    return rf"\b{escaped}" if re.match(r"\w", word) else escaped
+
+
+def word_condition(field: str, word: str) -> Q:
+    """`field` has a word that begins with `word` (case-insensitive): "edited" matches "edited"
+    but not "credited". LIKE first, which SQLite answers cheaply; the pattern only confirms."""
+    return Q(**{f"{field}__icontains": word}) & Q(**{f"{field}__iregex": _word_pattern(word)})
 
 
 def _query(query: str) -> SearchQuery:
-    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return SearchQuery(normalise(query), search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _any_word(query: str) -> SearchQuery:
+    """Any of the query's words: what one field must hold to be where a row matched."""
+    return SearchQuery(" or ".join(words(query)), search_type="websearch", config=SEARCH_CONFIG)
 
 
 def _document(vector: str | None, fields: list[str]):
-    from django.contrib.postgres.search import SearchVector
-
     return F(vector) if vector else SearchVector(*fields, config=SEARCH_CONFIG)
 
 
@@ -68,7 +116,7 @@ def search(
     for word in words(query):
         any_field = Q()
         for field in fields:
-            any_field |= Q(**{f"{field}__icontains": word})
+            any_field |= word_condition(field, word)
         if related is not None:
             any_field |= related(word)
         condition &= any_field
@@ -104,6 +152,55 @@ def with_headline(qs: QuerySet, query: str, *, field: str) -> QuerySet:
     )
 
 
+def field_matches(expression, query: str, *, fields: list[str] | None = None):
+    """Per row, whether any word of `query` is in `expression` (a field's name): where a row
+    matched. With `fields`, in any of them (a related row's, as in a subquery)."""
+    fields = fields or [expression]
+    if is_postgres():
+        return SearchVectorExact(SearchVector(*fields, config=SEARCH_CONFIG), _any_word(query))
+    condition = Q()
+    for word in words(query):
+        for field in fields:
+            condition |= word_condition(field, word)
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def headline_of(expression, query: str, *, whole: bool = False):
+    """The snippet of `expression` around the query's words, marked: SearchHeadline on
+    PostgreSQL, the whole text on SQLite (`excerpt` cuts it). `whole`: all of a short text
+    (a title), its words marked as the search matched them (stems: "police" in "policing")."""
+    if not is_postgres():
+        return expression if not isinstance(expression, str) else F(expression)
+    options = {"highlight_all": True} if whole else {"max_words": 40, "min_words": 15}
+    return SearchHeadline(
+        expression,
+        _any_word(query),
+        config=SEARCH_CONFIG,
+        start_sel=_START,
+        stop_sel=_STOP,
+        **options,
+    )
+
+
+def excerpt(text: str, query: str, *, width: int = 240) -> str:
+    """About `width` characters of `text` around its first match of a query word, the matches
+    marked as SearchHeadline marks them (a snippet already marked is returned as it is)."""
+    if not text or _START in text:
+        return text or ""
+    terms = sorted({w for w in words(query) if len(w) > 1}, key=len, reverse=True)
+    pattern = re.compile("|".join(_word_pattern(t) for t in terms), re.IGNORECASE)
+    first = pattern.search(text) if terms else None
+    if first is None:  # matched by a stem or elsewhere: the text's start
+        return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
+    start = 0 if first.start() < width // 3 else first.start() - width // 3
+    if start:
+        start = text.find(" ", start) + 1 or start  # a whole word first
+    end = min(len(text), start + width)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    return pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", text[start:end])
+
+
 def highlight(text: str, query: str, full: str = "") -> SafeString:
     """Escape a snippet and mark the query's words in it, whichever database made it.
 
@@ -121,5 +218,5 @@ def highlight(text: str, query: str, full: str = "") -> SafeString:
     terms = sorted({escape(w) for w in words(query) if len(w) > 1}, key=len, reverse=True)
     if not terms:
         return mark_safe(escaped)
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    pattern = re.compile("|".join(_word_pattern(t) for t in terms), re.IGNORECASE)
     return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
