@@ -65,3 +65,13 @@ def test_topics_belong_to_the_area_of_their_reforms(demo_module):
     ]
     # A background measure may carry a topic of the chapter that describes it; few do.
     assert len(mismatched) <= 2, mismatched
+
+
+def test_both_core_reports_give_their_public_address(demo_module):
+    urls = dict(
+        Source.objects.filter(
+            slug__in=["cornell-starr-barro-2021", "chatham-house-2019"]
+        ).values_list("slug", "url")
+    )
+    assert set(urls) == {"cornell-starr-barro-2021", "chatham-house-2019"}
+    assert all(url.startswith("https://") for url in urls.values()), urls
