@@ -48,7 +48,10 @@ def labelled_rows(table: Table, rows: Iterator[list]) -> Iterator[tuple[list, li
     time (one query per column that names entries), so memory stays flat however many entries
     a table links to."""
     columns = list(enumerate(table.columns))
-    vocabularies = {i: dict(c.vocabulary) for i, c in columns if c.vocabulary}
+    # Labels as plain strings: a choices label may be a lazy translation, which join() refuses.
+    vocabularies = {
+        i: {value: str(label) for value, label in c.vocabulary} for i, c in columns if c.vocabulary
+    }
     targets = {
         i: c.cell.target
         for i, c in columns
