@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from institute.dates import PartialDateField
 from institute.editorial.versions import Children, children_of, m2m_fields, scalar_fields
@@ -27,9 +30,12 @@ class Change:
         return isinstance(self.old, list)
 
 
+EMPTY = "—"  # how an empty value is shown
+
+
 def _display_scalar(f: models.Field, value) -> str:
     if value in (None, ""):
-        return "—"
+        return EMPTY
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if f.is_relation:
@@ -72,6 +78,49 @@ def _display_children(child: Children, rows: list[dict]) -> list[str]:
             for nested in _display_children(grandchild, row.get(grandchild.name) or []):
                 lines.append(f"{line} — {grandchild.label.lower()}: {nested}")
     return lines
+
+
+# Words of unchanged text kept on each side of a change; a changed run longer than twice
+# WORD_RUN is shown by its ends.
+WORD_CONTEXT = 5
+WORD_RUN = 12
+
+
+def _ends(words: list[str], head: int, tail: int) -> list[str]:
+    if len(words) <= head + tail + 1:
+        return words
+    return [*words[:head], "…", *words[len(words) - tail :]] if tail else [*words[:head], "…"]
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """The words that changed from `old` to `new`, as HTML: removed ones in <del>, added ones in
+    <ins>, with a few unchanged words around each change and the rest of the text elided (“…”).
+    Two long texts cut to their first characters look alike; their changed words do not."""
+    a, b = old.split(), new.split()
+    if a == b:
+        return mark_safe("(only spacing changed)")
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    parts = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            words = a[i1:i2]
+            if n == 0:
+                words = _ends(words[::-1], WORD_CONTEXT, 0)[::-1]
+            elif n == len(opcodes) - 1:
+                words = _ends(words, WORD_CONTEXT, 0)
+            else:
+                words = _ends(words, WORD_CONTEXT, WORD_CONTEXT)
+            parts.append(escape(" ".join(words)))
+            continue
+        if i2 > i1:
+            parts.append(
+                format_html("<del>{}</del>", " ".join(_ends(a[i1:i2], WORD_RUN, WORD_RUN)))
+            )
+        if j2 > j1:
+            parts.append(
+                format_html("<ins>{}</ins>", " ".join(_ends(b[j1:j2], WORD_RUN, WORD_RUN)))
+            )
+    return mark_safe(" ".join(parts))
 
 
 def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]:
