@@ -281,8 +281,9 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
         # Where the entry may not be edited (a reviewer, a publisher; the author while it is in
         # review) Django drops an inline's extra forms, and a working copy's rows are extra forms
         # (the public rows are not the ones under review): the reviewer saw an empty table. They
-        # are given back, every field read-only (Django would render extra forms as inputs).
-        kept = [(formset.extra, formset.max_num) for formset in formsets]
+        # are given back, every field read-only (Django would render extra forms as inputs), as
+        # the formset's minimum, so that Django's inline script offers no button to remove them.
+        kept = [formset.extra for formset in formsets]
         inline_admin_formsets = super().get_inline_formsets(
             request, formsets, inline_instances, obj
         )
@@ -290,11 +291,11 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
             request, obj
         ):
             return inline_admin_formsets
-        for inline_admin_formset, (extra, max_num) in zip(inline_admin_formsets, kept, strict=True):
+        for inline_admin_formset, rows in zip(inline_admin_formsets, kept, strict=True):
             formset = inline_admin_formset.formset
             if child_for(type(obj), formset.model) is None:
                 continue
-            formset.extra, formset.max_num = extra, max(max_num, extra)
+            formset.min_num = formset.max_num = rows
             inline_admin_formset.readonly_fields = [
                 *inline_admin_formset.readonly_fields,
                 *flatten_fieldsets(inline_admin_formset.fieldsets),
