@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
+.PHONY: install run serve backup restore superuser demo-users content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
 
 install: $(VENV)/.installed
 
 # Reinstall only when the lock file changes; every version is pinned there.
 $(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python packages (about 2–3 minutes on a fresh machine)…"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --requirement requirements-dev.lock
 	touch $@
@@ -27,7 +28,8 @@ content: install
 run: content
 	@echo
 	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
-	@echo "To sign in to the admin, create a development account first: make superuser"
+	@echo "To sign in to the admin, create development accounts first: make demo-users (one per"
+	@echo "editorial role: contributor, reviewer, publisher) or make superuser"
 	@echo
 	@( child=; trap 'kill -TERM $$child 2>/dev/null; exit 0' TERM; \
 	  while :; do \
@@ -72,6 +74,7 @@ serve: $(VENV)/.installed-production
 # A server needs only the production lock (no test tools); `make install` adds the rest.
 $(VENV)/.installed-production: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python packages (about 2 minutes on a fresh machine)…"
 	$(BIN)/python -m pip install --quiet --requirement requirements.lock
 	touch $@
 
@@ -89,6 +92,13 @@ restore: $(VENV)/.installed-production
 superuser: install
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) createsuperuser
+
+# --- Demo accounts (issue 14, editors) ---------------------------------------------------------
+# demo-contributor, demo-reviewer and demo-publisher, one per editorial role, with new random
+# passwords printed on each run. Refused with the production settings.
+demo-users: install
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) demo_users
 
 lint: install
 	$(BIN)/ruff check .

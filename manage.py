@@ -6,6 +6,9 @@ import sys
 
 
 def main():
+    from institute.envfile import load_env_file
+
+    load_env_file()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.local")
     from django.core.management import execute_from_command_line
 

@@ -19,11 +19,14 @@ def fail(message: str) -> int:
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
     import django
     from django.core.exceptions import ImproperlyConfigured
 
+    from institute.envfile import load_env_file
+
     try:
+        load_env_file()
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
         django.setup()
     except (ImproperlyConfigured, ValueError) as exc:  # dj-database-url raises ValueError
         return fail(str(exc))
