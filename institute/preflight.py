@@ -9,6 +9,8 @@ allowed, with a warning.
 import os
 import sys
 
+from institute.envfile import load_env_file
+
 EXIT_MISCONFIGURED = 2
 
 
@@ -21,8 +23,6 @@ def fail(message: str) -> int:
 def main() -> int:
     import django
     from django.core.exceptions import ImproperlyConfigured
-
-    from institute.envfile import load_env_file
 
     try:
         load_env_file()
