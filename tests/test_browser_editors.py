@@ -86,6 +86,8 @@ def test_a_reviewer_sees_the_evidence_under_review(
     assert "In 2019, the country jumped to 113 and again in 2020 to 94" in diff.inner_text()
     assert "out of 180 countries" in diff.locator(".diff-new").inner_text()
     assert "out of 180 countries" not in diff.locator(".diff-old").inner_text()
+    words = page.locator('#review-diff tr[data-words-of="citations"]')
+    assert words.locator("ins").first.inner_text().startswith("Between 2007 and 2018,")
     assert page_width(page) <= LAPTOP["width"]
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOT, full_page=True)

@@ -61,6 +61,7 @@ def test_reviewer_sees_the_working_copys_citations_read_only(
     assert 'name="citations-0-locator"' not in html
     assert 'name="citations-1-source"' not in html
     assert "p. 2" in html and "The moratorium is extended." in html and "The statement" in html
+    assert "Citations (working copy)" in html  # whose rows these are
     # The live (published) row is not what is shown as under review.
     assert "p. 1" not in [r["locator"] for r in rows]
     # The diff against the published version names both sides.
@@ -70,6 +71,10 @@ def test_reviewer_sees_the_working_copys_citations_read_only(
         "The decree — locator: p. 2",
         "The statement — locator: § 4 — quote: The moratorium is extended.",
     ]
+    # The row changed in place is shown word by word too: which word of the locator changed.
+    assert changes["citations"].words == ["The decree — locator: p. <del>1</del> <ins>2</ins>"]
+    assert '<tr class="diff-words" data-words-of="citations">' in html
+    assert "<li>The decree — locator: p. <del>1</del> <ins>2</ins></li>" in html
 
 
 def test_author_of_a_copy_in_review_sees_its_citations_too(

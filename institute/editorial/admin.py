@@ -13,6 +13,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFormSet
@@ -287,19 +288,23 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
         inline_admin_formsets = super().get_inline_formsets(
             request, formsets, inline_instances, obj
         )
-        if getattr(obj, "_pending_revision", None) is None or self.has_change_permission(
-            request, obj
-        ):
+        if getattr(obj, "_pending_revision", None) is None:
             return inline_admin_formsets
+        read_only = not self.has_change_permission(request, obj)
         for inline_admin_formset, rows in zip(inline_admin_formsets, kept, strict=True):
-            formset = inline_admin_formset.formset
+            formset, inline = inline_admin_formset.formset, inline_admin_formset.opts
             if child_for(type(obj), formset.model) is None:
                 continue
-            formset.min_num = formset.max_num = rows
-            inline_admin_formset.readonly_fields = [
-                *inline_admin_formset.readonly_fields,
-                *flatten_fieldsets(inline_admin_formset.fieldsets),
-            ]
+            # The heading says whose rows these are: the public page still shows the others.
+            inline.verbose_name_plural = _("%(rows)s (working copy)") % {
+                "rows": capfirst(inline.verbose_name_plural)
+            }
+            if read_only:
+                formset.min_num = formset.max_num = rows
+                inline_admin_formset.readonly_fields = [
+                    *inline_admin_formset.readonly_fields,
+                    *flatten_fieldsets(inline_admin_formset.fieldsets),
+                ]
         return inline_admin_formsets
 
     def save_model(self, request, obj, form, change):

@@ -24,6 +24,9 @@ class Change:
     new: str | list[str]
     removed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    # The changed words (word_diff) of a long text, or of each row changed in place: what a
+    # reviewer would otherwise look for between two long lines that differ in one word.
+    words: list[SafeString] = field(default_factory=list)
 
     @property
     def is_list(self) -> bool:
@@ -84,6 +87,7 @@ def _display_children(child: Children, rows: list[dict]) -> list[str]:
 # WORD_RUN is shown by its ends.
 WORD_CONTEXT = 5
 WORD_RUN = 12
+LONG_TEXT = 60  # characters: a text longer than this gets its changed words shown too
 
 
 def _ends(words: list[str], head: int, tail: int) -> list[str]:
@@ -130,9 +134,13 @@ def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]
     for f in scalar_fields(model):
         a, b = old.get(f.name), new.get(f.name)
         if (a or "") != (b or "") and a != b:
-            changes.append(
-                Change(f.name, str(f.verbose_name), _display_scalar(f, a), _display_scalar(f, b))
+            change = Change(
+                f.name, str(f.verbose_name), _display_scalar(f, a), _display_scalar(f, b)
             )
+            longest = max(len(change.old), len(change.new))
+            if EMPTY not in (change.old, change.new) and longest > LONG_TEXT:
+                change.words = [word_diff(change.old, change.new)]
+            changes.append(change)
     for f in m2m_fields(model):
         a, b = old.get(f.name) or [], new.get(f.name) or []
         if sorted(a) != sorted(b):
@@ -161,6 +169,18 @@ def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]
                     b_lines,
                     removed=[line for line in a_lines if line not in b_lines],
                     added=[line for line in b_lines if line not in a_lines],
+                    words=_changed_rows(a_lines, b_lines),
                 )
             )
     return changes
+
+
+def _changed_rows(old: list[str], new: list[str]) -> list[SafeString]:
+    """The word diff of each row changed in place: a run of rows replaced by as many others
+    is read as those rows edited, one for one."""
+    out = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            out.extend(word_diff(a, b) for a, b in zip(old[i1:i2], new[j1:j2], strict=False))
+    return out
