@@ -3,7 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 8000
+# PORT from the command line or the environment, else from the .env file (the one setting make
+# itself needs; manage.py and gunicorn read the others: institute/envfile.py), else 8000.
+ENV_FILE_PATH := $(if $(filter undefined,$(origin ENV_FILE)),.env,$(ENV_FILE))
+ifeq ($(origin PORT),undefined)
+PORT := $(or $(if $(ENV_FILE_PATH),$(shell sed -n 's/^[[:space:]]*\(export[[:space:]]*\)\{0,1\}PORT=["'"'"']\{0,1\}\([0-9][0-9]*\).*/\2/p' '$(ENV_FILE_PATH)' 2>/dev/null | tail -n 1)),8000)
+endif
 MANAGE := $(BIN)/python manage.py
 
 .PHONY: install run serve backup restore superuser demo-users content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
