@@ -3,11 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# PORT from the command line or the environment, else from the .env file (the one setting make
-# itself needs; manage.py and gunicorn read the others: institute/envfile.py), else 8000.
+# The .env file (institute/envfile.py; manage.py and gunicorn read it): make takes the two
+# settings it needs itself, PORT and WORKER_COMMAND, from there too, unless the command line or
+# the environment sets them. $(call from_env_file,NAME) is NAME's value in the file.
 ENV_FILE_PATH := $(if $(filter undefined,$(origin ENV_FILE)),.env,$(ENV_FILE))
+from_env_file = $(if $(ENV_FILE_PATH),$(shell sed -n 's/^[[:space:]]*\(export[[:space:]]*\)\{0,1\}$(1)=["'"'"']\{0,1\}\([^"'"'"' \#]*\).*/\2/p' '$(ENV_FILE_PATH)' 2>/dev/null | tail -n 1))
 ifeq ($(origin PORT),undefined)
-PORT := $(or $(if $(ENV_FILE_PATH),$(shell sed -n 's/^[[:space:]]*\(export[[:space:]]*\)\{0,1\}PORT=["'"'"']\{0,1\}\([0-9][0-9]*\).*/\2/p' '$(ENV_FILE_PATH)' 2>/dev/null | tail -n 1)),8000)
+PORT := $(or $(call from_env_file,PORT),8000)
 endif
 MANAGE := $(BIN)/python manage.py
 
@@ -50,7 +52,9 @@ run: content
 # then the worker. The worker is `manage.py run_worker` where it exists, else `db_worker`;
 # WORKER_COMMAND overrides it. It runs in its own session (setsid) so that only this recipe stops
 # it: a Ctrl-C meant for gunicorn must not look like a crash to be restarted.
-WORKER_COMMAND ?=
+ifeq ($(origin WORKER_COMMAND),undefined)
+WORKER_COMMAND := $(call from_env_file,WORKER_COMMAND)
+endif
 WORKER_RESTART_DELAY ?= 5
 serve: export DJANGO_SETTINGS_MODULE := institute.settings.production
 serve: $(VENV)/.installed-production
