@@ -1,10 +1,15 @@
 """What a reviewer sees of a working copy's evidence (issue 14, "Editors"): the citations under
 review, row by row, read-only, with their diff against the published version."""
 
+import re
+
 import pytest
 
+from institute.editorial import workflow
+from institute.editorial.edits import save_edit
 from institute.editorial.states import ReviewState
-from tests.factories import CitationFactory, SourceFactory, entry_in_state
+from institute.editorial.versions import snapshot
+from tests.factories import CitationFactory, SourceFactory, TopicFactory, entry_in_state
 from tests.support import admin_url, change_form_data, login
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +98,21 @@ def test_reviewer_sees_the_live_citations_of_an_entry_without_a_working_copy(cli
     login(client, reviewer)
     page = client.get(admin_url(reform, "change"))
     assert [r["locator"] for r in citation_rows(page)] == ["p. 9"]
+
+
+def test_reviewer_sees_the_working_copys_topics_not_the_published_ones(
+    client, contributor, reviewer
+):
+    """Read-only, Django shows a many-to-many field from the database: the published topics."""
+    published, proposed = TopicFactory(name="Published topic"), TopicFactory(name="New topic")
+    reform = entry_in_state("reform", ReviewState.PUBLISHED, topics=[published])
+    data = snapshot(reform)
+    data["topics"] = [proposed.pk]
+    save_edit(reform, data, by=contributor)
+    workflow.submit_for_review(reform, by=contributor)
+    login(client, reviewer)
+    html = client.get(admin_url(reform, "change")).content.decode()
+    topics = re.search(r'field-topics">.*?<div class="readonly">(.*?)</div>', html, re.DOTALL)
+    assert topics.group(1).strip() == "New topic"
+    # The public page still has the published topic until the copy is published.
+    assert list(reform.topics.values_list("name", flat=True)) == ["Published topic"]

@@ -26,6 +26,7 @@ from institute.editorial.rights import has_verb
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import (
     child_for,
+    m2m_fields,
     pending_revision,
     record_version,
     snapshot,
@@ -306,6 +307,20 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
                     *flatten_fieldsets(inline_admin_formset.fieldsets),
                 ]
         return inline_admin_formsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        revision = getattr(obj, "_pending_revision", None)
+        if revision is not None and not self.has_change_permission(request, obj):
+            # Read-only, Django shows a many-to-many field (topics, themes) as the database
+            # holds it: the public version's. The working copy's values are the ones under
+            # review; the form's instance is never saved, so they are put where Django looks.
+            cache = getattr(obj, "_prefetched_objects_cache", None) or {}
+            for f in m2m_fields(type(obj)):
+                if f.name in revision.data:
+                    manager = f.related_model._default_manager
+                    cache[f.name] = manager.filter(pk__in=revision.data[f.name])
+            obj._prefetched_objects_cache = cache
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         if change:
