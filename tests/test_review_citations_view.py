@@ -9,7 +9,13 @@ from institute.editorial import workflow
 from institute.editorial.edits import save_edit
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import snapshot
-from tests.factories import CitationFactory, SourceFactory, TopicFactory, entry_in_state
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    SourceFactory,
+    TopicFactory,
+    entry_in_state,
+)
 from tests.support import admin_url, change_form_data, login
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +122,24 @@ def test_reviewer_sees_the_working_copys_topics_not_the_published_ones(
     assert topics.group(1).strip() == "New topic"
     # The public page still has the published topic until the copy is published.
     assert list(reform.topics.values_list("name", flat=True)) == ["Published topic"]
+
+
+def test_reviewer_sees_the_working_copys_responses_read_only(client, contributor, reviewer):
+    recommendation = RecommendationFactory(title="Publish court decisions")
+    reform = entry_in_state("reform", ReviewState.PUBLISHED)
+    data = snapshot(reform)
+    data["responses"] = [
+        {"recommendation": recommendation.pk, "note": "Answers it in part.", "citations": []}
+    ]
+    save_edit(reform, data, by=contributor)
+    workflow.submit_for_review(reform, by=contributor)
+    login(client, reviewer)
+    page = client.get(admin_url(reform, "change"))
+    html = page.content.decode()
+    inline = next(
+        i for i in page.context["inline_admin_formsets"] if i.formset.prefix == "responses"
+    )
+    shown = [(f.form.instance.recommendation, f.form.instance.note) for f in inline]
+    assert shown == [(recommendation, "Answers it in part.")]
+    assert 'name="responses-0-note"' not in html
+    assert "Publish court decisions" in html and "Answers it in part." in html
