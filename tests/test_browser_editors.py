@@ -17,23 +17,22 @@ from tests.test_browser_review import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"width": 1366, "height": 768}
-LONG_QUOTE = (
-    "The moratorium on the sale and lease of agricultural land to foreigners, announced in May "
-    "2016 after protests in several regions, was extended until the end of 2021 by the new "
-    "Land Commission's recommendations. " * 3
-)
+# Test text, not content: long enough to widen any cell that does not wrap it.
+LONG_QUOTE = "A long quote that wraps in its cell instead of widening the form. " * 6
 
 
 def page_width(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth")
 
 
-def test_the_reform_forms_fit_a_laptop_screen(live_server, browser_page, make_role_user):
+def test_the_entry_forms_fit_a_laptop_screen(live_server, browser_page, make_role_user):
     page = browser_page
     page.set_viewport_size(LAPTOP)
     make_role_user("contributor", username="carla")
     reform = entry_in_state("reform", ReviewState.DRAFT, title="Land code moratorium")
-    CitationFactory(reform=reform, locator="Section 9, passage 4 " * 8, quote=LONG_QUOTE)
+    CitationFactory(
+        reform=reform, locator="A long locator, chapter and section " * 6, quote=LONG_QUOTE
+    )
     sign_in(page, live_server, "carla")
 
     page.goto(f"{live_server.url}/admin/reforms/reform/add/")
@@ -44,6 +43,10 @@ def test_the_reform_forms_fit_a_laptop_screen(live_server, browser_page, make_ro
 
     page.goto(f"{live_server.url}/admin/reforms/reform/{reform.pk}/change/")
     assert citations.locator("tr.form-row:not(.empty-form)").count() == 1  # no extra row here
+    assert page_width(page) <= LAPTOP["width"]
+
+    page.goto(f"{live_server.url}/admin/recommendations/recommendation/add/")
+    assert citations.locator("tr.form-row:not(.empty-form)").count() == 1
     assert page_width(page) <= LAPTOP["width"]
 
 
