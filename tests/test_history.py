@@ -192,6 +192,11 @@ def test_a_revert_to_the_published_version_discards_the_working_copy(
     assert "the working copy was discarded" in event.comment
     history = client.get(admin_url(reform, "history")).content.decode()
     assert "the working copy was discarded" in history
+    # Again, with no working copy left: nothing to discard, nothing queued.
+    response = client.post(admin_url(reform, "revert", 1))
+    assert any("nothing changed, nothing to review" in m for m in messages_of(response))
+    assert not PendingRevision.objects.for_entry(reform).exists()
+    assert "nothing to review" in EntryVersion.objects.for_entry(reform).first().comment
 
 
 def test_history_page_lists_versions_and_compare_shows_the_changed_field(client, superuser):
