@@ -297,9 +297,10 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
             if child_for(type(obj), formset.model) is None:
                 continue
             # The heading says whose rows these are: the public page still shows the others.
-            inline.verbose_name_plural = _("%(rows)s (working copy)") % {
-                "rows": capfirst(inline.verbose_name_plural)
-            }
+            # (Django heads an inline of at most one row with the singular name.)
+            for name in ("verbose_name", "verbose_name_plural"):
+                label = capfirst(getattr(inline, name))
+                setattr(inline, name, _("%(rows)s (working copy)") % {"rows": label})
             if read_only:
                 formset.min_num = formset.max_num = rows
                 inline_admin_formset.readonly_fields = [
