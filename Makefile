@@ -3,16 +3,24 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PORT ?= 8000
+# The .env file (institute/envfile.py; manage.py and gunicorn read it): make takes the two
+# settings it needs itself, PORT and WORKER_COMMAND, from there too, unless the command line or
+# the environment sets them. $(call from_env_file,NAME) is NAME's value in the file.
+ENV_FILE_PATH := $(if $(filter undefined,$(origin ENV_FILE)),.env,$(ENV_FILE))
+from_env_file = $(if $(ENV_FILE_PATH),$(shell sed -n 's/^[[:space:]]*\(export[[:space:]]*\)\{0,1\}$(1)=["'"'"']\{0,1\}\([^"'"'"' \#]*\).*/\2/p' '$(ENV_FILE_PATH)' 2>/dev/null | tail -n 1))
+ifeq ($(origin PORT),undefined)
+PORT := $(or $(call from_env_file,PORT),8000)
+endif
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
+.PHONY: install run serve backup restore superuser demo-users content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
 
 install: $(VENV)/.installed
 
 # Reinstall only when the lock file changes; every version is pinned there.
 $(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python packages (about 2–3 minutes on a fresh machine)…"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --requirement requirements-dev.lock
 	touch $@
@@ -27,7 +35,8 @@ content: install
 run: content
 	@echo
 	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
-	@echo "To sign in to the admin, create a development account first: make superuser"
+	@echo "To sign in to the admin, create development accounts first: make demo-users (one per"
+	@echo "editorial role: contributor, reviewer, publisher) or make superuser"
 	@echo
 	@( child=; trap 'kill -TERM $$child 2>/dev/null; exit 0' TERM; \
 	  while :; do \
@@ -43,7 +52,9 @@ run: content
 # then the worker. The worker is `manage.py run_worker` where it exists, else `db_worker`;
 # WORKER_COMMAND overrides it. It runs in its own session (setsid) so that only this recipe stops
 # it: a Ctrl-C meant for gunicorn must not look like a crash to be restarted.
-WORKER_COMMAND ?=
+ifeq ($(origin WORKER_COMMAND),undefined)
+WORKER_COMMAND := $(call from_env_file,WORKER_COMMAND)
+endif
 WORKER_RESTART_DELAY ?= 5
 serve: export DJANGO_SETTINGS_MODULE := institute.settings.production
 serve: $(VENV)/.installed-production
@@ -72,6 +83,7 @@ serve: $(VENV)/.installed-production
 # A server needs only the production lock (no test tools); `make install` adds the rest.
 $(VENV)/.installed-production: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python packages (about 2 minutes on a fresh machine)…"
 	$(BIN)/python -m pip install --quiet --requirement requirements.lock
 	touch $@
 
@@ -89,6 +101,13 @@ restore: $(VENV)/.installed-production
 superuser: install
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) createsuperuser
+
+# --- Demo accounts (issue 14, editors) ---------------------------------------------------------
+# demo-contributor, demo-reviewer and demo-publisher, one per editorial role, with new random
+# passwords printed on each run. Refused with the production settings.
+demo-users: install
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) demo_users
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,8 +4,11 @@
 import os
 import sys
 
+from institute.envfile import load_env_file
+
 
 def main():
+    load_env_file()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.local")
     from django.core.management import execute_from_command_line
 

@@ -7,6 +7,10 @@ whole address (e.g. BIND=0.0.0.0:8000 or BIND=unix:/run/reform-tracker.sock).
 import multiprocessing
 import os
 
+from institute.envfile import load_env_file
+
+load_env_file()  # BIND, PORT and the like may come from .env (institute/envfile.py)
+
 wsgi_app = "institute.wsgi:application"  # sets institute.settings.production unless told
 
 bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"]

@@ -9,6 +9,8 @@ allowed, with a warning.
 import os
 import sys
 
+from institute.envfile import load_env_file
+
 EXIT_MISCONFIGURED = 2
 
 
@@ -19,11 +21,12 @@ def fail(message: str) -> int:
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
     import django
     from django.core.exceptions import ImproperlyConfigured
 
     try:
+        load_env_file()
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
         django.setup()
     except (ImproperlyConfigured, ValueError) as exc:  # dj-database-url raises ValueError
         return fail(str(exc))

@@ -7,6 +7,10 @@ from django.db import transaction
 
 from tests.factories import UserFactory
 
+# The processes the tests start (manage.py, the worker, the preflight) read no developer's .env:
+# the tests decide their environment (institute/envfile.py).
+os.environ.setdefault("ENV_FILE", "")
+
 
 @pytest.fixture
 def superuser(db):

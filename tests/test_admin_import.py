@@ -179,6 +179,28 @@ def test_a_preview_is_confirmed_once_by_whoever_uploaded_it(admin_client, farmin
     assert Reform.objects.count() == 2
 
 
+def test_the_preview_shows_the_changed_words_of_a_long_text(admin_client, farming):
+    """Both versions cut to their first 57 characters looked the same (“…lowered from s… →
+    …lowered from s…”): the preview shows the words that changed, with a few around them."""
+    before = (
+        b"Import duties on agricultural machinery and spare parts were lowered from seven to "
+        b"five per cent. The change applies from January."
+    )
+    after = before.replace(b"five per cent", b"three per cent").replace(b"January", b"March")
+    upload_and_confirm = upload(admin_client, GOOD.replace(b"One sentence. Two.", before, 1))
+    admin_client.post(CONFIRM_URL, upload_and_confirm.context["confirm_form"].initial)
+    preview = upload(admin_client, GOOD.replace(b"One sentence. Two.", after, 1))
+    html = preview.content.decode()
+    assert "reforms: 0 new, 1 updated, 1 unchanged" in html
+    assert (
+        "<td>summary: … were lowered from seven to <del>five</del> <ins>three</ins> per cent."
+        " The change applies from <del>January.</del> <ins>March.</ins></td>"
+    ) in html
+    # A new entry's fields are shown as added, not as a diff against nothing.
+    preview = upload(admin_client, GOOD.replace(b"second-one,Second", b"third-one,Third"))
+    assert "title: <ins>Third</ins>" in preview.content.decode()
+
+
 def test_the_preview_shows_each_change_and_a_save_since_refuses_the_confirmation(
     admin_client, farming
 ):
@@ -187,7 +209,7 @@ def test_the_preview_shows_each_change_and_a_save_since_refuses_the_confirmation
     preview = upload(admin_client, GOOD.replace(b"First,", b"First law,"))
     html = preview.content.decode()
     assert "reforms: 0 new, 1 updated, 1 unchanged" in html
-    assert "<td>title: First → First law</td>" in html
+    assert "<td>title: First <ins>law</ins></td>" in html
     # Someone saves the entry between the preview and the confirmation.
     reform = Reform.objects.get(slug="first-one")
     save_edit(reform, {**snapshot(reform), "summary": "Edited meanwhile."}, by=None)

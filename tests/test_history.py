@@ -155,6 +155,52 @@ def test_reverting_a_published_entry_goes_through_review(client, publisher, cont
     assert "Good title" in client.get(reform.get_absolute_url()).content.decode()
 
 
+def test_a_revert_to_the_published_version_discards_the_working_copy(
+    client, publisher, contributor, reviewer
+):
+    """Undoing a working copy by restoring the published version leaves nothing to review: the
+    entry is back to published, out of the queue, and its history says the copy went."""
+    reform = entry_in_state("reform", ReviewState.PUBLISHED, title="Good title")
+    login(client, contributor)
+    save(client, reform, title="Bad title")
+    client.post(admin_url(reform, "review", "submit"))
+    workflow.approve(reform, by=reviewer)
+    login(client, publisher)
+    queue = reverse("admin:institute_review_queue")
+    assert [row["entry"].pk for row in client.get(queue).context["rows"]] == [reform.pk]
+
+    response = client.post(admin_url(reform, "revert", 1))
+    assert response.status_code == 302
+    assert any("the working copy was discarded" in m for m in messages_of(response))
+    assert not PendingRevision.objects.for_entry(reform).exists()
+    reform.refresh_from_db()
+    assert (reform.title, reform.review_state, reform.version) == ("Good title", "published", 3)
+    assert not reform.is_approved
+    assert client.get(queue).context["rows"] == []
+    page = client.get(admin_url(reform, "change"))
+    assert page.context["review"]["state"] == ReviewState.PUBLISHED
+    assert page.context["review"]["revision"] is None
+    latest = EntryVersion.objects.for_entry(reform).first()
+    assert (latest.number, latest.kind, latest.working_copy) == (3, "reverted", False)
+    assert latest.data == snapshot(reform)
+    assert "the working copy was discarded" in latest.comment
+    event = ReviewEvent.objects.for_entry(reform).first()
+    assert (event.action, event.from_state, event.to_state, event.on_working_copy) == (
+        "revert",
+        "in-review",
+        "published",
+        True,
+    )
+    assert "the working copy was discarded" in event.comment
+    history = client.get(admin_url(reform, "history")).content.decode()
+    assert "the working copy was discarded" in history
+    # Again, with no working copy left: nothing to discard, nothing queued.
+    response = client.post(admin_url(reform, "revert", 1))
+    assert any("nothing changed, nothing to review" in m for m in messages_of(response))
+    assert not PendingRevision.objects.for_entry(reform).exists()
+    assert "nothing to review" in EntryVersion.objects.for_entry(reform).first().comment
+
+
 def test_history_page_lists_versions_and_compare_shows_the_changed_field(client, superuser):
     reform = entry_in_state("reform", ReviewState.DRAFT, title="Old title")
     login(client, superuser)

@@ -425,6 +425,43 @@ def test_review_queue_lists_entries_in_review_with_filters(
     assert "working copy of a published entry" in html
 
 
+def test_review_queue_is_paginated_oldest_first_keeping_its_filters(client, reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from institute.editorial.review_admin import ReviewEventAdmin
+
+    per_page = ReviewEventAdmin.queue_per_page
+    start = timezone.now() - timedelta(days=1)
+    for n in range(per_page + 3):
+        entry_in_state(
+            "source",
+            ReviewState.IN_REVIEW,
+            title=f"Source {n:03}",
+            submitted_at=start + timedelta(minutes=n),
+        )
+    entry_in_state("reform", ReviewState.IN_REVIEW, title="A reform")
+    login(client, reviewer)
+    queue = reverse("admin:institute_review_queue")
+
+    first = client.get(queue, {"kind": "source"})
+    assert [str(row["entry"]) for row in first.context["rows"]] == [
+        f"Source {n:03}" for n in range(per_page)
+    ]
+    html = first.content.decode()
+    assert f"Page 1 of 2 ({per_page + 3} entries)" in html
+    assert 'href="?kind=source&amp;page=2" rel="next"' in html
+    second = client.get(queue, {"kind": "source", "page": "2"})
+    assert [str(row["entry"]) for row in second.context["rows"]] == [
+        f"Source {n:03}" for n in range(per_page, per_page + 3)
+    ]
+    assert 'href="?kind=source&amp;page=1" rel="prev"' in second.content.decode()
+    # A page past the end, or not a number, is the last or the first page, not an error.
+    assert client.get(queue, {"kind": "source", "page": "9"}).context["page"].number == 2
+    assert client.get(queue, {"kind": "source", "page": "x"}).context["page"].number == 1
+
+
 def test_contributors_see_the_state_of_their_work_at_a_glance(client, contributor, reviewer):
     from institute.editorial import workflow
 

@@ -26,6 +26,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from institute.datasets.importer import run_import
 from institute.datasets.jobs import refusal_json, report_json, run_import_job
@@ -34,21 +35,30 @@ from institute.datasets.parse import ImportRefused, Limits
 from institute.datasets.permissions import can_import
 from institute.datasets.plan import PREVIEW_LIMIT
 from institute.datasets.tables import TABLES
+from institute.editorial.diffs import EMPTY, word_diff
 
 
-def describe(changes) -> str:
-    """A change list in a line: “title: Old → New; topics: +Agriculture −Media”."""
+def describe(changes) -> SafeString:
+    """A change list in a line, as HTML: “title: First <ins>law</ins>; topics: +Agriculture
+    −Media”. A changed text shows its changed words (institute.editorial.diffs.word_diff)."""
     parts = []
     for change in changes:
         if change.is_list:
             moves = [f"+{a}" for a in change.added] + [f"−{r}" for r in change.removed]
-            parts.append(f"{change.label}: {' '.join(moves) or 'reordered'}")
+            parts.append(format_html("{}: {}", change.label, " ".join(moves) or "reordered"))
+        elif change.old == EMPTY:  # a new entry, or a field filled in
+            parts.append(format_html("{}: <ins>{}</ins>", change.label, _short(change.new)))
+        elif change.new == EMPTY:
+            parts.append(format_html("{}: <del>{}</del>", change.label, _short(change.old)))
         else:
-            parts.append(f"{change.label}: {_short(str(change.old))} → {_short(str(change.new))}")
-    return "; ".join(parts)
+            parts.append(
+                format_html("{}: {}", change.label, word_diff(str(change.old), str(change.new)))
+            )
+    return mark_safe("; ".join(parts))
 
 
-def _short(text: str) -> str:
+def _short(text) -> str:
+    text = str(text)
     return text if len(text) <= 60 else text[:57] + "…"
 
 

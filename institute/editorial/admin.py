@@ -9,9 +9,11 @@ what the moves would allow them, and nothing else.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFormSet
@@ -24,6 +26,7 @@ from institute.editorial.rights import has_verb
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import (
     child_for,
+    m2m_fields,
     pending_revision,
     record_version,
     snapshot,
@@ -46,26 +49,74 @@ AUDIT_FIELDS = (
 )
 
 
+class WorkingCopyRowsFormSet(UniqueRowsInlineFormSet):
+    """An inline formset whose working-copy rows (offered as new forms with initial values) also
+    carry those values on their instances: where the form is read-only (a reviewer, or anyone
+    while the copy is in review) the admin shows the instance, and so the rows under review."""
+
+    @cached_property
+    def _related_objects(self) -> dict[str, dict]:
+        """The objects the rows' foreign keys name, one query per key (not one per row)."""
+        rows = self.initial_extra or []
+        out = {}
+        for f in self.model._meta.concrete_fields:
+            if f.is_relation and f is not self.fk:
+                ids = {row.get(f.name) for row in rows if row.get(f.name) is not None}
+                if ids:
+                    out[f.name] = f.related_model._default_manager.in_bulk(ids)
+        return out
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if not form.is_bound and i >= self.initial_form_count() and form.initial:
+            instance = form.instance
+            for f in self.model._meta.concrete_fields:
+                if f.name not in form.initial or f is self.fk or f.primary_key:
+                    continue
+                value = form.initial[f.name]
+                setattr(instance, f.attname, value)
+                related = self._related_objects.get(f.name, {}).get(value)
+                if related is not None:
+                    setattr(instance, f.name, related)
+        return form
+
+
 class WorkingCopyInlineMixin(KeyCheckedRelationsMixin):
     """An inline of an editorial entry (citations, responses): for a published entry with a
     working copy, it shows the copy's rows instead of the public ones."""
 
-    formset = UniqueRowsInlineFormSet
+    formset = WorkingCopyRowsFormSet
     # An entry has a handful of these. Without a cap, a forged TOTAL_FORMS makes Django build
     # and render 2,000 forms for one request (seconds of a worker): beyond it, the editor is
     # told "Please submit at most 100 forms", and no more than that are built.
     max_num = 100
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs.setdefault("absolute_max", self.max_num)
+        # The class's cap: Django sets the instance's max_num to 0 for a user who may not add.
+        kwargs.setdefault("absolute_max", type(self).max_num)
         return super().get_formset(request, obj, **kwargs)
 
-    def get_extra(self, request, obj=None, **kwargs):
+    def working_copy_rows(self, obj) -> list[dict] | None:
+        """The working copy's rows this inline shows, or None (no working copy)."""
         revision = getattr(obj, "_pending_revision", None)
         child = child_for(type(obj), self.model) if revision is not None else None
-        if child is not None:
-            return len(revision.data.get(child.name) or [])
+        if child is None:
+            return None
+        return revision.data.get(child.name) or []
+
+    def get_extra(self, request, obj=None, **kwargs):
+        rows = self.working_copy_rows(obj)
+        if rows is not None:
+            return len(rows)
         return super().get_extra(request, obj, **kwargs)
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        # Without the add permission (a reviewer) Django sets max_num to 0, which would leave
+        # out the working copy's rows: they are offered as new forms. They stay (read-only,
+        # EditorialAdminMixin.get_inline_formsets).
+        max_num = super().get_max_num(request, obj, **kwargs)
+        rows = self.working_copy_rows(obj)
+        return max_num if rows is None else max(max_num or 0, len(rows))
 
 
 class WorkingStateFilter(admin.SimpleListFilter):
@@ -227,6 +278,50 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
             if request.method != "POST":
                 kwargs["initial"] = [dict(row) for row in revision.data.get(child.name) or []]
         return kwargs
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        # Where the entry may not be edited (a reviewer, a publisher; the author while it is in
+        # review) Django drops an inline's extra forms, and a working copy's rows are extra forms
+        # (the public rows are not the ones under review): the reviewer saw an empty table. They
+        # are given back, every field read-only (Django would render extra forms as inputs), as
+        # the formset's minimum, so that Django's inline script offers no button to remove them.
+        kept = [formset.extra for formset in formsets]
+        inline_admin_formsets = super().get_inline_formsets(
+            request, formsets, inline_instances, obj
+        )
+        if getattr(obj, "_pending_revision", None) is None:
+            return inline_admin_formsets
+        read_only = not self.has_change_permission(request, obj)
+        for inline_admin_formset, rows in zip(inline_admin_formsets, kept, strict=True):
+            formset, inline = inline_admin_formset.formset, inline_admin_formset.opts
+            if child_for(type(obj), formset.model) is None:
+                continue
+            # The heading says whose rows these are: the public page still shows the others.
+            # (Django heads an inline of at most one row with the singular name.)
+            for name in ("verbose_name", "verbose_name_plural"):
+                label = capfirst(getattr(inline, name))
+                setattr(inline, name, _("%(rows)s (working copy)") % {"rows": label})
+            if read_only:
+                formset.min_num = formset.max_num = rows
+                inline_admin_formset.readonly_fields = [
+                    *inline_admin_formset.readonly_fields,
+                    *flatten_fieldsets(inline_admin_formset.fieldsets),
+                ]
+        return inline_admin_formsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        revision = getattr(obj, "_pending_revision", None)
+        if revision is not None and not self.has_change_permission(request, obj):
+            # Read-only, Django shows a many-to-many field (topics, themes) as the database
+            # holds it: the public version's. The working copy's values are the ones under
+            # review; the form's instance is never saved, so they are put where Django looks.
+            cache = getattr(obj, "_prefetched_objects_cache", None) or {}
+            for f in m2m_fields(type(obj)):
+                if f.name in revision.data:
+                    manager = f.related_model._default_manager
+                    cache[f.name] = manager.filter(pk__in=revision.data[f.name])
+            obj._prefetched_objects_cache = cache
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -224,7 +224,18 @@ class ReviewViewsMixin:
         except ValidationError as exc:
             self.message_user(request, f"Nothing changed: {error_text(exc)}", messages.ERROR)
             return redirect(self._url("history", obj.pk))
-        if version.working_copy:
+        if obj.review_state == ReviewState.PUBLISHED and not version.working_copy:
+            if obj._pending_revision is not None:
+                note = _(
+                    "Version %(n)s is the published version: nothing to review, so the working "
+                    "copy was discarded (recorded as version %(new)s)."
+                )
+            else:
+                note = _(
+                    "Version %(n)s is the published version: nothing changed, nothing to review "
+                    "(recorded as version %(new)s)."
+                )
+        elif version.working_copy:
             note = _(
                 "Version %(n)s restored as version %(new)s, in the working copy and in review: "
                 "the public page changes when it is published."

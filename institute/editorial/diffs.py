@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from institute.dates import PartialDateField
 from institute.editorial.versions import Children, children_of, m2m_fields, scalar_fields
@@ -21,15 +24,21 @@ class Change:
     new: str | list[str]
     removed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    # The changed words (word_diff) of a long text, or of each row changed in place: what a
+    # reviewer would otherwise look for between two long lines that differ in one word.
+    words: list[SafeString] = field(default_factory=list)
 
     @property
     def is_list(self) -> bool:
         return isinstance(self.old, list)
 
 
+EMPTY = "—"  # how an empty value is shown
+
+
 def _display_scalar(f: models.Field, value) -> str:
     if value in (None, ""):
-        return "—"
+        return EMPTY
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if f.is_relation:
@@ -76,6 +85,50 @@ def _display_children(child: Children, rows: list[dict]) -> list[str]:
     return lines
 
 
+# Words of unchanged text kept on each side of a change; a changed run longer than twice
+# WORD_RUN is shown by its ends.
+WORD_CONTEXT = 5
+WORD_RUN = 12
+LONG_TEXT = 60  # characters: a text longer than this gets its changed words shown too
+
+
+def _ends(words: list[str], head: int, tail: int) -> list[str]:
+    if len(words) <= head + tail + 1:
+        return words
+    return [*words[:head], "…", *words[len(words) - tail :]] if tail else [*words[:head], "…"]
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """The words that changed from `old` to `new`, as HTML: removed ones in <del>, added ones in
+    <ins>, with a few unchanged words around each change and the rest of the text elided (“…”).
+    Two long texts cut to their first characters look alike; their changed words do not."""
+    a, b = old.split(), new.split()
+    if a == b:
+        return mark_safe("(only spacing changed)")
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    parts = []
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            words = a[i1:i2]
+            if n == 0:
+                words = _ends(words[::-1], WORD_CONTEXT, 0)[::-1]
+            elif n == len(opcodes) - 1:
+                words = _ends(words, WORD_CONTEXT, 0)
+            else:
+                words = _ends(words, WORD_CONTEXT, WORD_CONTEXT)
+            parts.append(escape(" ".join(words)))
+            continue
+        if i2 > i1:
+            parts.append(
+                format_html("<del>{}</del>", " ".join(_ends(a[i1:i2], WORD_RUN, WORD_RUN)))
+            )
+        if j2 > j1:
+            parts.append(
+                format_html("<ins>{}</ins>", " ".join(_ends(b[j1:j2], WORD_RUN, WORD_RUN)))
+            )
+    return mark_safe(" ".join(parts))
+
+
 def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]:
     """Field by field, what differs between two snapshots of one entry (old may be None)."""
     old = old or {}
@@ -83,9 +136,13 @@ def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]
     for f in scalar_fields(model):
         a, b = old.get(f.name), new.get(f.name)
         if (a or "") != (b or "") and a != b:
-            changes.append(
-                Change(f.name, str(f.verbose_name), _display_scalar(f, a), _display_scalar(f, b))
+            change = Change(
+                f.name, str(f.verbose_name), _display_scalar(f, a), _display_scalar(f, b)
             )
+            longest = max(len(change.old), len(change.new))
+            if EMPTY not in (change.old, change.new) and longest > LONG_TEXT:
+                change.words = [word_diff(change.old, change.new)]
+            changes.append(change)
     for f in m2m_fields(model):
         a, b = old.get(f.name) or [], new.get(f.name) or []
         if sorted(a) != sorted(b):
@@ -114,6 +171,18 @@ def diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]
                     b_lines,
                     removed=[line for line in a_lines if line not in b_lines],
                     added=[line for line in b_lines if line not in a_lines],
+                    words=_changed_rows(a_lines, b_lines),
                 )
             )
     return changes
+
+
+def _changed_rows(old: list[str], new: list[str]) -> list[SafeString]:
+    """The word diff of each row changed in place: a run of rows replaced by as many others
+    is read as those rows edited, one for one."""
+    out = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            out.extend(word_diff(a, b) for a, b in zip(old[i1:i2], new[j1:j2], strict=False))
+    return out

@@ -8,11 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from institute.editorial import edits
+from institute.editorial.diffs import diff
 from institute.editorial.models import EntryVersion, ReviewAction, ReviewEvent, VersionKind
 from institute.editorial.moves import Move
 from institute.editorial.rights import recorded_user
 from institute.editorial.states import IN_REVIEW, PUBLISHED
-from institute.editorial.versions import working_state
+from institute.editorial.versions import (
+    bump_version,
+    ensure_baseline,
+    record_version,
+    snapshot,
+    working_state,
+)
 
 
 class Revert(Move):
@@ -21,7 +28,10 @@ class Revert(Move):
 
     An entry that is not published gets the old version written to its row. A published entry
     gets it as its working copy, put in review: the public page changes only when it is
-    published, after the diff has been seen.
+    published, after the diff has been seen. Unless the old version is the published one (the
+    usual "undo this working copy"): then there is nothing to review, and instead of an empty
+    copy waiting in the queue, the working copy is discarded and the entry is back to published,
+    which its history and review log say.
     """
 
     name, label, verb, action = "revert", _("Restore a version of"), "publish", ReviewAction.REVERT
@@ -39,6 +49,8 @@ class Revert(Move):
         locked = self.locked
         old_state = working_state(locked, self.revision)
         published = locked.review_state == PUBLISHED
+        if published and not diff(type(locked), snapshot(locked), self.target.data):
+            return self.discard_working_copy(old_state)
         self.locked = locked = edits.save_edit(
             locked,
             self.target.data,
@@ -53,6 +65,23 @@ class Revert(Move):
         locked.submitted_by, locked.submitted_at = recorded_user(self.by), timezone.now()
         self.save_row("submitted_by", "submitted_at")
         return old_state, IN_REVIEW, True
+
+    def discard_working_copy(self, old_state: str) -> tuple[str, str, bool]:
+        locked, had_copy = self.locked, self.revision is not None
+        if had_copy:
+            self.revision.delete()
+        self.comment = f"{self.comment} It is the published version: " + (
+            "the working copy was discarded." if had_copy else "nothing to review."
+        )
+        # A version all the same, so that history says what happened and forms opened on the
+        # working copy are stale; the round of review it was in is over.
+        ensure_baseline(locked)
+        bump_version(locked)
+        record_version(locked, by=self.by, kind=VersionKind.REVERTED, comment=self.comment)
+        locked.approved_by = locked.approved_at = locked.approved_version = None
+        locked.assigned_reviewer = None
+        self.save_row("approved_by", "approved_at", "approved_version", "assigned_reviewer")
+        return old_state, PUBLISHED, had_copy
 
     def result(self, event: ReviewEvent) -> EntryVersion:
         return EntryVersion.objects.for_entry(self.locked).get(number=self.locked.version)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
@@ -20,6 +21,7 @@ class ReviewEventAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
     list_select_related = ("actor", "content_type")
     search_fields = ("comment",)
     date_hierarchy = "created_at"
+    queue_per_page = 50
 
     def has_add_permission(self, request):
         return False
@@ -56,13 +58,16 @@ class ReviewEventAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
         ]
 
     def queue_view(self, request):
-        """Entries in review (or in another working state), with who submitted them, when, and
-        their reviewer; filters: assigned to me, mine, state, area, kind."""
+        """Entries in review (or in another working state), with who submitted them, when, their
+        reviewer and approval; filters: assigned to me, mine, state, area, kind; by pages."""
         user = request.user
         models = queue_models(user)
         if not models:
             raise PermissionDenied
         filters = QueueFilters.from_params(request.GET)
+        page = Paginator(queue_entries(user, models, filters), self.queue_per_page).get_page(
+            request.GET.get("page")
+        )
         rows = [
             {
                 "entry": entry,
@@ -74,7 +79,7 @@ class ReviewEventAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
                     args=[entry.pk],
                 ),
             }
-            for entry in queue_entries(user, models, filters)
+            for entry in page
         ]
         context = {
             **self.admin_site.each_context(request),
@@ -82,6 +87,7 @@ class ReviewEventAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
             "title": _("Review queue"),
             "subtitle": None,
             "rows": rows,
+            "page": page,
             "filters": filters,
             "states": ReviewState.choices,
             "areas": area_choices(),

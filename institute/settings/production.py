@@ -18,6 +18,7 @@ if env_bool("DEBUG", default=False):
         "unset DEBUG (or use DJANGO_SETTINGS_MODULE=institute.settings.local to develop)."
     )
 DEBUG = False
+IS_PRODUCTION = True  # commands for development only (demo_users) refuse to run
 
 _problems = []
 SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()

@@ -14,6 +14,14 @@ class CitationInline(WorkingCopyInlineMixin, admin.TabularInline):
     extra = 0
     autocomplete_fields = ("source",)
     fields = ("source", "locator", "quote", "supports", "position")
+    classes = ("citations-inline",)  # static/css/admin_review.css fits it to the page
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new entry starts with one empty row to fill in (an entry is cited or it is not
+        # published); an existing one adds rows on demand.
+        if obj is None:
+            return 1
+        return super().get_extra(request, obj, **kwargs)
 
 
 class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin):
