@@ -12,5 +12,6 @@ urlpatterns = [
     path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),
     path("reforms/", include("reforms.urls")),
     path("recommendations/", include("recommendations.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,91 @@
+"""The OpenAPI description: drf-spectacular's, with each list's parameters taken from its
+listing's FilterSet (names, vocabularies, bounds) and the error answers every endpoint gives."""
+
+from __future__ import annotations
+
+from django import forms
+from drf_spectacular.openapi import AutoSchema
+
+from api.records import Problem
+
+UPDATED_SINCE = {
+    "name": "updated_since",
+    "in": "query",
+    "required": False,
+    "description": (
+        "Only rows whose public content may have changed since this moment (ISO 8601; a date, "
+        "or a date-time, UTC when it has no offset): entries published since, and rows linking "
+        "to entries published since. Withdrawn entries are not listed: compare slugs with a "
+        "full read to find them."
+    ),
+    "schema": {"type": "string", "format": "date-time"},
+}
+
+
+def field_schema(field: forms.Field) -> dict:
+    if isinstance(field, forms.MultipleChoiceField):
+        return {"type": "array", "items": {"type": "string", "enum": choices(field)}}
+    if isinstance(field, forms.ChoiceField):
+        return {"type": "string", "enum": choices(field)}
+    if isinstance(field, forms.DecimalField | forms.IntegerField):
+        out = {"type": "integer"}
+        for validator in field.validators:
+            bound = getattr(validator, "limit_value", None)
+            if type(validator).__name__ == "MinValueValidator":
+                out["minimum"] = int(bound)
+            elif type(validator).__name__ == "MaxValueValidator":
+                out["maximum"] = int(bound)
+        return out
+    return {"type": "string", "maxLength": 200}
+
+
+def choices(field) -> list[str]:
+    return [str(value) for value, _label in field.choices if value != ""]
+
+
+def filter_parameters(filterset) -> list[dict]:
+    out = []
+    for name, field in filterset.form.fields.items():
+        schema = field_schema(field)
+        parameter = {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": f"{field.label}: as on the listing page (`?{name}=`).",
+            "schema": schema,
+        }
+        if schema["type"] == "array":
+            parameter.update(style="form", explode=True)
+        out.append(parameter)
+    return out
+
+
+class ApiSchema(AutoSchema):
+    def get_override_parameters(self):
+        view = self.view
+        params = []
+        if getattr(view, "selector", None):
+            params += filter_parameters(view.selector(params={}))
+        if getattr(view, "table_name", "") and self._is_list_view():
+            params.append(UPDATED_SINCE)
+        return params
+
+    def get_response_serializers(self):
+        answers = {200: self.view.get_serializer_class(), 400: Problem, 429: Problem}
+        if "{slug}" in self.path:
+            answers[404] = Problem
+        return answers
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        if status_code == "429":
+            response["description"] = "Too many requests from this address: see Retry-After."
+            response["headers"] = {
+                "Retry-After": {
+                    "schema": {"type": "integer"},
+                    "description": "Seconds until the next request is accepted.",
+                }
+            }
+        return response
