@@ -4,6 +4,7 @@ listing's FilterSet (names, vocabularies, bounds) and the error answers every en
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from drf_spectacular.openapi import AutoSchema
 
 from api.records import Problem
@@ -28,13 +29,14 @@ def field_schema(field: forms.Field) -> dict:
     if isinstance(field, forms.ChoiceField):
         return {"type": "string", "enum": choices(field)}
     if isinstance(field, forms.DecimalField | forms.IntegerField):
+        # The strictest bounds: a DecimalField adds a loose one of its own.
+        lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+        highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
         out = {"type": "integer"}
-        for validator in field.validators:
-            bound = getattr(validator, "limit_value", None)
-            if type(validator).__name__ == "MinValueValidator":
-                out["minimum"] = int(bound)
-            elif type(validator).__name__ == "MaxValueValidator":
-                out["maximum"] = int(bound)
+        if lows:
+            out["minimum"] = int(max(lows))
+        if highs:
+            out["maximum"] = int(min(highs))
         return out
     return {"type": "string", "maxLength": 200}
 
@@ -61,7 +63,10 @@ def filter_parameters(filterset) -> list[dict]:
 
 
 class ApiSchema(AutoSchema):
-    def get_override_parameters(self):
+    def _get_filter_parameters(self):
+        # Raw OpenAPI parameters (enums, bounds, arrays), which the public hook does not take.
+        if not self._is_list_view():
+            return []
         view = self.view
         params = []
         if getattr(view, "selector", None):
