@@ -4,7 +4,7 @@ and `?updated_since=` for incremental sync.
 The ETag is the marker the data package is keyed by (institute.datasets.views.package_file):
 the listing generation, which every write to a public table moves on, with the newest version
 and review event. It is read in one query, so a conditional GET answered 304 costs that query.
-Last-Modified is the time of the newest review event: every publication and withdrawal is one.
+Last-Modified is when this API first saw the content in its present state (see content_marker).
 
 An entry's public row changes when it is published (a new entry, or its working copy applied):
 `published_at` is that time. Its row also shows links to other entries, which change when
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -27,26 +28,34 @@ from institute.listings.generation import TABLE as GENERATION_TABLE
 from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response
 
+SEEN_TTL = 30 * 24 * 3600
+
 
 class BadTimestamp(ValueError):
     pass
 
 
-def content_marker() -> tuple[str, datetime.datetime | None]:
-    """(marker, time of the newest review event), in one query."""
+def content_marker() -> tuple[str, datetime.datetime]:
+    """(marker, the time this API first saw the content in that state), in two queries.
+
+    Not the time of the newest review event: topics, themes and writes outside the workflow
+    change the content without one, and a Last-Modified before such a change would answer a
+    client's If-Modified-Since with a stale 304. The time the marker was first seen is never
+    before the change; should the cache lose it, it is seen again later, which costs a client
+    a full answer, never a stale one.
+    """
     events, versions = ReviewEvent._meta.db_table, EntryVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT coalesce(sum(value), 0) FROM {GENERATION_TABLE}), "
-            f"(SELECT max(id) FROM {versions}), (SELECT max(id) FROM {events}), "
-            f"(SELECT max(created_at) FROM {events})"
+            f"(SELECT max(id) FROM {versions}), (SELECT max(id) FROM {events})"
         )
-        generation, version, event, newest = cursor.fetchone()
-    if isinstance(newest, str):  # SQLite answers a subquery's datetime as text
-        newest = parse_datetime(newest)
-    if newest is not None and timezone.is_naive(newest):
-        newest = timezone.make_aware(newest, datetime.UTC)
-    return f"{connection.settings_dict['NAME']}|{generation}|{version}|{event}", newest
+        generation, version, event = cursor.fetchone()
+    marker = f"{connection.settings_dict['NAME']}|{generation}|{version}|{event}"
+    key = "api:seen:" + hashlib.sha256(marker.encode()).hexdigest()[:32]
+    # Whole seconds: what an HTTP date holds, so that the client's copy compares equal.
+    seen = cache.get_or_set(key, lambda: timezone.now().replace(microsecond=0), SEEN_TTL)
+    return marker, seen
 
 
 def etag(request, marker: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,10 +13,10 @@ from api import cursor as keyset
 
 
 def page_size(params) -> int:
-    raw = params.get("page_size", "")
-    if raw == "":
+    raw = params.get("page_size")
+    if raw is None:
         return settings.API_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= settings.API_MAX_PAGE_SIZE:
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= settings.API_MAX_PAGE_SIZE:
         raise ValidationError(
             {"page_size": f"must be a whole number from 1 to {settings.API_MAX_PAGE_SIZE}"}
         )

@@ -32,8 +32,9 @@ def column_field(column: Column) -> serializers.Field:
     if column.type == "integer":
         return serializers.IntegerField(min_value=1, **common)
     if column.vocabulary:
-        choices = [value for value, _label in column.vocabulary]
-        return serializers.ChoiceField(choices=choices, allow_blank=not column.required, **common)
+        return serializers.ChoiceField(
+            choices=column.vocabulary, allow_blank=not column.required, **common
+        )
     validators = []
     if column.pattern and column.required:
         validators.append(RegexValidator(column.pattern))
@@ -77,3 +78,6 @@ class Problem(serializers.Serializer):
 
     detail = serializers.CharField()
     problems = serializers.ListField(child=serializers.CharField(), required=False)
+    parameters = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )

@@ -24,21 +24,26 @@ UPDATED_SINCE = {
 
 
 def field_schema(field: forms.Field) -> dict:
+    """A filter's form field as a query parameter's schema. An empty value of a one-value
+    field is no filter, as on the listing (whose form sends every field, empty or not)."""
     if isinstance(field, forms.MultipleChoiceField):
         return {"type": "array", "items": {"type": "string", "enum": choices(field)}}
     if isinstance(field, forms.ChoiceField):
-        return {"type": "string", "enum": choices(field)}
+        return {"type": "string", "enum": [*choices(field), ""]}
     if isinstance(field, forms.DecimalField | forms.IntegerField):
         # The strictest bounds: a DecimalField adds a loose one of its own.
         lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
         highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
-        out = {"type": "integer"}
+        number = {"type": "number" if isinstance(field, forms.DecimalField) else "integer"}
         if lows:
-            out["minimum"] = int(max(lows))
+            number["minimum"] = int(max(lows))
         if highs:
-            out["maximum"] = int(min(highs))
-        return out
-    return {"type": "string", "maxLength": 200}
+            number["maximum"] = int(min(highs))
+        return {"anyOf": [number, EMPTY]}
+    return {"type": "string"}
+
+
+EMPTY = {"type": "string", "maxLength": 0}
 
 
 def choices(field) -> list[str]:
@@ -56,7 +61,7 @@ def filter_parameters(filterset) -> list[dict]:
             "description": f"{field.label}: as on the listing page (`?{name}=`).",
             "schema": schema,
         }
-        if schema["type"] == "array":
+        if schema.get("type") == "array":
             parameter.update(style="form", explode=True)
         out.append(parameter)
     return out

@@ -1,5 +1,5 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from api import views
 from api.docs import docs
@@ -20,6 +20,9 @@ urlpatterns = [
     path("responses/", views.ResponseList.as_view(), name="responses"),
     path("topics/", views.TopicList.as_view(), name="topics"),
     path("themes/", views.ThemeList.as_view(), name="themes"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", docs, name="docs"),
+    # Anything else under the API (a slug with a line break included) is a 404 in JSON, not the
+    # site's page. Only paths ending in a slash, so that APPEND_SLASH still mends the others.
+    re_path(r"^[\s\S]*/$", views.not_found),
 ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from rest_framework import generics
@@ -43,16 +44,15 @@ class Endpoint(generics.GenericAPIView):
         """A 304 if the client holds this representation of the content as it is now, else
         `make()`, with the validators a client sends back."""
         marker, modified = content_marker()
-        tag = etag(request, marker)
-        stamp = int(modified.timestamp()) if modified else None
-        response = get_conditional_response(request, etag=quote_etag(tag), last_modified=stamp)
+        tag = quote_etag(etag(request, marker))
+        stamp = int(modified.timestamp())
+        response = get_conditional_response(request, etag=tag, last_modified=stamp)
         if response is None:
             response = make()
         if response.status_code in (200, 304):
-            response["ETag"] = quote_etag(tag)
-            if stamp is not None:
-                response["Last-Modified"] = http_date(stamp)
-            # Stored by caches, but revalidated on every use (a 304 costs one query).
+            response["ETag"] = tag
+            response["Last-Modified"] = http_date(stamp)
+            # Stored by caches, but revalidated on every use (a 304 costs two queries).
             patch_cache_control(response, public=True, no_cache=True)
         return response
 
@@ -90,10 +90,9 @@ class TableList(Endpoint, generics.ListAPIView):
         filters = list(filterset.filters) if filterset is not None else []
         self.refuse_unknown(params, [*filters, *PAGING, "updated_since"])
         if filterset is not None:
-            problems = filterset.problems()
-            if problems:
-                errors = {n: filterset.form.errors[n] for n in filterset.form.errors}
-                raise ValidationError({**errors, "problems": problems})
+            if filterset.problems():
+                # Refused, not ignored as the page does: a program would not see the notice.
+                raise ValidationError({n: filterset.form.errors[n] for n in filterset.form.errors})
             rows = filterset.qs
         else:
             rows = table.queryset()
@@ -176,3 +175,10 @@ class ThemeList(VocabularyList):
 
     queryset = Theme.objects.order_by("name")
     serializer_class = ThemeRecord
+
+
+def not_found(request):
+    return JsonResponse(
+        {"detail": f"No such endpoint: the endpoints are listed on {reverse('api:docs')}."},
+        status=404,
+    )

@@ -273,6 +273,7 @@ TABLE: dict[str, list[Case]] = {
     "api/v1/themes/": [public("api themes", lambda w: "/api/v1/themes/")],
     "api/v1/schema/": [public("api schema", lambda w: "/api/v1/schema/")],
     "api/v1/docs/": [public("api docs", lambda w: "/api/v1/docs/")],
+    "api/v1/^[\\s\\S]*/$": [case("api unknown", lambda w: "/api/v1/nothing/here/", NOBODY_404)],
     # --- the admin site ----------------------------------------------------------------------
     "admin/": [case("index", lambda w: "/admin/", ANY_STAFF)],
     "admin/login/": [case("login", lambda w: "/admin/login/", roles(200, 302, 302, 302, 302, 302))],
