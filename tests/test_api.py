@@ -37,6 +37,7 @@ from tests.factories import (
     TopicFactory,
 )
 from tests.test_csp import inline_code
+from tests.test_production_settings import in_production, production_env, run
 
 pytestmark = pytest.mark.django_db
 
@@ -379,6 +380,28 @@ def test_anonymous_requests_are_throttled_per_address_with_a_clear_429(client, w
     # Another address has its own allowance; the site's pages are not the API's to throttle.
     assert client.get(f"{API}topics/", REMOTE_ADDR="10.0.0.9").status_code == 200
     assert client.get(reverse("reforms:list")).status_code == 200
+
+
+def test_behind_the_proxy_each_client_has_its_own_allowance(client, settings):
+    settings.API_THROTTLE_RATE = "2/minute"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    url, proxy = f"{API}topics/", {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(2):
+        assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 200
+    # What a client writes itself stands left of what the proxy adds: it changes nothing.
+    spoofed = client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5", **proxy)
+    assert spoofed.status_code == 429
+    assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy).status_code == 200
+
+
+def test_production_counts_the_client_its_proxy_names_and_refuses_a_bad_rate():
+    assert in_production("result = settings.REST_FRAMEWORK['NUM_PROXIES']") == 1
+    assert (
+        in_production("result = settings.REST_FRAMEWORK['NUM_PROXIES']", API_NUM_PROXIES="0") == 0
+    )
+    bad = run("-c", "import django; django.setup()", env=production_env(API_THROTTLE_RATE="lots"))
+    assert bad.returncode != 0
+    assert "API_THROTTLE_RATE='lots' is not a rate" in bad.stderr
 
 
 def test_the_api_is_read_only(client, world):

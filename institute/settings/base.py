@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment (see .env.example)."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -250,7 +251,16 @@ LOGGING = {
 }
 
 # --- The public read API (/api/v1/, the api package; README "API") ---------------------------
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute") or None  # per address
+# Anonymous requests per client address, counted in the default cache (CACHES); empty: no limit.
+# Tests set it low (tests/test_api.py). A 304 counts too: it is a request.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute").strip() or None
+if API_THROTTLE_RATE and not re.fullmatch(
+    r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE
+):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r} is not a rate: requests/period, e.g. "
+        "120/minute (periods: second, minute, hour, day); empty for no limit."
+    )
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 500
 REST_FRAMEWORK = {
@@ -263,7 +273,7 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "URL_FORMAT_OVERRIDE": None,
     # The client's address is REMOTE_ADDR, or behind N proxies the Nth from the right of
-    # X-Forwarded-For (never a client's own claim).
+    # X-Forwarded-For (never a client's own claim). Production sits behind one: see there.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
@@ -279,7 +289,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
-CORS_URLS_REGEX = r"^/api/v1/.*$"
+# Any origin may read the API (GET, and the preflight a conditional request needs); nothing
+# else of the site is shared.
+CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["if-none-match", "if-modified-since"]
