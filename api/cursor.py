@@ -18,6 +18,7 @@ from operator import or_
 
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Expression, F, FloatField, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast
@@ -122,7 +123,10 @@ def row_values(row, queryset: QuerySet, keys: list[Key]) -> list:
 
 
 def encode(values: list, keys: list[Key]) -> str:
-    payload = json.dumps({"o": signature(keys), "v": values}, separators=(",", ":"))
+    # Dates and decimals as text, which the database compares with the column as it would them.
+    payload = json.dumps(
+        {"o": signature(keys), "v": values}, separators=(",", ":"), cls=DjangoJSONEncoder
+    )
     packed = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
     return signing.Signer(salt=SALT).sign(packed)
 

@@ -17,7 +17,8 @@ import schemathesis
 from django.contrib.staticfiles import finders
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given
@@ -98,6 +99,7 @@ def world():
     topics = [TopicFactory(slug=f"t{i}", name=f"Topic {i}") for i in range(4)]
     themes = [ThemeFactory(slug=f"th{i}", name=f"Theme {i}") for i in range(3)]
     report = SourceFactory(published=True, slug="the-report", title="The report")
+    SourceFactory(published=True, slug="another-source", title="Another source")
     draft_source = SourceFactory(draft=True, slug="draft-source", title="Draft source")
     recs = [
         RecommendationFactory(
@@ -248,6 +250,33 @@ def test_query_counts_are_constant_per_page(client, world, django_assert_num_que
     client.get(f"{API}topics/")  # the content's new state first seen (its time cached)
     with django_assert_num_queries(API_LIST_QUERIES):
         client.get(f"{API}reforms/", {"page_size": 50, "area": "economy"})
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "reforms/?sort=status",
+        "recommendations/?sort=implementation",
+        "sources/",
+        "citations/",
+        "responses/",
+        "topics/",
+        "themes/",
+    ],
+)
+def test_every_list_costs_the_same_on_any_page_and_at_any_size(client, world, path):
+    def queries(url: str) -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured), response.json()
+
+    joiner = "&" if "?" in path else "?"
+    client.get(f"{API}{path}")  # the content's state first seen
+    first, body = queries(f"{API}{path}{joiner}page_size=1")
+    second, _ = queries(body["next"])
+    whole, _ = queries(f"{API}{path}{joiner}page_size=500")
+    assert first == second == whole
 
 
 def test_a_page_answered_304_costs_the_throttle_and_the_marker(
