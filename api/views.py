@@ -52,23 +52,21 @@ class Endpoint(generics.GenericAPIView):
         if response.status_code in (200, 304):
             response["ETag"] = tag
             response["Last-Modified"] = http_date(stamp)
-            # Stored by caches, but revalidated on every use (a 304 costs two queries).
+            # Stored by caches, but revalidated on every use: a 304 costs the marker and its
+            # time (two queries, besides the throttle's).
             patch_cache_control(response, public=True, no_cache=True)
         return response
 
     def refuse_unknown(self, params, known) -> None:
         unknown = sorted(set(params) - set(known))
         if unknown:
-            raise ValidationError(
-                {
-                    name: f"is not a parameter here; known: {', '.join(sorted(known))}"
-                    for name in unknown
-                }
-            )
+            takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+            raise ValidationError(dict.fromkeys(unknown, f"is not a parameter here ({takes})"))
 
 
 class TableList(Endpoint, generics.ListAPIView):
-    """Published rows of a dataset table, in its file's order (or the listing's `sort`)."""
+    """Published rows of a dataset table: a listing's rows in its order (`sort`) where the table
+    has a listing, else in the file's order."""
 
     table_name = ""
     # The listing's selector (`params` → bound FilterSet over published rows), if it has one.
