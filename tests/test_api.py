@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
@@ -502,6 +503,14 @@ def test_the_schema_is_openapi_3_1_with_the_csv_columns(client, world):
             {"type": "string", "maxLength": 0},
         ]
     }
+
+
+def test_the_schema_validates_against_openapi_without_a_warning(world, tmp_path):
+    out = tmp_path / "s.json"
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", "--file", out
+    )
+    assert json.loads(out.read_text())["openapi"] == "3.1.0"
 
 
 def test_the_docs_page_uses_our_own_assets_under_the_csp(client):
