@@ -116,6 +116,8 @@ def world():
         for i in range(9)
     ]
     draft_rec = RecommendationFactory(draft=True, report=report, slug="draft-rec", position=99)
+    # Published, but from a report that is not: not public either.
+    RecommendationFactory(published=True, report=draft_source, slug="rec-of-draft-report")
     areas, statuses, initiators = Area.values, ReformStatus.values, ["", *Initiator.values]
     for i in range(30):
         reform = ReformFactory(
@@ -218,7 +220,13 @@ def test_drafts_and_unpublished_sources_never_appear(client, world):
         {t: walk(client, f"{API}{t}/", page_size=50) for t in TABLES}, ensure_ascii=False
     )
     assert "reform-00" in everything  # the published rows are there
-    for hidden in ("draft-reform", "archived-reform", "draft-rec", "draft-source"):
+    for hidden in (
+        "draft-reform",
+        "archived-reform",
+        "draft-rec",
+        "draft-source",
+        "rec-of-draft-report",
+    ):
         assert hidden not in everything
     for hidden in ("Draft answer", "Answer by a draft", "Draft locator", "Archived police"):
         assert hidden not in everything
@@ -226,6 +234,7 @@ def test_drafts_and_unpublished_sources_never_appear(client, world):
         "reforms/draft-reform/",
         "reforms/archived-reform/",
         "recommendations/draft-rec/",
+        "recommendations/rec-of-draft-report/",
         "sources/draft-source/",
     ):
         response = client.get(f"{API}{path}")
