@@ -20,7 +20,11 @@ urlpatterns = [
     path("responses/", views.ResponseList.as_view(), name="responses"),
     path("topics/", views.TopicList.as_view(), name="topics"),
     path("themes/", views.ThemeList.as_view(), name="themes"),
-    path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
+    path(
+        "schema/",
+        SpectacularJSONAPIView.as_view(throttle_classes=[views.AnonymousPerAddress]),
+        name="schema",
+    ),
     path("docs/", docs, name="docs"),
     # Anything else under the API (a slug with a line break included) is a 404 in JSON, not the
     # site's page. Only paths ending in a slash, so that APPEND_SLASH still mends the others.

@@ -416,6 +416,7 @@ def test_anonymous_requests_are_throttled_per_address_with_a_clear_429(client, w
     assert refused.json()["detail"].startswith("Too many requests from this address")
     assert "3/minute" in refused.json()["detail"]
     assert int(refused["Retry-After"]) > 0
+    assert client.get(f"{API}schema/").status_code == 429
     # Another address has its own allowance; the site's pages are not the API's to throttle.
     assert client.get(f"{API}topics/", REMOTE_ADDR="10.0.0.9").status_code == 200
     assert client.get(reverse("reforms:list")).status_code == 200
