@@ -83,7 +83,8 @@ def parse_since(value: str) -> datetime.datetime:
     try:
         return moment.astimezone(datetime.UTC)
     except OverflowError:  # an offset past the first or last representable moment
-        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        edge = datetime.datetime.max if moment.year == datetime.MAXYEAR else datetime.datetime.min
+        return edge.replace(tzinfo=datetime.UTC)
 
 
 def updated_since(table_name: str, since: datetime.datetime) -> Q:

@@ -364,6 +364,13 @@ def test_a_bad_updated_since_is_a_400_that_says_why(client, value):
     assert body["problems"][0].startswith("updated_since: ")
 
 
+def test_updated_since_at_the_edges_of_time(client):
+    ReformFactory(published=True, slug="new-reform")
+    everything = {"updated_since": "0001-01-01T00:00:00+14:00"}
+    assert [r["slug"] for r in walk(client, f"{API}reforms/", everything)] == ["new-reform"]
+    assert walk(client, f"{API}reforms/", {"updated_since": "9999-12-31T23:59:59-14:00"}) == []
+
+
 @pytest.mark.parametrize(
     "value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2021-06", "2021"]
 )
