@@ -134,11 +134,12 @@ pytest: install browser
 
 test: lint migrations-check pytest
 
-# The fuzz with new random examples, ten times as many (`make test` draws fixed ones). Scale
-# with FUZZ_SCALE; whatever it finds gets a fixed test in tests/test_fuzz.py.
+# The fuzz with new random examples, ten times as many (`make test` draws fixed ones), and
+# schemathesis on the API likewise. Scale with FUZZ_SCALE; whatever it finds gets a fixed test.
 FUZZ_SCALE ?= 10
 fuzz: install
-	FUZZ_RANDOM=1 FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest tests/test_fuzz.py
+	FUZZ_RANDOM=1 FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest tests/test_fuzz.py \
+		tests/test_api.py::test_schemathesis_finds_no_failure
 
 # Figures for the notes (issue 11's table, benchmarks/README.md): listings and search at 1k, 100k
 # and 1M published reforms, exports of 1M, imports of 100k realistic rows, each beside same-run

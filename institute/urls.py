@@ -15,5 +15,6 @@ urlpatterns = [
     path("insights/<slug:name>.<slug:fmt>", insightviews.chart_download, name="insights-chart"),
     path("reforms/", include("reforms.urls")),
     path("recommendations/", include("recommendations.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

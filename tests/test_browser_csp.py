@@ -140,3 +140,16 @@ def test_admin_pages_report_no_violation(live_server, csp_page, entries):
     page.locator(".select-toggle:visible").check()
     assert all(box.is_checked() for box in fields.all())
     assert violations(page) == []
+
+
+def test_the_api_docs_page_renders_the_schema_without_a_violation(live_server, csp_page, entries):
+    """Swagger UI from drf-spectacular-sidecar's files, started by our script, reads the schema
+    and shows every endpoint; "Try it out" answers from the API itself."""
+    page = csp_page
+    found = visit(page, f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector(".opblock-summary-path", timeout=15_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/reforms/" in p for p in paths)
+    methods = page.locator(".opblock-summary-method").all_inner_texts()
+    assert {m.lower() for m in methods} == {"get"}
+    assert found + violations(page) == []

@@ -266,6 +266,39 @@ TABLE: dict[str, list[Case]] = {
             NOBODY_404,
         ),
     ],
+    # --- the read API (api/) -----------------------------------------------------------------
+    **{
+        f"api/v1/{t}/": [
+            public(
+                f"api {t}", lambda w, t=t: f"/api/v1/{t}/", must_show=lambda w, t=t: [w.shows[t]]
+            )
+        ]
+        for t in ("reforms", "recommendations", "sources", "citations", "responses")
+    },
+    **{
+        f"api/v1/{t}/<path:slug>/": [
+            public(
+                f"api {kind}",
+                lambda w, t=t, kind=kind: f"/api/v1/{t}/{getattr(w, kind).slug}/",
+                must_show=lambda w, t=t: [w.shows[t]],
+            ),
+            case(
+                f"api draft {kind}",
+                lambda w, t=t, kind=kind: f"/api/v1/{t}/{getattr(w, f'draft_{kind}').slug}/",
+                NOBODY_404,
+            ),
+        ]
+        for t, kind in (
+            ("reforms", "reform"),
+            ("recommendations", "recommendation"),
+            ("sources", "source"),
+        )
+    },
+    "api/v1/topics/": [public("api topics", lambda w: "/api/v1/topics/")],
+    "api/v1/themes/": [public("api themes", lambda w: "/api/v1/themes/")],
+    "api/v1/schema/": [public("api schema", lambda w: "/api/v1/schema/")],
+    "api/v1/docs/": [public("api docs", lambda w: "/api/v1/docs/")],
+    "api/v1/^[\\s\\S]*/$": [case("api unknown", lambda w: "/api/v1/nothing/here/", NOBODY_404)],
     # --- the admin site ----------------------------------------------------------------------
     "admin/": [case("index", lambda w: "/admin/", ANY_STAFF)],
     "admin/login/": [case("login", lambda w: "/admin/login/", roles(200, 302, 302, 302, 302, 302))],

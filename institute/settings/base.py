@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment (see .env.example)."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,9 +58,15 @@ INSTALLED_APPS = [
     "institute",
     "reforms",
     "recommendations",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
+    "api",
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first: the API's CORS headers on every answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "institute.middleware.DatabaseUnavailableMiddleware",  # database down: 503 page, not a 500
@@ -242,3 +249,53 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": (os.environ.get("LOG_LEVEL") or "INFO").upper()},
 }
+
+# --- The public read API (/api/v1/, the api package; README "API") ---------------------------
+# Anonymous requests per client address, counted in the default cache (CACHES); empty: no limit.
+# Tests set it low (tests/test_api.py). A 304 counts too: it is a request.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute").strip() or None
+if API_THROTTLE_RATE and not re.fullmatch(
+    r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE
+):
+    raise ImproperlyConfigured(
+        f"API_THROTTLE_RATE={API_THROTTLE_RATE!r} is not a rate: requests/period, e.g. "
+        "120/minute (periods: second, minute, hour, day); empty for no limit."
+    )
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 500
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,
+    # The client's address is REMOTE_ADDR, or behind N proxies the Nth from the right of
+    # X-Forwarded-For (never a client's own claim). Production sits behind one: see there.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kazakhstan Reform Tracker API",
+    "DESCRIPTION": (
+        "Read-only, published entries only. Records have the columns of the CSV files (see "
+        "the codebook on /data/). Lists page by cursor (follow `next`); `updated_since` gives "
+        "what changed; ETag and Last-Modified answer conditional requests with 304."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Its deployment check builds the schema, which reads the filters' choices from the
+    # database: `check --deploy` runs before there is one. tests/test_api.py builds it instead.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+}
+# Any origin may read the API (GET, and the preflight a conditional request needs); nothing
+# else of the site is shared.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]

@@ -58,3 +58,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")  # https://… origins, if a proxy rewrites
+# Behind that proxy every request comes from the loopback: the API's throttle counts the client
+# the proxy names last in X-Forwarded-For (API_NUM_PROXIES proxies; 0 without one), or all
+# clients would share one allowance.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env_int("API_NUM_PROXIES", 1)}  # noqa: F405

@@ -1,0 +1,182 @@
+"""The endpoints: a list and a record per dataset table, topics and themes. Thin: the rows come
+from the table (published only) or the listing's selector, the records from the columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from api.freshness import BadTimestamp, content_marker, etag, parse_since, updated_since
+from api.paging import CursorPages, read_page
+from api.records import ThemeRecord, TopicRecord, record_serializer
+from institute.datasets.tables import TABLES
+from recommendations.models import Theme
+from recommendations.selectors import recommendation_filter_public
+from reforms.models import Topic
+from reforms.selectors import reform_filter_public
+
+PAGING = ("cursor", "page_size")
+
+
+class AnonymousPerAddress(AnonRateThrottle):
+    """Anonymous requests per client address (API_NUM_PROXIES says which one, behind proxies),
+    counted in the shared cache; the rate is the setting API_THROTTLE_RATE (None: no limit)."""
+
+    def get_rate(self):
+        return settings.API_THROTTLE_RATE
+
+
+class Endpoint(generics.GenericAPIView):
+    authentication_classes: list = []  # anonymous and read-only: no session, no CSRF
+    throttle_classes = [AnonymousPerAddress]
+    pagination_class = CursorPages
+
+    def conditional(self, request, make: Callable[[], Response]) -> Response:
+        """A 304 if the client holds this representation of the content as it is now, else
+        `make()`, with the validators a client sends back."""
+        marker, modified = content_marker()
+        tag = quote_etag(etag(request, marker))
+        stamp = int(modified.timestamp())
+        response = get_conditional_response(request, etag=tag, last_modified=stamp)
+        if response is None:
+            response = make()
+        if response.status_code in (200, 304):
+            response["ETag"] = tag
+            response["Last-Modified"] = http_date(stamp)
+            # Stored by caches, but revalidated on every use: a 304 costs the marker and its
+            # time (two queries, besides the throttle's).
+            patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+    def refuse_unknown(self, params, known) -> None:
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+            raise ValidationError(dict.fromkeys(unknown, f"is not a parameter here ({takes})"))
+
+
+class TableList(Endpoint, generics.ListAPIView):
+    """Published rows of a dataset table: a listing's rows in its order (`sort`) where the table
+    has a listing, else in the file's order."""
+
+    table_name = ""
+    # The listing's selector (`params` → bound FilterSet over published rows), if it has one.
+    selector: Callable | None = None
+
+    def get_serializer_class(self):
+        return record_serializer(self.table_name)
+
+    def list(self, request, *args, **kwargs):
+        return self.conditional(request, lambda: self.page(request))
+
+    def filterset(self, params):
+        return self.selector(params=params) if self.selector else None
+
+    def page(self, request) -> Response:
+        params = request.query_params
+        table = TABLES[self.table_name]
+        filterset = self.filterset(params)
+        filters = list(filterset.filters) if filterset is not None else []
+        self.refuse_unknown(params, [*filters, *PAGING, "updated_since"])
+        if filterset is not None:
+            if filterset.problems():
+                # Refused, not ignored as the page does: a program would not see the notice.
+                raise ValidationError({n: filterset.form.errors[n] for n in filterset.form.errors})
+            rows = filterset.qs
+        else:
+            rows = table.queryset()
+        if params.get("updated_since") is not None:
+            try:
+                since = parse_since(params["updated_since"])
+            except BadTimestamp as error:
+                raise ValidationError({"updated_since": str(error)}) from None
+            rows = rows.filter(updated_since(self.table_name, since))
+        page, next_url = read_page(request, rows, prepare=table.prepare)
+        serializer = self.get_serializer_class()(page, many=True, context={"request": request})
+        return Response({"next": next_url, "results": serializer.data})
+
+
+class TableRecord(Endpoint, generics.RetrieveAPIView):
+    """One published row of a dataset table, by slug."""
+
+    table_name = ""
+    pagination_class = None
+
+    def get_serializer_class(self):
+        return record_serializer(self.table_name)
+
+    def retrieve(self, request, *args, **kwargs):
+        self.refuse_unknown(request.query_params, [])
+        return self.conditional(request, lambda: self.one(request, kwargs["slug"]))
+
+    def one(self, request, slug: str) -> Response:
+        table = TABLES[self.table_name]
+        row = table.prepare(table.queryset().filter(slug=slug)).first()
+        if row is None:
+            raise Http404(f"No published {table.get_model()._meta.verbose_name} “{slug[:100]}”.")
+        return Response(self.get_serializer_class()(row, context={"request": request}).data)
+
+
+class VocabularyList(Endpoint, generics.ListAPIView):
+    """Every value of a vocabulary the tables refer to by slug (topics, themes)."""
+
+    def list(self, request, *args, **kwargs):
+        return self.conditional(request, lambda: self.page(request))
+
+    def page(self, request) -> Response:
+        self.refuse_unknown(request.query_params, PAGING)
+        page, next_url = read_page(request, self.get_queryset())
+        serializer = self.get_serializer_class()(page, many=True, context={"request": request})
+        return Response({"next": next_url, "results": serializer.data})
+
+
+def table_views(name: str, selector=None) -> tuple[type, type]:
+    kind = name.capitalize()
+    listing = type(
+        f"{kind}List",
+        (TableList,),
+        {"table_name": name, "selector": staticmethod(selector) if selector else None},
+    )
+    record = type(f"{kind}Record", (TableRecord,), {"table_name": name})
+    listing.__doc__ = f"Published {name}. " + (TableList.__doc__ or "")
+    record.__doc__ = f"One published entry of {name}, by slug."
+    return listing, record
+
+
+ReformList, ReformRecord = table_views("reforms", reform_filter_public)
+RecommendationList, RecommendationRecord = table_views(
+    "recommendations", recommendation_filter_public
+)
+SourceList, SourceRecord = table_views("sources")
+CitationList, _ = table_views("citations")
+ResponseList, _ = table_views("responses")
+
+
+class TopicList(VocabularyList):
+    """Topics, the vocabulary of the reforms' `topics` column."""
+
+    queryset = Topic.objects.order_by("area", "name")
+    serializer_class = TopicRecord
+
+
+class ThemeList(VocabularyList):
+    """Themes, the vocabulary of the recommendations' `themes` column."""
+
+    queryset = Theme.objects.order_by("name")
+    serializer_class = ThemeRecord
+
+
+def not_found(request):
+    return JsonResponse(
+        {"detail": f"No such endpoint: the endpoints are listed on {reverse('api:docs')}."},
+        status=404,
+    )
