@@ -13,7 +13,7 @@ PORT := $(or $(call from_env_file,PORT),8000)
 endif
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser demo-users content test lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
+.PHONY: install run serve backup restore superuser demo-users content test screenshots lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
 
 install: $(VENV)/.installed
 
@@ -133,6 +133,12 @@ pytest: install browser
 	$(BIN)/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist load) $(PYTEST_ARGS)
 
 test: lint migrations-check pytest
+
+# The pictures under docs/ (insights.png, listing-mobile.png, review-screen.png), taken by the
+# browser tests that check those screens; a plain test run leaves them alone.
+screenshots: install browser
+	SCREENSHOTS=1 $(BIN)/pytest tests/test_browser_insights.py tests/test_browser_layout.py \
+		tests/test_browser_editors.py
 
 # The fuzz with new random examples, ten times as many (`make test` draws fixed ones), and
 # schemathesis on the API likewise. Scale with FUZZ_SCALE; whatever it finds gets a fixed test.

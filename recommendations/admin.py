@@ -21,8 +21,8 @@ class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     extra = 0
     autocomplete_fields = ("reform",)
     fields = ("reform", "relation", "note")
-    verbose_name = "reform that answers it (or anticipates it, or bears on it)"
-    verbose_name_plural = "reforms that answer it (or anticipate it, or bear on it)"
+    verbose_name = "linked reform"
+    verbose_name_plural = "reforms that answer, anticipate or bear on it"
 
 
 @admin.register(Recommendation)

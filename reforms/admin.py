@@ -24,8 +24,8 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     extra = 0
     autocomplete_fields = ("recommendation",)
     fields = ("recommendation", "relation", "note")
-    verbose_name = "recommendation it answers (or anticipates, or bears on)"
-    verbose_name_plural = "recommendations it answers (or anticipates, or bears on)"
+    verbose_name = "linked recommendation"
+    verbose_name_plural = "recommendations it answers, anticipates or bears on"
 
 
 class SecondaryAreaInline(WorkingCopyInlineMixin, admin.TabularInline):

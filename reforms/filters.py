@@ -126,7 +126,7 @@ class ReformFilter(FacetedFilterSet):
         empty_label=None,
     )
     has_response = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_has_response", label="Answers a recommendation"
+        choices=YES_NO, method="filter_has_response", label="Linked to a recommendation"
     )
     undated = django_filters.ChoiceFilter(
         choices=UNDATED, method="filter_undated", label="Date", empty_label=None
@@ -138,12 +138,13 @@ class ReformFilter(FacetedFilterSet):
         "status": ("Status", "status"),
         "topic": ("Topic", "topics__slug"),
         "initiated_by": ("Initiated by", "initiated_by"),
-        "has_response": ("Answers a recommendation", "answers"),
+        "has_response": ("Linked to a recommendation", "answers"),
         "undated": ("Date", "undated_flag"),
     }
     facet_notes = {
         "area": "A reform may be filed under two areas and count in both.",
         "status": "What happened, as the sources describe it (not our rating of it).",
+        "has_response": "A reform that answers, anticipates or bears on a recommendation.",
     }
 
     cache_prefix = "reforms"

@@ -2,6 +2,9 @@
 factories.py): the roles and moves the matrices run over, admin URLs and forms as a browser
 posts them, and the query counts the public listings are held to."""
 
+import os
+from pathlib import Path
+
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -107,3 +110,17 @@ def change_form_data(page) -> dict:
 def entry_form_data(client, entry) -> dict:
     """The change form of `entry`, opened by `client`, as the browser would post it back."""
     return change_form_data(client.get(admin_url(entry, "change")))
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def screenshot(page, name: str, **options) -> bytes:
+    """A screenshot of what the test sees, checked to be an image; written to docs/<name> only
+    with SCREENSHOTS=1 (`make screenshots`), so that a test run leaves the checkout as it was."""
+    image = page.screenshot(**options)
+    assert image.startswith(PNG) and len(image) > 10_000, "a blank or broken screenshot"
+    if os.environ.get("SCREENSHOTS") == "1":
+        (DOCS / name).write_bytes(image)
+    return image

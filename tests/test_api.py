@@ -47,8 +47,8 @@ API = "/api/v1/"
 # A list page: the throttle's count in the database cache (read; then the cull count,
 # savepoint, read, write, release), the content marker and when it was first seen (ETag,
 # Last-Modified: a cache read), topic choices (the FilterSet's form), the rows, their topics,
-# citations (+ sources), responses (+ recommendation).
-API_LIST_QUERIES = 13
+# citations (+ sources), responses (+ recommendation), secondary areas.
+API_LIST_QUERIES = 14
 # A conditional GET answered 304: the throttle's 6, the content marker and its time.
 API_NOT_MODIFIED_QUERIES = 8
 

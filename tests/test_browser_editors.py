@@ -2,8 +2,6 @@
 laptop's screen, and what a reviewer sees of a working copy's evidence (saved as a screenshot
 for the docs)."""
 
-from pathlib import Path
-
 import pytest
 
 from institute.editorial import workflow
@@ -12,6 +10,7 @@ from institute.editorial.states import ReviewState
 from institute.editorial.versions import snapshot
 from reforms.models import Reform
 from tests.factories import CitationFactory, entry_in_state
+from tests.support import screenshot
 from tests.test_browser_review import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,7 +54,6 @@ CPI_PASSAGE = (
     "Between 2007 and 2018, the country’s rank hovered anywhere between 120 and 150 out of 180 "
     "countries. In 2019, the country jumped to 113 and again in 2020 to 94"
 )
-SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "review-screen.png"
 
 
 def test_a_reviewer_sees_the_evidence_under_review(
@@ -92,5 +90,4 @@ def test_a_reviewer_sees_the_evidence_under_review(
     words = page.locator('#review-diff tr[data-words-of="citations"]')
     assert words.locator("ins").first.inner_text().startswith("Between 2007 and 2018,")
     assert page_width(page) <= LAPTOP["width"]
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOT, full_page=True)
+    screenshot(page, "review-screen.png", full_page=True)

@@ -3,15 +3,13 @@ accessibility violation, a bar's count is the count of the listing it opens, and
 for the documentation (docs/insights.png)."""
 
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.support import screenshot
 from tests.test_browser_public import result_count, serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "insights.png"
 
 
 def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
@@ -26,7 +24,7 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
         box = charts.nth(i).bounding_box()
         assert box and box["width"] > 300 and box["height"] > 100
     assert serious_violations(page) == []
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot(page, "insights.png", full_page=True)
 
     # A segment of the status chart, followed: the listing shows as many rows as it says.
     segment = page.locator("#status-by-area svg a").nth(1)

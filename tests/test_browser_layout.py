@@ -1,13 +1,12 @@
 """Layout in a real Chromium: how many results a laptop screen holds, the listing and the
 scorecard on a phone, and detail pages on paper."""
 
-from pathlib import Path
-
 import pytest
+
+from tests.support import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
 
@@ -55,8 +54,7 @@ def test_on_a_phone_filters_fold_away_and_the_first_result_is_on_the_first_scree
     assert not page.locator("#id_q").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     if path == "/reforms/":
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / "listing-mobile.png"))
+        screenshot(page, "listing-mobile.png")
 
     # The panel opens from its summary; ticks wait for the button (a reload per tick would
     # fold the panel again), which applies them all.

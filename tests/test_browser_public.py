@@ -60,7 +60,8 @@ def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page
     page.locator(".responses a").first.click()
     page.wait_for_url(re.compile(r"/recommendations/[\w-]+/$"))
     assert page.get_by_role("heading", name="Reforms that answer it").is_visible()
-    assert "peaceful assemblies" in page.locator(".timeline").inner_text().lower()
+    answers = page.get_by_role("region", name="Reforms that answer it")
+    assert "peaceful assemblies" in answers.locator(".timeline").inner_text().lower()
 
     page.goto(filtered_url)
     assert result_count(page) == by_years

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from institute.listings.search import is_postgres
 from recommendations.models import Recommendation, Response
+from reforms.filters import in_areas
 from reforms.models import Reform, ReformStatus
 from tests.support import (
     RECOMMENDATION_DETAIL_QUERIES,
@@ -61,7 +62,9 @@ def test_each_filter_narrows_to_exactly_the_matching_reforms(reforms_page, param
 
 def test_values_within_a_filter_are_alternatives(reforms_page):
     both = reforms_page(area=["economy", "human-rights"])
-    expected = published().filter(area__in=["economy", "human-rights"]).count()
+    # Filed under one of them as its own area or a secondary one.
+    expected = published().filter(in_areas(["economy", "human-rights"])).count()
+    assert expected > published().filter(area__in=["economy", "human-rights"]).count()
     assert both.context["page"].paginator.count == expected
 
 
@@ -162,6 +165,10 @@ def test_search_ranks_title_matches_first(reforms_page):
 )
 def test_sorting(reforms_page, sort, key):
     rows = list(reforms_page(sort=sort).context["page"].paginator.object_list)
+    if sort != "title":  # undated reforms come last in either date order
+        undated = [r for r in rows if not r.first_date]
+        assert undated and rows[-len(undated) :] == undated
+        rows = rows[: -len(undated)]
     values = [key(r) for r in rows]
     assert values == sorted(values, reverse=(sort == "newest"))
 
@@ -197,7 +204,7 @@ def test_pagination_keeps_the_filters_in_its_links(reforms_page):
         ({"topic": "no-such-topic"}, "topic"),
         ({"status": "finished", "area": "economy"}, "status"),
         ({"sort": "sideways"}, "sort"),
-        ({"has_response": "maybe"}, "answers a recommendation"),
+        ({"has_response": "maybe"}, "linked to a recommendation"),
         ({"page": "999999"}, "page"),
         ({"page": "abc"}, "page"),
         ({"year_to": "99999999999999999999"}, "to year"),
@@ -216,10 +223,10 @@ def test_facet_counts_say_what_each_choice_would_give(reforms_page):
     facets = {f.name: f for f in response.context["facets"]}
     areas = {v.value: v.count for v in facets["area"].values}
     # A facet ignores its own filter, so other areas show what switching would give.
-    assert areas["economy"] == published().filter(area="economy").count()
+    assert areas["economy"] == published().filter(in_areas(["economy"])).count()
     statuses = {v.value: v.count for v in facets["status"].values}
     for status, count in statuses.items():
-        assert count == published().filter(area="human-rights", status=status).count()
+        assert count == published().filter(in_areas(["human-rights"]), status=status).count()
 
 
 def test_chips_remove_one_filter_each(reforms_page):

@@ -260,3 +260,12 @@ def test_the_scorecard_counts_only_answering_reforms_and_anticipating_apart(clie
     (row,) = [r for g in response.context["groups"] for r in g["recommendations"]]
     assert (row.answered_by, row.anticipated_by) == (1, 1)
     assert "(+1 anticipating)" in response.content.decode()
+
+
+def test_the_reform_listing_filter_says_it_counts_every_link(client):
+    rec, reform, _ = public_pair(relation=ResponseRelation.ANTICIPATES, reform_date="2018")
+    page = client.get("/reforms/", {"has_response": "true"}).content.decode()
+    assert "Linked to a recommendation" in page
+    assert "answers, anticipates or bears on a recommendation" in page
+    assert "Answers a recommendation" not in page
+    assert reform.title in page  # an anticipating reform is linked, and found

@@ -143,4 +143,4 @@ def test_reviewer_sees_the_working_copys_responses_read_only(client, contributor
     assert shown == [(recommendation, "Answers it in part.")]
     assert 'name="responses-0-note"' not in html
     assert "Publish court decisions" in html and "Answers it in part." in html
-    assert "Recommendation it answers (working copy)" in html
+    assert "Linked recommendation (working copy)" in html
