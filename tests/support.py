@@ -124,3 +124,11 @@ def screenshot(page, name: str, **options) -> bytes:
     if os.environ.get("SCREENSHOTS") == "1":
         (DOCS / name).write_bytes(image)
     return image
+
+
+# The management forms of a reform's admin form with no inline row, as a browser posts them.
+NO_REFORM_INLINE_ROWS = {
+    f"{inline}-{count}": "0"
+    for inline in ("citations", "responses", "secondary_areas")
+    for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+}

@@ -18,6 +18,7 @@ from tests.factories import (
     ThemeFactory,
     TopicFactory,
 )
+from tests.support import NO_REFORM_INLINE_ROWS
 
 pytestmark = pytest.mark.django_db
 
@@ -102,12 +103,7 @@ def test_review_state_is_not_editable_in_the_form(admin_client):
             "status": reform.status,
             "adopted_on": "2020-05",
             "review_state": "published",
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "responses-TOTAL_FORMS": "0",
-            "responses-INITIAL_FORMS": "0",
-            "secondary_areas-TOTAL_FORMS": "0",
-            "secondary_areas-INITIAL_FORMS": "0",
+            **NO_REFORM_INLINE_ROWS,
         }
     )
     data.pop("topics", None)
@@ -129,12 +125,7 @@ def test_admin_rejects_a_bad_partial_date_with_a_message(admin_client):
             "area": "economy",
             "status": "adopted",
             "announced_on": "2019-02-30",
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "responses-TOTAL_FORMS": "0",
-            "responses-INITIAL_FORMS": "0",
-            "secondary_areas-TOTAL_FORMS": "0",
-            "secondary_areas-INITIAL_FORMS": "0",
+            **NO_REFORM_INLINE_ROWS,
         },
     )
     assert response.status_code == 200
@@ -181,12 +172,7 @@ def test_history_is_reachable_and_records_the_editor(admin_client):
             "status": reform.status,
             "adopted_on": "2020",
             "expected_version": str(reform.version),
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "responses-TOTAL_FORMS": "0",
-            "responses-INITIAL_FORMS": "0",
-            "secondary_areas-TOTAL_FORMS": "0",
-            "secondary_areas-INITIAL_FORMS": "0",
+            **NO_REFORM_INLINE_ROWS,
         },
     )
     latest = EntryVersion.objects.for_entry(reform).first()

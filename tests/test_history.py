@@ -21,7 +21,7 @@ from tests.factories import (
     TopicFactory,
     entry_in_state,
 )
-from tests.support import admin_url, change_form_data, login, messages_of
+from tests.support import NO_REFORM_INLINE_ROWS, admin_url, change_form_data, login, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,7 @@ def test_one_version_per_save_with_who_and_when(client, contributor):
             "summary": "Two sentences. Here.",
             "area": "economy",
             "status": "adopted",
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "responses-TOTAL_FORMS": "0",
-            "responses-INITIAL_FORMS": "0",
-            "secondary_areas-TOTAL_FORMS": "0",
-            "secondary_areas-INITIAL_FORMS": "0",
+            **NO_REFORM_INLINE_ROWS,
         },
     )
     reform = Reform.objects.get(slug="versioned")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from institute.editorial import workflow
 from reforms.models import STATUS_EXPLANATIONS, Reform, ReformStatus
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory
-from tests.support import admin_url, login
+from tests.support import NO_REFORM_INLINE_ROWS, admin_url, login
 
 pytestmark = pytest.mark.django_db
 
@@ -139,12 +139,7 @@ def test_an_editor_saves_and_publishes_a_reform_with_no_date(
             "announced_on": "",
             "adopted_on": "",
             "effective_on": "",
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "responses-TOTAL_FORMS": "0",
-            "responses-INITIAL_FORMS": "0",
-            "secondary_areas-TOTAL_FORMS": "0",
-            "secondary_areas-INITIAL_FORMS": "0",
+            **NO_REFORM_INLINE_ROWS,
         },
     )
     assert response.status_code == 302

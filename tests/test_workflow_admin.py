@@ -19,6 +19,7 @@ from tests.factories import (
 from tests.support import (
     CASES,
     MATRIX,
+    NO_REFORM_INLINE_ROWS,
     ROLE_NAMES,
     admin_url,
     case_id,
@@ -184,12 +185,7 @@ def test_posted_review_state_is_ignored_on_add(client, contributor):
             "status": "adopted",
             "review_state": "published",
             "published_at": "2020-01-01 00:00",
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "responses-TOTAL_FORMS": "0",
-            "responses-INITIAL_FORMS": "0",
-            "secondary_areas-TOTAL_FORMS": "0",
-            "secondary_areas-INITIAL_FORMS": "0",
+            **NO_REFORM_INLINE_ROWS,
         },
     )
     assert response.status_code == 302, response.content.decode()[:1000]
