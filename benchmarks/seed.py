@@ -288,7 +288,7 @@ def seed(n: int, *, batch: int = 50_000) -> None:
                     citations.append(f"{pk}\t{source}\tp. {rnd.randint(1, 300)}\t{quote}\t\t{k}")
                 if rnd.random() < 0.125:
                     for rec in rnd.sample(rec_ids, rnd.randint(1, 2)):
-                        responses.append(f"{pk}\t{rec}\t{_text(_sentence(rnd, 6, 14))}")
+                        responses.append(f"{pk}\t{rec}\t{_text(_sentence(rnd, 6, 14))}\tanswers")
             with transaction.atomic():
                 _copy(
                     cur,
@@ -297,7 +297,9 @@ def seed(n: int, *, batch: int = 50_000) -> None:
                 )
                 _copy(cur, "reforms_reform_topics (reform_id, topic_id)", topics)
                 _copy(
-                    cur, "recommendations_response (reform_id, recommendation_id, note)", responses
+                    cur,
+                    "recommendations_response (reform_id, recommendation_id, note, relation)",
+                    responses,
                 )
                 _copy(
                     cur,
