@@ -67,6 +67,28 @@ def test_a_bad_file_loads_nothing_and_says_where(tmp_path):
     assert not Reform.objects.exists()
 
 
+def test_a_citation_listed_twice_is_named_and_nothing_is_written(tmp_path):
+    (tmp_path / "a.yaml").write_text(
+        "topics:\n  - {slug: farming, name: Farming, area: economy}\n"
+        "sources:\n  - {slug: report-2021, title: A report, published_on: '2021', kind: report}\n"
+        "  - {slug: other-2021, title: Another, published_on: '2021', kind: report}\n"
+        "reforms:\n"
+        "  - slug: cited-twice\n    title: Cited\n    summary: Fine. Really.\n    area: economy\n"
+        "    topics: [farming]\n    status: adopted\n    adopted_on: '2020'\n    citations:\n"
+        "      - {source: report-2021, locator: 'Economy, c. p. 20', quote: One.}\n"
+        "      - {source: other-2021, locator: 'Economy, c. p. 20', quote: Two.}\n"
+        "      - {source: report-2021, locator: 'Economy, c. p. 20', quote: Three.}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError) as excinfo:
+        call_command("load_content", str(tmp_path))
+    message = str(excinfo.value)
+    assert "a.yaml reform cited-twice: citations: Listed twice" in message
+    assert "source “report-2021”, locator “Economy, c. p. 20”" in message
+    assert "other-2021" not in message  # another source at the same locator is another citation
+    assert not Reform.objects.exists()
+
+
 SMALL = """
 topics:
   - {slug: farming, name: Farming, area: economy}

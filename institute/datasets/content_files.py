@@ -8,6 +8,7 @@ fields. See fixtures/content/README.md for the schema.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -166,10 +167,32 @@ def child_rows(child: Children, items, slugs: Slugs) -> list[dict]:
         for grandchild in child.children:
             values[grandchild.name] = child_rows(grandchild, item.get(grandchild.name), slugs)
         rows.append(values)
+    _check_unique_rows(model, [i for i in items or [] if isinstance(i, dict)])
     if child.key and "position" not in child.fields:
         # In the order the stored rows are read back (versions.row_order): a reload compares equal.
         rows.sort(key=lambda r: tuple(str(r[k]) for k in child.key))
     return rows
+
+
+def _check_unique_rows(model: type[models.Model], items: list[dict]) -> None:
+    """Two rows of one entry that the database would refuse as the same (a citation of one
+    source at one locator), named here with the values as the file writes them, not later as a
+    constraint's error. A constraint's field the rows leave out is the entry they belong to."""
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, models.UniqueConstraint) or not constraint.fields:
+            continue
+        owners = [n for n in constraint.fields if not any(n in item for item in items)]
+        fields = [n for n in constraint.fields if n not in owners]
+        if len(owners) != 1 or not fields:
+            continue  # not a constraint within one entry's rows
+        seen = Counter(tuple(str(item.get(name, "")) for name in fields) for item in items)
+        twice = [values for values, n in seen.items() if n > 1]
+        if twice:
+            shown = "; ".join(
+                ", ".join(f"{name} “{value}”" for name, value in zip(fields, values, strict=True))
+                for values in twice
+            )
+            raise ValidationError(f"Listed twice (each must differ): {shown}.")
 
 
 def entry_snapshot(model: type[models.Model], item: dict, slugs: Slugs) -> dict:
