@@ -235,7 +235,8 @@ class Reform(Editorial):
     def initiator_label(self) -> str:
         label = self.get_initiated_by_display() if self.initiated_by else ""
         if self.initiated_by_detail:
-            return f"{label} ({self.initiated_by_detail})" if label else self.initiated_by_detail
+            # A colon, not brackets: the detail often has brackets of its own.
+            return f"{label}: {self.initiated_by_detail}" if label else self.initiated_by_detail
         return label
 
 

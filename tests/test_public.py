@@ -58,6 +58,16 @@ def test_reform_detail_shows_dates_at_their_precision_and_citations(client):
     assert 'href="https://example.org/r"' in page
 
 
+def test_reform_detail_names_who_initiated_it_without_nested_brackets(client):
+    reform = ReformFactory(
+        initiated_by="president",
+        initiated_by_detail="President Tokayev (instruction to humanise the article)",
+        published=True,
+    )
+    page = client.get(reform.get_absolute_url()).content.decode()
+    assert "The president: President Tokayev (instruction to humanise the article)" in page
+
+
 def test_reform_detail_links_published_recommendations_only(client):
     reform = ReformFactory(published=True)
     shown = ResponseFactory(
