@@ -33,6 +33,8 @@ def home(request):
                 (value, label, per_audience.get(value, 0)) for value, label in Audience.choices
             ],
             "reform_total": reform_total,
+            # A reform filed under two areas counts in both: say so when the cards add up to more.
+            "areas_overlap": sum(per_area.values()) > reform_total,
             "recommendation_total": sum(per_audience.values()),
             # The home page has no filters: the charts of everything published, drawn small.
             "charts": chart_context(Filters({}), compact=True, prefix="home"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from reforms.models import Reform, SecondaryArea
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,
@@ -119,6 +120,14 @@ def test_home_counts_published_entries_per_area(client):
         "justice-anti-corruption": 0,
     }
     assert response.context["reform_total"] == 3
+    assert "add up to more than" not in response.content.decode()
+    SecondaryArea.objects.create(
+        reform=Reform.objects.get(area="human-rights"), area="justice-anti-corruption"
+    )
+    page = client.get(reverse("home")).content.decode()
+    assert (
+        "A reform filed under two areas counts in both, so the areas add up to more than 3" in page
+    )
 
 
 @pytest.mark.parametrize("name", ["reforms:list", "recommendations:list"])
