@@ -70,37 +70,17 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
                 continue
             h = seg.count * scale
             y -= h
-            colour = series[seg.series].colour
-            label = _segment_label(chart, bar, seg.series, seg.count)
-            shapes = [
-                tooltip(label),
-                el(
-                    "rect",
-                    {
-                        "x": x,
-                        "y": y,
-                        "width": bar_w,
-                        "height": h,
-                        "fill": colour,
-                        "stroke": SEPARATOR,
-                        "stroke-width": 1,
-                        "class_": f"segment series-{seg.series}",
-                    },
-                ),
-            ]
-            if not compact and h >= 17 and bar_w >= 18:
-                shapes.append(
-                    text(
-                        x + bar_w / 2,
-                        y + h / 2 + 4.5,
-                        str(seg.count),
-                        text_anchor="middle",
-                        fill="#ffffff",
-                        font_size=12,
-                        font_weight=600,
-                    )
+            parts.append(
+                _segment(
+                    link,
+                    chart,
+                    bar,
+                    seg,
+                    (x, y, bar_w, h),
+                    series[seg.series].colour,
+                    labelled=not compact and h >= 17 and bar_w >= 18,
                 )
-            parts.append(link(seg.href, *shapes))
+            )
         if bar.total:
             parts.append(
                 text(
@@ -162,35 +142,17 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
             if not seg.count:
                 continue
             w = seg.count * scale
-            shapes = [
-                tooltip(_segment_label(chart, bar, seg.series, seg.count)),
-                el(
-                    "rect",
-                    {
-                        "x": x,
-                        "y": mid - bar_h / 2,
-                        "width": w,
-                        "height": bar_h,
-                        "fill": series[seg.series].colour,
-                        "stroke": SEPARATOR,
-                        "stroke-width": 1,
-                        "class_": f"segment series-{seg.series}",
-                    },
-                ),
-            ]
-            if w >= text_width(str(seg.count), 12) + 8:
-                shapes.append(
-                    text(
-                        x + w / 2,
-                        mid + 4.5,
-                        str(seg.count),
-                        text_anchor="middle",
-                        fill="#ffffff",
-                        font_size=12,
-                        font_weight=600,
-                    )
+            parts.append(
+                _segment(
+                    link,
+                    chart,
+                    bar,
+                    seg,
+                    (x, mid - bar_h / 2, w, bar_h),
+                    series[seg.series].colour,
+                    labelled=w >= text_width(str(seg.count), 12) + 8,
                 )
-            parts.append(link(seg.href, *shapes))
+            )
             x += w
         parts.append(
             text(x + 6, mid + 4.5, str(bar.total), font_size=12, font_weight=600, fill=INK)
@@ -204,3 +166,38 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
     out.append(el("line", {"x1": x0, "x2": x0, "y1": first_y, "y2": y, "stroke": INK}))
     out += rows
     return document(ident, chart.title, chart.description, width, y + 26, *out, links=link)
+
+
+def _segment(link, chart: BarChart, bar: Bar, seg, box, colour: str, *, labelled: bool) -> str:
+    """One segment: its rectangle in `box` (x, y, width, height), its count written on it when
+    `labelled` (it fits), its tooltip, all a link to the listing it counts."""
+    x, y, w, h = box
+    shapes = [
+        tooltip(_segment_label(chart, bar, seg.series, seg.count)),
+        el(
+            "rect",
+            {
+                "x": x,
+                "y": y,
+                "width": w,
+                "height": h,
+                "fill": colour,
+                "stroke": SEPARATOR,
+                "stroke-width": 1,
+                "class_": f"segment series-{seg.series}",
+            },
+        ),
+    ]
+    if labelled:
+        shapes.append(
+            text(
+                x + w / 2,
+                y + h / 2 + 4.5,
+                str(seg.count),
+                text_anchor="middle",
+                fill="#ffffff",
+                font_size=12,
+                font_weight=600,
+            )
+        )
+    return link(seg.href, *shapes)
