@@ -215,6 +215,14 @@ class ReformFilter(FacetedFilterSet):
     def filter_undated(self, queryset, name, value):
         return queryset.filter(_undated(value))
 
+    def active(self) -> dict:
+        """`date_field` narrows nothing by itself, only the year range whose date it names: the
+        form always sends it, and a file name or a cache key must not say it alone."""
+        active = super().active()
+        if not {"year_from", "year_to"} & active.keys():
+            active.pop("date_field", None)
+        return active
+
     def chips(self):
         """No chip of its own for `date_field`: the year chips say which date they read."""
         kind = self.cleaned().get("date_field") or DateKind.FIRST

@@ -106,6 +106,12 @@ def test_xlsx_of_every_table_opens(client, demo_module, db):
         ({"area": "astrology", "page": "3"}, "reforms"),  # ignored values name nothing
         ({"q": "Nurly Zhol"}, "reforms-q-nurly-zhol"),
         ({"q": "Закон", "status": "adopted"}, "reforms-status-adopted"),
+        # The form always sends date_field; alone it narrows nothing, with a year it does.
+        ({"date_field": "first", "area": "economy"}, "reforms-area-economy"),
+        (
+            {"date_field": "adopted", "year_from": "2019"},
+            "reforms-date-field-adopted-year-from-2019",
+        ),
     ],
 )
 def test_download_file_names_say_the_filter(client, demo_module, db, params, stem):
