@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from institute.insights.definitions import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
 from institute.insights.timeline import LINE, REFORM
@@ -362,3 +363,19 @@ def test_the_timeline_draws_only_answers_filled_and_says_each_relation(client):
     rows = {r["reform"]: r["relation"] for r in chart_csv(client, "answers-timeline")}
     assert rows[content["c"].slug] == "anticipates"
     assert rows[content["a"].slug] == "answers"
+
+
+def test_a_search_is_one_chip_and_the_year_legend_names_the_date_it_reads(client):
+    make_content()
+    page = client.get(reverse("insights"), {"q": "law"}).content.decode()
+    assert page.count('aria-label="Remove filter Search: law"') == 1
+    assert "Reforms: year of the earliest date" in page
+    page = client.get(reverse("insights"), {"date_field": "adopted"}).content.decode()
+    assert "Reforms: year of the date adopted" in page
+
+
+def test_a_chart_download_is_an_attachment_named_for_the_chart_and_the_day(client):
+    make_content()
+    response = client.get(reverse("insights-chart", args=["status-by-area", "csv"]))
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="status-by-area-{today}.csv"'

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from institute.listings.filters import FacetedFilterSet
 
 # Parameters a listing reads that do not change which rows it counts.
-NOT_COUNTED = ("page", "sort")
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,6 @@ class BarChart:
 
     def series_by_key(self) -> dict[str, Series]:
         return {s.key: s for s in self.series}
-
-    @property
-    def total(self) -> int:
-        return sum(b.total for b in self.bars)
 
     def used_series(self) -> list[Series]:
         """The series with a count somewhere: what the legend and the table show."""
@@ -147,10 +142,6 @@ class Timeline:
     notes: list[str] = field(default_factory=list)
     kind: str = "timeline"
 
-    @property
-    def total(self) -> int:
-        return sum(len(r.marks) for r in self.rows)
-
     def csv_header(self) -> list[str]:
         return [
             "recommendation",
@@ -178,7 +169,7 @@ def listing_url(path: str, filterset: FacetedFilterSet, **changes: list[str]) ->
     params = {
         name: values
         for name, values in filterset.params().items()
-        if name in filterset.filters and name not in NOT_COUNTED
+        if name in filterset.filters and name not in filterset.not_filters
     }
     params.update(changes)
     query = urlencode([(k, v) for k, vs in params.items() for v in vs if v != ""])

@@ -14,7 +14,7 @@ from django.db.models import Count
 from django.db.models.functions import Substr
 from django.urls import reverse
 
-from institute.dates import PartialDate
+from institute.dates import date_label
 from institute.insights.charts import (
     Bar,
     BarChart,
@@ -30,6 +30,7 @@ from institute.insights.charts import (
 from institute.listings.filters import FacetedFilterSet
 from recommendations.models import Audience, Implementation, Response
 from recommendations.selectors import recommendation_filter_public
+from reforms.filters import DateKind
 from reforms.models import Area, Reform, ReformStatus
 from reforms.selectors import reform_filter_public
 
@@ -99,19 +100,10 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 # --- reforms -----------------------------------------------------------------------------------
-# The date a year range of the reform listing reads (`date_field=`, where the listing has it);
-# by default the earliest of the three, `first_date`.
-DATE_LABELS = {
-    "first_date": "earliest date",
-    "announced_on": "date announced",
-    "adopted_on": "date adopted",
-    "effective_on": "date in effect",
-}
-
-
-def _date_column(filterset: FacetedFilterSet) -> str:
-    column = getattr(filterset, "date_column", None)
-    return column() if column else "first_date"
+def year_range_date(filterset: FacetedFilterSet) -> tuple[str, str]:
+    """The column the reform listing's year range reads (`date_field=`) and its name in words."""
+    kind = filterset.cleaned().get("date_field") or DateKind.FIRST
+    return DateKind.fields[kind], dict(DateKind.choices)[kind].lower()
 
 
 def _selected(filterset: FacetedFilterSet, name: str, values) -> list[str]:
@@ -139,8 +131,7 @@ def _area_counts(row: dict) -> dict[str, int]:
 def reforms_by_year(filters: Filters) -> BarChart:
     filterset = filters.reforms
     path = reverse("reforms:list")
-    column = _date_column(filterset)
-    date_label = DATE_LABELS.get(column, "date")
+    column, date_name = year_range_date(filterset)
     found: dict[str, tuple[int, dict[str, int]]] = {}
     grouped = _rows(filterset).values(year=Substr(column, 1, 4))
     for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
@@ -166,10 +157,10 @@ def reforms_by_year(filters: Filters) -> BarChart:
     total = sum(b.total for b in bars)
     span = f", {years[0]}–{years[-1]}" if len(years) > 1 else f", {years[0]}" if years else ""
     several = any(b.height > b.total for b in bars)
-    missing = "undated" if column == "first_date" else f"with no {date_label}"
+    missing = "undated" if column == "first_date" else f"with no {date_name}"
     description = (
         f"{_plural(total, 'published reform', 'published reforms')} by the year of their "
-        f"{date_label}{span}, each year's bar divided by area"
+        f"{date_name}{span}, each year's bar divided by area"
         + (" (a reform filed under several areas is in each)" if several else "")
         + "."
         + filter_summary(filterset)
@@ -177,7 +168,7 @@ def reforms_by_year(filters: Filters) -> BarChart:
     )
     notes = [f"{_plural(undated, 'reform', 'reforms')} {missing} not shown."]
     return BarChart(
-        title=f"Reforms by year of their {date_label}, by area",
+        title=f"Reforms by year of their {date_name}, by area",
         description=description,
         orientation="vertical",
         category=("year", "Year"),
@@ -296,10 +287,6 @@ def scorecard(filters: Filters) -> BarChart:
     )
 
 
-def _label(value: str) -> str:
-    return PartialDate(value).label if value else ""
-
-
 def answers_timeline(filters: Filters) -> Timeline:
     filterset = filters.recommendations
     rows = _rows(filterset).order_by("report", "position")
@@ -324,7 +311,7 @@ def answers_timeline(filters: Filters) -> Timeline:
                 r["reform__slug"],
                 r["reform__title"],
                 r["reform__first_date"],
-                _label(r["reform__first_date"]),
+                date_label(r["reform__first_date"]),
                 reverse("reforms:detail", kwargs={"slug": r["reform__slug"]}),
                 kind=r["relation"],
             )
@@ -335,7 +322,7 @@ def answers_timeline(filters: Filters) -> Timeline:
             rec["title"],
             reverse("recommendations:detail", kwargs={"slug": rec["slug"]}),
             rec["report__published_on"] or "",
-            _label(rec["report__published_on"]),
+            date_label(rec["report__published_on"]),
             marks[rec["pk"]],
         )
         for rec in recommendations

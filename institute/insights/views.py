@@ -10,10 +10,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from institute.datasets.export import attachment
 from institute.datasets.tables import escape_formula
 from institute.insights.bars import render_horizontal, render_vertical
 from institute.insights.charts import BarChart, Timeline, listing_url
-from institute.insights.definitions import CHARTS, Filters
+from institute.insights.definitions import CHARTS, Filters, year_range_date
 from institute.insights.timeline import render_timeline
 
 
@@ -92,6 +93,7 @@ def _form(filters: Filters) -> dict:
         "recommendation_facets": facets(FORM_FACETS_RECOMMENDATIONS),
         "year_from": (params.get("year_from") or [""])[0],
         "year_to": (params.get("year_to") or [""])[0],
+        "date_name": year_range_date(filters.reforms)[1],
         "hidden": [(k, v) for k, vs in params.items() if k not in FORM_FIELDS for v in vs if v],
     }
 
@@ -104,7 +106,8 @@ def insights(request):
         {
             "charts": chart_context(filters),
             "problems": filters.problems(),
-            "chips": filters.reforms.chips() + filters.recommendations.chips(),
+            # A search is a filter of both listings: one chip for it, not two.
+            "chips": list(dict.fromkeys(filters.reforms.chips() + filters.recommendations.chips())),
             "form": _form(filters),
         },
     )
@@ -130,5 +133,4 @@ def chart_download(request, name: str, fmt: str):
             for row in chart.csv_rows(base)
         )
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(response, filename)
