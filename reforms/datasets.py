@@ -138,10 +138,13 @@ REFORMS = Table(
             "Other policy areas it is also filed under, besides `area` (';'-separated); the "
             "listing's area filter finds it under each.",
             ChildChoices(vocabulary=Area.choices, child="secondary_areas", key="area"),
-            get=lambda reform, _: sorted(s.area for s in reform.secondary_areas.all()),
+            # Not its own area: an edit of `area` may have made a secondary one its own, which
+            # the pages skip too (Reform.also_filed_under); a file written so imports again.
+            get=lambda reform, _: sorted(s.area for s in reform.also_filed_under),
             sql=lambda t, base_url: (
                 '(SELECT coalesce(string_agg(s."area", \';\' ORDER BY s."area" COLLATE "C"), '
-                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id")',
+                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id" '
+                f'AND s."area" <> {t}."area")',
                 [],
             ),
         ),

@@ -183,6 +183,18 @@ def test_csv_export_import_export_keeps_the_secondary_areas(police, tmp_path):
     assert b"".join(Client().get("/data/reforms.csv").streaming_content).decode() == data
 
 
+def test_a_secondary_area_made_the_own_one_is_not_written_again(police, tmp_path):
+    # An edit of `area` alone leaves the secondary row; no page or file repeats the area.
+    Reform.objects.filter(pk=police.pk).update(area=JUDICIAL)
+    rows = {r["slug"]: r for r in export_rows()}
+    assert rows[police.slug]["area"] == JUDICIAL
+    assert rows[police.slug]["secondary_areas"] == ""
+    page = Client().get(police.get_absolute_url()).content.decode()
+    assert "Also filed under" not in page
+    data = b"".join(Client().get("/data/reforms.csv").streaming_content).decode()
+    assert "1 updated" in import_reforms(tmp_path, data)  # the file imports: it drops the row
+
+
 def test_an_unknown_secondary_area_is_refused_by_line(police, tmp_path):
     header = "slug,title,summary,area,status,secondary_areas\r\n"
     row = "bad-one,Bad,A bad reform. Two sentences.,economy,adopted,astrology\r\n"
