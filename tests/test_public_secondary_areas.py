@@ -251,3 +251,10 @@ def test_the_content_loader_refuses_the_reforms_own_area_as_a_secondary_one(tmp_
     with pytest.raises(CommandError, match="own area"):
         call_command("load_content", str(tmp_path), stdout=StringIO())
     assert not Reform.objects.exists()
+
+
+def test_the_content_loader_names_an_area_listed_twice_before_writing(tmp_path):
+    (tmp_path / "a.yaml").write_text(YAML % f"{JUDICIAL}, {JUDICIAL}", encoding="utf-8")
+    with pytest.raises(CommandError, match=f"Listed twice .*area “{JUDICIAL}”"):
+        call_command("load_content", str(tmp_path), stdout=StringIO())
+    assert not Reform.objects.exists()

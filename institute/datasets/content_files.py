@@ -154,10 +154,11 @@ def child_rows(child: Children, items, slugs: Slugs) -> list[dict]:
     of one field may list plain values (`secondary_areas: [justice-anti-corruption]`)."""
     model = child.get_model()
     fields = [model._meta.get_field(name) for name in child.fields if name != "position"]
-    rows = []
+    rows, read = [], []
     for position, item in enumerate(items or []):
         if not isinstance(item, dict) and len(fields) == 1:
             item = {fields[0].name: item}
+        read.append(item)
         row = model()
         relations = fill(row, item, fields, slugs)
         _validate(row, exclude=[child.owner_field, *relations], full=False)
@@ -167,24 +168,23 @@ def child_rows(child: Children, items, slugs: Slugs) -> list[dict]:
         for grandchild in child.children:
             values[grandchild.name] = child_rows(grandchild, item.get(grandchild.name), slugs)
         rows.append(values)
-    _check_unique_rows(model, [i for i in items or [] if isinstance(i, dict)])
+    _check_unique_rows(model, child.owner_field, read)
     if child.key and "position" not in child.fields:
         # In the order the stored rows are read back (versions.row_order): a reload compares equal.
         rows.sort(key=lambda r: tuple(str(r[k]) for k in child.key))
     return rows
 
 
-def _check_unique_rows(model: type[models.Model], items: list[dict]) -> None:
+def _check_unique_rows(model: type[models.Model], owner_field: str, items: list[dict]) -> None:
     """Two rows of one entry that the database would refuse as the same (a citation of one
-    source at one locator), named here with the values as the file writes them, not later as a
-    constraint's error. A constraint's field the rows leave out is the entry they belong to."""
+    source at one locator, an area listed twice), named here with the values as the file
+    writes them, not later as a constraint's error."""
     for constraint in model._meta.constraints:
         if not isinstance(constraint, models.UniqueConstraint) or not constraint.fields:
             continue
-        owners = [n for n in constraint.fields if not any(n in item for item in items)]
-        fields = [n for n in constraint.fields if n not in owners]
-        if len(owners) != 1 or not fields:
+        if owner_field not in constraint.fields:
             continue  # not a constraint within one entry's rows
+        fields = [n for n in constraint.fields if n != owner_field]
         seen = Counter(tuple(str(item.get(name, "")) for name in fields) for item in items)
         twice = [values for values, n in seen.items() if n > 1]
         if twice:
