@@ -1,11 +1,11 @@
 """Reads of reforms for the public site: every one starts from published()."""
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from recommendations.models import Recommendation, Response
 from reforms.filters import ReformFilter
-from reforms.models import Reform, SecondaryArea
+from reforms.models import Reform
 
 RELATED_LIMIT = 5
 
@@ -42,22 +42,3 @@ def reform_related_public(*, reform: Reform) -> QuerySet[Reform]:
         .exclude(pk=reform.pk)
         .order_by("-first_date", "title")[:RELATED_LIMIT]
     )
-
-
-def reform_counts_per_area_public() -> tuple[dict[str, int], int]:
-    """Published reforms per area, each counted in its own area and in its secondary ones, as
-    the listing's `area` filter finds them (a reform filed under two areas counts in both);
-    and how many there are."""
-    published = Reform.objects.published()
-    counts = dict(published.values_list("area").annotate(n=Count("pk")).order_by())
-    total = sum(counts.values())
-    secondary = (
-        SecondaryArea.objects.filter(reform__in=published)
-        .exclude(area=F("reform__area"))
-        .values_list("area")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for area, n in secondary:
-        counts[area] = counts.get(area, 0) + n
-    return counts, total
