@@ -5,9 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The .env file (institute/envfile.py; manage.py and gunicorn read it): make takes the two
 # settings it needs itself, PORT and WORKER_COMMAND, from there too, unless the command line or
-# the environment sets them. $(call from_env_file,NAME) is NAME's value in the file.
+# the environment sets them. $(call from_env_file,NAME) is NAME's value in the file, read by
+# the same reader (with the system's python3: the virtualenv may not exist yet).
 ENV_FILE_PATH := $(if $(filter undefined,$(origin ENV_FILE)),.env,$(ENV_FILE))
-from_env_file = $(if $(ENV_FILE_PATH),$(shell sed -n 's/^[[:space:]]*\(export[[:space:]]*\)\{0,1\}$(1)=["'"'"']\{0,1\}\([^"'"'"' \#]*\).*/\2/p' '$(ENV_FILE_PATH)' 2>/dev/null | tail -n 1))
+from_env_file = $(if $(ENV_FILE_PATH),$(shell $(PYTHON) institute/envfile.py '$(ENV_FILE_PATH)' $(1) 2>/dev/null))
 ifeq ($(origin PORT),undefined)
 PORT := $(or $(call from_env_file,PORT),8000)
 endif

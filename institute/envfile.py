@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
-
-from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT = Path(__file__).resolve().parent.parent / ".env"
 _ASSIGNMENT = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
 _COMMENT = re.compile(r"(?:^|\s+)#.*$")
+
+
+class EnvFileError(ValueError):
+    """A line of the file that is not an assignment. Plain Python, no Django: the Makefile
+    runs this module with the system's python3 before the virtualenv exists."""
 
 
 def parse(text: str, *, source: str = ".env") -> dict[str, str]:
@@ -34,7 +38,7 @@ def parse(text: str, *, source: str = ".env") -> dict[str, str]:
             continue
         match = _ASSIGNMENT.fullmatch(line)
         if match is None:
-            raise ImproperlyConfigured(f"{source}, line {number}: expected NAME=value.")
+            raise EnvFileError(f"{source}, line {number}: expected NAME=value.")
         name, value = match.groups()
         quote = value[:1]
         if quote in ("'", '"') and quote in value[1:]:
@@ -59,3 +63,17 @@ def load_env_file(path: str | os.PathLike | None = None) -> dict[str, str]:
         if name not in os.environ and value != "":
             os.environ[name] = loaded[name] = value
     return loaded
+
+
+def main(argv: list[str]) -> int:
+    """`python3 institute/envfile.py FILE NAME` prints NAME's value in FILE as the entry points
+    read it (quotes, comments, spaces around "="), or nothing: the Makefile's PORT and
+    WORKER_COMMAND, so that make and manage.py never read one file two ways."""
+    path, name = argv
+    if Path(path).is_file():
+        print(parse(Path(path).read_text(encoding="utf-8"), source=path).get(name, ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

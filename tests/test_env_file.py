@@ -71,7 +71,10 @@ def test_the_example_file_is_a_file_the_entry_points_read():
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_takes_port_and_the_worker_from_the_file_unless_told(tmp_path):
     env_file = tmp_path / "tracker.env"
-    env_file.write_text("PORT=8123   # a comment\nWORKER_COMMAND=db_worker\n", encoding="utf-8")
+    env_file.write_text(
+        'PORT = 8123   # a comment\nWORKER_COMMAND="db_worker --queue-name default"\n',
+        encoding="utf-8",
+    )
 
     def dry_run(target: str, *args: str, **env: str) -> str:
         clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "WORKER_COMMAND")}
@@ -89,5 +92,5 @@ def test_make_takes_port_and_the_worker_from_the_file_unless_told(tmp_path):
     assert "runserver 127.0.0.1:8123" in dry_run("run")
     assert "runserver 127.0.0.1:8124" in dry_run("run", PORT="8124")  # the environment wins
     assert "runserver 127.0.0.1:8125" in dry_run("run", "PORT=8125")
-    assert "worker='db_worker'" in dry_run("serve")
+    assert "worker='db_worker --queue-name default'" in dry_run("serve")
     assert "runserver 127.0.0.1:8000" in dry_run("run", ENV_FILE="")
