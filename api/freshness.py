@@ -1,9 +1,9 @@
 """When the public content last changed: the ETag and Last-Modified of every data response,
 and `?updated_since=` for incremental sync.
 
-The ETag is the marker the data package is keyed by (institute.datasets.views.package_file):
+The ETag is the marker the data package is keyed by (institute.listings.generation.content_marker):
 the listing generation, which every write to a public table moves on, with the newest version
-and review event. It is read in one query, so a conditional GET answered 304 costs that query.
+and review event, read in one query.
 Last-Modified is when this API first saw the content in its present state (see content_marker).
 
 An entry's public row changes when it is published (a new entry, or its working copy applied):
@@ -18,13 +18,11 @@ import datetime
 import hashlib
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from institute.editorial.models import EntryVersion, ReviewEvent
-from institute.listings.generation import TABLE as GENERATION_TABLE
+from institute.listings.generation import content_marker as current_marker
 from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response
 
@@ -36,7 +34,8 @@ class BadTimestamp(ValueError):
 
 
 def content_marker() -> tuple[str, datetime.datetime]:
-    """(marker, the time this API first saw the content in that state), in two queries.
+    """(marker, the time this API first saw the content in that state), in two queries (the
+    marker, institute.listings.generation.content_marker, and the cache).
 
     Not the time of the newest review event: topics, themes and writes outside the workflow
     change the content without one, and a Last-Modified before such a change would answer a
@@ -44,14 +43,7 @@ def content_marker() -> tuple[str, datetime.datetime]:
     before the change; should the cache lose it, it is seen again later, which costs a client
     a full answer, never a stale one.
     """
-    events, versions = ReviewEvent._meta.db_table, EntryVersion._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT coalesce(sum(value), 0) FROM {GENERATION_TABLE}), "
-            f"(SELECT max(id) FROM {versions}), (SELECT max(id) FROM {events})"
-        )
-        generation, version, event = cursor.fetchone()
-    marker = f"{connection.settings_dict['NAME']}|{generation}|{version}|{event}"
+    marker = current_marker()
     key = "api:seen:" + hashlib.sha256(marker.encode()).hexdigest()[:32]
     # Whole seconds: what an HTTP date holds, so that the client's copy compares equal.
     seen = cache.get_or_set(key, lambda: timezone.now().replace(microsecond=0), SEEN_TTL)

@@ -7,8 +7,6 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Max
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,8 +14,7 @@ from django.utils.text import slugify
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
-from institute.editorial.models import EntryVersion, ReviewEvent
-from institute.listings.generation import generation
+from institute.listings.generation import content_marker
 
 FORMATS = ("csv", "json", "xlsx", "csv-excel")
 FORMAT_LABELS = {"csv": "CSV", "json": "JSON", "xlsx": "XLSX", "csv-excel": "CSV for Excel"}
@@ -85,8 +82,7 @@ def package_file(*, base_url: str) -> tuple[Path, str]:
     listing generation, which every write to a table the package reads moves on; with the
     newest version and review event, so that a database made afresh, whose generation starts
     again, does not meet the packages of the one before."""
-    latest = [m.objects.aggregate(n=Max("pk"))["n"] for m in (EntryVersion, ReviewEvent)]
-    marker = f"{base_url}|{connection.settings_dict['NAME']}|{generation()}|{latest}".encode()
+    marker = f"{base_url}|{content_marker()}".encode()
     key = hashlib.sha256(marker).hexdigest()[:16]
     folder = Path(settings.DATA_PACKAGE_DIR)
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from institute.editorial.models import EntryVersion, ReviewEvent
+
 TABLE = "listing_generation"
 
 
@@ -19,3 +21,17 @@ def generation() -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(sum(value), 0) FROM {TABLE}")
         return int(cursor.fetchone()[0])
+
+
+def content_marker() -> str:
+    """The public content's state, in one query: the database, the generation, the newest
+    version and review event (a database made afresh, whose generation starts again, does not
+    meet what was kept under the one before). The data package and the API's ETags key on it."""
+    versions, events = EntryVersion._meta.db_table, ReviewEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT coalesce(sum(value), 0) FROM {TABLE}), "
+            f"(SELECT max(id) FROM {versions}), (SELECT max(id) FROM {events})"
+        )
+        generation_now, version, event = cursor.fetchone()
+    return f"{connection.settings_dict['NAME']}|{generation_now}|{version}|{event}"
