@@ -10,7 +10,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from institute.datasets.columns import Column
-from institute.datasets.export import json_value
+from institute.datasets.export import json_record
 from institute.datasets.tables import TABLES, Table
 from recommendations.models import Theme
 from reforms.models import Topic
@@ -18,10 +18,7 @@ from reforms.models import Topic
 
 def record(table: Table, obj, base_url: str) -> dict:
     """One row as the JSON export writes it."""
-    return {
-        column.name: json_value(column, value)
-        for column, value in zip(table.columns, table.row(obj, base_url), strict=True)
-    }
+    return json_record(table, table.row(obj, base_url))
 
 
 def column_field(column: Column) -> serializers.Field:

@@ -88,9 +88,9 @@ class TableList(Endpoint, generics.ListAPIView):
         filters = list(filterset.filters) if filterset is not None else []
         self.refuse_unknown(params, [*filters, *PAGING, "updated_since"])
         if filterset is not None:
-            if filterset.problems():
+            if not filterset.is_valid():
                 # Refused, not ignored as the page does: a program would not see the notice.
-                raise ValidationError({n: filterset.form.errors[n] for n in filterset.form.errors})
+                raise ValidationError(dict(filterset.form.errors))
             rows = filterset.qs
         else:
             rows = table.queryset()

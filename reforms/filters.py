@@ -150,7 +150,6 @@ class ReformFilter(FacetedFilterSet):
     cache_prefix = "reforms"
     search_vector = "search_vector"
     search_fields = ["title", "summary", "body"]
-    headline_field = "summary"
 
     class Meta:
         model = Reform

@@ -218,11 +218,6 @@ class Reform(Editorial):
         return {}
 
     @property
-    def is_undated(self) -> bool:
-        """The source gives none of the three dates: shown as "Undated in the source"."""
-        return not self.first_date
-
-    @property
     def also_filed_under(self) -> list["SecondaryArea"]:
         """Its secondary areas but its own one (an edit may have made one its own since)."""
         return [s for s in self.secondary_areas.all() if s.area != self.area]

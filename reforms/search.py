@@ -5,7 +5,17 @@ The matching itself is institute.listings.search's: the stored search vector on 
 words on SQLite, whose citation part is `in_published_citations`.
 """
 
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat
 
 from institute.listings.search import (
@@ -73,8 +83,10 @@ def with_matches(rows, query: str):
         in_title=field_matches("title", query),
         in_summary=field_matches("summary", query),
         in_body=field_matches("body", query),
-        in_citation=Exists(_matching_citations(query)),
         cited=cited,
+        # The first matching citation's text is never NULL when there is one (Concat): no
+        # second subquery to ask whether one exists.
+        in_citation=ExpressionWrapper(Q(cited__isnull=False), output_field=BooleanField()),
     )
     return rows.annotate(
         title_headline=headline_of("title", query, whole=True),

@@ -64,11 +64,16 @@ def json_value(column, value):
     return value
 
 
+def json_record(table: Table, row: list) -> dict:
+    """One row as the JSON export and the API write it: column name → value."""
+    return {c.name: json_value(c, v) for c, v in zip(table.columns, row, strict=True)}
+
+
 def json_chunks(table: Table, rows: Iterator[list]) -> Iterator[str]:
     yield "["
     first = True
     for row in rows:
-        record = {c.name: json_value(c, v) for c, v in zip(table.columns, row, strict=True)}
+        record = json_record(table, row)
         yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
         first = False
     yield "\n]\n"
