@@ -13,9 +13,7 @@ from institute.datasets.columns import (
     PartialDate,
     Refs,
     Slug,
-    join,
 )
-from institute.datasets.parse import Problem
 from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, Response, ResponseRelation
@@ -38,21 +36,6 @@ def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
     )
 
 
-def check_reform_row(row: dict, line: int, lookups) -> list[Problem]:
-    """A row's secondary areas do not repeat its own area (when the file has both columns)."""
-    if "area" not in row or "secondary_areas" not in row:
-        return []
-    snapshot = {
-        "area": row["area"],
-        "secondary_areas": [{"area": a} for a in row["secondary_areas"]],
-    }
-    return [
-        Problem(message, line, name, join(row[name]))
-        for name, messages in Reform.check_snapshot(snapshot).items()
-        for message in messages
-    ]
-
-
 def published_reforms() -> QuerySet:
     return Reform.objects.published().order_by("slug")
 
@@ -67,7 +50,6 @@ REFORMS = Table(
     prepare=prepare_reforms,
     position=10,
     import_permission="reforms.import_reform",
-    check_row=check_reform_row,
     columns=[
         Column("slug", "Permanent identifier of the reform.", Slug(), required=True),
         Column("title", "A specific, neutral title.", required=True),
@@ -138,13 +120,10 @@ REFORMS = Table(
             "Other policy areas it is also filed under, besides `area` (';'-separated); the "
             "listing's area filter finds it under each.",
             ChildChoices(vocabulary=Area.choices, child="secondary_areas", key="area"),
-            # Not its own area: an edit of `area` may have made a secondary one its own, which
-            # the pages skip too (Reform.also_filed_under); a file written so imports again.
-            get=lambda reform, _: sorted(s.area for s in reform.also_filed_under),
+            get=lambda reform, _: sorted(s.area for s in reform.secondary_areas.all()),
             sql=lambda t, base_url: (
                 '(SELECT coalesce(string_agg(s."area", \';\' ORDER BY s."area" COLLATE "C"), '
-                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id" '
-                f'AND s."area" <> {t}."area")',
+                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id")',
                 [],
             ),
         ),

@@ -208,19 +208,29 @@ class Reform(Editorial):
         ]
         return [(label, value) for label, value in pairs if value]
 
-    @staticmethod
-    def check_snapshot(data: dict) -> dict[str, list[str]]:
-        """What a snapshot holds wrong across its parts (the paths that write children without
-        validating each against the entry: bulk imports, the content loader)."""
+    @classmethod
+    def normalized_snapshot(cls, data: dict, before: dict | None = None) -> dict:
+        """A secondary area is never the reform's own area: the rule, stated once. An edit of
+        `area` that makes a secondary area the own one drops that secondary area; a snapshot
+        that lists the own area again by itself is refused."""
         own = data.get("area")
-        if own and any(row.get("area") == own for row in data.get("secondary_areas") or []):
-            return {"secondary_areas": [f"lists the reform's own area ({own}) again"]}
-        return {}
-
-    @property
-    def also_filed_under(self) -> list["SecondaryArea"]:
-        """Its secondary areas but its own one (an edit may have made one its own since)."""
-        return [s for s in self.secondary_areas.all() if s.area != self.area]
+        rows = data.get("secondary_areas") or []
+        if not own or all(row.get("area") != own for row in rows):
+            return data
+        was = before or {}
+        moved_onto = was.get("area") != own and any(
+            row.get("area") == own for row in was.get("secondary_areas") or []
+        )
+        if not moved_onto:
+            raise ValidationError(
+                {
+                    "secondary_areas": [
+                        f"lists the reform's own area ({own}) again: it is already the "
+                        "reform's area."
+                    ]
+                }
+            )
+        return {**data, "secondary_areas": [row for row in rows if row.get("area") != own]}
 
     @property
     def status_explanation(self) -> str:
@@ -254,7 +264,3 @@ class SecondaryArea(models.Model):
 
     def __str__(self) -> str:
         return self.get_area_display()
-
-    def clean(self):
-        if self.reform_id and self.area and self.area == self.reform.area:
-            raise ValidationError({"area": _("This is already the reform's own area.")})

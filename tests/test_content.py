@@ -138,34 +138,59 @@ def load_files(tmp_path, *texts: str) -> None:
     call_command("load_content", str(tmp_path))
 
 
-def test_a_changed_file_publishes_the_change_as_one_version(tmp_path, capsys):
+def test_a_changed_file_never_overwrites_a_loaded_entry(tmp_path, capsys):
     load_files(tmp_path, SMALL)
     reform = Reform.objects.get(slug="farm-law")
     assert reform.review_state == "published"
     capsys.readouterr()
     load_files(tmp_path, SMALL.replace("A law for farms.", "A law for all farms."))
-    assert "reforms: 0 new, 1 updated, 0 unchanged" in capsys.readouterr().out
+    assert "reforms: 0 new, 0 updated, 0 unchanged, 1 changed in the files but kept" in (
+        capsys.readouterr().out
+    )
     reform = Reform.objects.get(slug="farm-law")
     assert (reform.summary, reform.review_state, reform.version) == (
-        "A law for all farms.",
+        "A law for farms.",
         "published",
-        2,
+        1,
     )
     assert not PendingRevision.objects.exists()
     versions = EntryVersion.objects.for_entry(reform).order_by("number")
-    assert [(v.number, v.kind) for v in versions] == [(1, "imported"), (2, "imported")]
+    assert [(v.number, v.kind) for v in versions] == [(1, "imported")]
     assert versions.last().data == snapshot(reform)
+    events = ReviewEvent.objects.for_entry(reform).order_by("pk")
+    assert [(e.action, e.on_working_copy) for e in events] == [("publish", False)]
+
+
+def test_update_makes_a_changed_file_one_version_in_review(tmp_path, capsys):
+    load_files(tmp_path, SMALL)
+    capsys.readouterr()
+    (tmp_path / "0.yaml").write_text(SMALL.replace("A law for farms.", "A law for all farms."))
+    call_command("load_content", str(tmp_path), "--update")
+    assert "reforms: 0 new, 1 updated, 0 unchanged" in capsys.readouterr().out
+    reform = Reform.objects.get(slug="farm-law")
+    assert (reform.summary, reform.review_state, reform.version) == (
+        "A law for farms.",
+        "published",
+        2,
+    )
+    copy = PendingRevision.objects.get()
+    assert (copy.data["summary"], copy.state) == ("A law for all farms.", "in-review")
+    versions = EntryVersion.objects.for_entry(reform).order_by("number")
+    assert [(v.number, v.kind, v.working_copy) for v in versions] == [
+        (1, "imported", False),
+        (2, "imported", True),
+    ]
     events = ReviewEvent.objects.for_entry(reform).order_by("pk")
     assert [(e.action, e.on_working_copy) for e in events] == [
         ("publish", False),
-        ("publish", True),
+        ("submit", True),
     ]
 
 
-def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tmp_path, capsys):
+def test_a_new_reform_answering_a_loaded_recommendation_writes_only_the_reform(tmp_path, capsys):
     load_files(tmp_path, SMALL)
     rec = Recommendation.objects.get(slug="grow-farms")
-    assert EntryVersion.objects.for_entry(rec).get().data["responses"] == []
+    assert "responses" not in EntryVersion.objects.for_entry(rec).get().data
     capsys.readouterr()
     load_files(tmp_path, SMALL, MORE)
     out = capsys.readouterr().out
@@ -173,17 +198,20 @@ def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tm
     assert "recommendations: 0 new, 0 updated, 1 unchanged" in out
     rec.refresh_from_db()
     reform = Reform.objects.get(slug="farm-credit")
-    latest = EntryVersion.objects.for_entry(rec).get(number=rec.version)
-    assert rec.version == 2 and latest.data == snapshot(rec)
-    assert latest.data["responses"] == [
-        {"reform": reform.pk, "relation": "answers", "note": "Credit helps farmers."}
+    # The response is the reform's row, in the reform's version; the recommendation's history
+    # does not move (no move on one entry writes another entry's rows).
+    assert rec.version == 1 and EntryVersion.objects.for_entry(rec).count() == 1
+    latest = EntryVersion.objects.for_entry(reform).get()
+    assert latest.data == snapshot(reform)
+    assert [(r["recommendation"], r["note"]) for r in latest.data["responses"]] == [
+        (rec.pk, "Credit helps farmers.")
     ]
     evidence = Citation.objects.get(response__reform=reform)
     assert (evidence.source.slug, evidence.locator) == ("report-2021", "p. 4")
     capsys.readouterr()
     load_files(tmp_path, SMALL, MORE)
     assert "responses: 0 new, 0 updated, 1 unchanged" in capsys.readouterr().out
-    assert EntryVersion.objects.for_entry(rec).count() == 2
+    assert EntryVersion.objects.for_entry(rec).count() == 1
 
 
 def test_every_reference_problem_is_named_and_nothing_is_written(tmp_path):

@@ -11,8 +11,10 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
+from institute.editorial.edits import save_edit
 from institute.editorial.models import PendingRevision
 from institute.editorial.states import ReviewState
+from institute.editorial.versions import snapshot
 from reforms.models import Area, Reform, SecondaryArea
 from tests.factories import ReformFactory, entry_in_state
 from tests.support import admin_url, change_form_data, login, messages_of
@@ -184,15 +186,44 @@ def test_csv_export_import_export_keeps_the_secondary_areas(police, tmp_path):
 
 
 def test_a_secondary_area_made_the_own_one_is_not_written_again(police, tmp_path):
-    # An edit of `area` alone leaves the secondary row; no page or file repeats the area.
-    Reform.objects.filter(pk=police.pk).update(area=JUDICIAL)
+    # An edit of `area` onto a secondary area drops that secondary area (the write path's one
+    # rule, Reform.normalized_snapshot); no page or file repeats the area.
+    police.review_state = ReviewState.DRAFT
+    police.save(update_fields=["review_state"])
+    data = snapshot(police)
+    save_edit(police, {**data, "area": JUDICIAL}, by=None)
+    assert not SecondaryArea.objects.filter(reform=police).exists()
+    police.review_state = ReviewState.PUBLISHED
+    police.save(update_fields=["review_state"])
     rows = {r["slug"]: r for r in export_rows()}
     assert rows[police.slug]["area"] == JUDICIAL
     assert rows[police.slug]["secondary_areas"] == ""
     page = Client().get(police.get_absolute_url()).content.decode()
     assert "Also filed under" not in page
     data = b"".join(Client().get("/data/reforms.csv").streaming_content).decode()
-    assert "1 updated" in import_reforms(tmp_path, data)  # the file imports: it drops the row
+    assert "0 new, 0 updated" in import_reforms(tmp_path, data)  # the file imports again
+
+
+@pytest.mark.parametrize("surface", ["admin", "csv"])
+def test_an_edit_of_area_by_any_path_prunes_the_secondary_area(
+    surface, superuser, client, tmp_path
+):
+    """Finding 7 of issue 22: the rule holds on every write path, stated once."""
+    reform = ReformFactory(draft=True, slug="moved", area=Area.HUMAN_RIGHTS)
+    save_edit(reform, {**snapshot(reform), "secondary_areas": [{"area": JUDICIAL}]}, by=None)
+    if surface == "admin":
+        login(client, superuser)
+        data = change_form_data(client.get(admin_url(reform, "change")))
+        data["area"] = JUDICIAL
+        assert client.post(admin_url(reform, "change"), data).status_code == 302
+    else:
+        header = "slug,title,summary,area,status\r\n"
+        row = f"moved,{reform.title},{reform.summary},{JUDICIAL},{reform.status}\r\n"
+        assert "1 updated" in import_reforms(tmp_path, header + row)
+    reform.refresh_from_db()
+    assert reform.area == JUDICIAL
+    assert not SecondaryArea.objects.filter(reform=reform).exists()
+    assert snapshot(reform)["secondary_areas"] == []
 
 
 def test_an_unknown_secondary_area_is_refused_by_line(police, tmp_path):

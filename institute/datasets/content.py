@@ -1,13 +1,15 @@
-"""Loading the curated content in fixtures/content/*.yaml through the import engine.
+"""Loading the curated content in fixtures/content/*.yaml: seed data, not the record.
 
 Each YAML entry is read into the snapshot it should have and checked (content_files), then
-planned and written by the engine the CSV import uses (institute.datasets.plan, .apply): new
-entries in bulk as drafts, changed ones through the edit service (a working copy for a published
-entry), unchanged ones not at all. Then the loader publishes what it wrote by the system path
-`publish_loaded` (the content is reviewed in the repository by diff), which writes one review
-event per entry published. Every entry the load creates or changes gets one version in its
-history (kind "imported"), the entry complete: a recommendation that a new reform answers gets
-its version once that response exists.
+planned by the engine the CSV import uses (institute.datasets.plan). What is missing is created
+through the write path's batch form (institute.editorial.edits) and published by the system
+path `publish_loaded` (the content is reviewed in the repository by diff): one version and one
+publication each. An entry, topic or theme that exists is never touched: editors may have
+changed it since it was loaded, and what they published stays as they published it. A YAML
+entry that differs from its entry is counted as kept; with `update=True` (`load_content
+--update`) it is proposed instead: saved as a new version in review (the working copy of a
+published entry), with a note saying where it came from, for a reviewer and a publisher to
+take or leave. The loader never publishes a change to an existing entry.
 
 Loading runs in one transaction: one invalid entry and nothing is written, and the error lists
 every problem found, with the file and the entry. Loading the same files twice changes nothing,
@@ -42,37 +44,42 @@ from institute.datasets.content_files import (
 from institute.datasets.parse import ImportRefused
 from institute.datasets.plan import NEW, UNCHANGED, UPDATED, Plan, plan_targets
 from institute.datasets.tables import TABLES
-from institute.editorial.models import EntryVersion, VersionKind
-from institute.editorial.states import PUBLISHED
-from institute.editorial.versions import (
-    bump_version,
-    children_of,
-    record_version,
-    scalar_fields,
-    scalar_values,
-    snapshot,
-)
-from institute.editorial.workflow import publish_loaded
+from institute.editorial.models import VersionKind
+from institute.editorial.versions import children_of, scalar_fields, scalar_values
+from institute.editorial.workflow import propose_loaded, publish_loaded
 
 __all__ = ["ContentError", "LoadSummary", "content_load"]
 
 COMMENT = "Loaded from the curated content (fixtures/content)."
+PROPOSAL = (
+    "Proposed by the curated content (fixtures/content, load_content --update): the file says "
+    "otherwise than this entry. Review it like any edit; nothing is public until published."
+)
+KEPT = "kept"  # a YAML entry that differs from what editors left: not written
 
 
 @dataclass
 class LoadSummary:
     created: Counter = field(default_factory=Counter)
-    updated: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)  # proposed for review (--update)
     unchanged: Counter = field(default_factory=Counter)
+    kept: Counter = field(default_factory=Counter)  # differs from the file, left as it is
 
     def count(self, label: str, action: str) -> None:
-        {NEW: self.created, UPDATED: self.updated, UNCHANGED: self.unchanged}[action][label] += 1
+        counters = {NEW: self.created, UPDATED: self.updated, UNCHANGED: self.unchanged}
+        counters.get(action, self.kept)[label] += 1
 
     def lines(self) -> list[str]:
-        kinds = sorted(set(self.created) | set(self.updated) | set(self.unchanged))
+        kinds = sorted(set(self.created) | set(self.updated) | set(self.unchanged) | set(self.kept))
         return [
             f"{kind}: {self.created[kind]} new, {self.updated[kind]} updated, "
             f"{self.unchanged[kind]} unchanged"
+            + (
+                f", {self.kept[kind]} changed in the files but kept as editors left them "
+                "(load_content --update proposes the files' version for review)"
+                if self.kept[kind]
+                else ""
+            )
             for kind in kinds
         ]
 
@@ -80,8 +87,8 @@ class LoadSummary:
 class _Load:
     """One load: the content, what its slugs resolve to, the problems found, what it did."""
 
-    def __init__(self, content: dict, by):
-        self.content, self.by = content, by
+    def __init__(self, content: dict, by, update: bool):
+        self.content, self.by, self.update = content, by, update
         self.slugs = Slugs(content)
         self.problems: list[str] = []
         self.summary = LoadSummary()
@@ -90,8 +97,8 @@ class _Load:
             section: _by_owner(content[section], link_child(section).owner_field)
             for section in LINKS
         }
-        # The entries at the other end of a link row that changed (recommendations), by model.
-        self.other_ends: dict[type, set[int]] = {}
+        # The slugs of the entries that existed before this load, by section.
+        self.existing: dict[str, set[str]] = {}
 
     def attempt(self, where: str, fn):
         try:
@@ -138,7 +145,14 @@ class _Load:
 
                 self.attempt(f"{name} {section[:-1]} {ends}", check_link)
 
-    # --- vocabularies: a plain upsert by slug --------------------------------------------------
+    def written(self, section: str, slug: str, action: str) -> str:
+        """What becomes of a planned change to an existing entry: proposed with --update, else
+        kept as it is."""
+        if action == UPDATED and slug in self.existing[section] and not self.update:
+            return KEPT
+        return action
+
+    # --- vocabularies: created when missing ----------------------------------------------------
 
     def load_vocabulary(self, section: str) -> None:
         model = apps.get_model(VOCABULARIES[section])
@@ -152,6 +166,8 @@ class _Load:
                 fill(obj, item, fields, self.slugs)
                 if before is not None and scalar_values(obj) == before:
                     return UNCHANGED
+                if before is not None and not self.update:
+                    return KEPT  # editors may have renamed it: theirs stands
                 obj.full_clean(validate_constraints=False)
                 obj.save()
                 return NEW if before is None else UPDATED
@@ -182,62 +198,48 @@ class _Load:
                 if child.name not in item:  # a child the item does not list stays as it is
                     new[child.name] = list(old.get(child.name) or [])
             for link_section, child, rows in links:
-                self.count_links(link_section, child, old.get(child.name) or [], rows)
+                self.count_links(link_section, item["slug"], child, old.get(child.name), rows)
                 new[child.name] = merge_links(old.get(child.name) or [], rows, child.key)
             return new
 
         return build
 
-    def count_links(self, section: str, child, old: list[dict], rows: list[dict]) -> None:
-        before = {tuple(r[k] for k in child.key): r for r in old}
+    def count_links(self, section: str, owner: str, child, old: list | None, rows: list[dict]):
+        owner_section = LINKS[section][0]
+        before = {tuple(r[k] for k in child.key): r for r in old or []}
         for row in rows:
-            key = tuple(row[k] for k in child.key)
-            was = before.get(key)
-            self.summary.count(
-                section, NEW if was is None else UNCHANGED if was == row else UPDATED
-            )
-            # What the other end's snapshot keeps of the row: the child's own fields.
-            if was is None or any(was.get(f) != row.get(f) for f in child.fields):
-                other = child.get_model()._meta.get_field(child.key[0]).related_model
-                self.other_ends.setdefault(other, set()).add(key[0])
+            was = before.get(tuple(row[k] for k in child.key))
+            action = NEW if was is None else UNCHANGED if was == row else UPDATED
+            if action != UNCHANGED and owner in self.existing[owner_section]:
+                action = UPDATED if self.update else KEPT
+            self.summary.count(section, action)
 
     def load_entries(self, section: str) -> Plan:
+        model = entry_model(section)
+        slugs = [item["slug"] for _, item in self.content[section]]
+        self.existing[section] = set(
+            model._default_manager.filter(slug__in=slugs).values_list("slug", flat=True)
+        )
         targets = [
             (n, item["slug"], self.target(section, item))
             for n, (_, item) in enumerate(self.content[section], start=1)
         ]
         plan = plan_targets(Plan(TABLES[ENTRIES[section]]), targets)
-        created, updated = apply_plan(plan, by=self.by, comment=COMMENT, kind=VersionKind.IMPORTED)
-        # New drafts, and the working copies written for published entries; an entry someone
-        # has taken off the public site or into review keeps its state, with the change.
-        for entry in [*created, *(e for e in updated if e.review_state == PUBLISHED)]:
+        proposals = [p for p in plan.updates.values() if p.new != p.old]
+        plan.updates = {}  # an existing entry is never written here (see propose)
+        created, _ = apply_plan(plan, by=self.by, comment=COMMENT, kind=VersionKind.IMPORTED)
+        for entry in created:
             publish_loaded(entry, by=self.by)
+        in_review = set()  # entries whose work is in review already: their editors' stands
+        if self.update:
+            for planned in proposals:
+                if not propose_loaded(planned.entry, planned.new, by=self.by, comment=PROPOSAL):
+                    in_review.add(planned.entry.slug)
         for outcome in plan.outcomes:
-            self.summary.count(section, outcome.action)
+            action = self.written(section, outcome.key, outcome.action)
+            self.summary.count(section, KEPT if outcome.key in in_review else action)
         self.slugs.forget()  # new entries have their keys now
         return plan
-
-    def finish_other_ends(self, plans: dict[str, Plan]) -> None:
-        """The entries whose snapshot link rows changed (a recommendation a new reform answers)
-        get their version complete: this load's version when it wrote one, else a new one."""
-        for section, plan in plans.items():
-            model = entry_model(section)
-            if model in self.other_ends:
-                self.finish(model, plan, self.other_ends[model])
-
-    def finish(self, model, plan: Plan, pks: set[int]) -> None:
-        written = {p.entry.pk for p in plan.updates.values() if p.new != p.old}
-        new_slugs = [snap["slug"] for _, snap in plan.creates]
-        written |= set(
-            model._default_manager.filter(slug__in=new_slugs).values_list("pk", flat=True)
-        )
-        for entry in model._default_manager.filter(pk__in=pks):
-            if entry.pk in written:
-                versions = EntryVersion.objects.for_entry(entry).filter(number=entry.version)
-                versions.update(data=snapshot(entry))
-            else:
-                bump_version(entry)
-                record_version(entry, by=self.by, kind=VersionKind.IMPORTED, comment=COMMENT)
 
 
 def _by_owner(items: list[tuple[str, dict]], owner_field: str) -> dict[str, list[dict]]:
@@ -248,9 +250,10 @@ def _by_owner(items: list[tuple[str, dict]], owner_field: str) -> dict[str, list
 
 
 @transaction.atomic
-def content_load(*, directory: Path, by=None) -> LoadSummary:
-    """Upsert every topic, theme, source, reform, recommendation and response in `directory`."""
-    load = _Load(read_content(directory), by)
+def content_load(*, directory: Path, by=None, update: bool = False) -> LoadSummary:
+    """Create every topic, theme, source, reform, recommendation and response of `directory`
+    that is missing; with `update`, propose the changed ones for review (see above)."""
+    load = _Load(read_content(directory), by, update)
     load.check_unique()
     load.raise_problems()
     for section in VOCABULARIES:
@@ -260,10 +263,10 @@ def content_load(*, directory: Path, by=None) -> LoadSummary:
     load.slugs.checking = False
     load.slugs.forget()
     try:
-        plans = {section: load.load_entries(section) for section in ENTRIES}
+        for section in ENTRIES:
+            load.load_entries(section)
     except ImportRefused as exc:
         raise ContentError([str(p) for p in exc.problems]) from exc
     except (ValidationError, IntegrityError, DatabaseError) as exc:
         raise ContentError([f"The database refused the content, which was undone: {exc}"]) from exc
-    load.finish_other_ends(plans)
     return load.summary

@@ -219,9 +219,11 @@ def entry_snapshot(model: type[models.Model], item: dict, slugs: Slugs) -> dict:
                 data[child.name] = child_rows(child, item[child.name], slugs)
             except ValidationError as exc:
                 problems[child.name] = exc.messages
-    if hasattr(model, "check_snapshot"):  # what holds across the entry and its children
-        for name, messages in model.check_snapshot(data).items():
-            problems.setdefault(name, []).extend(messages)
+    if not problems:
+        try:  # the model's rules across its parts (Editorial.normalized_snapshot)
+            data = model.normalized_snapshot(data)
+        except ValidationError as exc:
+            problems.update(exc.message_dict)
     if problems:
         raise ValidationError(problems)
     return data

@@ -1,9 +1,9 @@
 """The editorial admin shared by reforms, recommendations and sources.
 
-Everything that changes a review state is a move of institute.editorial.moves, and every save of
-an existing entry goes through institute.editorial.edits.save_edit; this module only parses the
-request, calls them, and says what happened. What a user is offered (buttons, actions, revert) is
-what the moves would allow them, and nothing else.
+Everything that changes a review state is a move of institute.editorial.moves, and every save (a
+new entry or an edit of one) goes through the write path, institute.editorial.edits; this module
+only parses the request, calls them, and says what happened. What a user is offered (buttons,
+actions, revert) is what the moves would allow them, and nothing else.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFor
 from institute.editorial import edits
 from institute.editorial.admin_views import ReviewViewsMixin, error_text
 from institute.editorial.forms import EditorialForm
-from institute.editorial.models import VersionKind
 from institute.editorial.moves import TRANSITION_MOVES
 from institute.editorial.rights import has_verb
 from institute.editorial.states import ReviewState
@@ -28,7 +27,6 @@ from institute.editorial.versions import (
     child_for,
     m2m_fields,
     pending_revision,
-    record_version,
     snapshot,
     snapshot_from_forms,
     with_working_state,
@@ -324,16 +322,14 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if change:
-            return  # save_related saves the edit, the form's inlines with it, in one version
-        obj.created_by = obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        pass  # save_related writes the entry, the form's inlines with it, in one version
 
     def save_related(self, request, form, formsets, change):
         obj = form.instance
         if not change:
-            super().save_related(request, form, formsets, change)
-            record_version(obj, by=request.user, kind=VersionKind.CREATED)
+            data = snapshot_from_forms(obj, form, formsets, previous={})
+            edits.create_entry(obj, data, by=request.user)
+            self._written_by_the_write_path(formsets)
             return
         revision = getattr(obj, "_pending_revision", None)
         live = type(obj)._default_manager.get(pk=obj.pk)
@@ -343,8 +339,7 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
             live, data, by=request.user, expected_version=form.cleaned_data["expected_version"]
         )
         obj.version = saved.version
-        for formset in formsets:  # written by the edit service; the change message asks
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        self._written_by_the_write_path(formsets)
         if saved.review_state == ReviewState.PUBLISHED:
             self.message_user(
                 request,
@@ -354,6 +349,12 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
                 ),
                 messages.INFO,
             )
+
+    @staticmethod
+    def _written_by_the_write_path(formsets) -> None:
+        # The write path wrote the inlines' rows; Django's change message asks the formsets.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and "_saveasnew" in request.POST and not self.save_as:
@@ -368,6 +369,19 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
             # row lock; the save was rolled back. The form again: its own check now sees the
             # newer version and shows the stale message, the editor's changes still in it.
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # The write path refused the entry as a whole (a rule across the entry and its
+            # inlines, Editorial.normalized_snapshot); the save was rolled back. The form again,
+            # the editor's input in it, refused with the write path's reasons (get_form).
+            request.refused_by_write_path = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refused = getattr(request, "refused_by_write_path", None)
+        if refused is None:
+            return form
+        return type(form.__name__, (form,), {"write_path_refusal": refused})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = dict(extra_context or {})

@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from institute.editorial import workflow
 from institute.editorial.diffs import diff
 from institute.editorial.forms import COMMENT_FIELD
-from institute.editorial.models import EntryVersion, ReviewAction, ReviewEvent
-from institute.editorial.moves import MOVES, TRANSITION_MOVES, authors_of
+from institute.editorial.history import authors_of, last_published_number
+from institute.editorial.models import EntryVersion, Publication, PublicationKind, ReviewEvent
+from institute.editorial.moves import MOVES, TRANSITION_MOVES
 from institute.editorial.rights import VERBS, approval_required, has_verb
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import snapshot, working_state
@@ -54,7 +55,7 @@ class ReviewViewsMixin:
         ]
         in_review = state == ReviewState.IN_REVIEW
         can_review = has_verb(user, obj, "review")
-        is_author = user.pk in authors_of(obj, revision, look_up=False)
+        is_author = user.pk in authors_of(obj)
         return {
             "state": ReviewState(state),
             "row_state": ReviewState(obj.review_state),
@@ -76,11 +77,9 @@ class ReviewViewsMixin:
         """What a version under review is compared with: the version last published, or the
         previous version when it was never published."""
         versions = EntryVersion.objects.for_entry(obj)
-        last_publish = (
-            ReviewEvent.objects.for_entry(obj).filter(action=ReviewAction.PUBLISH).first()
-        )
-        if last_publish is not None:
-            base = versions.filter(number=last_publish.version).first()
+        live = last_published_number(obj)
+        if live:
+            base = versions.filter(number=live).first()
             if base is not None and base.number != obj.version:
                 return base, _("the version last published (version %s)") % base.number
         base = versions.filter(number__lt=obj.version).first()
@@ -164,9 +163,9 @@ class ReviewViewsMixin:
         obj = self._entry_or_404(request, object_id)
         versions = list(EntryVersion.objects.for_entry(obj).select_related("created_by"))
         published = set(
-            ReviewEvent.objects.for_entry(obj)
-            .filter(action=ReviewAction.PUBLISH)
-            .values_list("version", flat=True)
+            Publication.objects.for_entry(obj)
+            .filter(kind=PublicationKind.PUBLISHED)
+            .values_list("version__number", flat=True)
         )
         context = {
             **self.admin_site.each_context(request),

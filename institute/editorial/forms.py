@@ -35,8 +35,22 @@ class EditorialForm(forms.ModelForm):
         if instance is not None and instance.pk:
             self.initial["expected_version"] = instance.version
 
+    # Set by the admin on the form it shows again after the write path refused the entry as a
+    # whole (EditorialAdminMixin.changeform_view): the reasons, shown above the form.
+    write_path_refusal: ValidationError | None = None
+
     def clean(self):
         cleaned = super().clean()
+        if self.write_path_refusal is not None:
+            raise ValidationError(
+                [
+                    f"{name.replace('_', ' ').capitalize()}: {message}"
+                    for name, messages in self.write_path_refusal.message_dict.items()
+                    for message in messages
+                ]
+                if hasattr(self.write_path_refusal, "error_dict")
+                else self.write_path_refusal.messages
+            )
         if self.instance.pk:
             expected = cleaned.get("expected_version")
             if expected is None:

@@ -102,6 +102,15 @@ class Editorial(models.Model):
         """Approved, and nothing saved since: the version in review is the one approved."""
         return self.approved_at is not None and self.approved_version == self.version
 
+    @classmethod
+    def normalized_snapshot(cls, data: dict, before: dict | None = None) -> dict:
+        """A snapshot with the model's rules across its parts applied (what must hold between
+        the entry and its children), given the snapshot it was edited from (`before`; None for
+        a new entry): ValidationError if it breaks one. The write path calls it on every
+        snapshot it stores, so each rule is stated once, here, whatever the surface. None by
+        default."""
+        return data
+
     def publish_blockers(self) -> list[str]:
         """Why this entry may not be made public as it stands (none by default)."""
         return []
@@ -252,11 +261,47 @@ class VersionKind(models.TextChoices):
     REVERTED = "reverted", _("Reverted")
 
 
-class EntryVersion(AboutAnEntry):
-    """One saved version of an entry, complete: fields, many-to-many, citations and responses.
+class AppendOnlyQuerySet(AboutAnEntryQuerySet):
+    """Rows of history: added, never changed or deleted. `update()` and `delete()` are refused
+    here, `save()` of a stored row and `delete()` on the model (AppendOnly), and on PostgreSQL a
+    trigger refuses them to any client (migration 0013)."""
 
-    One row per save (admin, import, revert), numbered like the entry's `version`. Rows are never
-    changed or deleted: a revert writes a new version with an old one's data.
+    def update(self, **kwargs):
+        raise HistoryIsAppendOnly(self.model)
+
+    def delete(self):
+        raise HistoryIsAppendOnly(self.model)
+
+
+class HistoryIsAppendOnly(Exception):
+    def __init__(self, model):
+        super().__init__(
+            f"{model._meta.verbose_name_plural} are history: they are added, never changed or "
+            "deleted."
+        )
+
+
+class AppendOnly(AboutAnEntry):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise HistoryIsAppendOnly(type(self))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise HistoryIsAppendOnly(type(self))
+
+
+class EntryVersion(AppendOnly):
+    """One saved version of an entry, complete: fields, many-to-many and the children it owns.
+
+    One row per save through the write path (institute.editorial.edits), numbered like the
+    entry's `version`. Rows are never changed or deleted: a revert writes a new version with an
+    old one's data, and which versions went live is recorded beside them (`Publication`).
     """
 
     number = models.PositiveIntegerField()
@@ -283,6 +328,55 @@ class EntryVersion(AboutAnEntry):
 
     def __str__(self) -> str:
         return f"Version {self.number} of {self.content_type} #{self.object_id}"
+
+
+class PublicationKind(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Publication(AppendOnly):
+    """One change of what the public sees of an entry: a version made live (with who and when),
+    or the entry withdrawn from the public site.
+
+    Appended by the moves that change it (publish, publish of loaded content, archive), never
+    changed: "what did the public see of this entry at D" is the version of its last
+    publication before D (nothing if that was a withdrawal, or if there is none).
+    """
+
+    kind = models.CharField(max_length=20, choices=PublicationKind.choices)
+    version = models.ForeignKey(
+        EntryVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="publications"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Null for the system actor: the content loader.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "created_at"], name="publication_entry_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="publication_kind_known", condition=Q(kind__in=PublicationKind.values)
+            ),
+            # A publication names the version that went live; a withdrawal none.
+            models.CheckConstraint(
+                name="publication_version_iff_published",
+                condition=Q(kind=PublicationKind.PUBLISHED, version__isnull=False)
+                | Q(kind=PublicationKind.WITHDRAWN, version__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = f"version {self.version.number}" if self.version_id else "withdrawn"
+        return f"{self.get_kind_display()}: {self.content_type} #{self.object_id} ({what})"
 
 
 def editorial_models() -> list[type[Editorial]]:

@@ -22,37 +22,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from institute.editorial.models import ReviewAction, ReviewEvent
+from institute.editorial.edits import make_live, save_edit
+from institute.editorial.history import authors_of, record_publication, record_withdrawal
+from institute.editorial.models import ReviewAction, ReviewEvent, VersionKind
 from institute.editorial.rights import approval_required, has_verb, perm_name, recorded_user
 from institute.editorial.states import (
     ARCHIVED,
-    CHANGES_REQUESTED,
     DRAFT,
     IN_REVIEW,
+    MOVE_RULES,
     PUBLISHED,
-    TRANSITIONS,
     state_label,
 )
-from institute.editorial.versions import (
-    apply_snapshot,
-    content_type_of,
-    pending_revision,
-    working_state,
-)
+from institute.editorial.versions import content_type_of, pending_revision, working_state
 
 if TYPE_CHECKING:
     from institute.editorial.models import Editorial, PendingRevision
     from institute.editorial.rights import Actor
-
-
-def authors_of(entry: Editorial, revision=None, *, look_up: bool = True) -> set[int]:
-    """Who wrote the work in review, and so may not approve it: who submitted it and who saved
-    it last (the working copy's editor for a published entry). `revision` is the entry's working
-    copy if the caller has it; with `look_up` (and none given) it is read."""
-    if revision is None and look_up and entry.review_state == PUBLISHED:
-        revision = pending_revision(entry)
-    editor = revision.updated_by_id if revision is not None else entry.updated_by_id
-    return {pk for pk in (entry.submitted_by_id, editor) if pk is not None}
 
 
 class Move:
@@ -132,21 +118,28 @@ class Move:
 
 
 class Transition(Move):
-    """A move from one review state to another (the graph in `states.TRANSITIONS`)."""
+    """A move from one review state to another: where from, where to and the permission it takes
+    are its row of `states.MOVE_RULES`, read here by its name."""
 
     target: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]]
     row_only: ClassVar[bool] = False  # acts on the row even when a working copy exists
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        rule = MOVE_RULES[cls.name]
+        cls.sources, cls.target, cls.verb = rule.sources, rule.target, rule.verb
 
     @classmethod
     def offered(cls, user: Actor, entry: Editorial, state: str) -> bool:
         """Whether the admin offers this move to the user, the entry's work being in `state`."""
         current = entry.review_state if cls.row_only else state
-        return (current, cls.target) in TRANSITIONS and has_verb(user, entry, cls.verb)
+        return current in cls.sources and has_verb(user, entry, cls.verb)
 
     def check(self) -> None:
         self.on_copy = self.revision is not None and not self.row_only
         self.current = self.revision.state if self.on_copy else self.locked.review_state
-        if (self.current, self.target) not in TRANSITIONS:
+        if self.current not in self.sources:
             raise ValidationError(
                 f"Cannot {self.what}: the move from {state_label(self.current)} to "
                 f"{state_label(self.target)} is not allowed for this "
@@ -176,8 +169,7 @@ class Transition(Move):
             locked.review_state = target
             if target == PUBLISHED:
                 locked.published_at = now
-            locked.updated_by = recorded_user(self.by) or locked.updated_by
-            apply_snapshot(locked, revision.data)
+            make_live(locked, revision.data, by=self.by)
             revision.delete()
         else:
             locked.review_state = target
@@ -190,7 +182,7 @@ class Transition(Move):
 
 
 class Submit(Transition):
-    name, label, verb, target = "submit", _("Submit for review"), "submit", IN_REVIEW
+    name, label = "submit", _("Submit for review")
     action = ReviewAction.SUBMIT
 
     def row_fields(self, now) -> list[str]:
@@ -199,7 +191,7 @@ class Submit(Transition):
 
 
 class RequestChanges(Transition):
-    name, label, verb, target = "request_changes", _("Request changes"), "review", CHANGES_REQUESTED
+    name, label = "request_changes", _("Request changes")
     action = ReviewAction.REQUEST_CHANGES
     needs_comment = True
 
@@ -210,7 +202,7 @@ class RequestChanges(Transition):
 
 
 class Publish(Transition):
-    name, label, verb, target = "publish", _("Publish"), "publish", PUBLISHED
+    name, label = "publish", _("Publish")
     action = ReviewAction.PUBLISH
 
     @classmethod
@@ -240,11 +232,12 @@ class Publish(Transition):
         blockers = self.locked.publish_blockers()
         if blockers:  # raised inside the transaction: the applied copy is rolled back
             raise ValidationError(f"Cannot {self.what}: {' '.join(blockers)}", code="blocked")
+        record_publication(self.locked, by=self.by, comment=self.comment)
         return moved
 
 
 class Archive(Transition):
-    name, label, verb, target = "archive", _("Archive (unpublish)"), "publish", ARCHIVED
+    name, label = "archive", _("Archive (unpublish)")
     action = ReviewAction.ARCHIVE
     row_only = True
 
@@ -252,9 +245,14 @@ class Archive(Transition):
         self.locked.assigned_reviewer = None
         return ["assigned_reviewer"]
 
+    def execute(self) -> tuple[str, str, bool]:
+        moved = super().execute()
+        record_withdrawal(self.locked, by=self.by, comment=self.comment)
+        return moved
+
 
 class Reopen(Transition):
-    name, label, verb, target = "reopen", _("Reopen as draft"), "publish", DRAFT
+    name, label = "reopen", _("Reopen as draft")
     action = ReviewAction.REOPEN
     row_only = True
 
@@ -287,11 +285,54 @@ class PublishLoaded(Move):
         if revision is None:
             locked.review_state = PUBLISHED
             self.save_row("review_state", "published_at")
+            record_publication(locked, by=self.by, comment=self.comment)
             return DRAFT, PUBLISHED, False
-        locked.updated_by = recorded_user(self.by) or locked.updated_by
-        apply_snapshot(locked, revision.data)
+        make_live(locked, revision.data, by=self.by)
         revision.delete()
+        record_publication(locked, by=self.by, comment=self.comment)
         return revision.state, PUBLISHED, True
+
+
+class ProposeLoaded(Move):
+    """Propose what the content loader read (`load_content --update`) as the entry's next
+    version, for review: the system path, like `PublishLoaded`, with no permission check. A
+    published entry gets it as its working copy, put in review; a draft or an archived entry
+    as a new version of its row, which is not public. It never publishes, and it leaves alone
+    an entry whose work is already in review (its editors' copy is not replaced)."""
+
+    name, label, action = "propose_loaded", _("Propose loaded content"), ReviewAction.SUBMIT
+
+    def __init__(self, entry, *, by, data: dict, comment: str):
+        super().__init__(entry, by=by, comment=comment)
+        self.data = data
+
+    def check_permission(self) -> None:
+        pass
+
+    def check(self) -> None:
+        self.state = working_state(self.locked, self.revision)
+        if self.state not in (DRAFT, PUBLISHED, ARCHIVED):
+            raise ValidationError(
+                f"Cannot propose loaded content: the work on this "
+                f"{self.locked._meta.verbose_name} is {state_label(self.state)}."
+            )
+
+    def execute(self) -> tuple[str, str, bool]:
+        published = self.locked.review_state == PUBLISHED
+        self.locked = save_edit(
+            self.locked,
+            self.data,
+            by=self.by,
+            kind=VersionKind.IMPORTED,
+            comment=self.comment,
+            copy_state=IN_REVIEW if published else None,
+        )
+        if not published:
+            self.action = ReviewAction.COMMENT  # the draft's state is its editors' to move
+            return self.state, self.state, False
+        self.locked.submitted_by, self.locked.submitted_at = recorded_user(self.by), timezone.now()
+        self.save_row("submitted_by", "submitted_at")
+        return self.state, IN_REVIEW, True
 
 
 class Approve(Move):
@@ -307,10 +348,10 @@ class Approve(Move):
             raise ValidationError(
                 f"Cannot approve: the entry is {state_label(self.state)}, not in review."
             )
-        authors = authors_of(self.locked, self.revision, look_up=False)
-        if getattr(self.by, "pk", None) in authors:
+        if getattr(self.by, "pk", None) in authors_of(self.locked):
             raise PermissionDenied(
-                "You may not approve your own work: another reviewer must read it."
+                "You may not approve your own work (you saved or submitted part of what is in "
+                "review since it was last published): another reviewer must read it."
             )
 
     def execute(self) -> tuple[str, str, bool]:

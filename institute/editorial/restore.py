@@ -13,13 +13,7 @@ from institute.editorial.models import EntryVersion, ReviewAction, ReviewEvent, 
 from institute.editorial.moves import Move
 from institute.editorial.rights import recorded_user
 from institute.editorial.states import IN_REVIEW, PUBLISHED
-from institute.editorial.versions import (
-    bump_version,
-    ensure_baseline,
-    record_version,
-    snapshot,
-    working_state,
-)
+from institute.editorial.versions import snapshot, working_state
 
 
 class Revert(Move):
@@ -68,16 +62,11 @@ class Revert(Move):
 
     def discard_working_copy(self, old_state: str) -> tuple[str, str, bool]:
         locked, had_copy = self.locked, self.revision is not None
-        if had_copy:
-            self.revision.delete()
         self.comment = f"{self.comment} It is the published version: " + (
             "the working copy was discarded." if had_copy else "nothing to review."
         )
-        # A version all the same, so that history says what happened and forms opened on the
-        # working copy are stale; the round of review it was in is over.
-        ensure_baseline(locked)
-        bump_version(locked)
-        record_version(locked, by=self.by, kind=VersionKind.REVERTED, comment=self.comment)
+        edits.discard_working_copy(locked, self.revision, by=self.by, comment=self.comment)
+        # The round of review it was in is over.
         locked.approved_by = locked.approved_at = locked.approved_version = None
         locked.assigned_reviewer = None
         self.save_row("approved_by", "approved_at", "approved_version", "assigned_reviewer")

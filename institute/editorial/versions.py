@@ -18,8 +18,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from institute.editorial.models import Editorial, EntryVersion, PendingRevision, VersionKind
-from institute.editorial.rights import recorded_user
+from institute.editorial.models import Editorial, PendingRevision
 from institute.editorial.states import PUBLISHED
 
 
@@ -274,43 +273,9 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
             row.delete()
 
 
-# --- recording versions -------------------------------------------------------------------------
-
-
 def content_type_of(entry_or_model) -> ContentType:
     model = entry_or_model if isinstance(entry_or_model, type) else type(entry_or_model)
     return ContentType.objects.get_for_model(model)
-
-
-def record_version(
-    entry: Editorial,
-    *,
-    by,
-    kind: str,
-    data: dict | None = None,
-    working_copy: bool = False,
-    comment: str = "",
-) -> EntryVersion:
-    """Store version `entry.version` of the entry: its snapshot now, or `data` when given."""
-    return EntryVersion.objects.create(
-        content_type=content_type_of(entry),
-        object_id=entry.pk,
-        number=entry.version,
-        kind=kind,
-        working_copy=working_copy,
-        data=snapshot(entry) if data is None else data,
-        comment=comment[:300],
-        created_by=recorded_user(by),
-    )
-
-
-def ensure_baseline(entry: Editorial) -> None:
-    """Before the first recorded change of an entry that predates versioning (or was built
-    without it), keep what it is now as its current version, so history starts complete."""
-    versions = EntryVersion.objects.for_entry(entry)
-    if not versions.filter(number=entry.version).exists():
-        fresh = type(entry)._default_manager.get(pk=entry.pk)
-        record_version(fresh, by=None, kind=VersionKind.BASELINE)
 
 
 def pending_revision(entry: Editorial, *, for_update: bool = False) -> PendingRevision | None:
@@ -318,43 +283,6 @@ def pending_revision(entry: Editorial, *, for_update: bool = False) -> PendingRe
     if for_update:
         qs = qs.select_for_update()
     return qs.first()
-
-
-def bump_version(entry: Editorial) -> None:
-    """Count one more saved version without saving the row (a working-copy save): the lock
-    counter moves so stale forms are refused, and the public fields stay as they are."""
-    type(entry)._default_manager.filter(pk=entry.pk).update(version=models.F("version") + 1)
-    entry.version = type(entry)._default_manager.values_list("version", flat=True).get(pk=entry.pk)
-
-
-def save_working_copy(
-    entry: Editorial,
-    *,
-    by,
-    data: dict,
-    kind: str = VersionKind.WORKING_COPY,
-    state: str | None = None,
-    comment: str = "",
-) -> PendingRevision:
-    """Store `data` as the working copy of a published entry (locked by the caller): the row the
-    public reads is not touched. Records the version like any save."""
-    ensure_baseline(entry)
-    revision = pending_revision(entry, for_update=True)
-    if revision is None:
-        revision = PendingRevision(
-            content_type=content_type_of(entry),
-            object_id=entry.pk,
-            base_version=entry.version,
-            created_by=recorded_user(by),
-        )
-    revision.data = data
-    revision.updated_by = recorded_user(by)
-    if state is not None:
-        revision.state = state
-    revision.save()
-    bump_version(entry)
-    record_version(entry, by=by, kind=kind, data=data, working_copy=True, comment=comment)
-    return revision
 
 
 # --- where the work stands ----------------------------------------------------------------------

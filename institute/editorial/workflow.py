@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from institute.editorial import moves
 from institute.editorial.restore import Revert
+from institute.editorial.states import ARCHIVED, DRAFT, PUBLISHED
 from institute.editorial.versions import working_state
 
 if TYPE_CHECKING:
@@ -72,6 +73,15 @@ def publish_loaded(entry: Editorial, *, by: Actor = None, comment: str = "") -> 
     """Publish what the content loader has just written: a new draft, or the working copy of a
     published entry (see moves.PublishLoaded)."""
     return moves.PublishLoaded(entry, by=by, comment=comment).run()
+
+
+def propose_loaded(entry: Editorial, data: dict, *, by: Actor = None, comment: str) -> bool:
+    """Propose what the content loader read as the entry's next version, in review (see
+    moves.ProposeLoaded). False, and nothing written, when its work is already in review."""
+    if working_state(entry) not in (ARCHIVED, DRAFT, PUBLISHED):
+        return False
+    moves.ProposeLoaded(entry, by=by, data=data, comment=comment).run()
+    return True
 
 
 def add_comment(entry: Editorial, *, by: Actor, comment: str) -> ReviewEvent:
