@@ -27,9 +27,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from institute.datasets.jobs import run_import_job
 from institute.datasets.models import ImportJob
 from institute.datasets.tables import TABLES
+from institute.editorial.history import record_version
 from institute.editorial.models import ReviewAction, ReviewEvent, VersionKind
 from institute.editorial.states import ReviewState
-from institute.editorial.versions import record_version
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,

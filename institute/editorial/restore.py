@@ -35,19 +35,21 @@ class Revert(Move):
         self.number = number
 
     def check(self) -> None:
-        self.target = EntryVersion.objects.for_entry(self.locked).filter(number=self.number).first()
-        if self.target is None:
+        self.restored = (
+            EntryVersion.objects.for_entry(self.locked).filter(number=self.number).first()
+        )
+        if self.restored is None:
             raise ValidationError(f"There is no version {self.number} of this entry.")
 
     def execute(self) -> tuple[str, str, bool]:
         locked = self.locked
         old_state = working_state(locked, self.revision)
         published = locked.review_state == PUBLISHED
-        if published and not diff(type(locked), snapshot(locked), self.target.data):
+        if published and not diff(type(locked), snapshot(locked), self.restored.data):
             return self.discard_working_copy(old_state)
         self.locked = locked = edits.save_edit(
             locked,
-            self.target.data,
+            self.restored.data,
             by=self.by,
             kind=VersionKind.REVERTED,
             comment=self.comment,
