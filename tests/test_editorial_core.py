@@ -244,3 +244,22 @@ def test_approval_cannot_be_laundered_through_a_second_contributor(
     save_edit(reform, {**snapshot(reform), "summary": "Text, again."}, by=other)
     workflow.submit_for_review(reform, by=other)
     workflow.approve(reform, by=both)
+
+
+def test_an_entry_once_public_cannot_be_deleted_in_the_admin(tmp_path, client, superuser):
+    load(tmp_path)
+    reform = Reform.objects.get(slug="farm-law")
+    client.force_login(superuser)
+    delete = f"/admin/reforms/reform/{reform.pk}/delete/"
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [reform.pk], "post": "yes"}
+    assert client.post("/admin/reforms/reform/", bulk).status_code == 403
+    assert Reform.objects.filter(pk=reform.pk).exists()
+    never_public = Reform.objects.create(
+        slug="scratch", title="Scratch", summary="A draft.", area="economy", status="adopted"
+    )
+    assert (
+        client.post(f"/admin/reforms/reform/{never_public.pk}/delete/", {"post": "yes"}).status_code
+        == 302
+    )
+    assert not Reform.objects.filter(pk=never_public.pk).exists()

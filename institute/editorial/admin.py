@@ -20,6 +20,7 @@ from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFor
 from institute.editorial import edits
 from institute.editorial.admin_views import ReviewViewsMixin, error_text
 from institute.editorial.forms import EditorialForm
+from institute.editorial.history import ever_published
 from institute.editorial.moves import TRANSITION_MOVES
 from institute.editorial.rights import has_verb
 from institute.editorial.states import ReviewState
@@ -213,6 +214,14 @@ class EditorialAdminMixin(ReviewViewsMixin, KeyCheckedRelationsMixin):
         if working_state(obj) == ReviewState.IN_REVIEW:
             return self.has_review_permission(request) or self.has_publish_permission(request)
         return True
+
+    def has_delete_permission(self, request, obj=None):
+        # An entry the public ever saw is withdrawn (archived), never deleted: what was
+        # published stays, and is read back from its history. Django's bulk delete asks this
+        # of each entry too.
+        if obj is not None and obj.pk is not None and ever_published(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     # --- list ----------------------------------------------------------------------------------
 

@@ -89,6 +89,11 @@ def record_withdrawal(entry: Editorial, *, by, comment: str = "") -> Publication
     )
 
 
+def ever_published(entry: Editorial) -> bool:
+    """Whether the public ever saw the entry."""
+    return Publication.objects.for_entry(entry).exists()
+
+
 def live_version(entry: Editorial) -> EntryVersion | None:
     """The version the public sees now: that of its last publication, unless withdrawn since."""
     last = Publication.objects.for_entry(entry).select_related("version").first()
