@@ -4,7 +4,7 @@ and `?updated_since=` for incremental sync.
 The ETag is the marker the data package is keyed by (institute.listings.generation.content_marker):
 the listing generation, which every write to a public table moves on, with the newest version
 and review event, read in one query.
-Last-Modified is when this API first saw the content in its present state (see content_marker).
+Last-Modified is when this API first saw the content in its present state (see first_seen).
 
 An entry's public row changes when it is published (a new entry, or its working copy applied):
 `published_at` is that time. Its row also shows links to other entries, which change when
@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from institute.listings.generation import content_marker as current_marker
+from institute.listings.generation import content_marker
 from institute.sources.models import Citation, Source
 from recommendations.models import Recommendation, Response
 
@@ -33,9 +33,9 @@ class BadTimestamp(ValueError):
     pass
 
 
-def content_marker() -> tuple[str, datetime.datetime]:
-    """(marker, the time this API first saw the content in that state), in two queries (the
-    marker, institute.listings.generation.content_marker, and the cache).
+def first_seen(marker: str) -> datetime.datetime:
+    """When this API first saw the content in the state `marker` names, in one query (the
+    cache).
 
     Not the time of the newest review event: topics, themes and writes outside the workflow
     change the content without one, and a Last-Modified before such a change would answer a
@@ -43,17 +43,22 @@ def content_marker() -> tuple[str, datetime.datetime]:
     before the change; should the cache lose it, it is seen again later, which costs a client
     a full answer, never a stale one.
     """
-    marker = current_marker()
     key = "api:seen:" + hashlib.sha256(marker.encode()).hexdigest()[:32]
     # Whole seconds: what an HTTP date holds, so that the client's copy compares equal.
-    seen = cache.get_or_set(key, lambda: timezone.now().replace(microsecond=0), SEEN_TTL)
-    return marker, seen
+    return cache.get_or_set(key, lambda: timezone.now().replace(microsecond=0), SEEN_TTL)
 
 
 def etag(request, marker: str) -> str:
     """Per content and per representation: the address (the records hold absolute URLs)."""
     text = f"{marker}|{request.build_absolute_uri()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def etag_and_last_modified(request) -> tuple[str, datetime.datetime]:
+    """The validators of this request's answer (the ETag unquoted), in two queries: the content
+    marker and when it was first seen."""
+    marker = content_marker()
+    return etag(request, marker), first_seen(marker)
 
 
 def parse_since(value: str) -> datetime.datetime:

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from api.freshness import BadTimestamp, content_marker, etag, parse_since, updated_since
+from api.freshness import BadTimestamp, etag_and_last_modified, parse_since, updated_since
 from api.paging import CursorPages, read_page
 from api.records import ThemeRecord, TopicRecord, record_serializer
 from institute.datasets.tables import TABLES
@@ -43,8 +43,8 @@ class Endpoint(generics.GenericAPIView):
     def conditional(self, request, make: Callable[[], Response]) -> Response:
         """A 304 if the client holds this representation of the content as it is now, else
         `make()`, with the validators a client sends back."""
-        marker, modified = content_marker()
-        tag = quote_etag(etag(request, marker))
+        tag, modified = etag_and_last_modified(request)
+        tag = quote_etag(tag)
         stamp = int(modified.timestamp())
         response = get_conditional_response(request, etag=tag, last_modified=stamp)
         if response is None:
