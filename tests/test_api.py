@@ -522,6 +522,43 @@ def test_the_schema_is_openapi_3_1_with_the_csv_columns(client, world):
     }
 
 
+def test_the_schema_describes_the_records_each_endpoint_returns(client, world):
+    """The schema's record fields are the keys every endpoint answers with, in their order and
+    of their types: the serializer fields that write a record are what the schema reads."""
+    schema = json.loads(client.get(f"{API}schema/").content)
+    components = schema["components"]["schemas"]
+
+    def types(field: dict) -> set[str]:
+        """The JSON types a property allows, through its $refs and combinations."""
+        if "$ref" in field:
+            return types(components[field["$ref"].rsplit("/", 1)[1]])
+        found = {field["type"]} if isinstance(field.get("type"), str) else set()
+        for part in field.get("allOf", []) + field.get("oneOf", []):
+            found |= types(part)
+        return found
+
+    json_types = {str: "string", int: "integer", list: "array"}
+    endpoints = [(name, table.get_model()._meta.object_name) for name, table in TABLES.items()]
+    endpoints += [("topics", "TopicRecord"), ("themes", "ThemeRecord")]
+    for path, name in endpoints:
+        page = client.get(f"{API}{path}/").json()
+        assert list(components[f"Paginated{name}List"]["properties"]) == list(page)
+        properties = components[name]["properties"]
+        assert page["results"], path
+        for record in page["results"]:
+            assert list(record) == list(properties), path
+            for key, value in record.items():
+                assert json_types[type(value)] in types(properties[key]), (path, key)
+        by_slug = f"/api/v1/{path}/{{slug}}/"
+        if by_slug in schema["paths"]:
+            answers = schema["paths"][by_slug]["get"]["responses"]["200"]
+            assert answers["content"]["application/json"]["schema"] == {
+                "$ref": f"#/components/schemas/{name}"
+            }
+            one = client.get(f"{API}{path}/{page['results'][0]['slug']}/").json()
+            assert list(one) == list(properties), path
+
+
 def test_the_schema_validates_against_openapi_without_a_warning(world, tmp_path):
     out = tmp_path / "s.json"
     call_command(
