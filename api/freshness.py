@@ -9,7 +9,7 @@ Last-Modified is when this API first saw the content in its present state (see f
 An entry's public row changes when it is published (a new entry, or its working copy applied):
 `published_at` is that time. Its row also shows links to other entries, which change when
 those are published: `updated_since` takes them in too (a reform whose source was published
-since is returned again).
+since is returned again), following the links the table's columns and model declare.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ import datetime
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from institute.datasets.columns import Links
+from institute.datasets.tables import TABLES, Table
 from institute.listings.generation import content_marker
-from institute.sources.models import Citation, Source
-from recommendations.models import Recommendation, Response
 
 SEEN_TTL = 30 * 24 * 3600
 
@@ -84,39 +84,45 @@ def parse_since(value: str) -> datetime.datetime:
         return edge.replace(tzinfo=datetime.UTC)
 
 
-def updated_since(table_name: str, since: datetime.datetime) -> Q:
-    """The rows of `table_name` whose public content may have changed since `since`."""
-    new_sources = Source.objects.published().filter(published_at__gte=since)
-    new_recs = Recommendation.objects.published().filter(
-        Q(published_at__gte=since) | Q(report__published_at__gte=since)
-    )
-    if table_name == "reforms":
-        return (
-            Q(published_at__gte=since)
-            | Q(pk__in=Citation.objects.filter(source__in=new_sources).values("reform_id"))
-            | Q(pk__in=Response.objects.filter(recommendation__in=new_recs).values("reform_id"))
-        )
-    if table_name == "recommendations":
-        return (
-            Q(published_at__gte=since)
-            | Q(report__published_at__gte=since)
-            | Q(
-                pk__in=Response.objects.filter(reform__published_at__gte=since).values(
-                    "recommendation_id"
-                )
+def published_since(
+    model: type[Model], since: datetime.datetime, path: str = "", seen: frozenset = frozenset()
+) -> Q:
+    """The rows of `model` (reached by the lookup `path`) showing an entry published since
+    `since`: their own entry, and any row of the tables a foreign key of theirs leads to (a
+    recommendation's report; a response's reform and recommendation), and so on from there (a
+    response's recommendation is public only with its report).
+
+    A model with neither has no condition: all its rows, as no change to them can be ruled out."""
+    changed = Q()
+    if any(f.name == "published_at" for f in model._meta.concrete_fields):
+        changed |= Q(**{f"{path}published_at__gte": since})
+    rows = {table.get_model() for table in TABLES.values()} - seen - {model}
+    for field in model._meta.concrete_fields:
+        # Only forward keys: they point at one row each, so the join repeats no row.
+        if field.many_to_one and field.related_model in rows:
+            changed |= published_since(
+                field.related_model, since, f"{path}{field.name}__", seen | {model}
             )
-        )
-    if table_name == "sources":
-        return Q(published_at__gte=since)
-    if table_name == "responses":
-        return Q(reform__published_at__gte=since) | Q(recommendation__published_at__gte=since)
-    if table_name == "citations":
-        return (
-            Q(source__published_at__gte=since)
-            | Q(reform__published_at__gte=since)
-            | Q(recommendation__published_at__gte=since)
-            | Q(recommendation__report__published_at__gte=since)
-            | Q(response__reform__published_at__gte=since)
-            | Q(response__recommendation__published_at__gte=since)
-        )
-    raise KeyError(table_name)
+    return changed
+
+
+def updated_since(table: Table, since: datetime.datetime) -> Q:
+    """The rows of `table` whose public content may have changed since `since`: published
+    since, or showing an entry published since, through a foreign key (published_since) or
+    through the child rows of a `Links` column (a reform's citations of sources, its responses
+    to recommendations).
+
+    It may name a row that did not change (one linked to an entry published and withdrawn
+    since), never miss one that did: a client merges what it gets."""
+    model = table.get_model()
+    changed = published_since(model, since)
+    for column in table.columns:
+        if isinstance(column.cell, Links):
+            children = model._meta.get_field(column.cell.child)
+            target = children.related_model._meta.get_field(column.cell.key)
+            linking = children.related_model.objects.filter(
+                published_since(target.related_model, since, f"{target.name}__")
+            )
+            # A subquery, not a join: a row with many such children is listed once.
+            changed |= Q(pk__in=linking.values(children.field.attname))
+    return changed

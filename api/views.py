@@ -99,7 +99,7 @@ class TableList(Endpoint, generics.ListAPIView):
                 since = parse_since(params["updated_since"])
             except BadTimestamp as error:
                 raise ValidationError({"updated_since": str(error)}) from None
-            rows = rows.filter(updated_since(self.table_name, since))
+            rows = rows.filter(updated_since(table, since))
         page, next_url = read_page(request, rows, prepare=table.prepare)
         serializer = self.get_serializer_class()(page, many=True, context={"request": request})
         return Response({"next": next_url, "results": serializer.data})

@@ -342,6 +342,48 @@ def test_updated_since_returns_what_changed_since(client):
     assert walk(client, f"{API}reforms/", {"updated_since": "2999-01-01T00:00:00+05:00"}) == []
 
 
+def test_updated_since_follows_every_link_the_tables_declare(client):
+    """A report published since makes its recommendations public, and with them every row that
+    shows one: the reforms answering them, their responses, and the citations of both
+    (a response's through its recommendation's report too). Nothing names these links: they
+    come from the tables' columns and the models' foreign keys."""
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    old_source = SourceFactory(published=True, published_at=long_ago, slug="old-source")
+    new_report = SourceFactory(published=True, slug="new-report")
+    in_new = RecommendationFactory(
+        published=True, published_at=long_ago, report=new_report, slug="rec-of-new-report"
+    )
+    in_old = RecommendationFactory(
+        published=True, published_at=long_ago, report=old_source, slug="rec-of-old-report"
+    )
+    answers = ReformFactory(published=True, published_at=long_ago, slug="answers-new")
+    untouched = ReformFactory(published=True, published_at=long_ago, slug="untouched")
+    response = ResponseFactory(reform=answers, recommendation=in_new)
+    ResponseFactory(reform=untouched, recommendation=in_old)
+    CitationFactory(recommendation=in_new, source=old_source, locator="of the recommendation")
+    CitationFactory(response=response, source=old_source, locator="of the response")
+    CitationFactory(recommendation=in_old, source=old_source, locator="old")
+    CitationFactory(reform=untouched, source=old_source, locator="old too")
+    since = {"updated_since": (timezone.now() - datetime.timedelta(days=30)).isoformat()}
+
+    def changed(table: str) -> list[dict]:
+        return walk(client, f"{API}{table}/", since)
+
+    assert [r["slug"] for r in changed("sources")] == ["new-report"]
+    assert [r["slug"] for r in changed("recommendations")] == ["rec-of-new-report"]
+    assert [r["slug"] for r in changed("reforms")] == ["answers-new"]
+    assert [(r["recommendation"], r["reform"]) for r in changed("responses")] == [
+        ("rec-of-new-report", "answers-new")
+    ]
+    assert sorted(r["locator"] for r in changed("citations")) == [
+        "of the recommendation",
+        "of the response",
+    ]
+    # All of them, read whole, hold what the incremental reads gave.
+    for table in TABLES:
+        assert all(r in walk(client, f"{API}{table}/") for r in changed(table)), table
+
+
 @pytest.mark.parametrize(
     "value",
     [
