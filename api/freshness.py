@@ -21,6 +21,8 @@ from django.core.cache import cache
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
 
 from institute.datasets.columns import Links
 from institute.datasets.tables import TABLES, Table
@@ -126,3 +128,35 @@ def updated_since(table: Table, since: datetime.datetime) -> Q:
             # A subquery, not a join: a row with many such children is listed once.
             changed |= Q(pk__in=linking.values(children.field.attname))
     return changed
+
+
+class UpdatedSince(BaseFilterBackend):
+    """`?updated_since=`: only the rows of the view's table that may have changed since."""
+
+    query_param = "updated_since"
+
+    def filter_queryset(self, request, queryset, view):
+        value = request.query_params.get(self.query_param)
+        if value is None:
+            return queryset
+        try:
+            since = parse_since(value)
+        except BadTimestamp as error:
+            raise ValidationError({self.query_param: str(error)}) from None
+        return queryset.filter(updated_since(TABLES[view.table_name], since))
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.query_param,
+                "in": "query",
+                "required": False,
+                "description": (
+                    "Only rows whose public content may have changed since this moment (ISO "
+                    "8601; a date, or a date-time, UTC when it has no offset): entries published "
+                    "since, and rows linking to entries published since. Withdrawn entries are "
+                    "not listed: compare slugs with a full read to find them."
+                ),
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
