@@ -4,12 +4,12 @@ and `?updated_since=` for incremental sync.
 The ETag is the marker the data package is keyed by (institute.listings.generation.content_marker):
 the listing generation, which every write to a public table moves on, with the newest version
 and review event, read in one query.
-Last-Modified is when this API first saw the content in its present state (see content_marker).
+Last-Modified is when this API first saw the content in its present state (see first_seen).
 
 An entry's public row changes when it is published (a new entry, or its working copy applied):
 `published_at` is that time. Its row also shows links to other entries, which change when
 those are published: `updated_since` takes them in too (a reform whose source was published
-since is returned again).
+since is returned again), following the links the table's columns and model declare.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ import datetime
 import hashlib
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
 
-from institute.listings.generation import content_marker as current_marker
-from institute.sources.models import Citation, Source
-from recommendations.models import Recommendation, Response
+from institute.datasets.columns import Links
+from institute.datasets.tables import TABLES, Table
+from institute.listings.generation import content_marker
 
 SEEN_TTL = 30 * 24 * 3600
 
@@ -33,9 +35,9 @@ class BadTimestamp(ValueError):
     pass
 
 
-def content_marker() -> tuple[str, datetime.datetime]:
-    """(marker, the time this API first saw the content in that state), in two queries (the
-    marker, institute.listings.generation.content_marker, and the cache).
+def first_seen(marker: str) -> datetime.datetime:
+    """When this API first saw the content in the state `marker` names, in one query (the
+    cache).
 
     Not the time of the newest review event: topics, themes and writes outside the workflow
     change the content without one, and a Last-Modified before such a change would answer a
@@ -43,17 +45,22 @@ def content_marker() -> tuple[str, datetime.datetime]:
     before the change; should the cache lose it, it is seen again later, which costs a client
     a full answer, never a stale one.
     """
-    marker = current_marker()
     key = "api:seen:" + hashlib.sha256(marker.encode()).hexdigest()[:32]
     # Whole seconds: what an HTTP date holds, so that the client's copy compares equal.
-    seen = cache.get_or_set(key, lambda: timezone.now().replace(microsecond=0), SEEN_TTL)
-    return marker, seen
+    return cache.get_or_set(key, lambda: timezone.now().replace(microsecond=0), SEEN_TTL)
 
 
 def etag(request, marker: str) -> str:
     """Per content and per representation: the address (the records hold absolute URLs)."""
     text = f"{marker}|{request.build_absolute_uri()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def etag_and_last_modified(request) -> tuple[str, datetime.datetime]:
+    """The validators of this request's answer (the ETag unquoted), in two queries: the content
+    marker and when it was first seen."""
+    marker = content_marker()
+    return etag(request, marker), first_seen(marker)
 
 
 def parse_since(value: str) -> datetime.datetime:
@@ -79,39 +86,77 @@ def parse_since(value: str) -> datetime.datetime:
         return edge.replace(tzinfo=datetime.UTC)
 
 
-def updated_since(table_name: str, since: datetime.datetime) -> Q:
-    """The rows of `table_name` whose public content may have changed since `since`."""
-    new_sources = Source.objects.published().filter(published_at__gte=since)
-    new_recs = Recommendation.objects.published().filter(
-        Q(published_at__gte=since) | Q(report__published_at__gte=since)
-    )
-    if table_name == "reforms":
-        return (
-            Q(published_at__gte=since)
-            | Q(pk__in=Citation.objects.filter(source__in=new_sources).values("reform_id"))
-            | Q(pk__in=Response.objects.filter(recommendation__in=new_recs).values("reform_id"))
-        )
-    if table_name == "recommendations":
-        return (
-            Q(published_at__gte=since)
-            | Q(report__published_at__gte=since)
-            | Q(
-                pk__in=Response.objects.filter(reform__published_at__gte=since).values(
-                    "recommendation_id"
-                )
+def published_since(
+    model: type[Model], since: datetime.datetime, path: str = "", seen: frozenset = frozenset()
+) -> Q:
+    """The rows of `model` (reached by the lookup `path`) showing an entry published since
+    `since`: their own entry, and any row of the tables a foreign key of theirs leads to (a
+    recommendation's report; a response's reform and recommendation), and so on from there (a
+    response's recommendation is public only with its report).
+
+    A model with neither has no condition: all its rows, as no change to them can be ruled out."""
+    changed = Q()
+    if any(f.name == "published_at" for f in model._meta.concrete_fields):
+        changed |= Q(**{f"{path}published_at__gte": since})
+    rows = {table.get_model() for table in TABLES.values()} - seen - {model}
+    for field in model._meta.concrete_fields:
+        # Only forward keys: they point at one row each, so the join repeats no row.
+        if field.many_to_one and field.related_model in rows:
+            changed |= published_since(
+                field.related_model, since, f"{path}{field.name}__", seen | {model}
             )
-        )
-    if table_name == "sources":
-        return Q(published_at__gte=since)
-    if table_name == "responses":
-        return Q(reform__published_at__gte=since) | Q(recommendation__published_at__gte=since)
-    if table_name == "citations":
-        return (
-            Q(source__published_at__gte=since)
-            | Q(reform__published_at__gte=since)
-            | Q(recommendation__published_at__gte=since)
-            | Q(recommendation__report__published_at__gte=since)
-            | Q(response__reform__published_at__gte=since)
-            | Q(response__recommendation__published_at__gte=since)
-        )
-    raise KeyError(table_name)
+    return changed
+
+
+def updated_since(table: Table, since: datetime.datetime) -> Q:
+    """The rows of `table` whose public content may have changed since `since`: published
+    since, or showing an entry published since, through a foreign key (published_since) or
+    through the child rows of a `Links` column (a reform's citations of sources, its responses
+    to recommendations).
+
+    It may name a row that did not change (one linked to an entry published and withdrawn
+    since), never miss one that did: a client merges what it gets."""
+    model = table.get_model()
+    changed = published_since(model, since)
+    for column in table.columns:
+        if isinstance(column.cell, Links):
+            children = model._meta.get_field(column.cell.child)
+            target = children.related_model._meta.get_field(column.cell.key)
+            linking = children.related_model.objects.filter(
+                published_since(target.related_model, since, f"{target.name}__")
+            )
+            # A subquery, not a join: a row with many such children is listed once.
+            changed |= Q(pk__in=linking.values(children.field.attname))
+    return changed
+
+
+class UpdatedSince(BaseFilterBackend):
+    """`?updated_since=`: only the rows of the view's table that may have changed since."""
+
+    query_param = "updated_since"
+
+    def filter_queryset(self, request, queryset, view):
+        value = request.query_params.get(self.query_param)
+        if value is None:
+            return queryset
+        try:
+            since = parse_since(value)
+        except BadTimestamp as error:
+            raise ValidationError({self.query_param: str(error)}) from None
+        return queryset.filter(updated_since(TABLES[view.table_name], since))
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.query_param,
+                "in": "query",
+                "required": False,
+                "description": (
+                    "Only rows whose public content may have changed since this moment (ISO "
+                    "8601; a date, or a date-time, UTC when it has no offset): entries published "
+                    "since, and rows linking to entries published since. Withdrawn entries are "
+                    "not listed: compare slugs with a full read to find them."
+                ),
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]

@@ -1,26 +1,30 @@
-"""The OpenAPI description: drf-spectacular's, with each list's parameters taken from its
-listing's FilterSet (names, vocabularies, bounds) and the error answers every endpoint gives."""
+"""The OpenAPI description: drf-spectacular's, from what answers each request: the record
+serializers (api.records), the paginator (api.paging), the filter backends (updated_since), and
+each list's parameters from its listing's FilterSet (names, vocabularies, bounds), with the
+error answers every endpoint gives."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from api.records import Problem
 
-UPDATED_SINCE = {
-    "name": "updated_since",
-    "in": "query",
-    "required": False,
-    "description": (
-        "Only rows whose public content may have changed since this moment (ISO 8601; a date, "
-        "or a date-time, UTC when it has no offset): entries published since, and rows linking "
-        "to entries published since. Withdrawn entries are not listed: compare slugs with a "
-        "full read to find them."
-    ),
-    "schema": {"type": "string", "format": "date-time"},
-}
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    type=OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    description="Seconds until the next request is accepted.",
+    response=[429],
+)
+TOO_MANY = OpenApiResponse(
+    Problem, description="Too many requests from this address: see Retry-After."
+)
 
 
 def field_schema(field: forms.Field) -> dict:
@@ -50,52 +54,40 @@ def choices(field) -> list[str]:
     return [str(value) for value, _label in field.choices if value != ""]
 
 
-def filter_parameters(filterset) -> list[dict]:
+def filter_parameters(filterset) -> list[OpenApiParameter]:
     out = []
     for name, field in filterset.form.fields.items():
         schema = field_schema(field)
-        parameter = {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": f"{field.label}: as on the listing page (`?{name}=`).",
-            "schema": schema,
-        }
-        if schema.get("type") == "array":
-            parameter.update(style="form", explode=True)
-        out.append(parameter)
+        many = schema.get("type") == "array"
+        out.append(
+            OpenApiParameter(
+                name,
+                # A raw schema (enums, bounds, arrays), which drf-spectacular passes on as it is.
+                type=schema,
+                location=OpenApiParameter.QUERY,
+                required=False,
+                description=f"{field.label}: as on the listing page (`?{name}=`).",
+                style="form" if many else None,
+                explode=True if many else None,
+            )
+        )
     return out
 
 
 class ApiSchema(AutoSchema):
-    def _get_filter_parameters(self):
-        # Raw OpenAPI parameters (enums, bounds, arrays), which the public hook does not take.
-        if not self._is_list_view():
-            return []
-        view = self.view
-        params = []
-        if getattr(view, "selector", None):
-            params += filter_parameters(view.selector(params={}))
-        if getattr(view, "table_name", "") and self._is_list_view():
-            params.append(UPDATED_SINCE)
-        return params
+    @cached_property
+    def listing_parameters(self) -> list[OpenApiParameter]:
+        """The parameters of the listing's FilterSet, where the view lists through one (its
+        selector): they are not a DRF filter backend's, since the selector is the one place
+        the listing's rows come from. Read once per operation: the choices are queries."""
+        selector = getattr(self.view, "selector", None)
+        return filter_parameters(selector(params={})) if selector else []
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), *self.listing_parameters, RETRY_AFTER]
 
     def get_response_serializers(self):
-        answers = {200: self.view.get_serializer_class(), 400: Problem, 429: Problem}
+        answers = {200: self.view.get_serializer_class(), 400: Problem, 429: TOO_MANY}
         if "{slug}" in self.path:
             answers[404] = Problem
         return answers
-
-    def _get_response_for_code(
-        self, serializer, status_code, media_types=None, direction="response"
-    ):
-        response = super()._get_response_for_code(serializer, status_code, media_types, direction)
-        if status_code == "429":
-            response["description"] = "Too many requests from this address: see Retry-After."
-            response["headers"] = {
-                "Retry-After": {
-                    "schema": {"type": "integer"},
-                    "description": "Seconds until the next request is accepted.",
-                }
-            }
-        return response

@@ -4,6 +4,7 @@ from the table (published only) or the listing's selector, the records from the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
@@ -15,16 +16,14 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from api.freshness import BadTimestamp, content_marker, etag, parse_since, updated_since
-from api.paging import CursorPages, read_page
+from api.freshness import UpdatedSince, etag_and_last_modified
+from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
 from institute.datasets.tables import TABLES
 from recommendations.models import Theme
 from recommendations.selectors import recommendation_filter_public
 from reforms.models import Topic
 from reforms.selectors import reform_filter_public
-
-PAGING = ("cursor", "page_size")
 
 
 class AnonymousPerAddress(AnonRateThrottle):
@@ -43,8 +42,8 @@ class Endpoint(generics.GenericAPIView):
     def conditional(self, request, make: Callable[[], Response]) -> Response:
         """A 304 if the client holds this representation of the content as it is now, else
         `make()`, with the validators a client sends back."""
-        marker, modified = content_marker()
-        tag = quote_etag(etag(request, marker))
+        tag, modified = etag_and_last_modified(request)
+        tag = quote_etag(tag)
         stamp = int(modified.timestamp())
         response = get_conditional_response(request, etag=tag, last_modified=stamp)
         if response is None:
@@ -56,6 +55,13 @@ class Endpoint(generics.GenericAPIView):
             # time (two queries, besides the throttle's).
             patch_cache_control(response, public=True, no_cache=True)
         return response
+
+    def documented_parameters(self) -> list[str]:
+        """The query parameters the filter backends and the paginator read (and document)."""
+        found = [p for b in self.filter_backends for p in b().get_schema_operation_parameters(self)]
+        if self.paginator is not None:
+            found += self.paginator.get_schema_operation_parameters(self)
+        return [p["name"] for p in found]
 
     def refuse_unknown(self, params, known) -> None:
         unknown = sorted(set(params) - set(known))
@@ -71,22 +77,24 @@ class TableList(Endpoint, generics.ListAPIView):
     table_name = ""
     # The listing's selector (`params` → bound FilterSet over published rows), if it has one.
     selector: Callable | None = None
+    filter_backends = [UpdatedSince]
 
     def get_serializer_class(self):
         return record_serializer(self.table_name)
 
     def list(self, request, *args, **kwargs):
-        return self.conditional(request, lambda: self.page(request))
+        return self.conditional(request, partial(super().list, request, *args, **kwargs))
 
-    def filterset(self, params):
-        return self.selector(params=params) if self.selector else None
-
-    def page(self, request) -> Response:
-        params = request.query_params
+    def get_queryset(self):
+        """The rows to page (what a row reads prefetched): the listing's, its FilterSet bound to
+        the request's parameters by the selector, else the table's published rows; filtered
+        next by the filter backends (updated_since). A parameter nothing reads is refused
+        first: a misspelt filter would otherwise list everything."""
+        params = self.request.query_params
         table = TABLES[self.table_name]
-        filterset = self.filterset(params)
+        filterset = self.selector(params=params) if self.selector else None
         filters = list(filterset.filters) if filterset is not None else []
-        self.refuse_unknown(params, [*filters, *PAGING, "updated_since"])
+        self.refuse_unknown(params, [*filters, *self.documented_parameters()])
         if filterset is not None:
             if not filterset.is_valid():
                 # Refused, not ignored as the page does: a program would not see the notice.
@@ -94,15 +102,7 @@ class TableList(Endpoint, generics.ListAPIView):
             rows = filterset.qs
         else:
             rows = table.queryset()
-        if params.get("updated_since") is not None:
-            try:
-                since = parse_since(params["updated_since"])
-            except BadTimestamp as error:
-                raise ValidationError({"updated_since": str(error)}) from None
-            rows = rows.filter(updated_since(self.table_name, since))
-        page, next_url = read_page(request, rows, prepare=table.prepare)
-        serializer = self.get_serializer_class()(page, many=True, context={"request": request})
-        return Response({"next": next_url, "results": serializer.data})
+        return table.prepare(rows)
 
 
 class TableRecord(Endpoint, generics.RetrieveAPIView):
@@ -110,33 +110,37 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
 
     table_name = ""
     pagination_class = None
+    lookup_field = "slug"
 
     def get_serializer_class(self):
         return record_serializer(self.table_name)
 
     def retrieve(self, request, *args, **kwargs):
         self.refuse_unknown(request.query_params, [])
-        return self.conditional(request, lambda: self.one(request, kwargs["slug"]))
+        return self.conditional(request, partial(super().retrieve, request, *args, **kwargs))
 
-    def one(self, request, slug: str) -> Response:
+    def get_queryset(self):
         table = TABLES[self.table_name]
-        row = table.prepare(table.queryset().filter(slug=slug)).first()
+        return table.prepare(table.queryset())
+
+    def get_object(self):
+        slug = self.kwargs[self.lookup_field]
+        row = self.get_queryset().filter(slug=slug).first()
         if row is None:
-            raise Http404(f"No published {table.get_model()._meta.verbose_name} “{slug[:100]}”.")
-        return Response(self.get_serializer_class()(row, context={"request": request}).data)
+            model = TABLES[self.table_name].get_model()
+            raise Http404(f"No published {model._meta.verbose_name} “{slug[:100]}”.")
+        return row
 
 
 class VocabularyList(Endpoint, generics.ListAPIView):
     """Every value of a vocabulary the tables refer to by slug (topics, themes)."""
 
     def list(self, request, *args, **kwargs):
-        return self.conditional(request, lambda: self.page(request))
+        return self.conditional(request, partial(super().list, request, *args, **kwargs))
 
-    def page(self, request) -> Response:
-        self.refuse_unknown(request.query_params, PAGING)
-        page, next_url = read_page(request, self.get_queryset())
-        serializer = self.get_serializer_class()(page, many=True, context={"request": request})
-        return Response({"next": next_url, "results": serializer.data})
+    def get_queryset(self):
+        self.refuse_unknown(self.request.query_params, self.documented_parameters())
+        return super().get_queryset()
 
 
 def table_views(name: str, selector=None) -> tuple[type, type]:

@@ -342,6 +342,48 @@ def test_updated_since_returns_what_changed_since(client):
     assert walk(client, f"{API}reforms/", {"updated_since": "2999-01-01T00:00:00+05:00"}) == []
 
 
+def test_updated_since_follows_every_link_the_tables_declare(client):
+    """A report published since makes its recommendations public, and with them every row that
+    shows one: the reforms answering them, their responses, and the citations of both
+    (a response's through its recommendation's report too). Nothing names these links: they
+    come from the tables' columns and the models' foreign keys."""
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    old_source = SourceFactory(published=True, published_at=long_ago, slug="old-source")
+    new_report = SourceFactory(published=True, slug="new-report")
+    in_new = RecommendationFactory(
+        published=True, published_at=long_ago, report=new_report, slug="rec-of-new-report"
+    )
+    in_old = RecommendationFactory(
+        published=True, published_at=long_ago, report=old_source, slug="rec-of-old-report"
+    )
+    answers = ReformFactory(published=True, published_at=long_ago, slug="answers-new")
+    untouched = ReformFactory(published=True, published_at=long_ago, slug="untouched")
+    response = ResponseFactory(reform=answers, recommendation=in_new)
+    ResponseFactory(reform=untouched, recommendation=in_old)
+    CitationFactory(recommendation=in_new, source=old_source, locator="of the recommendation")
+    CitationFactory(response=response, source=old_source, locator="of the response")
+    CitationFactory(recommendation=in_old, source=old_source, locator="old")
+    CitationFactory(reform=untouched, source=old_source, locator="old too")
+    since = {"updated_since": (timezone.now() - datetime.timedelta(days=30)).isoformat()}
+
+    def changed(table: str) -> list[dict]:
+        return walk(client, f"{API}{table}/", since)
+
+    assert [r["slug"] for r in changed("sources")] == ["new-report"]
+    assert [r["slug"] for r in changed("recommendations")] == ["rec-of-new-report"]
+    assert [r["slug"] for r in changed("reforms")] == ["answers-new"]
+    assert [(r["recommendation"], r["reform"]) for r in changed("responses")] == [
+        ("rec-of-new-report", "answers-new")
+    ]
+    assert sorted(r["locator"] for r in changed("citations")) == [
+        "of the recommendation",
+        "of the response",
+    ]
+    # All of them, read whole, hold what the incremental reads gave.
+    for table in TABLES:
+        assert all(r in walk(client, f"{API}{table}/") for r in changed(table)), table
+
+
 @pytest.mark.parametrize(
     "value",
     [
@@ -520,6 +562,43 @@ def test_the_schema_is_openapi_3_1_with_the_csv_columns(client, world):
             {"type": "string", "maxLength": 0},
         ]
     }
+
+
+def test_the_schema_describes_the_records_each_endpoint_returns(client, world):
+    """The schema's record fields are the keys every endpoint answers with, in their order and
+    of their types: the serializer fields that write a record are what the schema reads."""
+    schema = json.loads(client.get(f"{API}schema/").content)
+    components = schema["components"]["schemas"]
+
+    def types(field: dict) -> set[str]:
+        """The JSON types a property allows, through its $refs and combinations."""
+        if "$ref" in field:
+            return types(components[field["$ref"].rsplit("/", 1)[1]])
+        found = {field["type"]} if isinstance(field.get("type"), str) else set()
+        for part in field.get("allOf", []) + field.get("oneOf", []):
+            found |= types(part)
+        return found
+
+    json_types = {str: "string", int: "integer", list: "array"}
+    endpoints = [(name, table.get_model()._meta.object_name) for name, table in TABLES.items()]
+    endpoints += [("topics", "TopicRecord"), ("themes", "ThemeRecord")]
+    for path, name in endpoints:
+        page = client.get(f"{API}{path}/").json()
+        assert list(components[f"Paginated{name}List"]["properties"]) == list(page)
+        properties = components[name]["properties"]
+        assert page["results"], path
+        for record in page["results"]:
+            assert list(record) == list(properties), path
+            for key, value in record.items():
+                assert json_types[type(value)] in types(properties[key]), (path, key)
+        by_slug = f"/api/v1/{path}/{{slug}}/"
+        if by_slug in schema["paths"]:
+            answers = schema["paths"][by_slug]["get"]["responses"]["200"]
+            assert answers["content"]["application/json"]["schema"] == {
+                "$ref": f"#/components/schemas/{name}"
+            }
+            one = client.get(f"{API}{path}/{page['results'][0]['slug']}/").json()
+            assert list(one) == list(properties), path
 
 
 def test_the_schema_validates_against_openapi_without_a_warning(world, tmp_path):
