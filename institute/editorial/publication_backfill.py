@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.apps import apps as global_apps
 
+from institute.editorial.versions import snapshot
+
 COMMENT = "Recorded from the review log when publications began to be recorded."
 
 
@@ -53,8 +55,7 @@ def record_publications(apps, app_label: str, model_name: str) -> None:
 
 
 def _snapshot_now(app_label: str, model_name: str, pk: int) -> dict:
-    # The snapshot is the write path's own shape, which only today's code knows; this runs once,
-    # on databases that hold entries built without versions (a fresh database has none).
-    from institute.editorial.versions import snapshot  # noqa: PLC0415 (see above)
-
+    # The snapshot is the write path's own shape, which only today's code knows (the real model,
+    # not the migration's): this runs once, on databases that hold entries built without
+    # versions (a fresh database has none).
     return snapshot(global_apps.get_model(app_label, model_name).objects.get(pk=pk))
