@@ -6,6 +6,9 @@ one approves work they wrote any part of (10)."""
 from io import StringIO
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -22,6 +25,7 @@ from institute.editorial.models import (
     Publication,
     ReviewEvent,
 )
+from institute.editorial.publication_backfill import record_publications
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import snapshot
 from institute.sources.models import Citation, Source
@@ -213,8 +217,6 @@ def test_every_published_entry_of_the_demo_content_has_its_row_as_live_version()
 def test_approval_cannot_be_laundered_through_a_second_contributor(
     make_role_user, reviewer, publisher
 ):
-    from django.contrib.auth.models import Group
-
     both = make_role_user("contributor", username="writes-and-reviews")
     both.groups.add(Group.objects.get(name="reviewer"))
     other = make_role_user("contributor", username="second-contributor")
@@ -263,3 +265,46 @@ def test_an_entry_once_public_cannot_be_deleted_in_the_admin(tmp_path, client, s
         == 302
     )
     assert not Reform.objects.filter(pk=never_public.pk).exists()
+
+
+def test_the_data_migration_records_what_is_public_today(contributor):
+    """What migration 0013 and the apps' next ones run on a database of today: each published
+    entry gets a publication of the version its review log says went live, and one built
+    without versions gets its current state recorded first."""
+    logged = Reform.objects.create(
+        slug="logged", title="Logged", summary="S.", area="economy", status="adopted"
+    )
+    save_edit(logged, {**snapshot(logged), "title": "Logged, edited"}, by=contributor)
+    logged.refresh_from_db()
+    ReviewEvent.objects.create(
+        content_type=ContentType.objects.get_for_model(Reform),
+        object_id=logged.pk,
+        action="publish",
+        from_state="in-review",
+        to_state="published",
+        version=logged.version,
+        actor=contributor,
+    )
+    Reform.objects.filter(pk=logged.pk).update(
+        review_state="published", published_at=timezone.now()
+    )
+    bare = Reform.objects.create(
+        slug="bare",
+        title="Bare",
+        summary="S.",
+        area="economy",
+        status="adopted",
+        review_state="published",
+        published_at=timezone.now(),
+    )
+    draft = Reform.objects.create(
+        slug="draft", title="Draft", summary="S.", area="economy", status="adopted"
+    )
+    record_publications(apps, "reforms", "reform")
+    record_publications(apps, "reforms", "reform")  # twice: once each
+    for entry in (logged, bare):
+        entry.refresh_from_db()
+        publication = Publication.objects.for_entry(entry).get()
+        assert publication.version.data == snapshot(entry)
+    assert Publication.objects.for_entry(logged).get().created_by == contributor
+    assert not Publication.objects.for_entry(draft).exists()
