@@ -2,9 +2,8 @@ from django.contrib import admin
 
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
-from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
+from institute.editorial.admin import EditorialAdminMixin
 from institute.sources.admin import CitationInline
-from recommendations.forms import ResponseInlineForm
 from recommendations.models import Recommendation, Response, Theme
 
 
@@ -15,14 +14,25 @@ class ThemeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
+class ReformResponseInline(admin.TabularInline):
+    """The reforms that answer it, read-only: a response is its reform's, written, versioned and
+    reviewed with the reform (in the reform's change form)."""
+
     model = Response
-    form = ResponseInlineForm
     extra = 0
-    autocomplete_fields = ("reform",)
     fields = ("reform", "relation", "note")
+    readonly_fields = fields
     verbose_name = "linked reform"
-    verbose_name_plural = "reforms that answer, anticipate or bear on it"
+    verbose_name_plural = "reforms that answer, anticipate or bear on it (edited with the reform)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Recommendation)
@@ -68,7 +78,7 @@ class ResponseAdmin(admin.ModelAdmin):
     """Responses on their own, to look them up: read-only for everyone.
 
     A response (and its evidence) is part of its reform's snapshot, so it changes only with the
-    reform or recommendation: in their change forms, as a version of the entry, reviewed and
+    reform: in its change form, as a version of the entry, reviewed and
     published with it. Writing one here would change the public site at once, with no review and
     no version.
     """

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.editorial.models import Editorial, EditorialQuerySet, editorial_constraints
 from institute.editorial.states import ReviewState
-from institute.editorial.versions import Children, citations
+from institute.editorial.versions import citations
 from institute.sources.models import Citation, Source
 
 
@@ -102,19 +102,11 @@ class Recommendation(Editorial):
 
     objects = RecommendationQuerySet.as_manager()
 
-    # Its citations, and the reforms that answer it, without their evidence: that travels with
-    # the reform, and applying this snapshot leaves the evidence of kept responses alone.
-    snapshot_children = (
-        citations("recommendation"),
-        Children(
-            "responses",
-            "Reforms that answer it",
-            "recommendations.Response",
-            "recommendation",
-            ("reform", "relation", "note"),
-            ("reform",),
-        ),
-    )
+    # Its citations only. The reforms that answer it are their responses, which the reforms own
+    # (written, versioned and reviewed with the reform): this entry shows them, read-only, and no
+    # move on it writes them. Versions recorded before still hold a "responses" list; applying
+    # one reads only the children declared here, so that list is ignored.
+    snapshot_children = (citations("recommendation"),)
     area_lookup = "reforms__area"
 
     class Meta:

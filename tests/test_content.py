@@ -162,10 +162,14 @@ def test_a_changed_file_publishes_the_change_as_one_version(tmp_path, capsys):
     ]
 
 
-def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tmp_path, capsys):
+def test_a_new_reform_answering_a_loaded_recommendation_is_a_version_of_the_reform(
+    tmp_path, capsys
+):
+    """The response is the reform's: its version lists it, with its evidence; the
+    recommendation's snapshot does not list responses."""
     load_files(tmp_path, SMALL)
     rec = Recommendation.objects.get(slug="grow-farms")
-    assert EntryVersion.objects.for_entry(rec).get().data["responses"] == []
+    assert "responses" not in EntryVersion.objects.for_entry(rec).get().data
     capsys.readouterr()
     load_files(tmp_path, SMALL, MORE)
     out = capsys.readouterr().out
@@ -173,17 +177,22 @@ def test_a_new_reform_answering_a_loaded_recommendation_completes_its_version(tm
     assert "recommendations: 0 new, 0 updated, 1 unchanged" in out
     rec.refresh_from_db()
     reform = Reform.objects.get(slug="farm-credit")
-    latest = EntryVersion.objects.for_entry(rec).get(number=rec.version)
-    assert rec.version == 2 and latest.data == snapshot(rec)
-    assert latest.data["responses"] == [
-        {"reform": reform.pk, "relation": "answers", "note": "Credit helps farmers."}
-    ]
+    latest = EntryVersion.objects.for_entry(reform).get(number=reform.version)
+    assert latest.data == snapshot(reform)
     evidence = Citation.objects.get(response__reform=reform)
+    assert [{k: v for k, v in r.items() if k != "citations"} for r in latest.data["responses"]] == [
+        {"recommendation": rec.pk, "relation": "answers", "note": "Credit helps farmers."}
+    ]
+    assert [(c["source"], c["locator"]) for c in latest.data["responses"][0]["citations"]] == [
+        (evidence.source_id, "p. 4")
+    ]
     assert (evidence.source.slug, evidence.locator) == ("report-2021", "p. 4")
+    assert "responses" not in snapshot(rec)
+    versions = EntryVersion.objects.for_entry(reform).count()
     capsys.readouterr()
     load_files(tmp_path, SMALL, MORE)
     assert "responses: 0 new, 0 updated, 1 unchanged" in capsys.readouterr().out
-    assert EntryVersion.objects.for_entry(rec).count() == 2
+    assert EntryVersion.objects.for_entry(reform).count() == versions
 
 
 def test_every_reference_problem_is_named_and_nothing_is_written(tmp_path):

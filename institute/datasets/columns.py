@@ -240,6 +240,19 @@ class Links(Refs):
 
 
 @dataclass(frozen=True)
+class Backlinks(Refs):
+    """Entries that link to this one through child rows of their own (the reforms that answer a
+    recommendation): written on export, ignored on import, since those rows are the other
+    entries' to write, with their review."""
+
+    def read(self, raw, column, context) -> None:
+        return None
+
+    def merge(self, snapshot, value, column, context) -> None:
+        pass
+
+
+@dataclass(frozen=True)
 class ChildChoices(Cell):
     """Several values of a vocabulary, ';'-joined, each one child row of the entry holding it in
     its field `key` (a reform's secondary areas): the listed rows are the rows, in key order."""

@@ -6,9 +6,9 @@ from django.urls import reverse
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import (
     DATE_RULE,
+    Backlinks,
     Choice,
     Column,
-    Links,
     NotImported,
     PartialDate,
     PositiveInteger,
@@ -29,7 +29,6 @@ from recommendations.models import (
     Implementation,
     Recommendation,
     Response,
-    ResponseRelation,
 )
 from reforms.models import Reform
 
@@ -120,16 +119,9 @@ RECOMMENDATIONS = Table(
         Column(
             "related_reforms",
             "Reforms that answer it, anticipate it or bear on it (slugs in the reforms table, "
-            "';'-separated; which of the three, in the responses table's relation). A new link "
-            "answers.",
-            Links(
-                target="reforms.Reform",
-                table="reforms",
-                noun="reform(s)",
-                child="responses",
-                key="reform",
-                blank=(("relation", ResponseRelation.ANSWERS.value), ("note", "")),
-            ),
+            "';'-separated; which of the three, in the responses table's relation). Ignored on "
+            "import: a link is the reform's, imported with the reforms or responses table.",
+            Backlinks(target="reforms.Reform", table="reforms", noun="reform(s)"),
             get=lambda rec, _: [r.reform.slug for r in rec.responses.all()],
             sql=slugs_sql(
                 Response, "recommendation", "reform", published=True, code_point_order=False
