@@ -24,7 +24,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from institute.listings.generation import content_marker as current_marker
 from institute.sources.models import Citation, Source
-from recommendations.models import Recommendation, Response
+from recommendations.models import Recommendation
+from reforms.models import Response
 
 SEEN_TTL = 30 * 24 * 3600
 

@@ -13,7 +13,7 @@ it). Roles combine: a user in two groups holds both sets of permissions.
 ENTRIES = (("institute", "source"), ("reforms", "reform"), ("recommendations", "recommendation"))
 CHILDREN = (
     ("institute", "citation"),
-    ("recommendations", "response"),
+    ("reforms", "response"),
     ("reforms", "secondaryarea"),
 )
 VOCABULARIES = (("reforms", "topic"), ("recommendations", "theme"))

@@ -15,7 +15,7 @@ from institute.editorial.models import EntryVersion
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import apply_snapshot, ensure_baseline, snapshot
 from institute.sources.models import Citation
-from recommendations.models import Response
+from reforms.models import Response
 from tests.factories import SourceFactory, entry_in_state
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.test import Client
 from institute.editorial.diffs import diff
 from institute.editorial.models import PendingRevision
 from institute.editorial.versions import apply_snapshot, snapshot
-from recommendations.models import Response, ResponseRelation
-from reforms.models import Reform
+from recommendations.models import ResponseRelation
+from reforms.models import Reform, Response
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory, SourceFactory
 from tests.support import admin_url, change_form_data
 
