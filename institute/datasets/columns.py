@@ -2,7 +2,7 @@
 vocabulary, how its cell is read and checked on import, how it lands in an entry's snapshot,
 and how it is written on export.
 
-A column is defined once, in its table (reforms/datasets.py, recommendations/datasets.py,
+A column is defined once, in its table (reforms/datasets/, recommendations/datasets/,
 institute/sources/datasets.py); the exports, the data package's `datapackage.json`, the codebook
 on /data/ and the importer all read it from there. Columns may be added at the end; never
 renamed or reordered.
