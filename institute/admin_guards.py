@@ -22,8 +22,6 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
-from institute.editorial.states import ReviewState
-
 
 def is_key(model, to_field_name: str | None, value) -> bool:
     """Whether `value` can be a key of `model` (its primary key, or `to_field_name`)."""
@@ -111,14 +109,13 @@ class UniqueRowsInlineFormSet(BaseInlineFormSet):
     Django's formsets leave out conditional constraints (a citation's source and locator are
     unique per reform), and a row posted as new (a lowered INITIAL_FORMS) is not compared with
     the stored one it repeats; the database then refuses the insert with an IntegrityError.
-    When the rows are not written to the table (the working copy of a published entry: the
-    stored rows are the public ones the copy replaces), only the posted rows are compared.
+    When the rows are not written to the table (`writes_rows`; a subclass says when: the
+    working copy of a published entry, whose stored rows are the public ones the copy
+    replaces), only the posted rows are compared.
     """
 
     def writes_rows(self) -> bool:
-        return self.instance.pk is not None and (
-            getattr(self.instance, "review_state", None) != ReviewState.PUBLISHED
-        )
+        return self.instance.pk is not None
 
     def _constraints(self):
         for constraint in self.model._meta.constraints:

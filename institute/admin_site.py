@@ -8,7 +8,8 @@ from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect
+from django.urls import re_path
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -38,6 +39,25 @@ def view_on_site(request, content_type_id, object_id):
         if not visible:
             raise Http404("No such object.")
     return shortcut(request, content_type_id, object_id)
+
+
+def moved_model(old: str, new: str):
+    """A permanent redirect from a model's admin pages under its former app (`old`, as
+    "recommendations/response/") to the same page under its app now, query string kept: saved
+    links and bookmarks keep working."""
+
+    def redirect(request, rest=""):
+        prefix = request.path[: len(request.path) - len(old) - len(rest)]
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(
+            f"{prefix}{new}{rest}" + (f"?{query}" if query else "")
+        )
+
+    return re_path(rf"^{old}(?P<rest>.*)$", redirect)
+
+
+# The response moved to the app of its owner, the reform.
+MOVED_MODEL_URLS = [moved_model("recommendations/response/", "reforms/response/")]
 
 
 def refuse_malformed_parameters(view):
@@ -79,4 +99,4 @@ class InstituteAdminSite(admin.AdminSite):
                 urls[n] = type(pattern)(
                     pattern.pattern, self.admin_view(view_on_site), name="view_on_site"
                 )
-        return urls
+        return [*MOVED_MODEL_URLS, *urls]

@@ -1,6 +1,7 @@
-from django.apps import AppConfig
+from importlib import import_module
 
-from institute.datasets.tables import autodiscover
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class InstituteConfig(AppConfig):
@@ -9,5 +10,8 @@ class InstituteConfig(AppConfig):
     verbose_name = "Institute"
 
     def ready(self):
-        # Each app defines its dataset tables in its `datasets` module.
-        autodiscover()
+        # The dataset tables register themselves when their modules are imported: each app's
+        # `datasets`, and the sources' (the `datasets` of this app is the generic package).
+        # Imported once the models are, as the tables' querysets need them.
+        import_module("institute.sources.datasets")
+        autodiscover_modules("datasets")

@@ -141,3 +141,10 @@ def partial_date_constraint(field_name: str, model_label: str) -> models.CheckCo
         condition=models.Q(**{field_name: ""})
         | models.Q(**{f"{field_name}__regex": PARTIAL_DATE_REGEX}),
     )
+
+
+def undated_last(field: str) -> models.Expression:
+    """An order term that puts rows whose partial date `field` (a path: "first_date",
+    "reform__first_date") is empty after the dated ones, ascending. The reforms' oldest-first
+    index holds the same expression, so PostgreSQL reads that order from it."""
+    return models.ExpressionWrapper(models.Q(**{field: ""}), output_field=models.BooleanField())

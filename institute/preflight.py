@@ -9,6 +9,13 @@ allowed, with a warning.
 import os
 import sys
 
+import django
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.db import DatabaseError, connection
+
 from institute.envfile import load_env_file
 
 EXIT_MISCONFIGURED = 2
@@ -21,20 +28,12 @@ def fail(message: str) -> int:
 
 
 def main() -> int:
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-
     try:
         load_env_file()
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
         django.setup()
     except (ImproperlyConfigured, ValueError) as exc:  # dj-database-url raises ValueError
         return fail(str(exc))
-
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.core.management.base import SystemCheckError
-    from django.db import DatabaseError, connection
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":

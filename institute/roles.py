@@ -10,10 +10,12 @@ it). Roles combine: a user in two groups holds both sets of permissions.
 - publisher: publishes, archives (unpublishes), reopens, and restores earlier versions.
 """
 
+from django.apps import apps as global_apps
+
 ENTRIES = (("institute", "source"), ("reforms", "reform"), ("recommendations", "recommendation"))
 CHILDREN = (
     ("institute", "citation"),
-    ("recommendations", "response"),
+    ("reforms", "response"),
     ("reforms", "secondaryarea"),
 )
 VOCABULARIES = (("reforms", "topic"), ("recommendations", "theme"))
@@ -48,8 +50,7 @@ ROLES: dict[str, list[tuple[str, str]]] = {
 
 def sync_role_groups(roles: dict[str, list[tuple[str, str]]] = ROLES, *, apps=None) -> None:
     """Create the role groups and set exactly their permissions (idempotent)."""
-    if apps is None:
-        from django.apps import apps
+    apps = apps or global_apps  # a migration passes its historical models
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, perms in roles.items():

@@ -1,11 +1,11 @@
 from django.contrib import admin
+from django.utils.html import format_html_join
 
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
-from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
+from institute.editorial.admin import EditorialAdminMixin
 from institute.sources.admin import CitationInline
-from recommendations.forms import ResponseInlineForm
-from recommendations.models import Recommendation, Response, Theme
+from recommendations.models import Recommendation, Theme
 
 
 @admin.register(Theme)
@@ -13,16 +13,6 @@ class ThemeAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-
-
-class ReformResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
-    model = Response
-    form = ResponseInlineForm
-    extra = 0
-    autocomplete_fields = ("reform",)
-    fields = ("reform", "relation", "note")
-    verbose_name = "linked reform"
-    verbose_name_plural = "reforms that answer, anticipate or bear on it"
 
 
 @admin.register(Recommendation)
@@ -44,46 +34,26 @@ class RecommendationAdmin(EditorialAdminMixin, TableImportExportMixin, admin.Mod
     search_fields = ("title", "slug", "text", "implementation_note")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("themes", "report")
-    inlines = (CitationInline, ReformResponseInline)
+    inlines = (CitationInline,)
+    readonly_fields = (*EditorialAdminMixin.readonly_fields, "linked_reforms")
     fieldsets = (
         (None, {"fields": ("title", "slug", "text", "audience", "themes", "report", "position")}),
         ("Assessment", {"fields": ("implementation", "implementation_note", "assessed_on")}),
+        ("Reforms that answer, anticipate or bear on it", {"fields": ("linked_reforms",)}),
         EditorialAdminMixin.editorial_fieldset,
     )
 
-
-class ReadOnlyCitationInline(CitationInline):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
-    """Responses on their own, to look them up: read-only for everyone.
-
-    A response (and its evidence) is part of its reform's snapshot, so it changes only with the
-    reform or recommendation: in their change forms, as a version of the entry, reviewed and
-    published with it. Writing one here would change the public site at once, with no review and
-    no version.
-    """
-
-    list_display = ("recommendation", "reform", "relation")
-    list_select_related = ("recommendation", "reform")
-    list_filter = ("relation",)
-    search_fields = ("note", "reform__title", "recommendation__title")
-    inlines = (ReadOnlyCitationInline,)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description="linked reforms (edited with each reform)")
+    def linked_reforms(self, recommendation):
+        """Read-only: a response is its reform's, written, versioned and reviewed with it."""
+        if recommendation.pk is None:
+            return "—"
+        rows = recommendation.responses.select_related("reform").order_by("reform__title")
+        return (
+            format_html_join(
+                "",
+                "<p><strong>{}</strong> ({}): {}</p>",
+                ((r.reform, r.get_relation_display(), r.note or "—") for r in rows),
+            )
+            or "—"
+        )

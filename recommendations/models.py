@@ -1,5 +1,7 @@
-"""Recommendations made to Western governments and to the government of Kazakhstan, and the
-reforms that answer them."""
+"""Recommendations made to Western governments and to the government of Kazakhstan. The reforms
+that answer one are the reforms' responses (reforms.models.Response), read through the reverse
+relation `responses`; the vocabulary of how a reform stands to a recommendation is defined here,
+where both apps read it."""
 
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.editorial.models import Editorial, EditorialQuerySet, editorial_constraints
 from institute.editorial.states import ReviewState
-from institute.editorial.versions import Children, citations
+from institute.editorial.versions import citations
 from institute.sources.models import Citation, Source
 
 
@@ -96,26 +98,15 @@ class Recommendation(Editorial):
     )
     implementation_note = models.TextField(blank=True)
     assessed_on = PartialDateField(help_text=_("“As of” date of the assessment."))
-    reforms = models.ManyToManyField(
-        "reforms.Reform", through="Response", blank=True, related_name="recommendations"
-    )
 
     objects = RecommendationQuerySet.as_manager()
 
-    # Its citations, and the reforms that answer it, without their evidence: that travels with
-    # the reform, and applying this snapshot leaves the evidence of kept responses alone.
-    snapshot_children = (
-        citations("recommendation"),
-        Children(
-            "responses",
-            "Reforms that answer it",
-            "recommendations.Response",
-            "recommendation",
-            ("reform", "relation", "note"),
-            ("reform",),
-        ),
-    )
-    area_lookup = "reforms__area"
+    # Its citations only. The reforms that answer it are their responses, which the reforms own
+    # (written, versioned and reviewed with the reform): this entry shows them, read-only, and no
+    # move on it writes them. Versions recorded before still hold a "responses" list; applying
+    # one reads only the children declared here, so that list is ignored.
+    snapshot_children = (citations("recommendation"),)
+    area_lookup = "responses__reform__area"
 
     class Meta:
         ordering = ["report", "position"]
@@ -161,43 +152,3 @@ class Recommendation(Editorial):
     @property
     def implementation_explanation(self) -> str:
         return IMPLEMENTATION_EXPLANATIONS.get(self.implementation, "")
-
-
-class Response(models.Model):
-    """A reform linked to a recommendation: whether it answers it (came after it), anticipates
-    it (came before, going its way) or only bears on it, and how."""
-
-    recommendation = models.ForeignKey(
-        Recommendation, on_delete=models.CASCADE, related_name="responses"
-    )
-    reform = models.ForeignKey("reforms.Reform", on_delete=models.CASCADE, related_name="responses")
-    relation = models.CharField(
-        max_length=20,
-        choices=ResponseRelation.choices,
-        default=ResponseRelation.ANSWERS,
-        help_text=_(
-            "Answers it: the reform came after the recommendation. Anticipates it: it came "
-            "before but goes its way. Related: it bears on it without answering it."
-        ),
-    )
-    # Blank while a link made by an import waits for its note.
-    note = models.TextField(blank=True, help_text=_("How the reform answers the recommendation."))
-
-    class Meta:
-        ordering = ["recommendation", "reform"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["recommendation", "reform"], name="response_unique_pair"
-            ),
-            models.CheckConstraint(
-                name="response_relation_known",
-                condition=Q(relation__in=ResponseRelation.values),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.reform} → {self.recommendation}"
-
-    @property
-    def relation_explanation(self) -> str:
-        return RELATION_EXPLANATIONS.get(self.relation, "")

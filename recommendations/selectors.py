@@ -3,16 +3,11 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from institute.dates import undated_last
+from institute.editorial.states import PUBLISHED
 from institute.sources.models import Citation
 from recommendations.filters import RecommendationFilter
-from recommendations.models import (
-    Audience,
-    Implementation,
-    Recommendation,
-    Response,
-    ResponseRelation,
-)
-from reforms.models import Reform, undated_last
+from recommendations.models import Audience, Implementation, Recommendation, ResponseRelation
 
 
 def recommendation_filter_public(*, params) -> RecommendationFilter:
@@ -23,18 +18,17 @@ def recommendation_get_public(*, slug: str) -> Recommendation:
     return get_object_or_404(Recommendation.objects.published().for_detail(), slug=slug)
 
 
-def recommendation_responses_public(*, recommendation: Recommendation) -> QuerySet[Response]:
-    """The published reforms that answer a recommendation, in date order: its timeline."""
+def recommendation_responses_public(*, recommendation: Recommendation) -> QuerySet:
+    """The published reforms that answer a recommendation, in date order: its timeline. The
+    responses are the reforms' (read through the reverse relation, read-only)."""
     return (
-        Response.objects.filter(
-            recommendation=recommendation, reform__in=Reform.objects.published()
-        )
+        recommendation.responses.filter(reform__review_state=PUBLISHED)
         .select_related("reform")
         .prefetch_related(
             Prefetch("citations", queryset=Citation.objects.published().select_related("source"))
         )
         # A reform whose source gives no date ends the timeline rather than opening it.
-        .order_by(undated_last("reform__"), "reform__first_date", "reform__title")
+        .order_by(undated_last("reform__first_date"), "reform__first_date", "reform__title")
     )
 
 
@@ -49,14 +43,14 @@ def recommendation_scorecard_public() -> list[dict]:
             answered_by=Count(
                 "responses",
                 filter=Q(
-                    responses__reform__in=Reform.objects.published(),
+                    responses__reform__review_state=PUBLISHED,
                     responses__relation=ResponseRelation.ANSWERS,
                 ),
             ),
             anticipated_by=Count(
                 "responses",
                 filter=Q(
-                    responses__reform__in=Reform.objects.published(),
+                    responses__reform__review_state=PUBLISHED,
                     responses__relation=ResponseRelation.ANTICIPATES,
                 ),
             ),

@@ -5,9 +5,8 @@ from institute.datasets.resources import CitationResource, ReformResource, Respo
 from institute.dates import date_label
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
 from institute.sources.admin import CitationInline
-from recommendations.forms import ResponseInlineForm
-from recommendations.models import Response
-from reforms.models import Reform, SecondaryArea, Topic
+from reforms.forms import ResponseInlineForm
+from reforms.models import Reform, Response, SecondaryArea, Topic
 
 
 @admin.register(Topic)
@@ -70,3 +69,40 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         ),
         EditorialAdminMixin.editorial_fieldset,
     )
+
+
+class ReadOnlyCitationInline(CitationInline):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """Responses on their own, to look them up: read-only for everyone.
+
+    A response (and its evidence) is part of its reform's snapshot, so it changes only with the
+    reform: in its change form, as a version of the entry, reviewed and
+    published with it. Writing one here would change the public site at once, with no review and
+    no version.
+    """
+
+    list_display = ("recommendation", "reform", "relation")
+    list_select_related = ("recommendation", "reform")
+    list_filter = ("relation",)
+    search_fields = ("note", "reform__title", "recommendation__title")
+    inlines = (ReadOnlyCitationInline,)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

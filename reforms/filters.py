@@ -12,18 +12,19 @@ from django.db.models import (
     When,
 )
 
+from institute.dates import undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import search, with_rank
-from recommendations.models import Recommendation, Response
+from recommendations.models import Recommendation
 from reforms.models import (
     STATUS_EXPLANATIONS,
     Area,
     Initiator,
     Reform,
     ReformStatus,
+    Response,
     SecondaryArea,
     Topic,
-    undated_last,
 )
 from reforms.search import describe_match, in_published_citations, with_matches
 
@@ -183,7 +184,9 @@ class ReformFilter(FacetedFilterSet):
         return super().facet_condition(name, value)
 
     def facet_group_queryset(self, queryset):
-        return queryset.annotate(answers=answers_a_recommendation_in(), undated_flag=undated_last())
+        return queryset.annotate(
+            answers=answers_a_recommendation_in(), undated_flag=undated_last("first_date")
+        )
 
     def more_facet_counts(self, name):
         """A reform counts once more in each of its secondary areas (not its own one again), as
@@ -293,7 +296,7 @@ class ReformFilter(FacetedFilterSet):
             return ranked.order_by("-rank", "-first_date", "title")
         if key == ReformSort.OLDEST:
             # Undated reforms last in this order too (the index reform_public_oldest's order).
-            return queryset.order_by(undated_last(), "first_date", "title")
+            return queryset.order_by(undated_last("first_date"), "first_date", "title")
         if key == ReformSort.TITLE:
             return queryset.order_by("title")
         if key == ReformSort.STATUS:

@@ -3,13 +3,14 @@
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from institute.dates import PartialDateField, partial_date_constraint
+from institute.dates import PartialDateField, partial_date_constraint, undated_last
 from institute.editorial.models import Editorial, editorial_constraints
 from institute.editorial.versions import Children, citations
+from recommendations.models import RELATION_EXPLANATIONS, ResponseRelation
 from reforms.querysets import ReformQuerySet
 
 
@@ -41,13 +42,6 @@ STATUS_EXPLANATIONS = {
     ReformStatus.STALLED: _("Adopted or begun, but stuck."),
     ReformStatus.REVERSED: _("Terminated, abolished or moved back."),
 }
-
-
-def undated_last(prefix: str = ""):
-    """An order term that puts reforms with no date at all after the dated ones, ascending;
-    the same expression as the `reform_public_oldest` index, so PostgreSQL reads it in order.
-    `prefix` is the path to the reform from another model ("reform__")."""
-    return ExpressionWrapper(Q(**{f"{prefix}first_date": ""}), output_field=BooleanField())
 
 
 class Initiator(models.TextChoices):
@@ -112,7 +106,7 @@ class Reform(Editorial):
         Children(
             "responses",
             "Recommendations it answers",
-            "recommendations.Response",
+            "reforms.Response",
             "reform",
             ("recommendation", "relation", "note"),
             ("recommendation",),
@@ -141,7 +135,7 @@ class Reform(Editorial):
             ),
             # Undated reforms (first_date "") last, as in the newest-first order.
             models.Index(
-                undated_last(),
+                undated_last("first_date"),
                 F("first_date"),
                 F("title"),
                 name="reform_public_oldest",
@@ -264,3 +258,48 @@ class SecondaryArea(models.Model):
 
     def __str__(self) -> str:
         return self.get_area_display()
+
+
+class Response(models.Model):
+    """A reform linked to a recommendation: whether it answers it (came after it), anticipates
+    it (came before, going its way) or only bears on it, and how. The reform's: written,
+    versioned and reviewed with it (one of its snapshot's children, with its evidence); the
+    recommendation shows it read-only."""
+
+    recommendation = models.ForeignKey(
+        "recommendations.Recommendation", on_delete=models.CASCADE, related_name="responses"
+    )
+    reform = models.ForeignKey(Reform, on_delete=models.CASCADE, related_name="responses")
+    relation = models.CharField(
+        max_length=20,
+        choices=ResponseRelation.choices,
+        default=ResponseRelation.ANSWERS,
+        help_text=_(
+            "Answers it: the reform came after the recommendation. Anticipates it: it came "
+            "before but goes its way. Related: it bears on it without answering it."
+        ),
+    )
+    # Blank while a link made by an import waits for its note.
+    note = models.TextField(blank=True, help_text=_("How the reform answers the recommendation."))
+
+    class Meta:
+        # The table it had in the recommendations app, where it began: moving it to its owner's
+        # app changed no row, constraint or permission.
+        db_table = "recommendations_response"
+        ordering = ["recommendation", "reform"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "reform"], name="response_unique_pair"
+            ),
+            models.CheckConstraint(
+                name="response_relation_known",
+                condition=Q(relation__in=ResponseRelation.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reform} → {self.recommendation}"
+
+    @property
+    def relation_explanation(self) -> str:
+        return RELATION_EXPLANATIONS.get(self.relation, "")

@@ -3,9 +3,9 @@
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from recommendations.models import Recommendation, Response
+from recommendations.models import Recommendation
 from reforms.filters import ReformFilter
-from reforms.models import Reform
+from reforms.models import Reform, Response
 
 RELATED_LIMIT = 5
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from institute.editorial.states import ReviewState
 from institute.sources.models import Citation, Source, SourceKind
-from recommendations.models import Audience, Recommendation, Response, Theme
-from reforms.models import Area, Reform, ReformStatus, Topic
+from recommendations.models import Audience, Recommendation, Theme
+from reforms.models import Area, Reform, ReformStatus, Response, Topic
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from institute.editorial.models import EntryVersion
 from institute.sources.models import Source
-from recommendations.models import Recommendation, Response, Theme
-from reforms.models import Reform, Topic
+from recommendations.models import Recommendation, Theme
+from reforms.models import Reform, Response, Topic
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,

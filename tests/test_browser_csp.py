@@ -118,7 +118,7 @@ def test_admin_pages_report_no_violation(live_server, csp_page, entries):
         ("/admin/reforms/reform/", reform),
         ("/admin/recommendations/recommendation/", recommendation),
         ("/admin/institute/source/", entries["source"]),
-        ("/admin/recommendations/response/", entries["r"]),
+        ("/admin/reforms/response/", entries["r"]),
     ):
         paths += [prefix, f"{prefix}{obj.pk}/change/", f"{prefix}{obj.pk}/history/"]
         if "response" not in prefix:  # read-only: no add page

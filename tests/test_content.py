@@ -187,7 +187,12 @@ def test_update_makes_a_changed_file_one_version_in_review(tmp_path, capsys):
     ]
 
 
-def test_a_new_reform_answering_a_loaded_recommendation_writes_only_the_reform(tmp_path, capsys):
+def test_a_new_reform_answering_a_loaded_recommendation_is_a_version_of_the_reform(
+    tmp_path, capsys
+):
+    """The response is the reform's: its version lists it, with its evidence; the
+    recommendation's snapshot does not list responses, and its history does not move (no move
+    on one entry writes another entry's rows)."""
     load_files(tmp_path, SMALL)
     rec = Recommendation.objects.get(slug="grow-farms")
     assert "responses" not in EntryVersion.objects.for_entry(rec).get().data
@@ -198,20 +203,24 @@ def test_a_new_reform_answering_a_loaded_recommendation_writes_only_the_reform(t
     assert "recommendations: 0 new, 0 updated, 1 unchanged" in out
     rec.refresh_from_db()
     reform = Reform.objects.get(slug="farm-credit")
-    # The response is the reform's row, in the reform's version; the recommendation's history
-    # does not move (no move on one entry writes another entry's rows).
     assert rec.version == 1 and EntryVersion.objects.for_entry(rec).count() == 1
-    latest = EntryVersion.objects.for_entry(reform).get()
+    latest = EntryVersion.objects.for_entry(reform).get(number=reform.version)
     assert latest.data == snapshot(reform)
-    assert [(r["recommendation"], r["note"]) for r in latest.data["responses"]] == [
-        (rec.pk, "Credit helps farmers.")
-    ]
     evidence = Citation.objects.get(response__reform=reform)
+    assert [{k: v for k, v in r.items() if k != "citations"} for r in latest.data["responses"]] == [
+        {"recommendation": rec.pk, "relation": "answers", "note": "Credit helps farmers."}
+    ]
+    assert [(c["source"], c["locator"]) for c in latest.data["responses"][0]["citations"]] == [
+        (evidence.source_id, "p. 4")
+    ]
     assert (evidence.source.slug, evidence.locator) == ("report-2021", "p. 4")
+    assert "responses" not in snapshot(rec)
+    versions = EntryVersion.objects.for_entry(reform).count()
     capsys.readouterr()
     load_files(tmp_path, SMALL, MORE)
     assert "responses: 0 new, 0 updated, 1 unchanged" in capsys.readouterr().out
     assert EntryVersion.objects.for_entry(rec).count() == 1
+    assert EntryVersion.objects.for_entry(reform).count() == versions
 
 
 def test_every_reference_problem_is_named_and_nothing_is_written(tmp_path):

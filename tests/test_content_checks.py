@@ -7,8 +7,8 @@ import re
 import pytest
 
 from institute.sources.models import Source
-from recommendations.models import Recommendation, Response
-from reforms.models import Reform, Topic
+from recommendations.models import Recommendation
+from reforms.models import Reform, Response, Topic
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from functools import cache
 import pytest
 
 from institute.sources.models import Citation
-from recommendations.models import Implementation, Recommendation, Response, ResponseRelation
-from reforms.models import Reform
+from recommendations.models import Implementation, Recommendation, ResponseRelation
+from reforms.models import Reform, Response
 from tests.seed_pages import (
     EVEN_HEAD,
     ODD_HEAD,

@@ -6,7 +6,8 @@ whose slugs these reuse."""
 import pytest
 
 from institute.sources.models import Citation
-from recommendations.models import Implementation, Recommendation, Response
+from recommendations.models import Implementation, Recommendation
+from reforms.models import Response
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,

@@ -171,6 +171,9 @@ def test_xlsx_labels_name_only_published_entries_batch_after_batch(client, db, m
         reform = ReformFactory(
             published=True,
             slug=f"labelled-{n}",
+            # The listing's order is by date, then title: the factory's "Reform number 9" would
+            # follow "Reform number 10" once the sequence crosses a digit.
+            title=f"Labelled reform {n}",
             topics=[TopicFactory(slug=f"topic-of-{n}", name=f"Topic of reform {n}")],
         )
         CitationFactory(reform=reform, source=public)

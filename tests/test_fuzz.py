@@ -937,13 +937,14 @@ def test_an_existing_response_posted_again_as_new_is_a_form_error(seeded, make_r
     """A tampered management form: INITIAL_FORMS=0 while the row (with its id) is still posted,
     so the formset inserted the existing response again (IntegrityError, a 500)."""
     client = staff_client(make_role_user, "superuser")
-    recommendation = seeded["draft_recommendation"]
-    before = recommendation.responses.count()
+    # Through its reform, the response's owner (the recommendation's form shows it read-only).
+    reform = seeded["draft_reform"]
+    before = reform.responses.count()
     assert before >= 1
-    url = f"/admin/recommendations/recommendation/{recommendation.pk}/change/"
+    url = f"/admin/reforms/reform/{reform.pk}/change/"
     response = _post_change_form(client, url, {"responses-INITIAL_FORMS": "0"})
-    assert "Another row already has the same reform." in _form_errors(response)
-    assert recommendation.responses.count() == before
+    assert "Another row already has the same recommendation." in _form_errors(response)
+    assert reform.responses.count() == before
 
 
 def test_a_nul_in_an_autocomplete_term_is_a_400(seeded, make_role_user):

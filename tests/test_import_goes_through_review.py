@@ -11,7 +11,7 @@ from django.urls import reverse
 from institute.editorial import workflow
 from institute.editorial.models import PendingRevision
 from institute.sources.models import Citation
-from recommendations.models import Response
+from reforms.models import Response
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,

@@ -12,8 +12,8 @@ from institute.datasets.tables import TABLES
 from institute.editorial import workflow
 from institute.editorial.models import EntryVersion, PendingRevision
 from institute.sources.models import Citation, Source
-from recommendations.models import Recommendation, Response
-from reforms.models import Reform
+from recommendations.models import Recommendation
+from reforms.models import Reform, Response
 from tests.factories import ReformFactory, SourceFactory, TopicFactory, UserFactory
 
 COMMANDS = {

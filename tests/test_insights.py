@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from institute.insights.definitions import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
 from institute.insights.timeline import LINE, REFORM
-from recommendations.models import Response
+from reforms.models import Response
 from tests.factories import (
     RecommendationFactory,
     ReformFactory,

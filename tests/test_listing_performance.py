@@ -10,8 +10,7 @@ from institute.editorial import workflow
 from institute.editorial.edits import save_edit
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import snapshot
-from recommendations.models import Response
-from reforms.models import Area, Initiator, Reform, ReformStatus, SecondaryArea
+from reforms.models import Area, Initiator, Reform, ReformStatus, Response, SecondaryArea
 from tests.factories import (
     RecommendationFactory,
     ReformFactory,

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from institute.listings.search import is_postgres
-from recommendations.models import Recommendation, Response
+from recommendations.models import Recommendation
 from reforms.filters import in_areas
-from reforms.models import Reform, ReformStatus
+from reforms.models import Reform, ReformStatus, Response
 from tests.support import (
     RECOMMENDATION_DETAIL_QUERIES,
     RECOMMENDATION_LISTING_QUERIES,

@@ -16,8 +16,8 @@ from django.test import Client
 from institute.editorial.diffs import diff
 from institute.editorial.models import PendingRevision
 from institute.editorial.versions import apply_snapshot, snapshot
-from recommendations.models import Response, ResponseRelation
-from reforms.models import Reform
+from recommendations.models import ResponseRelation
+from reforms.models import Reform, Response
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory, SourceFactory
 from tests.support import admin_url, change_form_data
 
@@ -117,10 +117,11 @@ def test_a_bad_relation_cell_is_refused_with_its_line(tmp_path):
     assert Response.objects.get().relation == "answers"
 
 
-def test_the_relation_is_part_of_both_snapshots():
+def test_the_relation_is_part_of_the_reforms_snapshot_only():
+    """The reform owns the response; the recommendation's snapshot does not list it."""
     rec, reform, response = public_pair(relation=ResponseRelation.ANTICIPATES)
     assert snapshot(reform)["responses"][0]["relation"] == "anticipates"
-    assert snapshot(rec)["responses"][0]["relation"] == "anticipates"
+    assert "responses" not in snapshot(rec)
 
 
 def test_a_snapshot_older_than_the_relation_keeps_it():
@@ -135,29 +136,31 @@ def test_a_snapshot_older_than_the_relation_keeps_it():
     assert response.relation == "related"
 
 
-def test_the_admin_edits_the_relation_in_both_inlines(admin_client):
-    rec, reform, _ = public_pair()
+def test_the_admin_edits_the_relation_with_the_reform_and_shows_it_with_the_recommendation(
+    admin_client,
+):
+    rec, reform, _ = public_pair(relation=ResponseRelation.ANTICIPATES)
     page = admin_client.get(admin_url(reform, "change")).content.decode()
     assert 'name="responses-0-relation"' in page
     page = admin_client.get(admin_url(rec, "change")).content.decode()
-    assert 'name="responses-0-relation"' in page
+    assert 'name="responses-0-relation"' not in page
+    assert "Anticipates it" in page and "Court law" in page
 
 
 def test_the_admin_saves_the_relation_and_a_row_without_it_answers(admin_client):
     rec, _, _ = public_pair()
-    draft = RecommendationFactory(slug="draft-rec", report=rec.report, position=2)
-    older = ReformFactory(slug="older-law", announced_on="2016")
-    newer = ReformFactory(slug="newer-law", announced_on="2021")
+    other = RecommendationFactory(slug="other-rec", report=rec.report, position=2)
+    draft = ReformFactory(slug="draft-law", announced_on="2016")
     data = change_form_data(admin_client.get(admin_url(draft, "change")))
-    for n, (reform, relation) in enumerate([(older, "anticipates"), (newer, None)]):
-        data[f"responses-{n}-reform"] = str(reform.pk)
+    for n, (recommendation, relation) in enumerate([(rec, "anticipates"), (other, None)]):
+        data[f"responses-{n}-recommendation"] = str(recommendation.pk)
         data[f"responses-{n}-note"] = "Linked."
         if relation:
             data[f"responses-{n}-relation"] = relation
     data["responses-TOTAL_FORMS"] = "2"
     assert admin_client.post(admin_url(draft, "change"), data).status_code == 302
-    relations = dict(draft.responses.values_list("reform__slug", "relation"))
-    assert relations == {"older-law": "anticipates", "newer-law": "answers"}
+    relations = dict(draft.responses.values_list("recommendation__slug", "relation"))
+    assert relations == {"open-courts": "anticipates", "other-rec": "answers"}
 
 
 def test_the_recommendation_page_groups_reforms_by_relation(client):

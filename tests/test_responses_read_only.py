@@ -5,7 +5,7 @@ a second history (django-simple-history) whose history form any editor could pos
 
 import pytest
 
-from recommendations.models import Response
+from reforms.models import Response
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory
 from tests.support import ROLE_NAMES
 
@@ -28,7 +28,7 @@ def test_no_role_writes_a_response_on_its_own(client, make_role_user, public_res
     user = make_role_user(role)
     if user is not None:
         client.force_login(user)
-    base = "/admin/recommendations/response/"
+    base = "/admin/reforms/response/"
     change = f"{base}{public_response.pk}/change/"
     posted = {
         "recommendation": public_response.recommendation_id,
@@ -48,7 +48,21 @@ def test_no_role_writes_a_response_on_its_own(client, make_role_user, public_res
 
 def test_an_editor_reads_a_response_and_its_evidence(client, make_role_user, public_response):
     client.force_login(make_role_user("reviewer"))
-    page = client.get(f"/admin/recommendations/response/{public_response.pk}/change/")
+    page = client.get(f"/admin/reforms/response/{public_response.pk}/change/")
     assert page.status_code == 200
     assert ORIGINAL in page.content.decode()
     assert 'name="note"' not in page.content.decode()  # shown, not editable
+
+
+def test_the_former_admin_address_of_a_response_redirects_for_good(admin_client, public_response):
+    """Responses moved to the reforms app; saved links to their old admin pages still work."""
+    old = f"/admin/recommendations/response/{public_response.pk}/change/?_changelist_filters=x"
+    response = admin_client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == (
+        f"/admin/reforms/response/{public_response.pk}/change/?_changelist_filters=x"
+    )
+    assert admin_client.get("/admin/recommendations/response/")["Location"] == (
+        "/admin/reforms/response/"
+    )
+    assert admin_client.get(response["Location"]).status_code == 200

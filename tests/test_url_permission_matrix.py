@@ -314,13 +314,15 @@ TABLE: dict[str, list[Case]] = {
     ],
     "admin/autocomplete/": [
         case(
-            "reforms for a response",
+            # (The recommendation's admin shows its responses read-only: the reform's inline
+            # is the one that picks, a recommendation.)
+            "recommendations for a response",
             lambda w: (
-                "/admin/autocomplete/?app_label=recommendations&model_name=response"
-                "&field_name=reform&term="
+                "/admin/autocomplete/?app_label=reforms&model_name=response"
+                "&field_name=recommendation&term="
             ),
             EDITORS,
-            must_show=lambda w: [w.draft_reform.title],
+            must_show=lambda w: [w.draft_recommendation.title],
         )
     ],
     "admin/jsi18n/": [case("jsi18n", lambda w: "/admin/jsi18n/", ANY_STAFF)],
@@ -441,7 +443,7 @@ TABLE: dict[str, list[Case]] = {
     ),
     # responses on their own: read-only for everyone (they change with their entries)
     **model_admin_rows(
-        "recommendations/response",
+        "reforms/response",
         lambda w: w.response,
         changelist=EDITORS,
         add=NO_ONE,
@@ -449,6 +451,15 @@ TABLE: dict[str, list[Case]] = {
         delete=NO_ONE,
         history=EDITORS,
     ),
+    # their former address, before they moved to the reforms app: a redirect for anyone (the
+    # page it leads to checks who asks)
+    "admin/^recommendations/response/(?P<rest>.*)$": [
+        case(
+            "moved response",
+            lambda w: f"/admin/recommendations/response/{w.response.pk}/change/",
+            roles(301, 301, 301, 301, 301, 301),
+        )
+    ],
     "admin/^(?P<app_label>auth|django_tasks_database|institute|reforms|recommendations)/$": [
         case("auth app", lambda w: "/admin/auth/", APP_FOR_SUPERUSER),
         case("tasks app", lambda w: "/admin/django_tasks_database/", APP_FOR_SUPERUSER),

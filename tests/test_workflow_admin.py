@@ -475,7 +475,7 @@ def test_contributors_see_the_state_of_their_work_at_a_glance(client, contributo
 
 def test_response_admin_is_read_only_even_for_superusers(client, contributor, superuser):
     response = ResponseFactory()
-    url = reverse("admin:recommendations_response_change", args=[response.pk])
+    url = reverse("admin:reforms_response_change", args=[response.pk])
     for user in (contributor, superuser):
         login(client, user)
         assert client.get(url).context["has_change_permission"] is False

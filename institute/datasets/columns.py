@@ -2,7 +2,7 @@
 vocabulary, how its cell is read and checked on import, how it lands in an entry's snapshot,
 and how it is written on export.
 
-A column is defined once, in its table (reforms/datasets.py, recommendations/datasets.py,
+A column is defined once, in its table (reforms/datasets/, recommendations/datasets/,
 institute/sources/datasets.py); the exports, the data package's `datapackage.json`, the codebook
 on /data/ and the importer all read it from there. Columns may be added at the end; never
 renamed or reordered.
@@ -237,6 +237,19 @@ class Links(Refs):
             for n, item in enumerate(kept):
                 item["position"] = n
         snapshot[self.child] = kept
+
+
+@dataclass(frozen=True)
+class Backlinks(Refs):
+    """Entries that link to this one through child rows of their own (the reforms that answer a
+    recommendation): written on export, ignored on import, since those rows are the other
+    entries' to write, with their review."""
+
+    def read(self, raw, column, context) -> None:
+        return None
+
+    def merge(self, snapshot, value, column, context) -> None:
+        pass
 
 
 @dataclass(frozen=True)

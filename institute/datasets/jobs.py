@@ -16,7 +16,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -162,8 +162,6 @@ def _run(job: ImportJob, data: bytes) -> str:
 def _lost_database(exc: ImportRefused) -> bool:
     """Whether the import was undone because the connection broke (OperationalError,
     InterfaceError), not because the database refused a row (IntegrityError, DataError…)."""
-    from django.db import OperationalError
-
     return isinstance(exc.__cause__, OperationalError | InterfaceError)
 
 

@@ -113,7 +113,10 @@ def sheet_cell(value):
 
 
 def header_row(sheet, names: list[str]) -> list:
+    # openpyxl takes a tenth of a second to import: only an xlsx download loads it.
     from openpyxl.cell import WriteOnlyCell
+
+    # openpyxl takes a tenth of a second to import: only an xlsx download loads it.
     from openpyxl.styles import Font
 
     cells = []
@@ -126,6 +129,7 @@ def header_row(sheet, names: list[str]) -> list:
 
 def start_table_sheet(sheet, table: Table, headings: list[str]) -> None:
     """Widths, a frozen header row in bold (widths must come before the first row)."""
+    # openpyxl takes a tenth of a second to import: only an xlsx download loads it.
     from openpyxl.utils import get_column_letter
 
     for n, column in enumerate(table.columns, 1):
@@ -135,6 +139,7 @@ def start_table_sheet(sheet, table: Table, headings: list[str]) -> None:
 
 
 def end_table_sheet(sheet, table: Table, rows: int) -> None:
+    # openpyxl takes a tenth of a second to import: only an xlsx download loads it.
     from openpyxl.utils import get_column_letter
 
     # Written at the sheet's end in write-only mode, so it can follow the rows' count.
@@ -142,6 +147,7 @@ def end_table_sheet(sheet, table: Table, rows: int) -> None:
 
 
 def write_codebook_sheet(sheet, table: Table) -> None:
+    # openpyxl takes a tenth of a second to import: only an xlsx download loads it.
     from openpyxl.utils import get_column_letter
 
     for n, width in enumerate((24, 24, 24, MAX_WIDTH, MAX_WIDTH), 1):
@@ -164,6 +170,7 @@ def write_codebook_sheet(sheet, table: Table) -> None:
 def write_workbook(handle, table: Table, rows: Iterator[list]) -> None:
     """The rows twice, as people read them (labels) and as the contract has them (slugs), and
     the codebook; written row by row (write-only mode keeps no sheet in memory)."""
+    # openpyxl takes a tenth of a second to import: only an xlsx download loads it.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)

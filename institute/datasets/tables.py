@@ -1,6 +1,7 @@
-"""The published tables, each defined once by the app that owns it (`<app>/datasets.py`) and
-registered here: its columns (institute.datasets.columns), what the public rows are, and how a
-file of it is imported.
+"""The published tables, each defined once by the package that owns it (`<app>/datasets/`,
+`institute/sources/datasets.py`, which institute.apps imports at startup) and registered here:
+its columns (institute.datasets.columns), what the public rows are, and how a file of it is
+imported.
 
 The public exports, the data package and its `datapackage.json`, the codebook on /data/ and the
 importer all read TABLES, so a column cannot mean one thing in one place and another elsewhere.
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.apps import apps
 from django.db.models import Model, QuerySet
 from django.urls import reverse
-from django.utils.module_loading import autodiscover_modules
 
 from institute.datasets.columns import Column
 from institute.editorial.states import PUBLISHED
@@ -80,13 +79,6 @@ def register(*tables: Table) -> None:
     merged = {**TABLES, **{t.name: t for t in tables}}
     TABLES.clear()
     TABLES.update(sorted(merged.items(), key=lambda item: item[1].position))
-
-
-def autodiscover() -> None:
-    """Register every app's tables: the `datasets` module of each installed app, and the
-    sources' (institute's own app module is this package)."""
-    import_module("institute.sources.datasets")
-    autodiscover_modules("datasets")
 
 
 def table_rows(table: Table, queryset: QuerySet, *, base_url: str) -> Iterator[list]:

@@ -28,10 +28,10 @@ from institute.insights.charts import (
     listing_url,
 )
 from institute.listings.filters import FacetedFilterSet
-from recommendations.models import Audience, Implementation, Response
+from recommendations.models import Audience, Implementation
 from recommendations.selectors import recommendation_filter_public
 from reforms.filters import DateKind
-from reforms.models import Area, Reform, ReformStatus
+from reforms.models import Area, Reform, ReformStatus, Response
 from reforms.selectors import reform_filter_public
 
 # Every colour carries white numbers at 4.5:1 or more and stands at 3:1 or more against the

@@ -84,7 +84,7 @@ class Citation(models.Model):
         related_name="citations",
     )
     response = models.ForeignKey(
-        "recommendations.Response",
+        "reforms.Response",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

@@ -6,9 +6,9 @@ from django.urls import reverse
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import (
     DATE_RULE,
+    Backlinks,
     Choice,
     Column,
-    Links,
     NotImported,
     PartialDate,
     PositiveInteger,
@@ -24,20 +24,19 @@ from institute.datasets.tables import (
     ref_slug_sql,
     slugs_sql,
 )
-from recommendations.models import (
-    Audience,
-    Implementation,
-    Recommendation,
-    Response,
-    ResponseRelation,
-)
-from reforms.models import Reform
+from institute.editorial.states import PUBLISHED
+from recommendations.models import Audience, Implementation, Recommendation
+
+# The reforms' responses to a recommendation, reached by the reverse relation: this app reads
+# them and does not import the reforms app, which builds on it.
+Response = Recommendation.responses.rel.related_model
+REFORM = Response._meta.get_field("reform").related_model._meta.label  # "reforms.Reform"
 
 
 def prepare_recommendations(queryset: QuerySet, *, public: bool = True) -> QuerySet:
     responses = Response.objects.select_related("reform").order_by("reform__slug")
     if public:
-        responses = responses.filter(reform__in=Reform.objects.published())
+        responses = responses.filter(reform__review_state=PUBLISHED)
     return queryset.select_related("report").prefetch_related(
         "themes", Prefetch("responses", queryset=responses)
     )
@@ -120,16 +119,9 @@ RECOMMENDATIONS = Table(
         Column(
             "related_reforms",
             "Reforms that answer it, anticipate it or bear on it (slugs in the reforms table, "
-            "';'-separated; which of the three, in the responses table's relation). A new link "
-            "answers.",
-            Links(
-                target="reforms.Reform",
-                table="reforms",
-                noun="reform(s)",
-                child="responses",
-                key="reform",
-                blank=(("relation", ResponseRelation.ANSWERS.value), ("note", "")),
-            ),
+            "';'-separated; which of the three, in the responses table's relation). Ignored on "
+            "import: a link is the reform's, imported with the reforms or responses table.",
+            Backlinks(target=REFORM, table="reforms", noun="reform(s)"),
             get=lambda rec, _: [r.reform.slug for r in rec.responses.all()],
             sql=slugs_sql(
                 Response, "recommendation", "reform", published=True, code_point_order=False

@@ -11,8 +11,8 @@ from institute.datasets.parse import ImportRefused, Problem
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table
 from institute.sources.models import Citation
-from recommendations.models import Recommendation, Response
-from reforms.models import Reform
+from recommendations.models import Recommendation
+from reforms.models import Reform, Response
 
 ENTRY_TYPES = [
     ("reform", "A reform (entry is its slug)"),

@@ -1,4 +1,4 @@
-"""Admin forms of the recommendations app (the reforms admin shares the response one)."""
+"""Admin forms of the reforms app."""
 
 from django import forms
 

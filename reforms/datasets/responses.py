@@ -8,13 +8,8 @@ from institute.datasets.clean import Lookups
 from institute.datasets.columns import Choice, Column, Ref
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table
-from recommendations.models import (
-    RELATION_EXPLANATIONS,
-    Recommendation,
-    Response,
-    ResponseRelation,
-)
-from reforms.models import Reform
+from recommendations.models import RELATION_EXPLANATIONS, Recommendation, ResponseRelation
+from reforms.models import Reform, Response
 
 # The codebook's meaning of each value.
 RELATIONS = [(v.value, f"{v.label}: {RELATION_EXPLANATIONS[v]}") for v in ResponseRelation]
@@ -64,7 +59,7 @@ RESPONSES = Table(
     description=(
         "Which reform answers which recommendation (or anticipates it, or bears on it), and how."
     ),
-    model="recommendations.Response",
+    model="reforms.Response",
     primary_key=["recommendation", "reform"],
     queryset=published_responses,
     position=50,

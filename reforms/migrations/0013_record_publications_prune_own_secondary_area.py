@@ -19,8 +19,8 @@ def prune_own_area(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reforms", "0011_reform_add_secondary_areas"),
-        ("institute", "0013_publication_append_only_history"),
+        ("reforms", "0012_response_moved_from_recommendations"),
+        ("institute", "0014_publication_append_only_history"),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ def record_recommendation_publications(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recommendations", "0006_response_add_relation"),
-        ("institute", "0013_publication_append_only_history"),
+        ("recommendations", "0007_response_moved_to_reforms"),
+        ("institute", "0014_publication_append_only_history"),
     ]
 
     operations = [

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('institute', '0012_import_job_previewed'),
+        ('institute', '0013_citation_response_in_reforms'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

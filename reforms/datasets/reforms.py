@@ -1,4 +1,4 @@
-"""The reforms table of the published datasets (the CSV contract: see institute.datasets)."""
+"""The reforms table."""
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -14,10 +14,10 @@ from institute.datasets.columns import (
     Refs,
     Slug,
 )
-from institute.datasets.tables import Table, absolute, page_url_sql, register, slugs_sql
+from institute.datasets.tables import Table, absolute, page_url_sql, slugs_sql
 from institute.sources.models import Citation
-from recommendations.models import Recommendation, Response, ResponseRelation
-from reforms.models import Area, Initiator, Reform, ReformStatus, SecondaryArea
+from recommendations.models import Recommendation, ResponseRelation
+from reforms.models import Area, Initiator, Reform, ReformStatus, Response, SecondaryArea
 
 
 def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
@@ -129,5 +129,3 @@ REFORMS = Table(
         ),
     ],
 )
-
-register(REFORMS)
