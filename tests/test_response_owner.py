@@ -11,9 +11,10 @@ from django.core.management import call_command
 from institute.datasets.tables import TABLES
 from institute.editorial import workflow
 from institute.editorial.edits import save_edit
+from institute.editorial.history import ensure_baseline
 from institute.editorial.models import EntryVersion
 from institute.editorial.states import ReviewState
-from institute.editorial.versions import apply_snapshot, ensure_baseline, snapshot
+from institute.editorial.versions import apply_snapshot, snapshot
 from institute.sources.models import Citation
 from reforms.models import Response
 from tests.factories import SourceFactory, entry_in_state

@@ -219,7 +219,7 @@ class PendingRevision(AboutAnEntry):
 
     Saving a published entry in the admin writes here, never to the entry's row, so the public
     keeps reading the published version until `publish` applies this copy. `data` has the
-    snapshot shape of institute.versions (fields, many-to-many ids, citations, responses).
+    snapshot shape of institute.editorial.versions (fields, many-to-many ids, owned children).
     There is at most one per entry, and only while the entry is published.
     """
 

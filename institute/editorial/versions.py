@@ -1,10 +1,11 @@
 """Complete snapshots of editorial entries: what a version, a working copy and a diff are made of.
 
 A snapshot is a flat JSON-able dict of one entry: its editable fields (foreign keys as ids), its
-many-to-many ids, and its children (citations; the responses linking reforms and
-recommendations), in order. The same shape is stored in `EntryVersion.data` (history) and
-`PendingRevision.data` (the working copy of a published entry), so history, review diffs, revert
-and publish all compare and apply one thing.
+many-to-many ids, and the children it owns, in order (each model declares them: a reform's
+citations, responses with their evidence and secondary areas; a recommendation's citations).
+Every row has one owner, so applying a snapshot writes only its own entry's rows. The same shape
+is stored in `EntryVersion.data` (history) and `PendingRevision.data` (the working copy of a
+published entry), so history, review diffs, revert and publish all compare and apply one thing.
 """
 
 from __future__ import annotations
