@@ -36,6 +36,7 @@ from institute.editorial.versions import (
     pending_revision,
     snapshot,
     snapshot_from_forms,
+    state_of_work,
     with_working_state,
     working_state,
 )
@@ -417,7 +418,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         """The review panel: state, the diff a reviewer judges, the log, and the allowed moves."""
         user = request.user
         revision = obj._pending_revision
-        state = working_state(obj, revision)
+        state = state_of_work(obj, revision)
         if revision is not None:
             base_label = _("the published version")
             changes = diff(type(obj), snapshot(obj), revision.data)

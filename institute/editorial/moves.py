@@ -34,7 +34,7 @@ from institute.editorial.states import (
     PUBLISHED,
     state_label,
 )
-from institute.editorial.versions import content_type_of, pending_revision, working_state
+from institute.editorial.versions import content_type_of, pending_revision, state_of_work
 
 if TYPE_CHECKING:
     from institute.editorial.models import Editorial, PendingRevision
@@ -310,7 +310,7 @@ class ProposeLoaded(Move):
         pass
 
     def check(self) -> None:
-        self.state = working_state(self.locked, self.revision)
+        self.state = state_of_work(self.locked, self.revision)
         if self.state not in (DRAFT, PUBLISHED, ARCHIVED):
             raise ValidationError(
                 f"Cannot propose loaded content: the work on this "
@@ -343,7 +343,7 @@ class Approve(Move):
     done = _("Approved.")
 
     def check(self) -> None:
-        self.state = working_state(self.locked, self.revision)
+        self.state = state_of_work(self.locked, self.revision)
         if self.state != IN_REVIEW:
             raise ValidationError(
                 f"Cannot approve: the entry is {state_label(self.state)}, not in review."
@@ -381,7 +381,7 @@ class Comment(Move):
             raise ValidationError("A comment cannot be empty.")
 
     def execute(self) -> tuple[str, str, bool]:
-        state = working_state(self.locked, self.revision)
+        state = state_of_work(self.locked, self.revision)
         return state, state, self.revision is not None
 
     def result(self, event: ReviewEvent):
@@ -413,7 +413,7 @@ class AssignReviewer(Move):
             )
 
     def execute(self) -> tuple[str, str, bool]:
-        state = working_state(self.locked, self.revision)
+        state = state_of_work(self.locked, self.revision)
         self.locked.assigned_reviewer = self.reviewer
         self.save_row("assigned_reviewer")
         if not self.comment:

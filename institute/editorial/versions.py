@@ -288,24 +288,21 @@ def pending_revision(entry: Editorial, *, for_update: bool = False) -> PendingRe
 
 # --- where the work stands ----------------------------------------------------------------------
 
-_UNKNOWN = object()
 
-
-def working_state(entry: Editorial, revision=_UNKNOWN) -> str:
-    """Where the entry's work stands: its working copy's state if it has one, else its row's.
-
-    `revision` is the working copy when the caller has it (None: it has none); otherwise the
-    copy the admin attached (`_pending_revision`), an annotation, or a query.
-    """
-    if revision is _UNKNOWN:
-        if hasattr(entry, "working_state"):
-            return entry.working_state
-        revision = getattr(entry, "_pending_revision", _UNKNOWN)
-    if revision is _UNKNOWN:
-        if entry.review_state != PUBLISHED:
-            return entry.review_state  # only published entries have working copies
-        revision = pending_revision(entry)
+def state_of_work(entry: Editorial, revision: PendingRevision | None) -> str:
+    """Where the entry's work stands, its working copy known (None: it has none): the copy's
+    state if it has one, else its row's."""
     return revision.state if revision is not None else entry.review_state
+
+
+def working_state(entry: Editorial) -> str:
+    """Where the entry's work stands, read: the queryset's annotation (`with_working_state`)
+    when the entry came with one, else from its working copy, if it has one."""
+    if hasattr(entry, "working_state"):
+        return entry.working_state
+    if entry.review_state != PUBLISHED:
+        return entry.review_state  # only published entries have working copies
+    return state_of_work(entry, pending_revision(entry))
 
 
 def with_working_state(queryset: models.QuerySet) -> models.QuerySet:
