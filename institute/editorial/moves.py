@@ -78,6 +78,11 @@ class Move:
                 f"(it takes the “{perm_name(self.entry, self.verb)}” permission)."
             )
 
+    @property
+    def state(self) -> str:
+        """Where the entry's work stands (read under the lock, in `run`)."""
+        return state_of_work(self.locked, self.revision)
+
     def check(self) -> None:
         """Refuse the move (ValidationError) if it may not be taken now; nothing is written."""
 
@@ -136,9 +141,17 @@ class Transition(Move):
         current = entry.review_state if cls.row_only else state
         return current in cls.sources and has_verb(user, entry, cls.verb)
 
+    @property
+    def on_copy(self) -> bool:
+        """Whether the move concerns the working copy (read under the lock, in `run`)."""
+        return self.revision is not None and not self.row_only
+
+    @property
+    def current(self) -> str:
+        """The state the move starts from: the working copy's, or the row's."""
+        return self.revision.state if self.on_copy else self.locked.review_state
+
     def check(self) -> None:
-        self.on_copy = self.revision is not None and not self.row_only
-        self.current = self.revision.state if self.on_copy else self.locked.review_state
         if self.current not in self.sources:
             raise ValidationError(
                 f"Cannot {self.what}: the move from {state_label(self.current)} to "
@@ -153,12 +166,13 @@ class Transition(Move):
 
     def execute(self) -> tuple[str, str, bool]:
         locked, revision, target = self.locked, self.revision, self.target
+        old, on_copy = self.current, self.on_copy
         now = timezone.now()
         fields = self.row_fields(now)
         # Every move starts or ends a round of review; an approval belongs to one round.
         locked.approved_by, locked.approved_at, locked.approved_version = None, None, None
         fields += ["approved_by", "approved_at", "approved_version"]
-        if self.on_copy and target != PUBLISHED:
+        if on_copy and target != PUBLISHED:
             # Only the working copy moves; the public row stays as it is.
             revision.state = target
             revision.save(update_fields=["state", "updated_at"])
@@ -178,7 +192,7 @@ class Transition(Move):
                 locked.published_at = now
                 fields.append("published_at")
             self.save_row(*fields)
-        return self.current, target, self.on_copy
+        return old, target, on_copy
 
 
 class Submit(Transition):
@@ -310,7 +324,6 @@ class ProposeLoaded(Move):
         pass
 
     def check(self) -> None:
-        self.state = state_of_work(self.locked, self.revision)
         if self.state not in (DRAFT, PUBLISHED, ARCHIVED):
             raise ValidationError(
                 f"Cannot propose loaded content: the work on this "
@@ -318,7 +331,7 @@ class ProposeLoaded(Move):
             )
 
     def execute(self) -> tuple[str, str, bool]:
-        published = self.locked.review_state == PUBLISHED
+        old, published = self.state, self.locked.review_state == PUBLISHED
         self.locked = save_edit(
             self.locked,
             self.data,
@@ -329,10 +342,10 @@ class ProposeLoaded(Move):
         )
         if not published:
             self.action = ReviewAction.COMMENT  # the draft's state is its editors' to move
-            return self.state, self.state, False
+            return old, old, False
         self.locked.submitted_by, self.locked.submitted_at = recorded_user(self.by), timezone.now()
         self.save_row("submitted_by", "submitted_at")
-        return self.state, IN_REVIEW, True
+        return old, IN_REVIEW, True
 
 
 class Approve(Move):
@@ -343,7 +356,6 @@ class Approve(Move):
     done = _("Approved.")
 
     def check(self) -> None:
-        self.state = state_of_work(self.locked, self.revision)
         if self.state != IN_REVIEW:
             raise ValidationError(
                 f"Cannot approve: the entry is {state_label(self.state)}, not in review."
@@ -381,7 +393,7 @@ class Comment(Move):
             raise ValidationError("A comment cannot be empty.")
 
     def execute(self) -> tuple[str, str, bool]:
-        state = state_of_work(self.locked, self.revision)
+        state = self.state
         return state, state, self.revision is not None
 
     def result(self, event: ReviewEvent):
@@ -413,7 +425,7 @@ class AssignReviewer(Move):
             )
 
     def execute(self) -> tuple[str, str, bool]:
-        state = state_of_work(self.locked, self.revision)
+        state = self.state
         self.locked.assigned_reviewer = self.reviewer
         self.save_row("assigned_reviewer")
         if not self.comment:

@@ -13,7 +13,7 @@ from institute.editorial.models import EntryVersion, ReviewAction, ReviewEvent, 
 from institute.editorial.moves import Move
 from institute.editorial.rights import recorded_user
 from institute.editorial.states import IN_REVIEW, PUBLISHED
-from institute.editorial.versions import snapshot, state_of_work
+from institute.editorial.versions import snapshot
 
 
 class Revert(Move):
@@ -43,7 +43,7 @@ class Revert(Move):
 
     def execute(self) -> tuple[str, str, bool]:
         locked = self.locked
-        old_state = state_of_work(locked, self.revision)
+        old_state = self.state
         published = locked.review_state == PUBLISHED
         if published and not diff(type(locked), snapshot(locked), self.restored.data):
             return self.discard_working_copy(old_state)
