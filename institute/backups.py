@@ -3,12 +3,16 @@
 PostgreSQL goes through pg_dump's custom format and pg_restore (`--clean --if-exists`, in one
 transaction, so a failed restore changes nothing); SQLite through its online backup API
 (`sqlite3.Connection.backup`), which copies a consistent snapshot while others use the file.
+
+A backup holds password hashes and sessions: its folder is 0700 and the file 0600 whatever the
+umask, and a restore refuses a file group or others can write (anyone could have replaced it).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +22,7 @@ from django.core.management.base import CommandError
 from django.db import connections
 
 POSTGRES, SQLITE = "postgresql", "sqlite"
+PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
 
 
 def engine_of(alias: str = "default") -> str:
@@ -41,9 +46,40 @@ def backup_path(directory: Path, alias: str = "default") -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     stem = f"{database_label(alias)}-{stamp}"
     path, n = directory / f"{stem}{suffix}", 1
-    while path.exists():
+    # A .partial left by a dump that failed this second is taken too (private_file creates anew).
+    while path.exists() or path.with_name(path.name + ".partial").exists():
         path, n = directory / f"{stem}-{n}{suffix}", n + 1
     return path
+
+
+def private_folder(directory: Path) -> None:
+    """Make `directory` (and any missing parent) and leave it 0700, an existing one tightened."""
+    directory.mkdir(parents=True, exist_ok=True)
+    # chmod, not mkdir's mode: the umask would narrow that, and an existing folder keeps its own.
+    os.chmod(directory, PRIVATE_FOLDER)
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty, 0600, before any tool writes into it: pg_dump and sqlite3 open an
+    existing file as it is, so the dump is never readable by others, not even while written."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    try:
+        os.fchmod(descriptor, PRIVATE_FILE)  # the umask may have taken bits from the 0600
+    finally:
+        os.close(descriptor)
+
+
+def check_backup_file(path: Path) -> None:
+    """Refuse what is not a file, or a file group or others can write: restoring replaces every
+    account and session with its contents."""
+    if not path.is_file():
+        raise CommandError(f"{path}: no such backup file.")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise CommandError(
+            f"{path} can be written by group or others (mode {mode:04o}), so anyone could have "
+            f"changed it; nothing restored. If it is yours, `chmod 600 {path}` and try again."
+        )
 
 
 def postgres_environment(alias: str = "default") -> dict[str, str]:
@@ -77,10 +113,11 @@ def run_client(args: list[str], *, alias: str) -> None:
 
 def backup_database(directory: Path, *, alias: str = "default") -> Path:
     """Write a backup of the whole database into `directory`; return its path."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_folder(directory)
     path = backup_path(directory, alias)
     if engine_of(alias) == POSTGRES:
         partial = path.with_name(path.name + ".partial")
+        private_file(partial)
         try:
             run_client(["pg_dump", "--format=custom", f"--file={partial}"], alias=alias)
         except CommandError:
@@ -90,6 +127,7 @@ def backup_database(directory: Path, *, alias: str = "default") -> Path:
     else:
         connection = connections[alias]
         connection.ensure_connection()
+        private_file(path)  # SQLite takes an empty file as an empty database
         target = sqlite3.connect(path)
         try:
             connection.connection.backup(target)
@@ -100,8 +138,7 @@ def backup_database(directory: Path, *, alias: str = "default") -> Path:
 
 def restore_database(path: Path, *, alias: str = "default") -> None:
     """Replace the database's contents with those of the backup at `path`."""
-    if not path.is_file():
-        raise CommandError(f"{path}: no such backup file.")
+    check_backup_file(path)
     if engine_of(alias) == POSTGRES:
         connections[alias].close()  # our own connection must not hold locks the restore needs
         run_client(

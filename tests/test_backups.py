@@ -5,6 +5,7 @@ pg_restore) on a scratch database made from the test database and dropped afterw
 
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import uuid
@@ -29,6 +30,43 @@ def make_sources():
 
 
 BEFORE = {"kept-source": "Original title", "deleted-source": "Deleted later"}
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def umask():
+    """Sets the process umask for the test (children started meanwhile inherit it)."""
+    previous = os.umask(0o022)
+    yield os.umask
+    os.umask(previous)
+
+
+# --- Either engine ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o000], ids=["umask-022", "umask-000"])
+def test_a_backup_is_readable_by_its_owner_only_whatever_the_umask(umask, mask, tmp_path):
+    """It holds password hashes and sessions. A new folder is made 0700, an existing one
+    tightened; the file is 0600 (pg_dump and sqlite3 would leave 0644, or 0666 under umask 0)."""
+    made, existing = tmp_path / "new" / "backups", tmp_path / "existing"
+    existing.mkdir(mode=0o777)
+    os.chmod(existing, 0o755)
+    for folder in (made, existing):
+        out = StringIO()
+        umask(mask)
+        try:
+            call_command("backup_db", output_dir=str(folder), stdout=out)
+        finally:
+            umask(0o022)
+        backup = Path(out.getvalue().strip())
+        assert backup.parent == folder
+        assert oct(mode_of(folder)) == oct(0o700)
+        assert oct(mode_of(backup)) == oct(0o600)
+        assert backup.stat().st_size > 0
+        assert [p.name for p in folder.iterdir()] == [backup.name]  # no .partial left behind
 
 
 # --- SQLite ----------------------------------------------------------------------------------
@@ -64,6 +102,22 @@ def test_sqlite_restore_refuses_a_file_that_is_not_a_database(on_sqlite, tmp_pat
     not_a_backup.write_bytes(b"PGDMP not sqlite")
     with pytest.raises(CommandError, match="not an SQLite database"):
         call_command("restore_db", str(not_a_backup), interactive=False)
+    assert dict(Source.objects.values_list("slug", "title")) == BEFORE
+
+
+def test_sqlite_restore_refuses_a_file_others_can_write(on_sqlite, tmp_path):
+    make_sources()
+    out = StringIO()
+    call_command("backup_db", output_dir=str(tmp_path), stdout=out)
+    backup = Path(out.getvalue().strip())
+    Source.objects.filter(slug="kept-source").update(title="Changed after the backup")
+    for mode in (0o620, 0o602):  # group, then others
+        os.chmod(backup, mode)
+        with pytest.raises(CommandError, match=r"written by group or others.*nothing restored"):
+            call_command("restore_db", str(backup), interactive=False)
+        assert Source.objects.get(slug="kept-source").title == "Changed after the backup"
+    os.chmod(backup, 0o640)  # readable by the group is its owner's choice
+    call_command("restore_db", str(backup), interactive=False, stdout=StringIO())
     assert dict(Source.objects.values_list("slug", "title")) == BEFORE
 
 
@@ -166,3 +220,29 @@ def test_postgresql_restore_brings_back_deleted_and_changed_rows(
     restored = manage("shell", "-c", SOURCES_AS_DICT, database_url=url)
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.strip().splitlines()[-1] == repr(dict(sorted(BEFORE.items())))
+
+
+def test_postgresql_restore_refuses_a_file_others_can_write(
+    postgres_sources, scratch_database_url, tmp_path
+):
+    url = scratch_database_url
+    backup = manage("backup_db", "--output-dir", str(tmp_path), database_url=url)
+    assert backup.returncode == 0, backup.stderr
+    dump = Path(backup.stdout.strip().splitlines()[-1])
+    change = manage(
+        "shell",
+        "-c",
+        "from institute.sources.models import Source; "
+        "Source.objects.filter(slug='kept-source').update(title='Changed after the backup')",
+        database_url=url,
+    )
+    assert change.returncode == 0, change.stderr
+
+    os.chmod(dump, 0o666)
+    # Refused before the question: no answer is read, and the exit status is a refusal's.
+    refused = manage("restore_db", str(dump), database_url=url, stdin="yes\n")
+    assert refused.returncode == 1, refused.stdout
+    assert "written by group or others (mode 0666)" in refused.stderr
+    assert "Type 'yes'" not in refused.stdout
+    after = manage("shell", "-c", SOURCES_AS_DICT, database_url=url)
+    assert "Changed after the backup" in after.stdout

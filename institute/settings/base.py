@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # first: the API's CORS headers on every answer
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, which answers conditional requests for static files itself.
+    "institute.conditional_get.IgnoreFutureIfModifiedSinceMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "institute.middleware.DatabaseUnavailableMiddleware",  # database down: 503 page, not a 500
     "csp.middleware.CSPMiddleware",

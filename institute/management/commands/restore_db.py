@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from institute.backups import restore_database
+from institute.backups import check_backup_file, restore_database
 
 
 class Command(BaseCommand):
@@ -22,8 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, interactive=True, database="default", **options):
         path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"{path}: no such backup file.")
+        check_backup_file(path)  # before asking: a refused file needs no answer
         name = connections[database].settings_dict["NAME"]
         if interactive:
             answer = input(
