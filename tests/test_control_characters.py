@@ -2,10 +2,12 @@
 and column named; what was stored before the rule never takes down the feed or a spreadsheet."""
 
 import io
+import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from institute.editorial.states import ReviewState
 from institute.sources.models import Citation
@@ -15,6 +17,8 @@ from tests.support import admin_url, entry_form_data
 
 pytestmark = pytest.mark.django_db
 
+ATOM = "{http://www.w3.org/2005/Atom}"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOSTILE = "Land\x0b\x1b\x07 reform"  # as reported: accepted by the admin and the CSV import
 HEADER = "slug,title,summary,area,topics,status,announced_on\r\n"
 
@@ -113,3 +117,46 @@ def test_a_nul_in_a_cell_is_named_by_line_and_character_not_called_binary(tmp_pa
 def test_a_file_saved_as_utf16_is_still_called_binary(tmp_path):
     data = (HEADER + "a,A,A.,economy,,adopted,2019\r\n").encode("utf-16-le")
     assert "not a CSV file" in _import(tmp_path, data)
+
+
+# --- what was stored before the rule -------------------------------------------------------------
+
+
+@pytest.fixture
+def stored_before_the_rule():
+    """A published reform whose title and summary hold control characters, planted as data
+    written before input refused them was."""
+    reform = ReformFactory(published=True, title="Land reform", summary="Plain.")
+    Reform.objects.filter(pk=reform.pk).update(title=HOSTILE, summary="Two\x0b parts.\nDone.")
+    return reform
+
+
+def test_the_feed_leaves_control_characters_out(client, stored_before_the_rule):
+    response = client.get(reverse("reforms:feed"))
+    assert response.status_code == 200
+    [entry] = ET.fromstring(response.content).findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "Land reform"
+    assert "Two parts.\nDone." in entry.find(f"{ATOM}summary").text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("reforms:export", kwargs={"fmt": "xlsx"}),
+        reverse("data-table", kwargs={"table": "reforms", "fmt": "xlsx"}),
+    ],
+)
+def test_the_spreadsheets_leave_control_characters_out(client, stored_before_the_rule, url):
+    from openpyxl import load_workbook  # a tenth of a second to import: only these tests
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    content = b"".join(response.streaming_content)
+    book = load_workbook(io.BytesIO(content))
+    for sheet in ("Reforms", "data (slugs)"):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        title = rows[0].index("title" if sheet == "data (slugs)" else "Title")
+        summary = title + 1
+        assert [r[title] for r in rows[1:]] == ["Land reform"]
+        assert [r[summary] for r in rows[1:]] == ["Two parts.\nDone."]
