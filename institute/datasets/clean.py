@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import CharField
 
+from institute.control_characters import allows_line_breaks, control_character_problem, shown
 from institute.datasets.columns import field_max_length
 from institute.datasets.parse import ParsedFile, Problem
 from institute.datasets.tables import Table
@@ -42,6 +44,15 @@ class Lookups:
     def max_length(self, field: str) -> int | None:
         return field_max_length(self.model, field)
 
+    def multiline(self, column) -> bool:
+        """Whether the column's cells may hold line breaks and tabs: everywhere but a
+        single-line field of the table's own model (the write path checks its children's)."""
+        try:
+            field = self.model._meta.get_field(column.field)
+        except FieldDoesNotExist:
+            return True
+        return not isinstance(field, CharField) or allows_line_breaks(field)
+
 
 def row_key(table: Table, row: dict) -> tuple:
     return tuple(row.get(k, "") for k in table.primary_key)
@@ -58,6 +69,10 @@ def clean_rows(table: Table, parsed: ParsedFile, lookups: Lookups, progress=None
         row, ok = {}, True
         for name, value in raw.items():
             column = columns[name]
+            if problem := control_character_problem(value, multiline=lookups.multiline(column)):
+                ok = False
+                problems.append(Problem(problem, line, name, shown(value)))
+                continue
             try:
                 row[name] = column.cell.read(value, column, lookups)
             except ValidationError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from institute.control_characters import control_character_problem, shown
 from institute.datasets.tables import Table, unescape_formula
 
 
@@ -88,7 +89,7 @@ def decode(data: bytes, limits: Limits) -> str:
         raise ImportRefused([Problem("The file is empty: there is no header row and no data.")])
     if problem := limits.too_large(len(data)):
         raise ImportRefused([problem])
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:8192]:
+    if data.startswith(b"PK\x03\x04") or _looks_binary(data[:8192]):
         raise ImportRefused(
             [
                 Problem(
@@ -98,6 +99,8 @@ def decode(data: bytes, limits: Limits) -> str:
             ]
         )
     try:
+        # A NUL in text that reads as UTF-8 is a stray character in a cell: the cell's check
+        # (institute.datasets.clean) names its line, column and character.
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
@@ -112,6 +115,21 @@ def decode(data: bytes, limits: Limits) -> str:
         ) from exc
 
 
+def _looks_binary(head: bytes) -> bool:
+    """A NUL in bytes that are not UTF-8 (an image, a PDF), or NULs in every other byte (text
+    saved as UTF-16): a binary file, not a CSV with a stray character."""
+    if b"\x00" not in head:
+        return False
+    if head.count(b"\x00") * 4 > len(head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The head may end inside a character: only an error before its last bytes counts.
+        return exc.start < len(head) - 3
+    return False
+
+
 def parse(data: bytes, *, table: Table, limits: Limits | None = None) -> ParsedFile:
     """Read the CSV: header checks, row shapes and sizes (by default an upload's limits).
     Values are checked by institute.datasets.clean."""
@@ -124,6 +142,9 @@ def parse(data: bytes, *, table: Table, limits: Limits | None = None) -> ParsedF
     except csv.Error as exc:
         raise ImportRefused([Problem(f"The header cannot be read as CSV: {exc}.", line=1)]) from exc
     header = [h.strip().lstrip("\ufeff") for h in raw_header]
+    for n, name in enumerate(header, start=1):
+        if problem := control_character_problem(name, multiline=False):
+            problems.append(Problem(f"the name of column {n} {problem}", line=1, value=shown(name)))
     known = set(table.header)
     duplicates = [name for name, n in Counter(header).items() if n > 1 and name]
     for name in duplicates:

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from institute.control_characters import xml_safe
 from institute.datasets.codebook import CODEBOOK_RULES, codebook_entries
 from institute.datasets.columns import PartialDate, PositiveInteger, Slug, Url, split
 from institute.datasets.tables import Table, escape_formula
@@ -109,7 +110,10 @@ def column_width(table: Table, column) -> int:
 
 
 def sheet_cell(value):
-    return value if isinstance(value, int) else escape_formula("" if value is None else str(value))
+    if isinstance(value, int):
+        return value
+    # xml_safe: a control character stored before input refused them would make openpyxl raise.
+    return escape_formula(xml_safe("" if value is None else str(value)))
 
 
 def header_row(sheet, names: list[str]) -> list:

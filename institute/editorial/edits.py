@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from institute.control_characters import control_character_errors
 from institute.editorial.bulk_insert import insert_rows, insert_values
 from institute.editorial.history import bump_version, ensure_baseline, record_version
 from institute.editorial.models import EntryVersion, PendingRevision, VersionKind
@@ -101,6 +102,8 @@ def clean_snapshot(
         candidate.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    for name, messages in control_character_errors(model, data).items():
+        errors.setdefault(name, []).extend(messages)
     for child in children_of(model):
         for problem in _child_problems(child, data.get(child.name) or []):
             errors.setdefault(child.name, []).append(problem)
@@ -125,6 +128,10 @@ def _child_problems(child: Children, rows: list[dict]) -> list[str]:
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 problems.append(f"row {n}, {field}: {'; '.join(messages)}")
+        for field, messages in control_character_errors(
+            model, {name: values[name] for name in child.fields if name in values}
+        ).items():
+            problems.append(f"row {n}, {field}: {'; '.join(messages)}")
         for grandchild in child.children:
             problems += [
                 f"row {n}, {grandchild.name}: {p}"
