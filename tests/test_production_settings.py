@@ -117,6 +117,21 @@ def test_every_missing_setting_is_named_at_once():
     ]
 
 
+@pytest.mark.parametrize(
+    "weak",
+    ["short", "x" * 60, "django-insecure-" + secrets.token_urlsafe(50)],
+    ids=["short", "one character", "django's insecure prefix"],
+)
+def test_a_weak_secret_key_is_refused_in_one_line(weak):
+    result = run("-m", "institute.preflight", env=production_env(SECRET_KEY=weak))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("AXES:")]
+    assert len(lines) == 1
+    assert lines[0].startswith("SECRET_KEY is too weak: it needs at least 50 characters")
+    assert weak not in result.stderr  # a secret, even a bad one, is not printed
+
+
 def test_debug_is_refused_with_production_settings():
     preflight = run("-m", "institute.preflight", env=production_env(DEBUG="1"))
     assert preflight.returncode == 2

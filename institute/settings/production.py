@@ -6,6 +6,11 @@ step of `make serve`) prints those lines without a traceback and exits 2.
 
 import os
 
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from institute.client_address import bind_is_loopback
@@ -27,6 +32,19 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
     _problems.append(
         "SECRET_KEY is not set: set it to a long random string, e.g. the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
+# Django's own measure of a weak key (check --deploy's security.W009), refused rather than
+# warned about: a guessable key lets anyone forge sessions and password-reset links.
+elif (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    _problems.append(
+        f"SECRET_KEY is too weak: it needs at least {SECRET_KEY_MIN_LENGTH} characters, "
+        f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, and not Django's "
+        f"'{SECRET_KEY_INSECURE_PREFIX}' prefix; use the output of "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
     )
 if not os.environ.get("DATABASE_URL", "").strip():
