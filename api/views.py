@@ -19,6 +19,7 @@ from rest_framework.throttling import AnonRateThrottle
 from api.freshness import UpdatedSince, etag_and_last_modified
 from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
+from institute.client_address import client_address
 from institute.datasets.tables import TABLES
 from recommendations.models import Theme
 from recommendations.selectors import recommendation_filter_public
@@ -27,11 +28,17 @@ from reforms.selectors import reform_filter_public
 
 
 class AnonymousPerAddress(AnonRateThrottle):
-    """Anonymous requests per client address (API_NUM_PROXIES says which one, behind proxies),
-    counted in the shared cache; the rate is the setting API_THROTTLE_RATE (None: no limit)."""
+    """Anonymous requests per client address (behind one of TRUSTED_PROXIES, the client it
+    names; API_NUM_PROXIES says which), counted in the shared cache; the rate is the setting
+    API_THROTTLE_RATE (None: no limit)."""
 
     def get_rate(self):
         return settings.API_THROTTLE_RATE
+
+    def get_ident(self, request):
+        # DRF's own believes X-Forwarded-For from anyone once NUM_PROXIES is set, so a client
+        # reaching gunicorn directly could name a new address on every request.
+        return client_address(request)
 
 
 class Endpoint(generics.GenericAPIView):

@@ -1,7 +1,8 @@
 """`python -m institute.preflight`: the first step of `make serve`.
 
 Loads the production settings, checks that the database answers and runs Django's deployment
-checks. A missing or wrong setting is printed as one line per problem, without a traceback, and
+checks, and says whose X-Forwarded-For the API's throttle and the sign-in lockout believe. A
+missing or wrong setting is printed as one line per problem, without a traceback, and
 the exit status is 2; deployment warnings are printed and do not stop the start. SQLite is
 allowed, with a warning.
 """
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import DatabaseError, connection
 
+from institute.client_address import proxy_count
 from institute.envfile import load_env_file
 
 EXIT_MISCONFIGURED = 2
@@ -27,6 +29,23 @@ def fail(message: str) -> int:
     return EXIT_MISCONFIGURED
 
 
+def trusted_proxies_summary() -> str:
+    """One line: which connections may name the client (X-Forwarded-For), so an operator sees
+    whether clients behind the proxy are told apart, or whether the header is ignored."""
+    if settings.TRUSTED_PROXIES:
+        proxies = ", ".join(settings.TRUSTED_PROXIES)
+        return (
+            f"Client addresses: X-Forwarded-For is believed from {proxies} (TRUSTED_PROXIES; the "
+            f"client is number {proxy_count()} from its right, API_NUM_PROXIES) and ignored from "
+            "anyone else."
+        )
+    return (
+        "Client addresses: X-Forwarded-For is ignored (TRUSTED_PROXIES is empty): every client is "
+        "counted by the address it connects from, so behind a proxy all share the proxy's. Set "
+        "TRUSTED_PROXIES to the proxy's address."
+    )
+
+
 def main() -> int:
     try:
         load_env_file()
@@ -35,6 +54,7 @@ def main() -> int:
     except (ImproperlyConfigured, ValueError) as exc:  # dj-database-url raises ValueError
         return fail(str(exc))
 
+    print(trusted_proxies_summary())
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         print(

@@ -474,6 +474,7 @@ def test_anonymous_requests_are_throttled_per_address_with_a_clear_429(client, w
 def test_behind_the_proxy_each_client_has_its_own_allowance(client, settings):
     settings.API_THROTTLE_RATE = "2/minute"
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     url, proxy = f"{API}topics/", {"REMOTE_ADDR": "127.0.0.1"}
     for _ in range(2):
         assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy).status_code == 200
@@ -481,6 +482,24 @@ def test_behind_the_proxy_each_client_has_its_own_allowance(client, settings):
     spoofed = client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5", **proxy)
     assert spoofed.status_code == 429
     assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy).status_code == 200
+
+
+@pytest.mark.parametrize("trusted", [[], ["127.0.0.1"]], ids=["no proxy trusted", "loopback"])
+def test_a_client_reaching_gunicorn_directly_cannot_rotate_x_forwarded_for(
+    client, settings, trusted
+):
+    # Production's API_NUM_PROXIES=1, with gunicorn bound beyond the loopback (BIND=0.0.0.0).
+    settings.API_THROTTLE_RATE = "3/minute"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXIES = trusted
+    url, direct = f"{API}topics/", {"REMOTE_ADDR": "198.51.100.77"}
+    statuses = [
+        client.get(url, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}", **direct).status_code
+        for n in range(1, 6)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    # Its neighbour is counted apart, header or not.
+    assert client.get(url, REMOTE_ADDR="198.51.100.78").status_code == 200
 
 
 def test_production_counts_the_client_its_proxy_names_and_refuses_a_bad_rate():

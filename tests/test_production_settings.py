@@ -21,6 +21,9 @@ OURS = {
     "CSP_REPORT_URI",
     "CSRF_TRUSTED_ORIGINS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "BIND",
+    "TRUSTED_PROXIES",
+    "API_NUM_PROXIES",
     *REQUIRED,
 }
 # Never reached: `check` without --database does not connect.
@@ -114,6 +117,21 @@ def test_every_missing_setting_is_named_at_once():
     ]
 
 
+@pytest.mark.parametrize(
+    "weak",
+    ["short", "x" * 60, "django-insecure-" + secrets.token_urlsafe(50)],
+    ids=["short", "one character", "django's insecure prefix"],
+)
+def test_a_weak_secret_key_is_refused_in_one_line(weak):
+    result = run("-m", "institute.preflight", env=production_env(SECRET_KEY=weak))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("AXES:")]
+    assert len(lines) == 1
+    assert lines[0].startswith("SECRET_KEY is too weak: it needs at least 50 characters")
+    assert weak not in result.stderr  # a secret, even a bad one, is not printed
+
+
 def test_debug_is_refused_with_production_settings():
     preflight = run("-m", "institute.preflight", env=production_env(DEBUG="1"))
     assert preflight.returncode == 2
@@ -142,6 +160,39 @@ def test_sqlite_in_production_warns_but_starts(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Warning: DATABASE_URL is SQLite" in result.stderr
+
+
+def test_x_forwarded_for_is_believed_only_from_trusted_proxies():
+    show = "result = settings.TRUSTED_PROXIES"
+    # gunicorn on the loopback (the default, or BIND there): only a local proxy can connect.
+    assert in_production(show) == ["127.0.0.1", "::1"]
+    assert in_production(show, BIND="127.0.0.1:9000") == ["127.0.0.1", "::1"]
+    # Reachable from other machines, whose headers say whatever they like: nobody, unless named.
+    assert in_production(show, BIND="0.0.0.0:8000") == []
+    assert in_production(show, BIND="0.0.0.0:8000", TRUSTED_PROXIES="10.0.0.2, 10.1.0.0/16") == [
+        "10.0.0.2",
+        "10.1.0.0/16",
+    ]
+    bad = run("-m", "institute.preflight", env=production_env(TRUSTED_PROXIES="10.0.0.300"))
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("TRUSTED_PROXIES: '10.0.0.300' is not an IP address or network")
+
+
+@pytest.mark.parametrize(
+    ("bind", "says"),
+    [
+        (None, "X-Forwarded-For is believed from 127.0.0.1, ::1 (TRUSTED_PROXIES"),
+        ("0.0.0.0:8000", "X-Forwarded-For is ignored (TRUSTED_PROXIES is empty)"),
+    ],
+)
+def test_the_preflight_says_whose_forwarded_address_is_believed(tmp_path, bind, says):
+    result = run(
+        "-m",
+        "institute.preflight",
+        env=production_env(BIND=bind, DATABASE_URL=f"sqlite:///{tmp_path / 'trial.sqlite3'}"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"Client addresses: {says}" in result.stdout
 
 
 def test_production_serves_hashed_static_files_and_shares_its_cache():

@@ -9,6 +9,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from institute.client_address import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -157,10 +159,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
+# API's throttle and the sign-in lockout count the client such a proxy names, and anyone else by
+# the address they connect from (institute/client_address.py). None here: development has no
+# proxy. Production trusts the loopback when gunicorn listens only there (see there).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+parse_trusted_proxies(TRUSTED_PROXIES)  # a typo stops the start, with the entry named
+
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is refused (HTTP 429), even with the right password, for
 # AXES_COOLOFF_MINUTES. A successful sign-in before then clears the count. Attempts are rows in
-# the database, so every gunicorn worker counts the same ones.
+# the database, so every gunicorn worker counts the same ones. Locking the pair, not the
+# username, means nobody elsewhere can lock an editor out by guessing wrong on purpose.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
     "django.contrib.auth.backends.ModelBackend",
@@ -168,6 +178,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the API's throttle: behind the proxy, REMOTE_ADDR is the proxy's,
+# shared by every client, which would make the pair lock a username for everyone.
+AXES_CLIENT_IP_CALLABLE = "institute.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 # No admin pages for the attempts (tests/test_url_permission_matrix.py has a row for every admin
 # URL, and these have none yet): `manage.py axes_list_attempts` / `axes_reset` instead.
@@ -274,8 +287,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "URL_FORMAT_OVERRIDE": None,
-    # The client's address is REMOTE_ADDR, or behind N proxies the Nth from the right of
-    # X-Forwarded-For (never a client's own claim). Production sits behind one: see there.
+    # Behind N proxies the client is the Nth from the right of X-Forwarded-For (never a
+    # client's own claim), and only when the request comes from one of TRUSTED_PROXIES
+    # (api.views.AnonymousPerAddress). Production sits behind one: see there.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
