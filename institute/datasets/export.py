@@ -158,7 +158,7 @@ def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[str] | None:
             batch, first = [], True
             for (text,) in copy.rows():
                 batch.append(text)
-                # The first line goes alone: StartedRows waits for it before the headers leave.
+                # The first line goes alone: the download is seen to start at once.
                 if first or len(batch) == COPY_BATCH_ROWS:
                     yield "\r\n".join(batch) + "\r\n"
                     batch, first = [], False
@@ -194,14 +194,14 @@ class StartedRows:
 
 
 class Body:
-    """A streamed export: `chunks`, written from `rows` (StartedRows). Django closes it when the
+    """A streamed export: `chunks`, written from `rows`. Django closes it when the
     response ends or the client leaves, which closes the rows' cursor or COPY.
 
     An error while it is read is never caught here: it reaches the WSGI server after the headers,
     which then drops the connection without the body's clean end (no terminating chunk), so the
     client sees a broken download, never a short one that looks whole."""
 
-    def __init__(self, chunks: Iterator[str], rows: StartedRows):
+    def __init__(self, chunks: Iterator[str], rows: Iterator):
         self._chunks, self.rows = chunks, rows
 
     def __iter__(self):
@@ -224,8 +224,12 @@ def export_lines(table: Table, queryset, *, base_url: str) -> Body:
     read before this returns."""
     lines = copy_csv(table, queryset, base_url=base_url)
     if lines is not None:
-        rows = StartedRows(lines)
-        return Body(itertools.chain(csv_lines(table, iter(())), rows), rows)
+        # Not a started COPY: one left open holds the connection until its body is read, and
+        # the next query on it (a test's next request) would wait for ever. A query of its own
+        # finds a database that is down just as well.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Body(itertools.chain(csv_lines(table, iter(())), lines), lines)
     rows = StartedRows(table_rows(table, table.prepare(queryset), base_url=base_url))
     return Body(csv_lines(table, rows), rows)
 
