@@ -128,8 +128,9 @@ def sql_line(table: Table, *, t: str, base_url: str) -> tuple[str, list] | None:
 
 
 def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[str] | None:
-    """The CSV of `queryset` as PostgreSQL writes it, or None where it cannot: another
-    database, a column without SQL, or a query the line cannot be added to as one column."""
+    """The CSV lines of `queryset`, without the header, as PostgreSQL writes them, or None where
+    it cannot: another database, a column without SQL, or a query the line cannot be added to as
+    one column."""
     if (
         connection.vendor != "postgresql"
         or not settings.DATASET_EXPORT_COPY
@@ -149,48 +150,108 @@ def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[str] | None:
     sql, params = rows.query.sql_with_params()
 
     def lines() -> Iterator[str]:
-        yield from csv_lines(table, iter(()))
         # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
         ):
-            batch = []
+            batch, first = [], True
             for (text,) in copy.rows():
                 batch.append(text)
-                if len(batch) == COPY_BATCH_ROWS:
+                # The first line goes alone: the download is seen to start at once.
+                if first or len(batch) == COPY_BATCH_ROWS:
                     yield "\r\n".join(batch) + "\r\n"
-                    batch = []
+                    batch, first = [], False
             if batch:
                 yield "\r\n".join(batch) + "\r\n"
 
     return lines()
 
 
-def export_lines(table: Table, queryset, *, base_url: str) -> Iterator[str]:
-    """`queryset`, public rows of `table` in the file's order, as CSV text."""
-    fast = copy_csv(table, queryset, base_url=base_url)
-    if fast is not None:
-        return fast
-    return csv_lines(table, table_rows(table, table.prepare(queryset), base_url=base_url))
+class StartedRows:
+    """`rows` with the first one already read when this object is made.
+
+    An export reads its first rows from the database before the response's headers leave, so a
+    database that fails then fails the request (the 503 of institute.middleware) instead of
+    sending a 200 with a header line and no rows. Closing it closes `rows` (a COPY under way is
+    cancelled), even if nothing was read past the first."""
+
+    def __init__(self, rows: Iterator):
+        self._rows = rows
+        self._first = list(itertools.islice(rows, 1))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._first:
+            return self._first.pop()
+        return next(self._rows)
+
+    def close(self):
+        if hasattr(self._rows, "close"):
+            self._rows.close()
+
+
+class Body:
+    """A streamed export: `chunks`, written from `rows`. Django closes it when the
+    response ends or the client leaves, which closes the rows' cursor or COPY.
+
+    An error while it is read is never caught here: it reaches the WSGI server after the headers,
+    which then drops the connection without the body's clean end (no terminating chunk), so the
+    client sees a broken download, never a short one that looks whole."""
+
+    def __init__(self, chunks: Iterator[str], rows: Iterator):
+        self._chunks, self.rows = chunks, rows
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        return next(self._chunks)
+
+    def after(self, prefix: str) -> Body:
+        return Body(itertools.chain([prefix], self._chunks), self.rows)
+
+    def close(self):
+        if hasattr(self._chunks, "close"):
+            self._chunks.close()
+        self.rows.close()
+
+
+def export_lines(table: Table, queryset, *, base_url: str) -> Body:
+    """`queryset`, public rows of `table` in the file's order, as CSV text; the first rows are
+    read before this returns."""
+    lines = copy_csv(table, queryset, base_url=base_url)
+    if lines is not None:
+        # Not a started COPY: one left open holds the connection until its body is read, and
+        # the next query on it (a test's next request) would wait for ever. A query of its own
+        # finds a database that is down just as well.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Body(itertools.chain(csv_lines(table, iter(())), lines), lines)
+    rows = StartedRows(table_rows(table, table.prepare(queryset), base_url=base_url))
+    return Body(csv_lines(table, rows), rows)
 
 
 def stream_table(table: Table, queryset, *, fmt: str, base_url: str, qualifier: str = ""):
     """An HTTP response with `queryset` (public rows of `table`, not yet `prepare`d) in `fmt`
-    (csv, csv-excel, json or xlsx); `qualifier` names the filter in the file name."""
+    (csv, csv-excel, json or xlsx); `qualifier` names the filter in the file name. The database
+    is read before the response is returned: see StartedRows and Body."""
     if fmt in ("csv", "csv-excel"):
         lines = export_lines(table, queryset, base_url=base_url)
         suffix = ""
         if fmt == "csv-excel":
-            lines, suffix = itertools.chain([BOM], lines), "-excel"
+            lines, suffix = lines.after(BOM), "-excel"
         response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
         return attachment(response, filename(table, "csv", qualifier=qualifier, suffix=suffix))
-    rows = table_rows(table, table.prepare(queryset), base_url=base_url)
     if fmt == "json":
+        rows = StartedRows(table_rows(table, table.prepare(queryset), base_url=base_url))
         response = StreamingHttpResponse(
-            json_chunks(table, rows), content_type="application/json; charset=utf-8"
+            Body(json_chunks(table, rows), rows), content_type="application/json; charset=utf-8"
         )
     elif fmt == "xlsx":
+        rows = table_rows(table, table.prepare(queryset), base_url=base_url)
         return xlsx_response(table, rows, qualifier=qualifier)
     else:
         raise ValueError(f"Unknown format {fmt!r}")
