@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 
 _ANY_CONTROL = re.compile(r"[\x00-\x1f]")
@@ -64,6 +66,31 @@ def control_character_errors(model, values: dict) -> dict[str, list[str]]:
             if problem:
                 errors[field.name] = [problem]
     return errors
+
+
+def refuse_control_characters(model, values: dict) -> None:
+    """ValidationError naming each text field of `model` in `values` that holds one."""
+    errors = control_character_errors(model, values)
+    if errors:
+        raise ValidationError(errors)
+
+
+def refuse_in_one_line(value: str) -> None:
+    """A form field's validator: single-line text (a review comment) holds none."""
+    problem = control_character_problem(value or "", multiline=False)
+    if problem:
+        raise ValidationError(problem)
+
+
+class RefusesControlCharacters(forms.ModelForm):
+    """A model form (a vocabulary's admin form) that refuses them in every text field."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, messages in control_character_errors(self._meta.model, cleaned).items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+        return cleaned
 
 
 def shown(text: str) -> str:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from institute.control_characters import RefusesControlCharacters
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
 from institute.editorial.admin import EditorialAdminMixin
@@ -10,6 +11,7 @@ from recommendations.models import Recommendation, Theme
 
 @admin.register(Theme)
 class ThemeAdmin(admin.ModelAdmin):
+    form = RefusesControlCharacters
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from institute.control_characters import RefusesControlCharacters
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import CitationResource, ReformResource, ResponseResource
 from institute.dates import date_label
@@ -11,6 +12,7 @@ from reforms.models import Reform, Response, SecondaryArea, Topic
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = RefusesControlCharacters
     list_display = ("name", "slug", "area")
     list_filter = ("area",)
     search_fields = ("name", "slug")

@@ -9,9 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from institute.editorial.models import ReviewEvent
 from institute.editorial.states import ReviewState
 from institute.sources.models import Citation
-from reforms.models import Reform
+from recommendations.models import Theme
+from reforms.models import Reform, Topic
 from tests.factories import CitationFactory, ReformFactory, SourceFactory
 from tests.support import admin_url, entry_form_data
 
@@ -160,3 +162,34 @@ def test_the_spreadsheets_leave_control_characters_out(client, stored_before_the
         summary = title + 1
         assert [r[title] for r in rows[1:]] == ["Land reform"]
         assert [r[summary] for r in rows[1:]] == ["Two parts.\nDone."]
+
+
+# --- the other inputs: vocabularies, review comments, the curated content --------------------
+
+
+def test_the_vocabulary_forms_refuse_control_characters(admin_client):
+    response = admin_client.post(
+        "/admin/reforms/topic/add/", {"name": HOSTILE, "slug": "land", "area": "economy"}
+    )
+    assert response.status_code == 200
+    assert "contains a control character (U+000B) at character 5" in response.content.decode()
+    response = admin_client.post(
+        "/admin/recommendations/theme/add/", {"name": HOSTILE, "slug": "x"}
+    )
+    assert response.status_code == 200
+    assert not Topic.objects.exists() and not Theme.objects.exists()
+
+
+def test_a_review_comment_with_a_control_character_is_refused(admin_client):
+    reform = _draft(title="Land reform")
+    admin_client.post(admin_url(reform, "review", "comment"), {"comment": HOSTILE})
+    assert not ReviewEvent.objects.for_entry(reform).exists()
+
+
+def test_the_content_loader_refuses_a_control_character_in_a_vocabulary(tmp_path):
+    (tmp_path / "a.yaml").write_text(
+        'topics:\n  - {slug: land, name: "Land\\x0b reform", area: economy}\n', encoding="utf-8"
+    )
+    with pytest.raises(CommandError, match="U\\+000B"):
+        call_command("load_content", str(tmp_path), stdout=io.StringIO())
+    assert not Topic.objects.exists()

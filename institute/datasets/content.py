@@ -26,6 +26,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
+from institute.control_characters import refuse_control_characters
 from institute.datasets.apply import apply_plan
 from institute.datasets.content_files import (
     ENTRIES,
@@ -168,6 +169,7 @@ class _Load:
                     return UNCHANGED
                 if before is not None and not self.update:
                     return KEPT  # editors may have renamed it: theirs stands
+                refuse_control_characters(model, scalar_values(obj))
                 obj.full_clean(validate_constraints=False)
                 obj.save()
                 return NEW if before is None else UPDATED

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from institute.control_characters import refuse_in_one_line
 from institute.editorial.edits import check_version
 from institute.editorial.versions import apply_scalars, m2m_fields
 
@@ -16,7 +17,7 @@ MISSING_VERSION_MESSAGE = _(
 
 # A review comment as a form field reads it: stripped, and refused with a NUL in it (the review
 # log cannot store one on PostgreSQL).
-COMMENT_FIELD = forms.CharField(required=False, label=_("comment"))
+COMMENT_FIELD = forms.CharField(required=False, label=_("comment"), validators=[refuse_in_one_line])
 
 
 class EditorialForm(forms.ModelForm):
