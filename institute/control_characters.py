@@ -76,8 +76,9 @@ def refuse_control_characters(model, values: dict) -> None:
 
 
 def refuse_in_one_line(value: str) -> None:
-    """A form field's validator: single-line text (a review comment) holds none."""
-    problem = control_character_problem(value or "", multiline=False)
+    """A form field's validator: single-line text (a review comment) holds none. A NUL is left to
+    Django's own validator of every form CharField, which names it already."""
+    problem = control_character_problem((value or "").replace("\x00", ""), multiline=False)
     if problem:
         raise ValidationError(problem)
 
