@@ -94,12 +94,6 @@ def ever_published(entry: Editorial) -> bool:
     return Publication.objects.for_entry(entry).exists()
 
 
-def live_version(entry: Editorial) -> EntryVersion | None:
-    """The version the public sees now: that of its last publication, unless withdrawn since."""
-    last = Publication.objects.for_entry(entry).select_related("version").first()
-    return last.version if last is not None else None
-
-
 def public_version_at(entry: Editorial, when: datetime) -> EntryVersion | None:
     """What the public saw of the entry at `when`, read from the history alone (None: nothing)."""
     last = (
