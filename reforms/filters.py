@@ -5,6 +5,7 @@ from django.db.models import (
     Case,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -12,12 +13,13 @@ from django.db.models import (
     When,
 )
 
-from institute.dates import undated_last
+from institute.dates import UPPER_BOUNDS, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import search, with_rank
 from recommendations.models import Recommendation
 from reforms.models import (
     STATUS_EXPLANATIONS,
+    Actor,
     Area,
     Initiator,
     Reform,
@@ -50,6 +52,18 @@ class DateKind:
         ADOPTED: "adopted_on",
         EFFECTIVE: "effective_on",
     }
+
+
+def bounded_above(column: str) -> Q:
+    """The reforms whose date `column` the source gives only as an upper bound ("by 2016",
+    "since 2016"): the event may lie in any earlier year. For the earliest date, the bound of
+    whichever of the three dates it is."""
+    if column != "first_date":
+        return Q(**{f"{column.removesuffix('_on')}_qualifier__in": UPPER_BOUNDS})
+    out = Q()
+    for kind in ("announced", "adopted", "effective"):
+        out |= Q(**{f"{kind}_on": F("first_date"), f"{kind}_qualifier__in": UPPER_BOUNDS})
+    return out
 
 
 def topic_choices():
@@ -114,6 +128,9 @@ class ReformFilter(FacetedFilterSet):
     initiated_by = django_filters.MultipleChoiceFilter(
         choices=Initiator.choices, label="Initiated by", distinct=False
     )
+    acted_by = django_filters.MultipleChoiceFilter(
+        choices=Actor.choices, label="Who acted", distinct=False
+    )
     year_from = django_filters.NumberFilter(
         method="filter_year_from", label="From year", min_value=1900, max_value=2100
     )
@@ -139,6 +156,7 @@ class ReformFilter(FacetedFilterSet):
         "status": ("Status", "status"),
         "topic": ("Topic", "topics__slug"),
         "initiated_by": ("Initiated by", "initiated_by"),
+        "acted_by": ("Who acted", "acted_by"),
         "has_response": ("Linked to a recommendation", "answers"),
         "undated": ("Date", "undated_flag"),
     }
@@ -146,6 +164,8 @@ class ReformFilter(FacetedFilterSet):
         "area": "A reform may be filed under two areas and count in both.",
         "status": "What happened, as the sources describe it (not our rating of it).",
         "has_response": "A reform that answers, anticipates or bears on a recommendation.",
+        "acted_by": "The government of Kazakhstan, or a foreign government or international "
+        "institution.",
     }
 
     cache_prefix = "reforms"
@@ -207,8 +227,13 @@ class ReformFilter(FacetedFilterSet):
 
     def filter_year_from(self, queryset, name, value):
         # Dates are ISO text of reduced precision; "2019" sorts before "2019-01-01", and an
-        # empty date ("") before any year, so an undated reform is never in a range.
-        return queryset.filter(**{f"{self.date_column()}__gte": f"{int(value):04d}"})
+        # empty date ("") before any year, so an undated reform is never in a range. A date the
+        # source bounds from above ("by 2016") may lie in any earlier year, so no lower bound
+        # holds it: it is kept out, as an undated one is (the year-to bound does hold it).
+        column = self.date_column()
+        return queryset.filter(**{f"{column}__gte": f"{int(value):04d}"}).exclude(
+            bounded_above(column)
+        )
 
     def filter_year_to(self, queryset, name, value):
         field = self.date_column()
