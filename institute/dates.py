@@ -135,8 +135,9 @@ class PartialDateField(models.CharField):
 
 
 class DateQualifier(models.TextChoices):
-    """How the source bounds a date: it happened on it (at the date's precision), by it (no
-    later), since it (held from then on, begun then or before) or about it (roughly)."""
+    """How the source bounds a date: the event happened on it (at the date's precision), by it
+    (no later: "as of 2016"), since it (no earlier: "since that time, Kazakhstan has
+    established…") or about it (roughly)."""
 
     ON = "on", _("on")
     BY = "by", _("by")
@@ -144,9 +145,10 @@ class DateQualifier(models.TextChoices):
     ABOUT = "about", _("about")
 
 
-# The qualifiers that bound a date from above only: the event may be earlier (README: year
-# filters).
-UPPER_BOUNDS = (DateQualifier.BY, DateQualifier.SINCE)
+# A "by" date bounds the event from above only (it may be earlier), a "since" date from below
+# only (it may be later): the year filters read them so (README: "Dates and their bounds").
+UPPER_BOUND_ONLY = DateQualifier.BY
+LOWER_BOUND_ONLY = DateQualifier.SINCE
 
 
 def qualified_date_label(value, qualifier: str) -> str:

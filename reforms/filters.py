@@ -13,7 +13,7 @@ from django.db.models import (
     When,
 )
 
-from institute.dates import UPPER_BOUNDS, undated_last
+from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import search, with_rank
 from recommendations.models import Recommendation
@@ -54,15 +54,15 @@ class DateKind:
     }
 
 
-def bounded_above(column: str) -> Q:
-    """The reforms whose date `column` the source gives only as an upper bound ("by 2016",
-    "since 2016"): the event may lie in any earlier year. For the earliest date, the bound of
-    whichever of the three dates it is."""
+def bounded_only(column: str, qualifier: str) -> Q:
+    """The reforms whose date `column` has `qualifier`: "by" (the event may lie in any earlier
+    year) or "since" (in any later one). For the earliest date, the qualifier of whichever of
+    the three dates it is."""
     if column != "first_date":
-        return Q(**{f"{column.removesuffix('_on')}_qualifier__in": UPPER_BOUNDS})
+        return Q(**{f"{column.removesuffix('_on')}_qualifier": qualifier})
     out = Q()
     for kind in ("announced", "adopted", "effective"):
-        out |= Q(**{f"{kind}_on": F("first_date"), f"{kind}_qualifier__in": UPPER_BOUNDS})
+        out |= Q(**{f"{kind}_on": F("first_date"), f"{kind}_qualifier": qualifier})
     return out
 
 
@@ -227,17 +227,22 @@ class ReformFilter(FacetedFilterSet):
 
     def filter_year_from(self, queryset, name, value):
         # Dates are ISO text of reduced precision; "2019" sorts before "2019-01-01", and an
-        # empty date ("") before any year, so an undated reform is never in a range. A date the
-        # source bounds from above ("by 2016") may lie in any earlier year, so no lower bound
-        # holds it: it is kept out, as an undated one is (the year-to bound does hold it).
+        # empty date ("") before any year, so an undated reform is never in a range. A "by"
+        # date may lie in any earlier year, so no lower bound is sure to hold it: it is left
+        # out, as an undated one is (an upper bound does hold it).
         column = self.date_column()
         return queryset.filter(**{f"{column}__gte": f"{int(value):04d}"}).exclude(
-            bounded_above(column)
+            bounded_only(column, UPPER_BOUND_ONLY)
         )
 
     def filter_year_to(self, queryset, name, value):
+        # A "since" date may lie in any later year: no upper bound is sure to hold it.
         field = self.date_column()
-        return queryset.filter(**{f"{field}__lt": f"{int(value) + 1:04d}"}).exclude(**{field: ""})
+        return (
+            queryset.filter(**{f"{field}__lt": f"{int(value) + 1:04d}"})
+            .exclude(**{field: ""})
+            .exclude(bounded_only(field, LOWER_BOUND_ONLY))
+        )
 
     def filter_undated(self, queryset, name, value):
         return queryset.filter(_undated(value))

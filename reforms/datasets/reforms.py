@@ -133,8 +133,8 @@ REFORMS = Table(
             Column(
                 f"{kind}_qualifier",
                 f"How the source bounds `{kind}_on`: on (that date, at its precision), by (no "
-                "later than it), since (held from then on, begun then or earlier) or about "
-                "(roughly). Empty when the date is; an empty cell imports as on.",
+                "later than it), since (no earlier than it) or about (roughly). Empty when the "
+                "date is; an empty cell imports as on.",
                 Qualifier(DateQualifier.choices, date=f"{kind}_on"),
                 get=lambda reform, _, kind=kind: (
                     getattr(reform, f"{kind}_qualifier") if getattr(reform, f"{kind}_on") else ""
