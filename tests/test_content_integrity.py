@@ -445,3 +445,25 @@ def test_a_date_the_report_gives_as_a_bound_carries_its_qualifier(demo_module):
 )
 def test_precedes_takes_a_partial_date_as_the_whole_period(date, than, expected):
     assert precedes(date, than) is expected
+
+
+def test_the_demo_shows_the_corrected_content_published(demo_module, client):
+    """What the second fact-check corrected is what a fresh `load_content` publishes."""
+    page = client.get("/reforms/samruk-kazyna-compliance-programmes/").content.decode()
+    assert '<time datetime="2016">by 2016</time>' in page
+    page = client.get("/reforms/undp-anti-corruption-service-partnership/").content.decode()
+    assert "<dt>Who acted</dt><dd>UNDP</dd>" in page
+    ministry = Reform.objects.published().get(slug="ministry-religious-affairs-2016")
+    assert ministry.adopted_on == "2016"
+    assert (
+        Response.objects.get(
+            reform__slug="law-on-public-control-draft",
+            recommendation__slug="gov-transparent-inclusive-governance",
+        ).relation
+        == ResponseRelation.RELATED
+    )
+    ratings = dict(Recommendation.objects.published().values_list("slug", "implementation"))
+    assert ratings["gov-clarify-political-transition-and-power"] == "not-assessed"
+    assert ratings["gov-judicial-and-criminal-justice-reform"] == "not-implemented"
+    undp = client.get("/reforms/", {"acted_by": "undp"}).context["reforms"]
+    assert [r.slug for r in undp] == ["undp-anti-corruption-service-partnership"]
