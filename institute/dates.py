@@ -134,6 +134,59 @@ class PartialDateField(models.CharField):
         return "" if value is None else str(value)
 
 
+class DateQualifier(models.TextChoices):
+    """How the source bounds a date: the event happened on it (at the date's precision), by it
+    (no later: "as of 2016"), since it (no earlier: "since that time, Kazakhstan has
+    established…") or about it (roughly)."""
+
+    ON = "on", _("on")
+    BY = "by", _("by")
+    SINCE = "since", _("since")
+    ABOUT = "about", _("about")
+
+
+# A "by" date bounds the event from above only (it may be earlier), a "since" date from below
+# only (it may be later): the year filters read them so (README: "Dates and their bounds").
+UPPER_BOUND_ONLY = DateQualifier.BY
+LOWER_BOUND_ONLY = DateQualifier.SINCE
+
+
+def qualified_date_label(value, qualifier: str) -> str:
+    """A date in words with how the source bounds it: "2016", "by 2016", "since May 2020";
+    "" for no date."""
+    label = date_label(value)
+    if not label or not qualifier or qualifier == DateQualifier.ON:
+        return label
+    return f"{DateQualifier(qualifier).label} {label}"
+
+
+def date_qualifier_field() -> models.CharField:
+    return models.CharField(
+        max_length=5,
+        choices=DateQualifier.choices,
+        default=DateQualifier.ON,
+        db_default=DateQualifier.ON,
+        help_text=_("How the source bounds the date: on it, by it, since it, or about it."),
+    )
+
+
+def date_qualifier_constraints(date: str, model_label: str) -> list[models.CheckConstraint]:
+    """`<date>_qualifier` is a known qualifier, and "on" when `<date>_on` is empty: no date, no
+    bound."""
+    field, on = f"{date}_qualifier", f"{date}_on"
+    return [
+        models.CheckConstraint(
+            name=f"{model_label}_{field}_known",
+            condition=models.Q(**{f"{field}__in": DateQualifier.values}),
+        ),
+        models.CheckConstraint(
+            name=f"{model_label}_{field}_has_date",
+            condition=~models.Q(**{on: ""}) | models.Q(**{field: DateQualifier.ON}),
+            violation_error_message=_("A date qualifier other than “on” needs its date."),
+        ),
+    ]
+
+
 def partial_date_constraint(field_name: str, model_label: str) -> models.CheckConstraint:
     """A CHECK that the column is empty or of the ISO shape, so no path can store nonsense."""
     return models.CheckConstraint(

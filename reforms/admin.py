@@ -49,11 +49,22 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         "updated_by",
         "updated_at",
     )
-    list_filter = ("area", "status", "review_state", "initiated_by", "topics")
+    list_filter = ("area", "status", "review_state", "acted_by", "initiated_by", "topics")
     search_fields = ("title", "slug", "summary", "body")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("topics",)
     inlines = (CitationInline, ResponseInline, SecondaryAreaInline)
+
+    # A form that leaves these out (or sends them empty) means the default: "on" for a date's
+    # qualifier, the government of Kazakhstan for who acted.
+    DEFAULTED = ("announced_qualifier", "adopted_qualifier", "effective_qualifier", "acted_by")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in self.DEFAULTED and field is not None:
+            field.required = False
+            field.empty_value = db_field.default
+        return field
 
     @admin.display(description="earliest date", ordering="first_date")
     def earliest_date(self, reform):
@@ -63,11 +74,27 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         (None, {"fields": ("title", "slug", "summary", "body")}),
         (
             "Classification",
-            {"fields": ("area", "topics", "status", "initiated_by", "initiated_by_detail")},
+            {
+                "fields": (
+                    "area",
+                    "topics",
+                    "status",
+                    "acted_by",
+                    "initiated_by",
+                    "initiated_by_detail",
+                )
+            },
         ),
         (
-            "Dates (YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source)",
-            {"fields": ("announced_on", "adopted_on", "effective_on")},
+            "Dates (YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source, each with how the "
+            "source bounds it: on, by, since or about)",
+            {
+                "fields": (
+                    ("announced_on", "announced_qualifier"),
+                    ("adopted_on", "adopted_qualifier"),
+                    ("effective_on", "effective_qualifier"),
+                )
+            },
         ),
         EditorialAdminMixin.editorial_fieldset,
     )

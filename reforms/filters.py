@@ -5,6 +5,7 @@ from django.db.models import (
     Case,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -12,12 +13,13 @@ from django.db.models import (
     When,
 )
 
-from institute.dates import undated_last
+from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import search, with_rank
 from recommendations.models import Recommendation
 from reforms.models import (
     STATUS_EXPLANATIONS,
+    Actor,
     Area,
     Initiator,
     Reform,
@@ -50,6 +52,18 @@ class DateKind:
         ADOPTED: "adopted_on",
         EFFECTIVE: "effective_on",
     }
+
+
+def bounded_only(column: str, qualifier: str) -> Q:
+    """The reforms whose date `column` has `qualifier`: "by" (the event may lie in any earlier
+    year) or "since" (in any later one). For the earliest date, the qualifier of whichever of
+    the three dates it is."""
+    if column != "first_date":
+        return Q(**{f"{column.removesuffix('_on')}_qualifier": qualifier})
+    out = Q()
+    for kind in ("announced", "adopted", "effective"):
+        out |= Q(**{f"{kind}_on": F("first_date"), f"{kind}_qualifier": qualifier})
+    return out
 
 
 def topic_choices():
@@ -114,6 +128,9 @@ class ReformFilter(FacetedFilterSet):
     initiated_by = django_filters.MultipleChoiceFilter(
         choices=Initiator.choices, label="Initiated by", distinct=False
     )
+    acted_by = django_filters.MultipleChoiceFilter(
+        choices=Actor.choices, label="Who acted", distinct=False
+    )
     year_from = django_filters.NumberFilter(
         method="filter_year_from", label="From year", min_value=1900, max_value=2100
     )
@@ -139,6 +156,7 @@ class ReformFilter(FacetedFilterSet):
         "status": ("Status", "status"),
         "topic": ("Topic", "topics__slug"),
         "initiated_by": ("Initiated by", "initiated_by"),
+        "acted_by": ("Who acted", "acted_by"),
         "has_response": ("Linked to a recommendation", "answers"),
         "undated": ("Date", "undated_flag"),
     }
@@ -146,6 +164,8 @@ class ReformFilter(FacetedFilterSet):
         "area": "A reform may be filed under two areas and count in both.",
         "status": "What happened, as the sources describe it (not our rating of it).",
         "has_response": "A reform that answers, anticipates or bears on a recommendation.",
+        "acted_by": "The government of Kazakhstan, or a foreign government or international "
+        "institution.",
     }
 
     cache_prefix = "reforms"
@@ -207,12 +227,22 @@ class ReformFilter(FacetedFilterSet):
 
     def filter_year_from(self, queryset, name, value):
         # Dates are ISO text of reduced precision; "2019" sorts before "2019-01-01", and an
-        # empty date ("") before any year, so an undated reform is never in a range.
-        return queryset.filter(**{f"{self.date_column()}__gte": f"{int(value):04d}"})
+        # empty date ("") before any year, so an undated reform is never in a range. A "by"
+        # date may lie in any earlier year, so no lower bound is sure to hold it: it is left
+        # out, as an undated one is (an upper bound does hold it).
+        column = self.date_column()
+        return queryset.filter(**{f"{column}__gte": f"{int(value):04d}"}).exclude(
+            bounded_only(column, UPPER_BOUND_ONLY)
+        )
 
     def filter_year_to(self, queryset, name, value):
+        # A "since" date may lie in any later year: no upper bound is sure to hold it.
         field = self.date_column()
-        return queryset.filter(**{f"{field}__lt": f"{int(value) + 1:04d}"}).exclude(**{field: ""})
+        return (
+            queryset.filter(**{f"{field}__lt": f"{int(value) + 1:04d}"})
+            .exclude(**{field: ""})
+            .exclude(bounded_only(field, LOWER_BOUND_ONLY))
+        )
 
     def filter_undated(self, queryset, name, value):
         return queryset.filter(_undated(value))

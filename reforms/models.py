@@ -7,7 +7,15 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from institute.dates import PartialDateField, partial_date_constraint, undated_last
+from institute.dates import (
+    DateQualifier,
+    PartialDateField,
+    date_qualifier_constraints,
+    date_qualifier_field,
+    partial_date_constraint,
+    qualified_date_label,
+    undated_last,
+)
 from institute.editorial.models import Editorial, editorial_constraints
 from institute.editorial.versions import Children, citations
 from recommendations.models import RELATION_EXPLANATIONS, ResponseRelation
@@ -54,6 +62,21 @@ class Initiator(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Actor(models.TextChoices):
+    """Who acted: the government of Kazakhstan, or a named foreign government or international
+    institution. Only the government of Kazakhstan is in the vocabulary of `initiated_by`,
+    which says which part of it acted."""
+
+    KAZAKHSTAN = "kazakhstan", _("Government of Kazakhstan")
+    OECD = "oecd", _("OECD")
+    OSCE = "osce", _("OSCE")
+    UNDP = "undp", _("UNDP")
+    COUNCIL_OF_EUROPE = "council-of-europe", _("Council of Europe")
+    EUROPEAN_UNION = "european-union", _("European Union")
+    OTHER_GOVERNMENT = "other-government", _("Another foreign government")
+    OTHER_INSTITUTION = "other-institution", _("Another international institution")
+
+
 class Topic(models.Model):
     """A theme within one area, such as agriculture or freedom of assembly."""
 
@@ -84,6 +107,10 @@ class Reform(Editorial):
     announced_on = PartialDateField()
     adopted_on = PartialDateField()
     effective_on = PartialDateField()
+    # How the source bounds each date ("by 2016"): on, the default, unless it says otherwise.
+    announced_qualifier = date_qualifier_field()
+    adopted_qualifier = date_qualifier_field()
+    effective_qualifier = date_qualifier_field()
     # The earliest of the three dates, kept by save(): listings sort and filter on one column.
     first_date = models.CharField(
         max_length=10, blank=True, default="", editable=False, db_index=True
@@ -91,6 +118,17 @@ class Reform(Editorial):
     initiated_by = models.CharField(max_length=20, choices=Initiator.choices, blank=True)
     initiated_by_detail = models.CharField(
         max_length=200, blank=True, help_text=_("Who exactly, where the vocabulary is too coarse.")
+    )
+    acted_by = models.CharField(
+        max_length=30,
+        choices=Actor.choices,
+        default=Actor.KAZAKHSTAN,
+        db_default=Actor.KAZAKHSTAN,
+        db_index=True,
+        help_text=_(
+            "Who acted: the government of Kazakhstan, or a foreign government or international "
+            "institution (then name it in the detail)."
+        ),
     )
 
     # Kept by PostgreSQL triggers (migration 0002): title, summary, body and citations, weighted.
@@ -163,6 +201,12 @@ class Reform(Editorial):
             partial_date_constraint("announced_on", "reform"),
             partial_date_constraint("adopted_on", "reform"),
             partial_date_constraint("effective_on", "reform"),
+            *date_qualifier_constraints("announced", "reform"),
+            *date_qualifier_constraints("adopted", "reform"),
+            *date_qualifier_constraints("effective", "reform"),
+            models.CheckConstraint(
+                name="reform_actor_known", condition=Q(acted_by__in=Actor.values)
+            ),
             *editorial_constraints("reform"),
         ]
         permissions = [
@@ -192,15 +236,40 @@ class Reform(Editorial):
             kwargs["update_fields"] = {*update_fields, "first_date"}
         super().save(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        errors = {
+            f"{kind}_qualifier": _("“%(qualifier)s” bounds a date: give the %(kind)s date too.")
+            % {"qualifier": getattr(self, f"{kind}_qualifier"), "kind": kind}
+            for kind in ("announced", "adopted", "effective")
+            if not getattr(self, f"{kind}_on")
+            and getattr(self, f"{kind}_qualifier") != DateQualifier.ON
+        }
+        if errors:
+            raise ValidationError(errors)
+
     @property
-    def dates(self) -> list[tuple[str, object]]:
-        """The known dates with their labels, in the order announced, adopted, effective."""
-        pairs = [
-            (_("Announced"), self.announced_on),
-            (_("Adopted"), self.adopted_on),
-            (_("Effective"), self.effective_on),
+    def dates(self) -> list[tuple[str, object, str]]:
+        """The known dates, in the order announced, adopted, effective: (label, date, the date in
+        words with its qualifier, "by 2016")."""
+        triples = [
+            (_("Announced"), self.announced_on, self.announced_qualifier),
+            (_("Adopted"), self.adopted_on, self.adopted_qualifier),
+            (_("Effective"), self.effective_on, self.effective_qualifier),
         ]
-        return [(label, value) for label, value in pairs if value]
+        return [
+            (label, value, qualified_date_label(value, qualifier))
+            for label, value, qualifier in triples
+            if value
+        ]
+
+    @property
+    def first_date_label(self) -> str:
+        """The earliest date in words, with the qualifier of the date it is."""
+        for _label, value, words in self.dates:
+            if value == self.first_date:
+                return words
+        return qualified_date_label(self.first_date, DateQualifier.ON)
 
     @classmethod
     def normalized_snapshot(cls, data: dict, before: dict | None = None) -> dict:

@@ -1,12 +1,14 @@
 """Where a quote stands in the 2021 report, by page, as far as its plain-text copy can tell.
 
-The copy (fixtures/seeds/000_…) is the PDF's text with most page heads lost: six survive
-(“8 / Svante E. Cornell, …” on even pages, “Political and Economic Reforms in Kazakhstan / 15” on
-odd ones). A line between two heads lies on a page between them; the heads bound it and nothing
-else does, since the footnotes that would mark the other page ends survive only in part. So a
-quote gets bounds (lo, hi) that are certain, and an estimate inside them, interpolated by line
-between the heads around it. The content's locators say `p. N` only where the bounds meet, and
-`c. p. N` (the estimate) elsewhere; `tests/test_content_integrity.py` holds them to it.
+The copy (fixtures/seeds/000_…) is the PDF's text with most page heads lost: six survive, those
+of pp. 8, 15, 27, 48, 62 and 73 (fixtures/content/README.md names them). An even page opens
+“8 / Svante E. Cornell, …”, though on p. 62 the copy put the number after the authors; an odd
+one “Political and Economic Reforms in Kazakhstan / 15”. A line between two heads lies on a page
+between them; the heads bound it and nothing else does, since the footnotes that would mark the
+other page ends survive only in part. So a quote gets bounds (lo, hi) that are certain, and an
+estimate inside them, interpolated by line between the heads around it. The content's locators
+say `p. N` only where the bounds meet, and `c. p. N` (the estimate) elsewhere;
+`tests/test_content_integrity.py` holds them to it.
 """
 
 import re
@@ -96,9 +98,13 @@ def _read(path: Path) -> Seed:
         # An even page opens with its number, then the authors; an odd one with the title,
         # then its number; blank lines between.
         if here == EVEN_HEAD:
-            number = next(x.strip() for x in reversed(raw[max(i - 3, 0) : i]) if x.strip())
-            if number.isdigit():
-                heads.append((i - 2, int(number)))
+            # Mostly the number comes first; on p. 62 the copy put it after the authors.
+            before = next(x.strip() for x in reversed(raw[max(i - 3, 0) : i]) if x.strip())
+            after = next(x.strip() for x in raw[i + 1 : i + 4] if x.strip())
+            if before.isdigit():
+                heads.append((i - 2, int(before)))
+            elif after.isdigit():
+                heads.append((i, int(after)))
         elif here == ODD_HEAD:
             number = next(x.strip() for x in raw[i + 1 : i + 4] if x.strip())
             if number.isdigit():

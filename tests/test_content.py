@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
+from institute.editorial import workflow
 from institute.editorial.models import EntryVersion, PendingRevision, ReviewEvent
 from institute.editorial.versions import snapshot
 from institute.sources.models import Citation
@@ -237,3 +239,53 @@ def test_every_reference_problem_is_named_and_nothing_is_written(tmp_path):
     assert "0.yaml recommendation grow-farms: report: unknown report “no-such-report”" in message
     assert "1.yaml response grow-farms ← farm-debt: unknown reform “farm-debt”" in message
     assert not Topic.objects.exists() and not Reform.objects.exists()
+
+
+BOUNDED = SMALL.replace(
+    '    adopted_on: "2020"\n',
+    '    adopted_on: "2020"\n    adopted_qualifier: by\n    acted_by: undp\n',
+)
+
+
+def test_a_qualifier_and_an_actor_reach_a_loaded_database_through_review(
+    tmp_path, capsys, client, reviewer, publisher
+):
+    """Content corrected in the files (issue 27) reaches a database loaded before them: the
+    loader proposes it for review, the public sees the old version until it is published, and
+    then the new one, on the page and in the CSV."""
+    load_files(tmp_path, SMALL)
+    reform = Reform.objects.get(slug="farm-law")
+    assert (reform.adopted_qualifier, reform.acted_by) == ("on", "kazakhstan")
+    capsys.readouterr()
+    (tmp_path / "0.yaml").write_text(BOUNDED, encoding="utf-8")
+    call_command("load_content", str(tmp_path), "--update")
+    assert "reforms: 0 new, 1 updated, 0 unchanged" in capsys.readouterr().out
+    copy = PendingRevision.objects.get()
+    assert (copy.data["adopted_qualifier"], copy.data["acted_by"], copy.state) == (
+        "by",
+        "undp",
+        "in-review",
+    )
+    page = client.get(reform.get_absolute_url()).content.decode()
+    assert "by 2020" not in page  # the working copy is not public
+    workflow.approve(reform, by=reviewer)
+    workflow.publish(reform, by=publisher)
+    reform.refresh_from_db()
+    assert (reform.adopted_qualifier, reform.acted_by) == ("by", "undp")
+    page = client.get(reform.get_absolute_url()).content.decode()
+    assert '<time datetime="2020">by 2020</time>' in page
+    assert "<dt>Who acted</dt><dd>UNDP</dd>" in page
+    # Loading again proposes nothing more.
+    call_command("load_content", str(tmp_path), "--update")
+    assert "reforms: 0 new, 0 updated, 1 unchanged" in capsys.readouterr().out
+
+
+def test_a_fresh_load_publishes_the_corrected_content(tmp_path, client):
+    load_files(tmp_path, BOUNDED)
+    reform = Reform.objects.get(slug="farm-law")
+    assert (reform.review_state, reform.adopted_qualifier, reform.acted_by) == (
+        "published",
+        "by",
+        "undp",
+    )
+    assert "Adopted by 2020" in client.get(reverse("reforms:list")).content.decode()

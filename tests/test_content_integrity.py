@@ -1,8 +1,11 @@
 """The curated content holds to the two reports it rests on: our own words (no long run copied
 from a seed outside a quote), checkable evidence (a quote for every citation, found verbatim in
-the 2021 report with its page), ratings with their evidence, and "answers" only after the
-recommendation. Read from the session's load of fixtures/content (conftest.demo_module, written
-by `load_content`), against the copies of the seed reports in fixtures/seeds.
+the 2021 report with its page), ratings with their evidence and by one rule (silence is
+not-assessed; a rating reads what was carried out after the recommendation), "answers" only
+after the recommendation, "related" for an undated measure, and a qualifier on every date the
+report gives as a bound ("as of 2016", "by the end of 2017", "since 2017"). Read from the
+session's load of fixtures/content (conftest.demo_module, written by `load_content`), against
+the copies of the seed reports in fixtures/seeds.
 
 Each check is a function returning its offenders, so that a failure names every one of them
 (the test prints them too) and not only the first.
@@ -14,9 +17,10 @@ from functools import cache
 
 import pytest
 
+from institute.dates import DateQualifier
 from institute.sources.models import Citation
 from recommendations.models import Implementation, Recommendation, ResponseRelation
-from reforms.models import Reform, Response
+from reforms.models import Reform, ReformStatus, Response
 from tests.seed_pages import (
     EVEN_HEAD,
     ODD_HEAD,
@@ -282,6 +286,76 @@ def earlier_reforms_that_answer() -> list[str]:
     return offenders
 
 
+def undated_reforms_not_related() -> list[str]:
+    """An undated measure cannot be placed before or after a recommendation: it is "related"."""
+    responses = Response.objects.select_related("recommendation", "reform").filter(
+        reform__announced_on="", reform__adopted_on="", reform__effective_on=""
+    )
+    return [
+        f"response {_response_name(r)}: the reform is undated, yet it {r.relation}"
+        for r in responses.exclude(relation=ResponseRelation.RELATED).order_by("pk")
+    ]
+
+
+# Not carried out: a measure only announced, or undone.
+NOT_CARRIED_OUT = {ReformStatus.ANNOUNCED, ReformStatus.REVERSED}
+
+
+def ratings_against_the_rule() -> list[str]:
+    """The rule (fixtures/content/README.md, "Ratings"): a rating reads what the report shows
+    carried out after the recommendation, through the reforms that answer it. None answers (the
+    report is silent): not-assessed. Some answer but none was carried out: not-implemented.
+    One was carried out: partly-implemented or implemented."""
+    offenders = []
+    recs = Recommendation.objects.prefetch_related("responses__reform").order_by("position")
+    for rec in recs:
+        answering = [
+            r.reform for r in rec.responses.all() if r.relation == ResponseRelation.ANSWERS
+        ]
+        carried_out = [f.slug for f in answering if f.status not in NOT_CARRIED_OUT]
+        if not answering:
+            wanted, why = {Implementation.NOT_ASSESSED}, "no reform answers it"
+        elif not carried_out:
+            wanted = {Implementation.NOT_IMPLEMENTED}
+            why = "the reforms that answer it were not carried out"
+        else:
+            wanted = {Implementation.PARTLY_IMPLEMENTED, Implementation.IMPLEMENTED}
+            why = f"{', '.join(carried_out)} answers it and was carried out"
+        if rec.implementation not in wanted:
+            offenders.append(
+                f"recommendation {rec.slug}: {rec.implementation}, but {why} "
+                f"(wanted {' or '.join(sorted(wanted))})"
+            )
+    return offenders
+
+
+# A bound the report puts on a year: "as of 2016", "by the end of 2017", "by summer 2020",
+# "since 2017".
+BOUND = re.compile(
+    r"\b(?P<word>by|as of|since)\s+(?:the end of\s+|summer\s+|early\s+|late\s+)?(?P<year>\d{4})\b",
+    re.IGNORECASE,
+)
+
+
+def bounded_dates_without_qualifier() -> list[str]:
+    """A date whose year a reform's quotes or summary give only as a bound carries a
+    qualifier other than "on": they do not say the event happened in that year."""
+    offenders = []
+    reforms = Reform.objects.prefetch_related("citations").order_by("slug")
+    for reform in reforms:
+        quotes = " ".join([reform.summary, *(c.quote for c in reform.citations.all())])
+        bounded = {m["year"]: m["word"].lower() for m in BOUND.finditer(quotes)}
+        for kind in ("announced", "adopted", "effective"):
+            date = str(getattr(reform, f"{kind}_on") or "")
+            qualifier = getattr(reform, f"{kind}_qualifier")
+            if date[:4] in bounded and qualifier == DateQualifier.ON:
+                offenders.append(
+                    f"reform {reform.slug}: {kind}_on {date} is “{bounded[date[:4]]} "
+                    f"{date[:4]}” in its text, yet its qualifier is “on”"
+                )
+    return offenders
+
+
 # --- The tests --------------------------------------------------------------------------------
 
 
@@ -345,6 +419,18 @@ def test_a_reform_older_than_its_recommendation_does_not_answer_it(demo_module):
     assert_none(earlier_reforms_that_answer())
 
 
+def test_an_undated_measure_is_only_related(demo_module):
+    assert_none(undated_reforms_not_related())
+
+
+def test_every_rating_follows_the_one_rule_silence_included(demo_module):
+    assert_none(ratings_against_the_rule())
+
+
+def test_a_date_the_report_gives_as_a_bound_carries_its_qualifier(demo_module):
+    assert_none(bounded_dates_without_qualifier())
+
+
 @pytest.mark.parametrize(
     ("date", "than", "expected"),
     [
@@ -359,3 +445,25 @@ def test_a_reform_older_than_its_recommendation_does_not_answer_it(demo_module):
 )
 def test_precedes_takes_a_partial_date_as_the_whole_period(date, than, expected):
     assert precedes(date, than) is expected
+
+
+def test_the_demo_shows_the_corrected_content_published(demo_module, client):
+    """What the second fact-check corrected is what a fresh `load_content` publishes."""
+    page = client.get("/reforms/samruk-kazyna-compliance-programmes/").content.decode()
+    assert '<time datetime="2016">by 2016</time>' in page
+    page = client.get("/reforms/undp-anti-corruption-service-partnership/").content.decode()
+    assert "<dt>Who acted</dt><dd>UNDP</dd>" in page
+    ministry = Reform.objects.published().get(slug="ministry-religious-affairs-2016")
+    assert ministry.adopted_on == "2016"
+    assert (
+        Response.objects.get(
+            reform__slug="law-on-public-control-draft",
+            recommendation__slug="gov-transparent-inclusive-governance",
+        ).relation
+        == ResponseRelation.RELATED
+    )
+    ratings = dict(Recommendation.objects.published().values_list("slug", "implementation"))
+    assert ratings["gov-clarify-political-transition-and-power"] == "not-assessed"
+    assert ratings["gov-judicial-and-criminal-justice-reform"] == "not-implemented"
+    undp = client.get("/reforms/", {"acted_by": "undp"}).context["reforms"]
+    assert [r.slug for r in undp] == ["undp-anti-corruption-service-partnership"]

@@ -18,12 +18,15 @@ from tests.factories import (
 from tests.test_content_integrity import (
     REPORT_2019_SLUG,
     REPORT_2021_SLUG,
+    bounded_dates_without_qualifier,
     citations_without_quote,
     copied_runs,
     earlier_reforms_that_answer,
+    ratings_against_the_rule,
     ratings_without_evidence,
     report_2019_citations_with_a_page,
     report_2021_citations_without_page_or_verbatim_quote,
+    undated_reforms_not_related,
 )
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +100,50 @@ def test_a_footnote_source_needs_the_report_quoted_beside_it():
     ]
     Citation.objects.filter(source=report_2021).update(quote="The article was reworded.")
     assert citations_without_quote() == []
+
+
+def test_an_undated_measure_that_anticipates_is_named():
+    rec = RecommendationFactory(slug="asks")
+    undated = ReformFactory(slug="undated-law", adopted_on="")
+    response = ResponseFactory(recommendation=rec, reform=undated, relation="related")
+    ResponseFactory(recommendation=rec, reform=ReformFactory(slug="dated"), relation="answers")
+    assert undated_reforms_not_related() == []
+    Response.objects.filter(pk=response.pk).update(relation="anticipates")
+    assert undated_reforms_not_related() == [
+        "response asks ← undated-law: the reform is undated, yet it anticipates"
+    ]
+
+
+def test_each_rating_is_held_to_the_one_rule():
+    silent = RecommendationFactory(slug="silent", implementation=Implementation.NOT_IMPLEMENTED)
+    ResponseFactory(recommendation=silent, reform=ReformFactory(slug="near"), relation="related")
+    planned = RecommendationFactory(
+        slug="planned", implementation=Implementation.PARTLY_IMPLEMENTED
+    )
+    plan = ReformFactory(slug="a-plan", status="announced")
+    ResponseFactory(recommendation=planned, reform=plan, relation="answers")
+    done = RecommendationFactory(slug="done", implementation=Implementation.NOT_ASSESSED)
+    ResponseFactory(recommendation=done, reform=ReformFactory(slug="a-law"), relation="answers")
+    assert ratings_against_the_rule() == [
+        "recommendation silent: not-implemented, but no reform answers it (wanted not-assessed)",
+        "recommendation planned: partly-implemented, but the reforms that answer it were not "
+        "carried out (wanted not-implemented)",
+        "recommendation done: not-assessed, but a-law answers it and was carried out (wanted "
+        "implemented or partly-implemented)",
+    ]
+    Recommendation.objects.filter(slug="silent").update(implementation="not-assessed")
+    Recommendation.objects.filter(slug="planned").update(implementation="not-implemented")
+    Recommendation.objects.filter(slug="done").update(implementation="implemented")
+    assert ratings_against_the_rule() == []
+
+
+def test_a_bound_without_its_qualifier_is_named():
+    report_2021 = SourceFactory(slug=REPORT_2021_SLUG, published_on="2021")
+    reform = ReformFactory(slug="as-of", adopted_on="2016")
+    CitationFactory(reform=reform, source=report_2021, quote="as of 2016, it adopted programs")
+    assert bounded_dates_without_qualifier() == [
+        "reform as-of: adopted_on 2016 is “as of 2016” in its text, yet its qualifier is “on”"
+    ]
+    reform.adopted_qualifier = "by"
+    reform.save()
+    assert bounded_dates_without_qualifier() == []

@@ -26,5 +26,11 @@ def test_contract_csv_bytes_are_as_before_and_csv_for_excel_only_adds_a_bom(clie
         b'golden-reform,"A ""quoted"", title",\'=SUM(1) looks like a formula,economy,,adopted,,'
         b"2020-05,,,,,http://testserver/reforms/golden-reform/,,"
     )
+    # Issue 27's columns, after all of the old ones: the dates' qualifiers and who acted.
+    assert header.endswith(
+        b",initiated_by_detail,secondary_areas,announced_qualifier,adopted_qualifier,"
+        b"effective_qualifier,acted_by"
+    )
+    assert line.endswith(b",,,on,,kazakhstan")
     excel = client.get(reverse("reforms:export", kwargs={"fmt": "csv-excel"}))
     assert b"".join(excel.streaming_content) == b"\xef\xbb\xbf" + csv

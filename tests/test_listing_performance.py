@@ -91,6 +91,7 @@ def recount(params: dict) -> tuple[dict, int, list[str]]:
                 "area": {reform.area, *(s.area for s in reform.secondary_areas.all())},
                 "status": {reform.status},
                 "initiated_by": {reform.initiated_by} - {""},
+                "acted_by": {reform.acted_by},
                 "topic": {t.slug for t in reform.topics.all()},
                 "has_response": {"true" if answers(reform) else "false"},
                 "undated": {"false" if reform.first_date else "true"},
@@ -110,7 +111,7 @@ def recount(params: dict) -> tuple[dict, int, list[str]]:
         return all(row[name] & values for name, values in chosen.items() if name != but)
 
     facets = {}
-    for name in ("area", "status", "topic", "initiated_by", "has_response", "undated"):
+    for name in ("area", "status", "topic", "initiated_by", "acted_by", "has_response", "undated"):
         counts = {}
         for row in rows:
             if keeps(row, but=name):

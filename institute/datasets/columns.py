@@ -86,6 +86,7 @@ class Slug(Cell):
 @dataclass(frozen=True)
 class Choice(Cell):
     vocabulary: list[tuple[str, str]] = field(default_factory=list)
+    default: str = ""  # what an empty cell of an optional column means
     free_text = False
 
     def read(self, raw, column, context) -> str:
@@ -93,7 +94,7 @@ class Choice(Cell):
         if not value:
             if column.required:
                 raise ValidationError("is required")
-            return ""
+            return self.default
         allowed = [v for v, _ in self.vocabulary]
         if value not in allowed:
             raise ValidationError(f"must be one of {', '.join(allowed)}")
@@ -110,6 +111,16 @@ class PartialDate(Cell):
 
     def write(self, value) -> str:
         return str(value)
+
+
+@dataclass(frozen=True)
+class Qualifier(Choice):
+    """How the source bounds a date (institute.dates.DateQualifier), beside the date column
+    `date`: written empty where the date is, and an empty cell reads as "on". A bound on no
+    date is refused by the entry's own check (Reform.clean)."""
+
+    default: str = "on"
+    date: str = ""
 
 
 class PositiveInteger(Cell):

@@ -307,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     # Its deployment check builds the schema, which reads the filters' choices from the
     # database: `check --deploy` runs before there is one. tests/test_api.py builds it instead.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # One vocabulary behind the three dates' qualifier columns: one name for it.
+    "ENUM_NAME_OVERRIDES": {"DateQualifierEnum": "institute.dates.DateQualifier"},
 }
 # Any origin may read the API (GET, and the preflight a conditional request needs); nothing
 # else of the site is shared.

@@ -11,13 +11,15 @@ from institute.datasets.columns import (
     Links,
     NotImported,
     PartialDate,
+    Qualifier,
     Refs,
     Slug,
 )
 from institute.datasets.tables import Table, absolute, page_url_sql, slugs_sql
+from institute.dates import DateQualifier
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, ResponseRelation
-from reforms.models import Area, Initiator, Reform, ReformStatus, Response, SecondaryArea
+from reforms.models import Actor, Area, Initiator, Reform, ReformStatus, Response, SecondaryArea
 
 
 def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
@@ -126,6 +128,29 @@ REFORMS = Table(
                 f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id")',
                 [],
             ),
+        ),
+        *(
+            Column(
+                f"{kind}_qualifier",
+                f"How the source bounds `{kind}_on`: on (that date, at its precision), by (no "
+                "later than it), since (no earlier than it) or about (roughly). Empty when the "
+                "date is; an empty cell imports as on.",
+                Qualifier(DateQualifier.choices, date=f"{kind}_on"),
+                get=lambda reform, _, kind=kind: (
+                    getattr(reform, f"{kind}_qualifier") if getattr(reform, f"{kind}_on") else ""
+                ),
+                sql=lambda t, base_url, kind=kind: (
+                    f"(CASE WHEN {t}.\"{kind}_on\" = '' THEN '' ELSE {t}.\"{kind}_qualifier\" END)",
+                    [],
+                ),
+            )
+            for kind in ("announced", "adopted", "effective")
+        ),
+        Column(
+            "acted_by",
+            "Who acted: the government of Kazakhstan (the default; an empty cell imports as it), "
+            "or a named foreign government or international institution.",
+            Choice(Actor.choices, default=Actor.KAZAKHSTAN.value),
         ),
     ],
 )
