@@ -69,6 +69,14 @@ class RecommendationFilter(FacetedFilterSet):
         "report": ("Report", "report__slug"),
     }
 
+    scope_phrases = {
+        "audience": "addressed to {}",
+        "theme": "on {}",
+        "implementation": "rated {}",
+        "report": "from {}",
+    }
+    noun = "recommendations"
+
     cache_prefix = "recommendations"
     search_vector = None
     search_fields = ["title", "text", "implementation_note"]
@@ -96,7 +104,7 @@ class RecommendationFilter(FacetedFilterSet):
     def sort_key(self) -> str:
         cleaned = self.cleaned()
         default = RecommendationSort.RELEVANCE if cleaned.get("q") else RecommendationSort.POSITION
-        key = cleaned.get("sort") or default
+        key = self.chosen_sort() or default
         if key == RecommendationSort.RELEVANCE and not cleaned.get("q"):
             key = RecommendationSort.POSITION
         return key

@@ -40,9 +40,9 @@ class DateKind:
     FIRST, ANNOUNCED, ADOPTED, EFFECTIVE = "first", "announced", "adopted", "effective"
     choices = [
         (FIRST, "Earliest date"),
-        (ANNOUNCED, "Date announced"),
-        (ADOPTED, "Date adopted"),
-        (EFFECTIVE, "Date in effect"),
+        (ANNOUNCED, "Announcement date"),
+        (ADOPTED, "Adoption date"),
+        (EFFECTIVE, "Date in force"),
     ]
     fields = {
         FIRST: "first_date",
@@ -148,6 +148,14 @@ class ReformFilter(FacetedFilterSet):
         "has_response": "A reform that answers, anticipates or bears on a recommendation.",
     }
 
+    scope_phrases = {
+        "area": "filed under {}",
+        "status": "whose status is {}",
+        "topic": "on {}",
+        "initiated_by": "initiated by {}",
+    }
+    noun = "reforms"
+
     cache_prefix = "reforms"
     search_vector = "search_vector"
     search_fields = ["title", "summary", "body"]
@@ -239,6 +247,40 @@ class ReformFilter(FacetedFilterSet):
             out.append(chip)
         return out
 
+    def date_sentence(self) -> str:
+        """The year range as a clause: "whose adoption date is in 2019–2026" ("" without one)."""
+        cleaned = self.active()
+        start, end = cleaned.get("year_from"), cleaned.get("year_to")
+        if start is None and end is None:
+            return ""
+        kind = self.cleaned().get("date_field") or DateKind.FIRST
+        date = dict(DateKind.choices)[kind].lower()
+        if start is not None and end is not None:
+            span = f"in {int(start)}" if int(start) == int(end) else f"in {int(start)}–{int(end)}"
+        elif start is not None:
+            span = f"in {int(start)} or later"
+        else:
+            span = f"in {int(end)} or earlier"
+        return f"whose {date} is {span}"
+
+    def scope_parts(self) -> list[tuple[str, str]]:
+        """The year range said once, as a sentence naming the date it reads; the yes/no facets
+        as clauses of their own."""
+        skip = ("year_from", "year_to", "date_field", "has_response", "undated")
+        parts = [(name, clause) for name, clause in super().scope_parts() if name not in skip]
+        active = self.active()
+        if active.get("has_response"):
+            linked = active["has_response"] == "true"
+            said = "linked to a recommendation" if linked else "linked to no recommendation"
+            parts.append(("has_response", said))
+        if active.get("undated"):
+            parts.append(
+                ("undated", "with no date" if active["undated"] == "true" else "with a date")
+            )
+        if sentence := self.date_sentence():
+            parts.append(("year", sentence))
+        return parts
+
     def filter_has_response(self, queryset, name, value):
         answers = answers_a_recommendation()
         return queryset.filter(answers if value == "true" else ~answers)
@@ -282,7 +324,7 @@ class ReformFilter(FacetedFilterSet):
     def sort_key(self) -> str:
         cleaned = self.cleaned()
         default = ReformSort.RELEVANCE if cleaned.get("q") else ReformSort.NEWEST
-        key = cleaned.get("sort") or default
+        key = self.chosen_sort() or default
         if key == ReformSort.RELEVANCE and not cleaned.get("q"):
             key = ReformSort.NEWEST
         return key

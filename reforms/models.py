@@ -23,7 +23,9 @@ class Area(models.TextChoices):
 
 class ReformStatus(models.TextChoices):
     ANNOUNCED = "announced", _("Announced")
-    ADOPTED = "adopted", _("Adopted")
+    # "Adopted" alone would read as the adoption date, which reforms of every later status have
+    # too: the label says which of the two it is (the value never changes).
+    ADOPTED = "adopted", _("Adopted (not yet shown working)")
     IN_PROGRESS = "in-progress", _("In progress")
     IMPLEMENTED = "implemented", _("Implemented")
     PARTIALLY_IMPLEMENTED = "partially-implemented", _("Partially implemented")
@@ -34,7 +36,8 @@ class ReformStatus(models.TextChoices):
 STATUS_EXPLANATIONS = {
     ReformStatus.ANNOUNCED: _("Announced or proposed; not yet adopted."),
     ReformStatus.ADOPTED: _(
-        "Adopted (a law, decree or programme in force) but not yet shown working."
+        "A law, decree or programme was adopted (it may be in force), but the sources do not yet "
+        "show it carried out."
     ),
     ReformStatus.IN_PROGRESS: _("Being carried out; the work is under way."),
     ReformStatus.IMPLEMENTED: _("Reported as carried out."),
@@ -197,8 +200,8 @@ class Reform(Editorial):
         """The known dates with their labels, in the order announced, adopted, effective."""
         pairs = [
             (_("Announced"), self.announced_on),
-            (_("Adopted"), self.adopted_on),
-            (_("Effective"), self.effective_on),
+            (_("Adoption date"), self.adopted_on),
+            (_("In force from"), self.effective_on),
         ]
         return [(label, value) for label, value in pairs if value]
 

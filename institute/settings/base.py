@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django_filters",
     "import_export",
@@ -207,6 +208,9 @@ CONTENT_SECURITY_POLICY = {
 }
 if os.environ.get("CSP_REPORT_URI"):
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["CSP_REPORT_URI"]]
+
+# Where /about/ asks readers to send corrections; optional (the page says what to send either way).
+CORRECTIONS_EMAIL = os.environ.get("CORRECTIONS_EMAIL", "").strip()
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
