@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from institute.listings.filters import FacetedFilterSet
-from institute.listings.search import search, with_rank
+from institute.listings.search import names_matching, search, with_rank
 from institute.sources.models import Source
 from recommendations.models import Audience, Implementation, Recommendation, Theme
 
@@ -23,6 +23,14 @@ def theme_choices():
 def report_choices():
     reports = Source.objects.published().filter(recommendations__isnull=False).distinct()
     return [(s.slug, s.title) for s in reports.order_by("title")]
+
+
+def themed(query: str) -> Q:
+    """Recommendations of a theme whose name holds the whole query: "human rights" finds those
+    of "Civil liberties and human rights"."""
+    themes = names_matching(Theme.objects.all(), "name", query)
+    through = Recommendation.themes.through.objects.filter(theme__in=themes)
+    return Q(pk__in=through.values("recommendation_id"))
 
 
 def has_theme(slugs) -> Q:
@@ -87,7 +95,13 @@ class RecommendationFilter(FacetedFilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return search(queryset, value, vector=None, fields=self.search_fields)
+        return search(queryset, value, vector=None, fields=self.search_fields, names=themed)
+
+    def suggestion_sources(self):
+        return [
+            (Recommendation.objects.published(), ["title", "text"]),
+            (Theme.objects.all(), ["name"]),
+        ]
 
     def filter_theme(self, queryset, name, value):
         # A subquery, not a join: a recommendation with two of the chosen themes is one row.

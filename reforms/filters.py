@@ -14,7 +14,7 @@ from django.db.models import (
 
 from institute.dates import undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
-from institute.listings.search import search, with_rank
+from institute.listings.search import names_matching, search, with_rank, words
 from recommendations.models import Recommendation
 from reforms.models import (
     STATUS_EXPLANATIONS,
@@ -71,6 +71,20 @@ def answers_a_recommendation_in():
     return ExpressionWrapper(
         Q(pk__in=_published_responses().values("reform_id")), output_field=BooleanField()
     )
+
+
+def named(query: str) -> Q:
+    """Reforms filed under a topic or an area whose name holds the whole query: "police reform"
+    finds the reforms of the topic "Law Enforcement and Police Reform"."""
+    topics = names_matching(Topic.objects.all(), "name", query)
+    through = Reform.topics.through.objects.filter(topic__in=topics)
+    wanted = [w.casefold() for w in words(query)]
+    areas = [
+        value
+        for value, label in Area.choices
+        if wanted and all(w in str(label).casefold().split() for w in wanted)
+    ]
+    return Q(pk__in=through.values("reform_id")) | (in_areas(areas) if areas else Q(pk__in=[]))
 
 
 def in_areas(slugs) -> Q:
@@ -171,7 +185,14 @@ class ReformFilter(FacetedFilterSet):
             vector=self.search_vector,
             fields=self.search_fields,
             related=in_published_citations,
+            names=named,
         )
+
+    def suggestion_sources(self):
+        return [
+            (self.queryset.model.objects.published(), ["title", "summary"]),
+            (Topic.objects.all(), ["name"]),
+        ]
 
     def filter_area(self, queryset, name, value):
         return queryset.filter(in_areas(value)) if value else queryset

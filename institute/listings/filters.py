@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 
 from institute.listings.generation import generation
 from institute.listings.search import normalise, with_headline
+from institute.listings.suggestions import suggest
 
 # The marker changes with every write, so an entry is never read stale; the time only lets
 # entries of old states go.
@@ -273,6 +274,17 @@ class FacetedFilterSet(django_filters.FilterSet):
             cache.set(key, summary, SUMMARY_TTL)
         return summary
 
+    # --- did you mean -----------------------------------------------------------------------
+    def suggestion_sources(self) -> list[tuple[QuerySet, list[str]]]:
+        """Where "did you mean" finds its words: (published rows, their text fields) pairs."""
+        return []
+
+    def suggestion(self) -> str:
+        """A query like the visitor's made of the content's own words ("" when none is)."""
+        query = self.active().get("q") or ""
+        sources = self.suggestion_sources()
+        return suggest(query, sources, key=self.cache_prefix) if query and sources else ""
+
     # --- order ------------------------------------------------------------------------------
     def chosen_sort(self) -> str:
         """The order the visitor chose, unless they searched for something new since choosing
@@ -283,10 +295,11 @@ class FacetedFilterSet(django_filters.FilterSet):
         cleaned = self.cleaned()
         sort, query = cleaned.get("sort") or "", cleaned.get("q") or ""
         sort_for = self.params().get("sort_for")
-        if sort and query and sort_for is not None:
-            if normalise(sort_for[-1]).casefold() != normalise(query).casefold():
-                return ""
-        return sort
+        changed = (
+            sort_for is not None
+            and normalise(sort_for[-1]).casefold() != normalise(query).casefold()
+        )
+        return "" if sort and query and changed else sort
 
     # --- pages ------------------------------------------------------------------------------
     search_vector: str | None = None

@@ -319,3 +319,6 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["if-none-match", "if-modified-since"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+
+# Search: the synonyms kept with the content (institute/listings/synonyms.py).
+SEARCH_SYNONYMS_FILE = BASE_DIR / "fixtures" / "content" / "search" / "synonyms.yaml"
