@@ -74,6 +74,13 @@ class Topic(models.Model):
         return self.name
 
 
+# Topics merged into another: old slug → the topic that holds their reforms now. Links and
+# bookmarks with the old slug keep working: the listing redirects `?topic=<old>` to the new one
+# (reforms.selectors.retired_topics_redirect), unless a topic of the old slug still exists (a
+# database loaded before the merge, which the content loader never rewrites).
+RETIRED_TOPICS = {"police-reform": "law-enforcement-reform"}
+
+
 class Reform(Editorial):
     """A law, programme, strategy, institutional change, policy or reversal."""
 

@@ -1,4 +1,4 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from institute.datasets.views import export_filtered
@@ -10,15 +10,20 @@ from reforms.selectors import (
     reform_get_public,
     reform_related_public,
     reform_responses_public,
+    retired_topics_redirect,
 )
 
 
 def reform_export(request, fmt):
+    if moved := retired_topics_redirect(params=request.GET):
+        return redirect(request.path + moved, permanent=True)
     filterset = reform_filter_public(params=request.GET)
     return export_filtered(request, table_name="reforms", filterset=filterset, fmt=fmt)
 
 
 def reform_list(request):
+    if moved := retired_topics_redirect(params=request.GET):
+        return redirect(request.path + moved, permanent=True)
     filterset = reform_filter_public(params=request.GET)
     context = listing_context(request, filterset, name="reforms")
     return render(request, "reforms/reform_list.html", context)
