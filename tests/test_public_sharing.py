@@ -12,11 +12,17 @@ from xml.etree import ElementTree
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from institute.editorial.history import record_publication
-from tests.factories import CitationFactory, RecommendationFactory, ReformFactory, SourceFactory
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    ReformFactory,
+    SourceFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,9 +153,12 @@ def test_the_data_page_is_a_dataset_with_its_licence_and_downloads(client, entri
     downloads = {d["contentUrl"] for d in dataset["distribution"]}
     assert "http://testserver/data/package.zip" in downloads
     assert "http://testserver/data/reforms.csv" in downloads
+    # Each an address of the site's downloads (test_downloads.py fetches them).
     for address in downloads:
-        path = address.removeprefix("http://testserver")
-        assert client.get(path).status_code == 200, path
+        match = resolve(address.removeprefix("http://testserver"))
+        assert match.url_name in ("data-table", "data-package"), address
+        if match.url_name == "data-table":
+            assert match.kwargs["fmt"] in ("csv", "json", "xlsx")
 
 
 def test_structured_data_cannot_close_its_script_element(client):
@@ -288,3 +297,18 @@ def test_the_admin_is_named_for_the_institute(client):
     html = client.get("/admin/login/").content.decode()
     assert "Kazakhstan Reform Tracker" in html
     assert "Django administration" not in html
+
+
+def test_a_merged_topics_old_slug_redirects_to_the_topic_that_holds_its_reforms(client):
+    merged = TopicFactory(slug="law-enforcement-reform", name="Law enforcement and police reform")
+    ReformFactory(published=True, title="Three-tier division of powers", topics=[merged])
+    response = client.get("/reforms/?topic=police-reform&area=economy&q=powers")
+    assert response.status_code == 301
+    assert response["Location"] == "/reforms/?topic=law-enforcement-reform&area=economy&q=powers"
+    followed = client.get(response["Location"])
+    assert [r.title for r in followed.context["reforms"]] == ["Three-tier division of powers"]
+    export = client.get("/reforms/export.csv?topic=police-reform")
+    assert export["Location"] == "/reforms/export.csv?topic=law-enforcement-reform"
+    # Where the old topic still exists (loaded before the merge), it is a filter like any.
+    TopicFactory(slug="police-reform", name="Police and Interior Ministry reform")
+    assert client.get("/reforms/?topic=police-reform").status_code == 200
