@@ -46,6 +46,8 @@ def test_short_facets_never_scroll_and_long_ones_say_how_many_more(
     for label in ("Announced", "Adopted (not yet shown working)", "Implemented", "Reversed"):
         assert label in listed
 
+    screenshot(page, "listing-desktop.png")
+
     # The topics: the first ones listed, the rest behind a visible "N more" summary.
     more = page.locator(".facet-topic .facet-more summary")
     assert more.is_visible()
@@ -56,7 +58,6 @@ def test_short_facets_never_scroll_and_long_ones_say_how_many_more(
     assert not facet_box(page, "topic")["scrolls"]
     more.click()
     assert folded.first.is_visible() and folded.last.is_visible()
-    screenshot(page, "listing-desktop.png")
 
     # A ticked value in the folded part keeps the fold open after the page reloads.
     value = folded.last.locator("input").get_attribute("value")
