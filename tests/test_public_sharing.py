@@ -312,3 +312,15 @@ def test_a_merged_topics_old_slug_redirects_to_the_topic_that_holds_its_reforms(
     # Where the old topic still exists (loaded before the merge), it is a filter like any.
     TopicFactory(slug="police-reform", name="Police and Interior Ministry reform")
     assert client.get("/reforms/?topic=police-reform").status_code == 200
+
+
+def test_the_api_schema_says_why_lists_have_no_total(client):
+    schema = client.get("/api/v1/schema/").json()
+    page = schema["paths"]["/api/v1/reforms/"]["get"]["responses"]["200"]["content"]
+    body = page["application/json"]["schema"]
+    if "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert "no total count" in body["description"]
+    assert "count" not in body["properties"]
+    # The footer links the API's documentation, which links the schema.
+    assert client.get("/api/v1/docs/").status_code == 200
