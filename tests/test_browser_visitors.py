@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from institute.editorial.states import ReviewState
+from tests.factories import RecommendationFactory, ResponseFactory, entry_in_state
 from tests.support import screenshot
+from tests.test_browser_review import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -111,3 +114,22 @@ def test_about_page_screenshot(live_server, browser_page, demo_content):
     assert page.get_by_role("heading", name="How a reform's status is given").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
     screenshot(page, "about.png", full_page=True)
+
+
+def test_the_reform_form_with_responses_fits_1366_px(live_server, browser_page, make_role_user):
+    page = browser_page
+    page.set_viewport_size(DESKTOP)
+    make_role_user("contributor", username="carla")
+    reform = entry_in_state("reform", ReviewState.DRAFT, title="Police answerable to assemblies")
+    long_title = "Make the police answerable to elected local assemblies and courts " * 3
+    for n in range(2):
+        recommendation = RecommendationFactory(published=True, title=f"{long_title} {n}")
+        ResponseFactory(reform=reform, recommendation=recommendation, note="A long note. " * 30)
+    sign_in(page, live_server, "carla")
+    page.goto(f"{live_server.url}/admin/reforms/reform/{reform.pk}/change/")
+    rows = page.locator("#responses-group tr.form-row:not(.empty-form)")
+    assert rows.count() == 2
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= DESKTOP["width"]
+    delete = rows.first.locator("td.delete input[type=checkbox]")
+    right = delete.evaluate("el => el.getBoundingClientRect().right")
+    assert right <= DESKTOP["width"]
