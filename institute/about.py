@@ -33,6 +33,7 @@ def about(request):
                 (value, label, IMPLEMENTATION_EXPLANATIONS[value])
                 for value, label in Implementation.choices
             ],
+            "adopted_label": ReformStatus.ADOPTED.label,
             "corrections_email": settings.CORRECTIONS_EMAIL,
             "licence_name": LICENCE_NAME,
             "licence_url": LICENCE_URL,

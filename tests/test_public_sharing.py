@@ -262,6 +262,7 @@ def test_about_explains_coverage_ratings_sources_corrections_and_the_licence(cli
     assert holds == "It holds 1 reform, dated from 2020 to 2020, 1 recommendation and 3 sources."
     for label in ("Adopted (not yet shown working)", "Partially implemented", "Partly implemented"):
         assert label in text
+    assert "the status Adopted (not yet shown working), and a reform's adoption date" in text
     assert "circa page 56" in text
     assert 'id="corrections"' in html
     assert "CC BY 4.0" in text
