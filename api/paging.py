@@ -12,6 +12,15 @@ from rest_framework.response import Response
 
 from api import cursor as keyset
 
+# Said in the schema, where a client looks for a total and finds none.
+NO_TOTAL = (
+    "A page gives no total count of the rows: counting every matching row on each page would "
+    "cost a scan of the whole filtered table per request, where a page costs its own rows "
+    "only. Follow `next` to the end to have them all; the number of rows a filter gives is on "
+    "the listing page with the same parameters (`/reforms/?…`, `/recommendations/?…`), and "
+    "whole tables are on `/data/`."
+)
+
 
 class CursorPages(BasePagination):
     """Keyset pages (api.cursor) in the order the rows come in: the page's rows, then
@@ -69,6 +78,7 @@ class CursorPages(BasePagination):
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
+            "description": NO_TOTAL,
             "required": ["next", "results"],
             "properties": {
                 "next": {

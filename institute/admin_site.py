@@ -89,6 +89,10 @@ def refuse_malformed_parameters(view):
 
 
 class InstituteAdminSite(admin.AdminSite):
+    site_header = "Kazakhstan Reform Tracker: editorial admin"
+    site_title = "Reform Tracker admin"
+    index_title = "Content and review"
+
     def admin_view(self, view, cacheable=False):
         return super().admin_view(refuse_malformed_parameters(view), cacheable)
 

@@ -1,13 +1,20 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from institute import views
+from institute import about, views
 from institute.datasets import views as dataviews
 from institute.insights import views as insightviews
+from institute.sitemaps import SITEMAPS, robots_txt
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("about/", about.about, name="about"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("data/", dataviews.data_page, name="data"),
     path("data/package.zip", dataviews.data_package_download, name="data-package"),
     path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from institute.listings.filters import FacetedFilterSet
-from institute.listings.search import search, with_rank
+from institute.listings.search import names_matching, search, with_rank
 from institute.sources.models import Source
 from recommendations.models import Audience, Implementation, Recommendation, Theme
 
@@ -23,6 +23,14 @@ def theme_choices():
 def report_choices():
     reports = Source.objects.published().filter(recommendations__isnull=False).distinct()
     return [(s.slug, s.title) for s in reports.order_by("title")]
+
+
+def themed(query: str) -> Q:
+    """Recommendations of a theme whose name holds the whole query: "human rights" finds those
+    of "Civil liberties and human rights"."""
+    themes = names_matching(Theme.objects.all(), "name", query)
+    through = Recommendation.themes.through.objects.filter(theme__in=themes)
+    return Q(pk__in=through.values("recommendation_id"))
 
 
 def has_theme(slugs) -> Q:
@@ -69,6 +77,14 @@ class RecommendationFilter(FacetedFilterSet):
         "report": ("Report", "report__slug"),
     }
 
+    scope_phrases = {
+        "audience": "addressed to {}",
+        "theme": "on {}",
+        "implementation": "rated {}",
+        "report": "from {}",
+    }
+    noun = "recommendations"
+
     cache_prefix = "recommendations"
     search_vector = None
     search_fields = ["title", "text", "implementation_note"]
@@ -79,7 +95,13 @@ class RecommendationFilter(FacetedFilterSet):
         fields = []
 
     def filter_q(self, queryset, name, value):
-        return search(queryset, value, vector=None, fields=self.search_fields)
+        return search(queryset, value, vector=None, fields=self.search_fields, names=themed)
+
+    def suggestion_sources(self):
+        return [
+            (Recommendation.objects.published(), ["title", "text"]),
+            (Theme.objects.all(), ["name"]),
+        ]
 
     def filter_theme(self, queryset, name, value):
         # A subquery, not a join: a recommendation with two of the chosen themes is one row.
@@ -96,7 +118,7 @@ class RecommendationFilter(FacetedFilterSet):
     def sort_key(self) -> str:
         cleaned = self.cleaned()
         default = RecommendationSort.RELEVANCE if cleaned.get("q") else RecommendationSort.POSITION
-        key = cleaned.get("sort") or default
+        key = self.chosen_sort() or default
         if key == RecommendationSort.RELEVANCE and not cleaned.get("q"):
             key = RecommendationSort.POSITION
         return key

@@ -1,7 +1,10 @@
 from django.shortcuts import render
+from django.urls import reverse
 
 from institute.datasets.views import export_filtered
 from institute.listings.paging import listing_context
+from institute.sharing import structured_data
+from institute.sharing.cite import reference, reference_download
 from recommendations.selectors import (
     recommendation_filter_public,
     recommendation_get_public,
@@ -31,11 +34,34 @@ def recommendation_tracker(request):
 
 def recommendation_detail(request, slug):
     recommendation = recommendation_get_public(slug=slug)
+    cite = reference(
+        recommendation,
+        url=request.build_absolute_uri(recommendation.get_absolute_url()),
+        kind="recommendation",
+    )
+    work = structured_data.creative_work(
+        cite,
+        description=recommendation.text,
+        base_url=request.build_absolute_uri("/"),
+        keywords=[
+            recommendation.get_audience_display(),
+            *(t.name for t in recommendation.themes.all()),
+        ],
+        dataset_url=request.build_absolute_uri(reverse("data")),
+    )
     return render(
         request,
         "recommendations/recommendation_detail.html",
         {
             "recommendation": recommendation,
             "responses": recommendation_responses_public(recommendation=recommendation),
+            "cite": cite,
+            "structured_data": structured_data.as_script(work),
         },
     )
+
+
+def recommendation_cite(request, slug, fmt):
+    """The recommendation's reference as BibTeX (`cite.bib`) or RIS (`cite.ris`)."""
+    recommendation = recommendation_get_public(slug=slug)
+    return reference_download(request, recommendation, kind="recommendation", fmt=fmt)

@@ -25,6 +25,7 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     extra = 0
     autocomplete_fields = ("recommendation",)
     fields = ("recommendation", "relation", "note")
+    classes = ("responses-inline",)  # static/css/admin_review.css fits it to the page
     verbose_name = "linked recommendation"
     verbose_name_plural = "recommendations it answers, anticipates or bears on"
 

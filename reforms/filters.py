@@ -15,7 +15,7 @@ from django.db.models import (
 
 from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
-from institute.listings.search import search, with_rank
+from institute.listings.search import names_matching, search, with_rank, words
 from recommendations.models import Recommendation
 from reforms.models import (
     STATUS_EXPLANATIONS,
@@ -42,9 +42,9 @@ class DateKind:
     FIRST, ANNOUNCED, ADOPTED, EFFECTIVE = "first", "announced", "adopted", "effective"
     choices = [
         (FIRST, "Earliest date"),
-        (ANNOUNCED, "Date announced"),
-        (ADOPTED, "Date adopted"),
-        (EFFECTIVE, "Date in effect"),
+        (ANNOUNCED, "Announcement date"),
+        (ADOPTED, "Adoption date"),
+        (EFFECTIVE, "Date in force"),
     ]
     fields = {
         FIRST: "first_date",
@@ -85,6 +85,20 @@ def answers_a_recommendation_in():
     return ExpressionWrapper(
         Q(pk__in=_published_responses().values("reform_id")), output_field=BooleanField()
     )
+
+
+def named(query: str) -> Q:
+    """Reforms filed under a topic or an area whose name holds the whole query: "police reform"
+    finds the reforms of the topic "Law Enforcement and Police Reform"."""
+    topics = names_matching(Topic.objects.all(), "name", query)
+    through = Reform.topics.through.objects.filter(topic__in=topics)
+    wanted = [w.casefold() for w in words(query)]
+    areas = [
+        value
+        for value, label in Area.choices
+        if wanted and all(w in str(label).casefold().split() for w in wanted)
+    ]
+    return Q(pk__in=through.values("reform_id")) | (in_areas(areas) if areas else Q(pk__in=[]))
 
 
 def in_areas(slugs) -> Q:
@@ -168,6 +182,14 @@ class ReformFilter(FacetedFilterSet):
         "institution.",
     }
 
+    scope_phrases = {
+        "area": "filed under {}",
+        "status": "whose status is {}",
+        "topic": "on {}",
+        "initiated_by": "initiated by {}",
+    }
+    noun = "reforms"
+
     cache_prefix = "reforms"
     search_vector = "search_vector"
     search_fields = ["title", "summary", "body"]
@@ -183,7 +205,14 @@ class ReformFilter(FacetedFilterSet):
             vector=self.search_vector,
             fields=self.search_fields,
             related=in_published_citations,
+            names=named,
         )
+
+    def suggestion_sources(self):
+        return [
+            (self.queryset.model.objects.published(), ["title", "summary"]),
+            (Topic.objects.all(), ["name"]),
+        ]
 
     def filter_area(self, queryset, name, value):
         return queryset.filter(in_areas(value)) if value else queryset
@@ -269,6 +298,40 @@ class ReformFilter(FacetedFilterSet):
             out.append(chip)
         return out
 
+    def date_sentence(self) -> str:
+        """The year range as a clause: "whose adoption date is in 2019–2026" ("" without one)."""
+        cleaned = self.active()
+        start, end = cleaned.get("year_from"), cleaned.get("year_to")
+        if start is None and end is None:
+            return ""
+        kind = self.cleaned().get("date_field") or DateKind.FIRST
+        date = dict(DateKind.choices)[kind].lower()
+        if start is not None and end is not None:
+            span = f"in {int(start)}" if int(start) == int(end) else f"in {int(start)}–{int(end)}"
+        elif start is not None:
+            span = f"in {int(start)} or later"
+        else:
+            span = f"in {int(end)} or earlier"
+        return f"whose {date} is {span}"
+
+    def scope_parts(self) -> list[tuple[str, str]]:
+        """The year range said once, as a sentence naming the date it reads; the yes/no facets
+        as clauses of their own."""
+        skip = ("year_from", "year_to", "date_field", "has_response", "undated")
+        parts = [(name, clause) for name, clause in super().scope_parts() if name not in skip]
+        active = self.active()
+        if active.get("has_response"):
+            linked = active["has_response"] == "true"
+            said = "linked to a recommendation" if linked else "linked to no recommendation"
+            parts.append(("has_response", said))
+        if active.get("undated"):
+            parts.append(
+                ("undated", "with no date" if active["undated"] == "true" else "with a date")
+            )
+        if sentence := self.date_sentence():
+            parts.append(("year", sentence))
+        return parts
+
     def filter_has_response(self, queryset, name, value):
         answers = answers_a_recommendation()
         return queryset.filter(answers if value == "true" else ~answers)
@@ -312,7 +375,7 @@ class ReformFilter(FacetedFilterSet):
     def sort_key(self) -> str:
         cleaned = self.cleaned()
         default = ReformSort.RELEVANCE if cleaned.get("q") else ReformSort.NEWEST
-        key = cleaned.get("sort") or default
+        key = self.chosen_sort() or default
         if key == ReformSort.RELEVANCE and not cleaned.get("q"):
             key = ReformSort.NEWEST
         return key

@@ -31,7 +31,9 @@ class Area(models.TextChoices):
 
 class ReformStatus(models.TextChoices):
     ANNOUNCED = "announced", _("Announced")
-    ADOPTED = "adopted", _("Adopted")
+    # "Adopted" alone would read as the adoption date, which reforms of every later status have
+    # too: the label says which of the two it is (the value never changes).
+    ADOPTED = "adopted", _("Adopted (not yet shown working)")
     IN_PROGRESS = "in-progress", _("In progress")
     IMPLEMENTED = "implemented", _("Implemented")
     PARTIALLY_IMPLEMENTED = "partially-implemented", _("Partially implemented")
@@ -42,7 +44,8 @@ class ReformStatus(models.TextChoices):
 STATUS_EXPLANATIONS = {
     ReformStatus.ANNOUNCED: _("Announced or proposed; not yet adopted."),
     ReformStatus.ADOPTED: _(
-        "Adopted (a law, decree or programme in force) but not yet shown working."
+        "A law, decree or programme was adopted (it may be in force), but the sources do not yet "
+        "show it carried out."
     ),
     ReformStatus.IN_PROGRESS: _("Being carried out; the work is under way."),
     ReformStatus.IMPLEMENTED: _("Reported as carried out."),
@@ -92,6 +95,13 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Topics merged into another: old slug → the topic that holds their reforms now. Links and
+# bookmarks with the old slug keep working: the listing redirects `?topic=<old>` to the new one
+# (reforms.selectors.retired_topics_redirect), unless a topic of the old slug still exists (a
+# database loaded before the merge, which the content loader never rewrites).
+RETIRED_TOPICS = {"police-reform": "law-enforcement-reform"}
 
 
 class Reform(Editorial):
@@ -254,8 +264,8 @@ class Reform(Editorial):
         words with its qualifier, "by 2016")."""
         triples = [
             (_("Announced"), self.announced_on, self.announced_qualifier),
-            (_("Adopted"), self.adopted_on, self.adopted_qualifier),
-            (_("Effective"), self.effective_on, self.effective_qualifier),
+            (_("Adoption date"), self.adopted_on, self.adopted_qualifier),
+            (_("In force from"), self.effective_on, self.effective_qualifier),
         ]
         return [
             (label, value, qualified_date_label(value, qualifier))

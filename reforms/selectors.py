@@ -1,11 +1,13 @@
 """Reads of reforms for the public site: every one starts from published()."""
 
+from urllib.parse import urlencode
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from recommendations.models import Recommendation
 from reforms.filters import ReformFilter
-from reforms.models import Reform, Response
+from reforms.models import RETIRED_TOPICS, Reform, Response, Topic
 
 RELATED_LIMIT = 5
 
@@ -42,3 +44,22 @@ def reform_related_public(*, reform: Reform) -> QuerySet[Reform]:
         .exclude(pk=reform.pk)
         .order_by("-first_date", "title")[:RELATED_LIMIT]
     )
+
+
+def retired_topics_redirect(*, params) -> str | None:
+    """The query string with each retired topic slug replaced by its successor, or None when
+    there is none to replace (or the old topic still exists: it is then a filter like any)."""
+    asked = [slug for slug in params.getlist("topic") if slug in RETIRED_TOPICS]
+    if not asked:
+        return None
+    still = set(Topic.objects.filter(slug__in=asked).values_list("slug", flat=True))
+    moved = {slug: RETIRED_TOPICS[slug] for slug in asked if slug not in still}
+    if not moved:
+        return None
+    pairs = []
+    for key, values in params.lists():
+        for value in values:
+            new = moved.get(value, value) if key == "topic" else value
+            if (key, new) not in pairs:
+                pairs.append((key, new))
+    return "?" + urlencode(pairs)

@@ -55,10 +55,11 @@ REFORM_LISTING_QUERIES_WARM = 5
 RECOMMENDATION_LISTING_QUERIES = 19
 RECOMMENDATION_LISTING_QUERIES_WARM = 6
 # the entry, topics, its secondary areas ("Also filed under"), citations (+ sources), responses
-# (+ recommendation), related reforms
-REFORM_DETAIL_QUERIES = 6
-# the entry (+ report), themes, citations (+ sources), responses (+ reform), their citations
-RECOMMENDATION_DETAIL_QUERIES = 5
+# (+ recommendation), related reforms, its publications (the dates "Cite this" gives)
+REFORM_DETAIL_QUERIES = 7
+# the entry (+ report), themes, citations (+ sources), responses (+ reform), their citations,
+# its publications (the dates "Cite this" gives)
+RECOMMENDATION_DETAIL_QUERIES = 6
 
 
 def admin_url(entry, view: str, *args) -> str:

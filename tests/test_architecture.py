@@ -28,6 +28,7 @@ GENERIC = (
     "institute.sources",
     "institute.datasets",
     "institute.listings",
+    "institute.sharing",
     "institute.dates",
     "institute.control_characters",
 )

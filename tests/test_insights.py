@@ -371,7 +371,7 @@ def test_a_search_is_one_chip_and_the_year_legend_names_the_date_it_reads(client
     assert page.count('aria-label="Remove filter Search: law"') == 1
     assert "Reforms: year of the earliest date" in page
     page = client.get(reverse("insights"), {"date_field": "adopted"}).content.decode()
-    assert "Reforms: year of the date adopted" in page
+    assert "Reforms: year of the adoption date" in page
 
 
 def test_a_chart_download_is_an_attachment_named_for_the_chart_and_the_day(client):

@@ -180,7 +180,7 @@ def test_each_date_kind_bounds_its_own_date(client, reforms):
     assert shown("effective", year_from="2021") == ["In effect late"]
     assert shown("adopted", year_to="2015") == ["Adopted early"]
     response = client.get(REFORMS, {"date_field": "adopted", "year_from": "2019"})
-    assert "From year (date adopted): 2019" in response.content.decode()
+    assert "From year (adoption date): 2019" in response.content.decode()
 
 
 def test_a_bad_date_field_is_ignored_with_a_message(client, reforms):

@@ -9,15 +9,22 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
 from institute.listings.generation import content_marker
+from institute.sharing import structured_data
 
 FORMATS = ("csv", "json", "xlsx", "csv-excel")
 FORMAT_LABELS = {"csv": "CSV", "json": "JSON", "xlsx": "XLSX", "csv-excel": "CSV for Excel"}
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 QUALIFIER_MAX = 80  # characters of the filter in a file name
 
 
@@ -103,9 +110,36 @@ def package_summary(*, base_url: str) -> tuple[str, int]:
     return version, path.stat().st_size
 
 
+DATASET_DESCRIPTION = (
+    "Kazakhstan's reforms (laws, programmes, institutional changes and reversals) with their "
+    "status and dates, the recommendations made to Western governments and to the government of "
+    "Kazakhstan with how far each was implemented, and the sources behind every entry, as "
+    "curated and reviewed by the institute."
+)
+
+
 def data_page(request):
     """The dataset page: codebook, downloads, version and how to cite."""
     version, size = package_summary(base_url=base_url(request))
+    address = request.build_absolute_uri
+    distributions = [("Data package (ZIP)", address(reverse("data-package")), "application/zip")]
+    distributions += [
+        (
+            f"{table.title} ({FORMAT_LABELS[fmt]})",
+            address(reverse("data-table", args=[name, fmt])),
+            media,
+        )
+        for name, table in TABLES.items()
+        for fmt, media in MEDIA_TYPES.items()
+    ]
+    dataset = structured_data.dataset(
+        url=address(reverse("data")),
+        base_url=base_url(request),
+        version=version,
+        description=DATASET_DESCRIPTION,
+        distributions=distributions,
+        temporal=structured_data.temporal_coverage(),
+    )
     return render(
         request,
         "institute/data.html",
@@ -115,5 +149,7 @@ def data_page(request):
             "version": version,
             "package_size": size,
             "today": timezone.localdate(),
+            "structured_data": structured_data.as_script(dataset),
+            "licence_url": structured_data.LICENCE_URL,
         },
     )

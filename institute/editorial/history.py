@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from institute.editorial.models import (
     EntryVersion,
@@ -103,6 +104,29 @@ def public_version_at(entry: Editorial, when: datetime) -> EntryVersion | None:
         .first()
     )
     return last.version if last is not None else None
+
+
+def public_dates(entry: Editorial) -> tuple[datetime | None, datetime | None]:
+    """When the public first saw the entry and when what it sees last changed (its latest
+    publication), read from the history alone: what "Cite this", BibTeX and RIS give as the
+    entry's dates. (None, None) for an entry never published."""
+    dates = list(
+        Publication.objects.for_entry(entry)
+        .filter(kind=PublicationKind.PUBLISHED)
+        .values_list("created_at", flat=True)
+    )
+    return (min(dates), max(dates)) if dates else (None, None)
+
+
+def with_last_published(qs: QuerySet) -> QuerySet:
+    """`qs` annotated with `last_published`, the time of each entry's latest publication (one
+    subquery, not one query a row): a sitemap's `lastmod`."""
+    latest = Publication.objects.filter(
+        content_type=content_type_of(qs.model),
+        object_id=OuterRef("pk"),
+        kind=PublicationKind.PUBLISHED,
+    ).order_by("-created_at", "-pk")
+    return qs.annotate(last_published=Subquery(latest.values("created_at")[:1]))
 
 
 def last_published_number(entry: Editorial) -> int:

@@ -16,7 +16,8 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from institute.listings.generation import generation
-from institute.listings.search import with_headline
+from institute.listings.search import normalise, with_headline
+from institute.listings.suggestions import suggest
 
 # The marker changes with every write, so an entry is never read stale; the time only lets
 # entries of old states go.
@@ -32,12 +33,36 @@ class FacetValue:
     help: str = ""  # what the value means, where its label alone may not say (statuses)
 
 
+# A facet shows this many values; the rest behind a visible "N more" (never a scroll box that
+# hides values without a cue). One more would be no shorter than its "1 more".
+FACET_SHOWN = 8
+
+
 @dataclass(frozen=True)
 class Facet:
     name: str
     label: str
     values: list[FacetValue]
     note: str = ""  # how the facet counts, where it is not one value a row
+
+    @property
+    def listed(self) -> list[FacetValue]:
+        """The values worth offering: those with results, and any the visitor ticked."""
+        return [v for v in self.values if v.count or v.selected]
+
+    @property
+    def first(self) -> list[FacetValue]:
+        listed = self.listed
+        return listed if len(listed) <= FACET_SHOWN + 1 else listed[:FACET_SHOWN]
+
+    @property
+    def more(self) -> list[FacetValue]:
+        return self.listed[len(self.first) :]
+
+    @property
+    def more_selected(self) -> bool:
+        """A ticked value among the folded ones: the fold opens, so no choice is hidden."""
+        return any(v.selected for v in self.more)
 
 
 @dataclass(frozen=True)
@@ -249,6 +274,33 @@ class FacetedFilterSet(django_filters.FilterSet):
             cache.set(key, summary, SUMMARY_TTL)
         return summary
 
+    # --- did you mean -----------------------------------------------------------------------
+    def suggestion_sources(self) -> list[tuple[QuerySet, list[str]]]:
+        """Where "did you mean" finds its words: (published rows, their text fields) pairs."""
+        return []
+
+    def suggestion(self) -> str:
+        """A query like the visitor's made of the content's own words ("" when none is)."""
+        query = self.active().get("q") or ""
+        sources = self.suggestion_sources()
+        return suggest(query, sources, key=self.cache_prefix) if query and sources else ""
+
+    # --- order ------------------------------------------------------------------------------
+    def chosen_sort(self) -> str:
+        """The order the visitor chose, unless they searched for something new since choosing
+        it: the form sends the sort box with every search, and a new query is answered best
+        first (by relevance). `sort_for` is the search the sort box was showing when it was
+        chosen (the form's hidden field, kept up to date by filters.js); an address without it,
+        typed or shared, keeps its sort."""
+        cleaned = self.cleaned()
+        sort, query = cleaned.get("sort") or "", cleaned.get("q") or ""
+        sort_for = self.params().get("sort_for")
+        changed = (
+            sort_for is not None
+            and normalise(sort_for[-1]).casefold() != normalise(query).casefold()
+        )
+        return "" if sort and query and changed else sort
+
     # --- pages ------------------------------------------------------------------------------
     search_vector: str | None = None
     search_fields: list[str] = []
@@ -311,6 +363,38 @@ class FacetedFilterSet(django_filters.FilterSet):
     def facet_values(self, name: str, counts: dict[str, int]) -> dict[str, int]:
         """A facet's counts keyed as its choices are (a subclass maps stored values to them)."""
         return counts
+
+    # --- what the answer counts -------------------------------------------------------------
+    # filter name → how a row it keeps is described ("filed under {}"), its values joined by "or"
+    scope_phrases: dict[str, str] = {}
+    noun = "entries"
+
+    def scope_parts(self) -> list[tuple[str, str]]:
+        """Each active filter in words, as (filter name, a clause about the rows it keeps)."""
+        params, valid = self.params(), self.cleaned()
+        out = []
+        for name, values in params.items():
+            if name in self.not_filters or name == "q" or name not in valid:
+                continue
+            if name not in self.filters or name not in self.active():
+                continue
+            shown = " or ".join(self.value_label(name, v) for v in values if v != "")
+            if not shown:
+                continue
+            label = self.form.fields[name].label
+            out.append((name, self.scope_phrases.get(name, f"{label.lower()}: {{}}").format(shown)))
+        return out
+
+    def scope(self) -> str:
+        """One line saying what the current answer counts: every filter and the search, in
+        words, so that two visitors comparing numbers can see they asked different questions."""
+        parts = [clause for _name, clause in self.scope_parts()]
+        query = self.active().get("q")
+        if query:
+            parts.append(f"matching “{query}”")
+        if not parts:
+            return f"Counting all published {self.noun}."
+        return f"Counting published {self.noun} " + ", ".join(parts) + "."
 
     # --- chips ------------------------------------------------------------------------------
     def value_label(self, name: str, value: str) -> str:

@@ -66,7 +66,12 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
             f"Ignored page “{requested[:20]}”: there are {page.paginator.num_pages} page(s); "
             f"showing page {page.number}."
         )
+    # Only a search that found nothing is offered another spelling: a costlier query, kept per
+    # content generation, and no answer to second-guess.
+    suggestion = filterset.suggestion() if total == 0 else ""
     return {
+        "suggestion": suggestion,
+        "suggestion_url": filterset.url_with(q=[suggestion]) if suggestion else "",
         "filter": filterset,
         "page": page,
         name: page.object_list,

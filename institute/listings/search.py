@@ -9,6 +9,13 @@ searched fields (case-insensitive): "edited" finds "edited" (and "editedness"), 
 
 On both, a hyphen or dash inside a word separates words: "Nurly-Zhol" finds what "Nurly Zhol"
 finds (PostgreSQL's parser would otherwise look for the compound, which "Nurly Zhol" lacks).
+
+On both, a word or phrase of the synonyms list (institute.listings.synonyms) stands for its
+group: "ombudsman" finds "Commissioner for Human Rights". A query written in the web-search
+syntax (quotes, `or`, a leading `-`) is taken as written. And a listing may pass `names`: the
+names of what a row is filed under (a reform's topics and area, a recommendation's themes); a
+row whose name holds the whole query matches too ("human rights" finds what a theme of that
+name holds).
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from institute.listings.synonyms import expand
 
 SEARCH_CONFIG = "english"
 # Control characters cannot occur in our text, so they mark highlights safely before escaping.
@@ -64,6 +73,23 @@ def language_notice(query: str) -> str:
     return ""
 
 
+def terms(query: str) -> list[tuple[str, ...]]:
+    """The query's terms, each with its synonyms (a one-word term without any is `(word,)`)."""
+    return expand(words(query))
+
+
+def match_words(query: str) -> list[str]:
+    """Every word a match may show: the query's, and its synonyms'."""
+    out: list[str] = []
+    for term in terms(query):
+        for alternative in term:
+            out += [w for w in alternative.split() if w not in out]
+    return out
+
+
+_WEB_SYNTAX = re.compile(r"[\"]|(^|\s)-\w|\bor\b", re.I)
+
+
 def _word_pattern(word: str) -> str:
     """A regular expression for `word` at the start of a word (Python's syntax, which Django
     gives SQLite's REGEXP)."""
@@ -77,13 +103,60 @@ def word_condition(field: str, word: str) -> Q:
     return Q(**{f"{field}__icontains": word}) & Q(**{f"{field}__iregex": _word_pattern(word)})
 
 
+def _websearch(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
 def _query(query: str) -> SearchQuery:
-    return SearchQuery(normalise(query), search_type="websearch", config=SEARCH_CONFIG)
+    """The query as PostgreSQL reads it: every term, each term any of its synonyms (a phrase as
+    a phrase)."""
+    expanded = terms(query)
+    if _WEB_SYNTAX.search(query) or all(len(term) == 1 for term in expanded):
+        return _websearch(normalise(query))
+    combined = None
+    for term in expanded:
+        either = None
+        for alternative in term:
+            one = _websearch(f'"{alternative}"' if " " in alternative else alternative)
+            either = one if either is None else either | one
+        combined = either if combined is None else combined & either
+    return combined
 
 
 def _any_word(query: str) -> SearchQuery:
-    """Any of the query's words: what one field must hold to be where a row matched."""
-    return SearchQuery(" or ".join(words(query)), search_type="websearch", config=SEARCH_CONFIG)
+    """Any of the query's words or their synonyms': what one field must hold to be where a row
+    matched."""
+    return _websearch(" or ".join(match_words(query)))
+
+
+def _terms_condition(fields: list[str], query: str, related: Callable[[str], Q] | None = None) -> Q:
+    """The fallback's match (SQLite): every term in one of `fields` (or `related`), a term by any
+    of its alternatives, an alternative of several words by all of them."""
+    condition = Q()
+    for term in terms(query):
+        either = Q()
+        for alternative in term:
+            every = Q()
+            for word in alternative.split():
+                any_field = Q()
+                for field in fields:
+                    any_field |= word_condition(field, word)
+                if related is not None:
+                    any_field |= related(word)
+                every &= any_field
+            either |= every
+        condition &= either
+    return condition
+
+
+def names_matching(names: QuerySet, field: str, query: str) -> QuerySet:
+    """The rows of `names` whose `field` holds the whole query, matched as a row's own text
+    is: what a listing's `names` builds on (a topic's or theme's name)."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if is_postgres():
+        vector = SearchVector(field, config=SEARCH_CONFIG)
+        return names.alias(_name_vector=vector).filter(_name_vector=_query(query))
+    return names.filter(_terms_condition([field], query))
 
 
 def _document(vector: str | None, fields: list[str]):
@@ -97,12 +170,14 @@ def search(
     vector: str | None,
     fields: list[str],
     related: Callable[[str], Q] | None = None,
+    names: Callable[[str], Q] | None = None,
 ) -> QuerySet:
     """Filter `qs` to rows matching `query`: nothing computed per row but the match.
 
     `vector` names a stored SearchVectorField (PostgreSQL), or None to build one from `fields`.
     `related(word)` is the fallback's match of a word in related rows (SQLite), which must apply
-    the same `published()` rules as the stored vector does.
+    the same `published()` rules as the stored vector does. `names(query)` is a condition on
+    the rows whose names (topics, themes) hold the whole query, on both databases.
     """
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
@@ -110,16 +185,14 @@ def search(
     if is_postgres():
         # Match with @@ (every word must be there); ts_rank alone also scores partial matches.
         if vector:
-            return qs.filter(**{vector: _query(query)})
-        return qs.alias(_document=_document(None, fields)).filter(_document=_query(query))
-    condition = Q()
-    for word in words(query):
-        any_field = Q()
-        for field in fields:
-            any_field |= word_condition(field, word)
-        if related is not None:
-            any_field |= related(word)
-        condition &= any_field
+            condition = Q(**{vector: _query(query)})
+        else:
+            qs = qs.alias(_document=_document(None, fields))
+            condition = Q(_document=_query(query))
+    else:
+        condition = _terms_condition(fields, query, related)
+    if names is not None:
+        condition |= names(query)
     # Every part is a column of the row or a subquery: no join repeats a row, no DISTINCT needed.
     return qs.filter(condition)
 
@@ -159,7 +232,7 @@ def field_matches(expression, query: str, *, fields: list[str] | None = None):
     if is_postgres():
         return SearchVectorExact(SearchVector(*fields, config=SEARCH_CONFIG), _any_word(query))
     condition = Q()
-    for word in words(query):
+    for word in match_words(query):
         for field in fields:
             condition |= word_condition(field, word)
     return ExpressionWrapper(condition, output_field=BooleanField())
@@ -187,9 +260,9 @@ def excerpt(text: str, query: str, *, width: int = 240) -> str:
     marked as SearchHeadline marks them (a snippet already marked is returned as it is)."""
     if not text or _START in text:
         return text or ""
-    terms = sorted({w for w in words(query) if len(w) > 1}, key=len, reverse=True)
-    pattern = re.compile("|".join(_word_pattern(t) for t in terms), re.IGNORECASE)
-    first = pattern.search(text) if terms else None
+    marked = sorted({w for w in match_words(query) if len(w) > 1}, key=len, reverse=True)
+    pattern = re.compile("|".join(_word_pattern(t) for t in marked), re.IGNORECASE)
+    first = pattern.search(text) if marked else None
     if first is None:  # matched by a stem or elsewhere: the text's start
         return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + " …"
     start = 0 if first.start() < width // 3 else first.start() - width // 3
@@ -215,8 +288,8 @@ def highlight(text: str, query: str, full: str = "") -> SafeString:
             escaped = escaped + " …"
         return mark_safe(escaped)
     escaped = escape(text)
-    terms = sorted({escape(w) for w in words(query) if len(w) > 1}, key=len, reverse=True)
-    if not terms:
+    marked = sorted({escape(w) for w in match_words(query) if len(w) > 1}, key=len, reverse=True)
+    if not marked:
         return mark_safe(escaped)
-    pattern = re.compile("|".join(_word_pattern(t) for t in terms), re.IGNORECASE)
+    pattern = re.compile("|".join(_word_pattern(t) for t in marked), re.IGNORECASE)
     return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))

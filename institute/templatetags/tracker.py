@@ -1,5 +1,10 @@
+import re
+
 from django import template
+from django.urls import reverse
+from django.utils.html import escape, format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from institute.dates import date_label
 from institute.listings.paging import page_window as window
@@ -36,3 +41,19 @@ def page_href(context, number):
 @register.simple_tag
 def page_window(page):
     return window(page.number, page.paginator.num_pages)
+
+
+_CIRCA_PAGE = re.compile(r"\bc\. p\. (?=\d)")
+
+
+@register.filter
+def locator(value):
+    """A citation's locator, escaped, its "c. p." (circa page: an estimated page) explained by
+    a tooltip and a link to where /about/ says how the page was estimated."""
+    about = reverse("about") + "#circa-page"
+    abbr = format_html(
+        '<a class="circa" href="{}"><abbr title="{}">c. p.</abbr></a> ',
+        about,
+        "circa page: the page estimated, see About",
+    )
+    return mark_safe(_CIRCA_PAGE.sub(lambda _m: abbr, escape(value or "")))

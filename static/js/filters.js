@@ -13,6 +13,10 @@
   }
   form.addEventListener("change", function (event) {
     var target = event.target;
+    // A sort chosen now is chosen for the search in the box now (see chosen_sort()).
+    if (target.name === "sort" && form.elements.sort_for && form.elements.q) {
+      form.elements.sort_for.value = form.elements.q.value;
+    }
     // In the folded panel of a narrow screen, a reload per tick would fold it again under the
     // visitor's thumb: there, several choices are made and applied with the button.
     if (panel && !wide.matches) return;

@@ -1,0 +1,62 @@
+"""/sitemap.xml and /robots.txt: what search engines are invited to read, and what they are kept
+out of (the admin, the API, downloads, and the listings' endless filter combinations: a
+listing is indexed once, at its own address, which is every filtered view's canonical link)."""
+
+from django.contrib.sitemaps import Sitemap
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from recommendations.sitemaps import RecommendationSitemap
+from reforms.sitemaps import ReformSitemap
+
+
+class PageSitemap(Sitemap):
+    """The site's own pages: the home page, the listings unfiltered, and the rest."""
+
+    names = (
+        "home",
+        "reforms:list",
+        "recommendations:list",
+        "recommendations:tracker",
+        "insights",
+        "data",
+        "about",
+    )
+
+    def items(self):
+        return list(self.names)
+
+    def location(self, name):
+        return reverse(name)
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "reforms": ReformSitemap,
+    "recommendations": RecommendationSitemap,
+}
+
+# A query string on a listing is a filter, a sort or a page: infinitely many addresses of the
+# same rows. Google and Bing read `*` in a path; others ignore it and still see the canonical
+# links.
+DISALLOWED = (
+    "/admin/",
+    "/api/",
+    "/reforms/?",
+    "/recommendations/?",
+    "/insights/?",
+    "/reforms/export.",
+    "/recommendations/export.",
+    "/reforms/feed/?",
+    "/data/*.",
+    "/insights/*.",
+    "/*/cite.",
+)
+
+
+@require_GET
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED)]
+    lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
