@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from institute.alerts.mail import absolute_url, send_message
+from institute.mail import absolute_url, send_message
 from institute.alerts.models import Subscription
 from institute.alerts.services import unsubscribe_url
 from institute.alerts.targets import TARGETS, describe_search

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from institute.alerts.mail import absolute_url, send_message
+from institute.mail import absolute_url, send_message
 from institute.alerts.models import Subscription, new_token
 from institute.alerts.targets import TARGETS, describe_search
 

@@ -1,5 +1,6 @@
-"""The one mail path: every message the tracker sends (confirmations, digests, reviewers'
-notices) is built here and goes through Django's email backend (EMAIL_* settings)."""
+"""The one mail path: every message the tracker sends (visitors' confirmations and digests,
+reviewers' notices) is built here and goes through Django's email backend (EMAIL_* settings).
+A module of its own, depending on nothing of ours, so the editorial core can send too."""
 
 from __future__ import annotations
 
