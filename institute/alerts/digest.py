@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from institute.mail import absolute_url, send_message
 from institute.alerts.models import Subscription
 from institute.alerts.services import unsubscribe_url
 from institute.alerts.targets import TARGETS, describe_search
 from institute.editorial.history import published_changes, with_first_publication
 from institute.editorial.models import PublicationKind
+from institute.mail import absolute_url, send_message
 
 logger = logging.getLogger(__name__)
 

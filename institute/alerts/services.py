@@ -18,9 +18,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from institute.mail import absolute_url, send_message
 from institute.alerts.models import Subscription, new_token
 from institute.alerts.targets import TARGETS, describe_search
+from institute.mail import absolute_url, send_message
 
 CONFIRM_SALT = "institute.alerts.confirm"
 CONFIRM_MAX_AGE = timedelta(days=3)
