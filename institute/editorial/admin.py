@@ -430,6 +430,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
                 "name": name,
                 "label": TRANSITION_MOVES[name].label,
                 "needs_comment": TRANSITION_MOVES[name].needs_comment,
+                "destructive": TRANSITION_MOVES[name].destructive,
             }
             for name in workflow.allowed_moves(user, obj)
         ]
@@ -529,6 +530,15 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         move = MOVES.get(move)
         if move is None:
             raise Http404("No such review move.")
+        unconfirmed = request.POST.get("confirmed") != "yes"
+        if (
+            getattr(move, "destructive", False)
+            and unconfirmed
+            and move(obj, by=request.user).permitted()
+        ):
+            # A second page, not a script's dialog: the question is asked with or without
+            # JavaScript, and nothing changes until it is answered.
+            return self._confirm_move(request, obj, move)
         try:
             comment = COMMENT_FIELD.clean(request.POST.get("comment", ""))
             move(obj, by=request.user, comment=comment).run()
@@ -537,6 +547,25 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         else:
             self.message_user(request, move.done_message(), messages.SUCCESS)
         return self._back(request, obj)
+
+    def _confirm_move(self, request, obj, move):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("%(move)s: are you sure?") % {"move": move.label},
+            "subtitle": None,
+            "move": move,
+            "comment": request.POST.get("comment", "")[:5000],
+            "next": request.POST.get("next", ""),
+            "action_url": self._url("review", obj.pk, move.name),
+            "change_url": self._url("change", obj.pk),
+            "public_url": obj.get_absolute_url()
+            if obj.review_state == ReviewState.PUBLISHED
+            else "",
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/institute/confirm_move.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
         """Every saved version, who and when; compare any two; revert (publishers)."""

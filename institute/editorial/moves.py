@@ -50,6 +50,8 @@ class Move:
     action: ClassVar[str]  # the ReviewAction it logs
     done: ClassVar[str | None] = None  # what the admin says once done; else "<label>: done."
     needs_comment: ClassVar[bool] = False
+    # Takes something off the public site: offered apart from the others, and asked again.
+    destructive: ClassVar[bool] = False
 
     # Set by run(), under the lock.
     locked: Editorial
@@ -253,6 +255,7 @@ class Publish(Transition):
 class Archive(Transition):
     name, label = "archive", _("Archive (unpublish)")
     action = ReviewAction.ARCHIVE
+    destructive = True
     row_only = True
 
     def row_fields(self, now) -> list[str]:
