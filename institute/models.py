@@ -3,7 +3,7 @@ app's models through this module, so it imports them all."""
 
 from institute.alerts.models import Subscription
 from institute.datasets.models import ImportJob
-from institute.editorial.models import EntryVersion, PendingRevision, ReviewEvent
+from institute.editorial.models import EntryVersion, PendingRevision, ReviewEvent, ReviewNotices
 from institute.sources.models import Citation, Source
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "ImportJob",
     "PendingRevision",
     "ReviewEvent",
+    "ReviewNotices",
     "Source",
     "Subscription",
 ]

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from institute.editorial import notices
 from institute.editorial.edits import make_live, save_edit
 from institute.editorial.history import authors_of, record_publication, record_withdrawal
 from institute.editorial.models import ReviewAction, ReviewEvent, VersionKind
@@ -105,7 +106,9 @@ class Move:
             self.revision = pending_revision(self.locked, for_update=True)
             self.check()
             old, new, on_copy = self.execute()
-            return self.result(self.log(old, new, on_copy))
+            event = self.log(old, new, on_copy)
+            notices.after_move(event, self.locked)  # sent once committed, if chosen
+            return self.result(event)
 
     def log(self, old: str, new: str, on_copy: bool) -> ReviewEvent:
         return ReviewEvent.objects.create(
