@@ -74,3 +74,28 @@ def test_the_comment_is_required_only_for_a_move_that_needs_one(
     page.wait_for_selector(".messagelist")
     reform.refresh_from_db()
     assert reform.is_approved
+
+
+def test_an_editor_sees_edit_on_public_pages_and_previews_work_in_review(
+    live_server, browser_page, chromium_browser, make_role_user
+):
+    page = browser_page
+    make_role_user("reviewer", username="rita")
+    reform = entry_in_state("reform", ReviewState.PUBLISHED, title="Tenge float widened")
+    public_url = f"{live_server.url}{reform.get_absolute_url()}"
+
+    anonymous = chromium_browser.new_page()
+    anonymous.goto(public_url)
+    assert anonymous.locator("[data-edit-link]").is_hidden()
+    anonymous.close()
+
+    sign_in(page, live_server, "rita")
+    page.goto(public_url)
+    edit = page.get_by_role("link", name="Edit this reform")
+    assert edit.is_visible()
+    edit.click()
+    assert state_of(page) == "Published"
+    page.locator("#preview-link").click()
+    assert page.locator("#preview-banner").is_visible()
+    assert "not public" in page.locator("#preview-banner").inner_text()
+    assert page.locator("h1").inner_text() == "Tenge float widened"

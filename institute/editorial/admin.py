@@ -28,6 +28,7 @@ from institute.editorial.forms import COMMENT_FIELD, EditorialForm
 from institute.editorial.history import authors_of, ever_published, last_published_number
 from institute.editorial.models import EntryVersion, Publication, PublicationKind, ReviewEvent
 from institute.editorial.moves import MOVES, TRANSITION_MOVES
+from institute.editorial.preview import preview_response
 from institute.editorial.rights import VERBS, approval_required, has_verb
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import (
@@ -452,6 +453,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
             "events": ReviewEvent.objects.for_entry(obj).select_related("actor")[:100],
             "urls": {name: self._url("review", obj.pk, name) for name in MOVES},
             "history_url": self._url("history", obj.pk),
+            "preview_url": self._url("preview", obj.pk),
         }
 
     def _diff_base(self, obj):
@@ -487,6 +489,11 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
                 "<path:object_id>/review/<str:move>/",
                 wrap(self.review_move_view),
                 name=f"{info}_review",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                wrap(self.preview_view),
+                name=f"{info}_preview",
             ),
             path(
                 "<path:object_id>/history/compare/",
@@ -547,6 +554,10 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         else:
             self.message_user(request, move.done_message(), messages.SUCCESS)
         return self._back(request, obj)
+
+    def preview_view(self, request, object_id):
+        """The work in review as its public page would show it (institute.editorial.preview)."""
+        return preview_response(request, self._entry_or_404(request, object_id))
 
     def _confirm_move(self, request, obj, move):
         context = {
