@@ -3,6 +3,8 @@ live with what they administer (institute.editorial, institute.sources)."""
 
 from django.contrib import admin
 
+from institute.alerts.admin import SubscriptionAdmin
+from institute.alerts.models import Subscription
 from institute.editorial.models import ReviewEvent
 from institute.editorial.review_admin import ReviewEventAdmin
 from institute.sources.admin import SourceAdmin
@@ -10,3 +12,4 @@ from institute.sources.models import Source
 
 admin.site.register(Source, SourceAdmin)
 admin.site.register(ReviewEvent, ReviewEventAdmin)
+admin.site.register(Subscription, SubscriptionAdmin)

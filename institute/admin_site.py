@@ -88,10 +88,29 @@ def refuse_malformed_parameters(view):
     return guarded
 
 
+# A cookie scripts may read, saying only "an editor signed in on this browser": public pages
+# stay the same for everyone (so a cache may keep them), and their script shows the "Edit"
+# link when it is there. It grants nothing: the admin still asks for the session.
+EDITOR_COOKIE = "tracker_editor"
+
+
 class InstituteAdminSite(admin.AdminSite):
     site_header = "Kazakhstan Reform Tracker: editorial admin"
     site_title = "Reform Tracker admin"
     index_title = "Content and review"
+
+    def login(self, request, extra_context=None):
+        response = super().login(request, extra_context)
+        if request.method == "POST" and request.user.is_authenticated:
+            response.set_cookie(
+                EDITOR_COOKIE, "1", samesite="Lax", secure=request.is_secure(), httponly=False
+            )
+        return response
+
+    def logout(self, request, extra_context=None):
+        response = super().logout(request, extra_context)
+        response.delete_cookie(EDITOR_COOKIE, samesite="Lax")
+        return response
 
     def admin_view(self, view, cacheable=False):
         return super().admin_view(refuse_malformed_parameters(view), cacheable)

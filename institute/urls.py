@@ -20,6 +20,7 @@ urlpatterns = [
     path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),
     path("insights/", insightviews.insights, name="insights"),
     path("insights/<slug:name>.<slug:fmt>", insightviews.chart_download, name="insights-chart"),
+    path("alerts/", include("institute.alerts.urls")),
     path("reforms/", include("reforms.urls")),
     path("recommendations/", include("recommendations.urls")),
     path("api/v1/", include("api.urls")),

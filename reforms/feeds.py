@@ -1,30 +1,23 @@
-from django.contrib.syndication.views import Feed
-from django.urls import reverse_lazy
-from django.utils.feedgenerator import Atom1Feed
+from django.urls import reverse
 from django.utils.html import escape
 
 from institute.control_characters import xml_safe
-from reforms.models import Reform
+from institute.listings.feeds import ListingFeed
+from reforms.selectors import reform_filter_public
 
-FEED_SIZE = 50
 
+class ReformsFeed(ListingFeed):
+    """Published reforms of a listing (`/reforms/feed/?area=economy&q=tenge`). Text is passed
+    through `xml_safe`: XML 1.0 cannot hold a control character, and one stored before input
+    refused them would make the whole feed fail."""
 
-class LatestReformsFeed(Feed):
-    """Newly published reforms, newest publication first. Text is passed through `xml_safe`:
-    XML 1.0 cannot hold a control character, and one stored before input refused them would
-    make the whole feed fail."""
+    noun = "reforms"
 
-    feed_type = Atom1Feed
-    title = "Kazakhstan Reform Tracker: newly published reforms"
-    subtitle = "Reforms as the institute publishes them, with their status and dates."
-    link = reverse_lazy("reforms:list")
+    def filterset_for(self, params):
+        return reform_filter_public(params=params)
 
-    def items(self):
-        return Reform.objects.published().order_by("-published_at", "title")[:FEED_SIZE]
-
-    def item_title(self, item):
-        # Atom's <title> is text (no type attribute): the XML writer's escaping is all it needs.
-        return xml_safe(item.title)
+    def list_url(self):
+        return reverse("reforms:list")
 
     def item_description(self, item):
         # Atom1Feed writes this as <summary type="html">: readers take the XML-unescaped text as
@@ -32,12 +25,6 @@ class LatestReformsFeed(Feed):
         # escapes once more): "<script>" reaches the reader as the visible text "<script>".
         dates = "; ".join(f"{label} {words}" for label, _value, words in item.dates)
         return escape(xml_safe(f"{item.get_status_display()}. {dates}. {item.summary}"))
-
-    def item_pubdate(self, item):
-        return item.published_at
-
-    def item_updateddate(self, item):
-        return item.updated_at
 
     def item_categories(self, item):
         return [item.get_area_display()]

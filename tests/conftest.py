@@ -7,6 +7,9 @@ from django.db import transaction
 
 from tests.factories import UserFactory
 
+# A real SMTP server in the test process, for every test that sends mail.
+from tests.smtp import smtp_down, smtp_inbox  # noqa: F401, E402
+
 # The processes the tests start (manage.py, the worker, the preflight) read no developer's .env:
 # the tests decide their environment (institute/envfile.py).
 os.environ.setdefault("ENV_FILE", "")

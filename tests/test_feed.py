@@ -6,7 +6,10 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from tests.factories import ReformFactory
+from institute.editorial import workflow
+from institute.editorial.edits import save_edit
+from institute.editorial.versions import snapshot
+from tests.factories import RecommendationFactory, ReformFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SCRIPT = "<script>alert(1)</script>"
@@ -75,3 +78,70 @@ def test_the_feed_lists_only_published_reforms(client):
     ReformFactory(in_review=True, title="Quixotic reform under review")
     titles = [entry.find(f"{ATOM}title").text for entry in _entries(client)]
     assert titles == ["A published reform in the feed"]
+
+
+# --- Feeds follow the listing (issue 28, item 6) ---------------------------------------------
+
+
+def _feed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    root = ET.fromstring(response.content)
+    return root, root.findall(f"{ATOM}entry")
+
+
+def _titles(entries):
+    return sorted(entry.find(f"{ATOM}title").text for entry in entries)
+
+
+def test_the_reforms_feed_follows_every_listing_parameter(client):
+    ReformFactory(published=True, title="Tenge float", area="economy")
+    ReformFactory(published=True, title="Ombudsman office", area="human-rights")
+    ReformFactory(title="Economy draft never syndicated", area="economy")
+    root, entries = _feed(client, reverse("reforms:feed") + "?area=economy")
+    assert _titles(entries) == ["Tenge float"]
+    assert "Area: Economy" in root.find(f"{ATOM}title").text
+    _, entries = _feed(client, reverse("reforms:feed") + "?q=ombudsman")
+    assert _titles(entries) == ["Ombudsman office"]
+    page = client.get(reverse("reforms:list") + "?area=economy").content.decode()
+    assert 'href="/reforms/feed/?area=economy"' in page
+
+
+def test_a_feed_refuses_what_the_listing_would_ignore(client):
+    response = client.get(reverse("reforms:feed") + "?area=atlantis")
+    assert response.status_code == 400
+    assert "atlantis" in response.content.decode()
+
+
+def test_the_recommendations_feed_lists_published_ones_of_the_listing(client):
+    RecommendationFactory(published=True, title="To the West", audience="western")
+    RecommendationFactory(published=True, title="To the government", audience="government")
+    RecommendationFactory(title="Draft recommendation never syndicated", audience="western")
+    _, entries = _feed(client, reverse("recommendations:feed"))
+    assert _titles(entries) == ["To the West", "To the government"]
+    _, entries = _feed(client, reverse("recommendations:feed") + "?audience=western")
+    assert _titles(entries) == ["To the West"]
+
+
+def test_an_edited_entry_is_updated_not_new(client, contributor, reviewer, publisher):
+    def publish(entry):
+        workflow.submit_for_review(entry, by=contributor)
+        workflow.approve(entry, by=reviewer)
+        workflow.publish(entry, by=publisher)
+        entry.refresh_from_db()
+        return entry
+
+    reform = publish(ReformFactory(title="First version"))
+    _, [entry] = _feed(client, reverse("reforms:feed"))
+    first_published = entry.find(f"{ATOM}published").text
+    first_id = entry.find(f"{ATOM}id").text
+
+    save_edit(reform, {**snapshot(reform), "title": "Second version"}, by=contributor)
+    _, [entry] = _feed(client, reverse("reforms:feed"))
+    assert entry.find(f"{ATOM}title").text == "First version"  # the working copy is not public
+    publish(reform)
+    _, [entry] = _feed(client, reverse("reforms:feed"))
+    assert entry.find(f"{ATOM}title").text == "Second version"
+    assert entry.find(f"{ATOM}id").text == first_id
+    assert entry.find(f"{ATOM}published").text == first_published
+    assert entry.find(f"{ATOM}updated").text > first_published

@@ -125,7 +125,8 @@ def test_reverting_a_published_entry_goes_through_review(client, publisher, cont
     login(client, contributor)
     save(client, reform, title="Bad title")
     login(client, publisher)
-    client.post(admin_url(reform, "review", "archive"))  # folds the copy: the row is "Bad title"
+    # Archiving folds the copy: the row is "Bad title".
+    client.post(admin_url(reform, "review", "archive"), {"confirmed": "yes"})
     client.post(admin_url(reform, "review", "reopen"))
     reform.refresh_from_db()
     assert reform.title == "Bad title"

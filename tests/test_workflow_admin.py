@@ -40,7 +40,10 @@ def test_permission_matrix_through_the_admin(case, client, make_role_user):
     start, end, allowed_roles = MATRIX[move]
     entry = entry_in_state(kind, start, approved=start == ReviewState.IN_REVIEW)
     login(client, make_role_user(role))
-    response = client.post(admin_url(entry, "review", move), {"comment": "Please fix the date."})
+    # (confirmed: the answer to the page a destructive move asks again on)
+    response = client.post(
+        admin_url(entry, "review", move), {"comment": "Please fix the date.", "confirmed": "yes"}
+    )
     entry.refresh_from_db()
     if role in allowed_roles:
         assert response.status_code == 302
@@ -348,7 +351,7 @@ def test_archiving_folds_the_working_copy_into_the_row(client, contributor, publ
     data["title"] = "Unreviewed"
     client.post(admin_url(reform, "change"), data)
     login(client, publisher)
-    client.post(admin_url(reform, "review", "archive"))
+    client.post(admin_url(reform, "review", "archive"), {"confirmed": "yes"})
     reform.refresh_from_db()
     assert (reform.review_state, reform.title) == ("archived", "Unreviewed")
     assert not PendingRevision.objects.for_entry(reform).exists()

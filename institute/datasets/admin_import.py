@@ -16,11 +16,13 @@ entries through review. Its import screens would only wrap that engine in its ow
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,14 +30,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from institute.datasets.imported import imported_entries, submit_imported
 from institute.datasets.importer import run_import
 from institute.datasets.jobs import refusal_json, report_json, run_import_job
 from institute.datasets.models import ImportJob
 from institute.datasets.parse import ImportRefused, Limits
 from institute.datasets.permissions import can_import
-from institute.datasets.plan import PREVIEW_LIMIT
+from institute.datasets.plan import PREVIEW_LIMIT, UNCHANGED
 from institute.datasets.tables import TABLES
 from institute.editorial.diffs import EMPTY, word_diff
+from institute.editorial.states import CHANGES_REQUESTED, DRAFT
+from institute.editorial.versions import with_working_state
 
 
 def describe(changes) -> SafeString:
@@ -126,6 +131,11 @@ class TableImportMixin:
                 self.admin_site.admin_view(self.process_import_view),
                 name="{}_{}_process_import".format(*info),
             ),
+            path(
+                "import/<int:job_id>/",
+                self.admin_site.admin_view(self.import_done_view),
+                name="{}_{}_import_done".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -189,10 +199,18 @@ class TableImportMixin:
             request,
             form,
             report=report,
+            # Changes only: a file of 92 rows that changes one shows that one; the unchanged
+            # rows are counted and listed apart, folded.
             rows=[
                 {"line": o.line, "key": o.key, "action": o.action, "changes": describe(o.changes)}
-                for o in report.outcomes[:PREVIEW_LIMIT]
-            ],
+                for o in report.outcomes
+                if o.action != UNCHANGED
+            ][:PREVIEW_LIMIT],
+            changed_count=sum(o.action != UNCHANGED for o in report.outcomes),
+            unchanged=[
+                {"line": o.line, "key": o.key} for o in report.outcomes if o.action == UNCHANGED
+            ][:PREVIEW_LIMIT],
+            unchanged_count=sum(o.action == UNCHANGED for o in report.outcomes),
             confirm_form=ConfirmImportForm(initial={"job": job.pk}),
         )
 
@@ -240,7 +258,59 @@ class TableImportMixin:
             "working copies for review.",
             messages.SUCCESS,
         )
-        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+        if imported_entries(job) is None:  # a child table's rows: no entries of their own
+            return redirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            )
+        return redirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_import_done", args=[job.pk]
+            )
+        )
+
+    def import_done_view(self, request, job_id):
+        """After an import: its entries, "Submit these N for review" (POST), and the review
+        queue filtered to them."""
+        job = ImportJob.objects.filter(
+            pk=job_id, created_by=request.user, status=ImportJob.Status.DONE
+        ).first()
+        entries = imported_entries(job) if job is not None else None
+        if entries is None:
+            raise Http404("No finished import of yours with that number.")
+        if request.method == "POST":
+            done, refused = submit_imported(entries, by=request.user)
+            if done:
+                self.message_user(request, f"Submitted {done} for review.", messages.SUCCESS)
+            for problem in refused:
+                self.message_user(request, f"Not submitted: {problem}", messages.ERROR)
+            return redirect(request.path)
+        model = entries.model
+        rows = list(with_working_state(entries).order_by("pk"))
+        submittable = [e for e in rows if e.working_state in (DRAFT, CHANGES_REQUESTED)]
+        queue = (
+            reverse("admin:institute_review_queue")
+            + "?"
+            + urlencode(
+                {
+                    "state": "all",
+                    "kind": model._meta.model_name,
+                    "ids": ",".join(str(e.pk) for e in rows),
+                }
+            )
+        )
+        return TemplateResponse(
+            request,
+            "admin/institute/import_done.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Imported: {job.file_name}",
+                "job": job,
+                "rows": rows,
+                "submittable": submittable,
+                "queue_url": queue,
+            },
+        )
 
     @staticmethod
     def finish(job: ImportJob, status: str, report: dict) -> None:

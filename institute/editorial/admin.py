@@ -28,6 +28,7 @@ from institute.editorial.forms import COMMENT_FIELD, EditorialForm
 from institute.editorial.history import authors_of, ever_published, last_published_number
 from institute.editorial.models import EntryVersion, Publication, PublicationKind, ReviewEvent
 from institute.editorial.moves import MOVES, TRANSITION_MOVES
+from institute.editorial.preview import preview_response
 from institute.editorial.rights import VERBS, approval_required, has_verb
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import (
@@ -430,6 +431,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
                 "name": name,
                 "label": TRANSITION_MOVES[name].label,
                 "needs_comment": TRANSITION_MOVES[name].needs_comment,
+                "destructive": TRANSITION_MOVES[name].destructive,
             }
             for name in workflow.allowed_moves(user, obj)
         ]
@@ -451,6 +453,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
             "events": ReviewEvent.objects.for_entry(obj).select_related("actor")[:100],
             "urls": {name: self._url("review", obj.pk, name) for name in MOVES},
             "history_url": self._url("history", obj.pk),
+            "preview_url": self._url("preview", obj.pk),
         }
 
     def _diff_base(self, obj):
@@ -486,6 +489,11 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
                 "<path:object_id>/review/<str:move>/",
                 wrap(self.review_move_view),
                 name=f"{info}_review",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                wrap(self.preview_view),
+                name=f"{info}_preview",
             ),
             path(
                 "<path:object_id>/history/compare/",
@@ -529,6 +537,15 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         move = MOVES.get(move)
         if move is None:
             raise Http404("No such review move.")
+        unconfirmed = request.POST.get("confirmed") != "yes"
+        if (
+            getattr(move, "destructive", False)
+            and unconfirmed
+            and move(obj, by=request.user).permitted()
+        ):
+            # A second page, not a script's dialog: the question is asked with or without
+            # JavaScript, and nothing changes until it is answered.
+            return self._confirm_move(request, obj, move)
         try:
             comment = COMMENT_FIELD.clean(request.POST.get("comment", ""))
             move(obj, by=request.user, comment=comment).run()
@@ -537,6 +554,29 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         else:
             self.message_user(request, move.done_message(), messages.SUCCESS)
         return self._back(request, obj)
+
+    def preview_view(self, request, object_id):
+        """The work in review as its public page would show it (institute.editorial.preview)."""
+        return preview_response(request, self._entry_or_404(request, object_id))
+
+    def _confirm_move(self, request, obj, move):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("%(move)s: are you sure?") % {"move": move.label},
+            "subtitle": None,
+            "move": move,
+            "comment": request.POST.get("comment", "")[:5000],
+            "next": request.POST.get("next", ""),
+            "action_url": self._url("review", obj.pk, move.name),
+            "change_url": self._url("change", obj.pk),
+            "public_url": obj.get_absolute_url()
+            if obj.review_state == ReviewState.PUBLISHED
+            else "",
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/institute/confirm_move.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
         """Every saved version, who and when; compare any two; revert (publishers)."""

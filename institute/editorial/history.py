@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 
 from institute.editorial.models import (
     EntryVersion,
@@ -148,3 +148,31 @@ def authors_of(entry: Editorial) -> set[int]:
     submitted = set(submits.exclude(actor=None).values_list("actor", flat=True))
     current = {pk for pk in (entry.submitted_by_id,) if pk is not None}
     return saved | submitted | current
+
+
+def with_first_publication(queryset: QuerySet) -> QuerySet:
+    """The entries annotated with `first_published_at`: when the public first saw each, read from
+    the history. The row's `published_at` moves on with every publication of a new version; a
+    feed that dated an entry by it would show an edited entry as new."""
+    first = (
+        Publication.objects.filter(
+            content_type=content_type_of(queryset.model),
+            object_id=OuterRef("pk"),
+            kind=PublicationKind.PUBLISHED,
+        )
+        .order_by()
+        .values("object_id")
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    return queryset.annotate(first_published_at=Subquery(first))
+
+
+def published_changes(since: datetime, until: datetime, *, model=None) -> QuerySet[Publication]:
+    """The changes the public saw in (since, until]: every version made live (a new entry or a
+    new version of one) and every withdrawal, oldest first; of one model's entries if given.
+    Drafts and working copies never appear: only publications are read."""
+    changes = Publication.objects.filter(created_at__gt=since, created_at__lte=until)
+    if model is not None:
+        changes = changes.filter(content_type=content_type_of(model))
+    return changes.select_related("version").order_by("created_at", "pk")

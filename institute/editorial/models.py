@@ -379,6 +379,24 @@ class Publication(AppendOnly):
         return f"{self.get_kind_display()}: {self.content_type} #{self.object_id} ({what})"
 
 
+class ReviewNotices(models.Model):
+    """The emails an editor chose to get about the review queue: none unless chosen."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_notices"
+    )
+    # An entry of a model the editor may review enters the queue (is submitted).
+    on_submitted = models.BooleanField(default=False)
+    # An entry is assigned to the editor for review (by someone else).
+    on_assigned = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "review notices"
+
+    def __str__(self) -> str:
+        return f"Review notices of {self.user}"
+
+
 def editorial_models() -> list[type[Editorial]]:
     """Every concrete editorial model, in the order of INSTALLED_APPS."""
     return [m for m in apps.get_models() if issubclass(m, Editorial)]

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from institute.editorial import notices
 from institute.editorial.edits import make_live, save_edit
 from institute.editorial.history import authors_of, record_publication, record_withdrawal
 from institute.editorial.models import ReviewAction, ReviewEvent, VersionKind
@@ -50,6 +51,8 @@ class Move:
     action: ClassVar[str]  # the ReviewAction it logs
     done: ClassVar[str | None] = None  # what the admin says once done; else "<label>: done."
     needs_comment: ClassVar[bool] = False
+    # Takes something off the public site: offered apart from the others, and asked again.
+    destructive: ClassVar[bool] = False
 
     # Set by run(), under the lock.
     locked: Editorial
@@ -103,7 +106,9 @@ class Move:
             self.revision = pending_revision(self.locked, for_update=True)
             self.check()
             old, new, on_copy = self.execute()
-            return self.result(self.log(old, new, on_copy))
+            event = self.log(old, new, on_copy)
+            notices.after_move(event, self.locked)  # sent once committed, if chosen
+            return self.result(event)
 
     def log(self, old: str, new: str, on_copy: bool) -> ReviewEvent:
         return ReviewEvent.objects.create(
@@ -253,6 +258,7 @@ class Publish(Transition):
 class Archive(Transition):
     name, label = "archive", _("Archive (unpublish)")
     action = ReviewAction.ARCHIVE
+    destructive = True
     row_only = True
 
     def row_fields(self, now) -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from institute.editorial.models import Editorial, editorial_models
+from institute.editorial.models import Editorial, EntryVersion, editorial_models
 from institute.editorial.rights import may_view
 from institute.editorial.states import IN_REVIEW, ReviewState
-from institute.editorial.versions import with_working_state
+from institute.editorial.versions import content_type_of, with_working_state
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,18 @@ class QueueFilters:
     whose: str = ""  # "mine" or "assigned"
     area: str = ""
     kind: str = ""  # a model name: "reform", "recommendation", "source"
+    # Entries of `kind` by id ("12,15,16"): the entries an import just wrote, say.
+    ids: tuple[int, ...] = ()
 
     @classmethod
     def from_params(cls, params) -> QueueFilters:
+        ids = tuple(int(i) for i in params.get("ids", "").split(",") if i.strip().isdigit())
         return cls(
             state=params.get("state", IN_REVIEW),
             whose=params.get("whose", ""),
             area=params.get("area", ""),
             kind=params.get("kind", ""),
+            ids=ids,
         )
 
 
@@ -63,7 +67,14 @@ def queue_entries(user, models: list[type[Editorial]], filters: QueueFilters) ->
         if filters.whose == "assigned":
             qs = qs.filter(assigned_reviewer=user)
         elif filters.whose == "mine":
-            qs = qs.filter(Q(created_by=user) | Q(submitted_by=user))
+            # Whatever the user created, submitted or saved a version of: an imported working
+            # copy of someone else's published entry is theirs too.
+            saved = EntryVersion.objects.filter(
+                content_type=content_type_of(model), object_id=OuterRef("pk"), created_by=user
+            )
+            qs = qs.filter(Q(created_by=user) | Q(submitted_by=user) | Exists(saved))
+        if filters.ids:
+            qs = qs.filter(pk__in=filters.ids)
         if filters.area:
             qs = qs.filter(**{model.area_lookup: filters.area}).distinct()
         entries.extend(qs)

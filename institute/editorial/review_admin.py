@@ -1,15 +1,19 @@
-"""The review log (every entry's, read-only) and the review queue, in the admin."""
+"""The review log (every entry's, read-only), the review queue, and each reviewer's choice of
+email notices, in the admin."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from institute.admin_guards import BoundedDateHierarchyMixin
+from institute.editorial.models import ReviewNotices, editorial_models
 from institute.editorial.queue import QueueFilters, area_choices, queue_entries, queue_models
+from institute.editorial.rights import has_verb
 from institute.editorial.states import ReviewState
 
 
@@ -54,8 +58,36 @@ class ReviewEventAdmin(BoundedDateHierarchyMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.queue_view),
                 name="institute_review_queue",
             ),
+            path(
+                "notices/",
+                self.admin_site.admin_view(self.notices_view),
+                name="institute_review_notices",
+            ),
             *super().get_urls(),
         ]
+
+    def notices_view(self, request):
+        """The signed-in reviewer's own choice of email notices (nobody else's)."""
+        user = request.user
+        if not any(has_verb(user, model, "review") for model in editorial_models()):
+            raise PermissionDenied
+        notices = ReviewNotices.objects.filter(user=user).first() or ReviewNotices(user=user)
+        if request.method == "POST":
+            notices.on_submitted = request.POST.get("on_submitted") == "on"
+            notices.on_assigned = request.POST.get("on_assigned") == "on"
+            notices.save()
+            self.message_user(request, _("Your email notices are saved."), messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Email notices"),
+            "subtitle": None,
+            "notices": notices,
+            "email": user.email,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/institute/review_notices.html", context)
 
     def queue_view(self, request):
         """Entries in review (or in another working state), with who submitted them, when, their

@@ -262,6 +262,17 @@ IMPORT_JOB_STALE_SECONDS = float(os.environ.get("IMPORT_JOB_STALE_SECONDS", "60"
 IMPORT_JOB_SWEEP_SECONDS = float(os.environ.get("IMPORT_JOB_SWEEP_SECONDS", "30"))
 IMPORT_JOB_KEEP_DAYS = int(os.environ.get("IMPORT_JOB_KEEP_DAYS", "7"))
 
+# --- Email: visitors' alerts and reviewers' notices (institute.alerts; README "Alerts") --------
+# The site's address as visitors reach it: messages link back to it (no request to read it from).
+SITE_URL = os.environ.get("SITE_URL", "").strip()
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip() or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 20  # seconds: a stuck mail server fails the message, it does not hang the page
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "alerts@localhost"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

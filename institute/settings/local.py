@@ -19,6 +19,12 @@ else:
     if not ALLOWED_HOSTS:  # noqa: F405
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
+if DEBUG:
+    SITE_URL = SITE_URL or "http://127.0.0.1:8000"  # noqa: F405
+    # Without a mail server, messages are printed where `make run` writes.
+    if not os.environ.get("EMAIL_HOST"):
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
 # Serve static files straight from the source folders while developing.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -12,6 +12,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+SITE_URL = "http://testserver"
 
 # On SQLite the test database is a file beside the database (test_<name>), not memory, so that a
 # process the tests start (tests/test_import_jobs_resilience.py runs `manage.py run_worker`)

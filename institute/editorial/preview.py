@@ -1,0 +1,59 @@
+"""An entry's work in review drawn as its public page would look, for the editors who may see
+it: the working copy of a published entry, or a draft as it stands.
+
+The page is drawn by the public view itself (found by resolving the entry's public address), so
+it cannot drift from the real page: inside a transaction that is always rolled back, the work
+is applied to the entry's rows (`versions.apply_snapshot`) and the row is marked published;
+the view reads that; the rollback undoes it. Nothing is committed: no version, no publication,
+no change of the listings' generation, and no other connection ever sees it (PostgreSQL and
+SQLite isolate an uncommitted transaction). The response is marked as a preview, never stored by
+a cache (`Cache-Control: private, no-store`) and never indexed (`X-Robots-Tag: noindex`).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.urls import resolve
+from django.utils import timezone
+
+from institute.editorial.models import Editorial
+from institute.editorial.states import PUBLISHED
+from institute.editorial.versions import apply_snapshot, pending_revision, snapshot
+
+
+class _Discard(Exception):
+    """Raised to leave the preview's transaction: it is always rolled back."""
+
+
+def preview_response(request, entry: Editorial) -> HttpResponse:
+    revision = pending_revision(entry)
+    data = revision.data if revision is not None else snapshot(entry)
+    request.preview_banner = f"Preview of version {entry.version} (not public)" + (
+        ": the working copy under review" if revision is not None else ", as it would be published"
+    )
+    response: HttpResponse | None = None
+    try:
+        with transaction.atomic():
+            locked = type(entry)._default_manager.select_for_update().get(pk=entry.pk)
+            apply_snapshot(locked, data)
+            if locked.review_state != PUBLISHED:
+                locked.review_state, locked.published_at = PUBLISHED, timezone.now()
+                locked.save(update_fields=["review_state", "published_at"])
+            match = resolve(locked.get_absolute_url())
+            response = match.func(request, *match.args, **match.kwargs)
+            if hasattr(response, "render"):
+                response.render()  # while the work is applied: a lazy response reads later
+            raise _Discard
+    except _Discard:
+        pass
+    except ValidationError as error:
+        response = HttpResponse(
+            "This version cannot be previewed: " + " ".join(error.messages),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
