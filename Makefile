@@ -18,12 +18,28 @@ MANAGE := $(BIN)/python manage.py
 
 install: $(VENV)/.installed
 
-# Reinstall only when the lock file changes; every version is pinned there.
+# Reinstall only when the lock file changes; every version is pinned there. uv installs the
+# lock where it is on PATH (it reads the same requirements files, in a fraction of pip's time:
+# benchmarks/bench_install.sh); otherwise pip installs uv (UV_VERSION) into the virtualenv and
+# that installs the lock; pip itself installs it if that fails (USE_UV=0 asks for pip alone).
+UV_VERSION ?= 0.13.9
+USE_UV ?= 1
+UV := $(if $(filter 1,$(USE_UV)),$(shell command -v uv 2>/dev/null))
+define install_lock
+	@echo "Installing Python packages from $(1)…"
+	@if [ -n "$(UV)" ] && $(UV) pip install --quiet --python $(BIN)/python --requirement $(1); then :; \
+	elif [ "$(USE_UV)" = 1 ] && $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)" \
+		&& $(BIN)/uv pip install --quiet --python $(BIN)/python --requirement $(1); then :; \
+	else \
+		echo "Installing with pip (about 2 minutes on a fresh machine)…"; \
+		$(BIN)/python -m pip install --quiet --upgrade pip \
+		&& $(BIN)/python -m pip install --quiet --requirement $(1); \
+	fi
+endef
+
 $(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Python packages (about 2–3 minutes on a fresh machine)…"
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --requirement requirements-dev.lock
+	$(call install_lock,requirements-dev.lock)
 	touch $@
 
 content: install
@@ -84,8 +100,7 @@ serve: $(VENV)/.installed-production
 # A server needs only the production lock (no test tools); `make install` adds the rest.
 $(VENV)/.installed-production: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Python packages (about 2 minutes on a fresh machine)…"
-	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	$(call install_lock,requirements.lock)
 	touch $@
 
 # Backups (README, "Backups"): PostgreSQL → pg_dump's custom format, SQLite → its online backup
