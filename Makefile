@@ -150,11 +150,12 @@ pytest: install browser
 
 test: lint migrations-check pytest
 
-# The pictures under docs/ (insights.png, listing-mobile.png, review-screen.png), taken by the
-# browser tests that check those screens; a plain test run leaves them alone.
+# The pictures under docs/ (insights.png, listing-mobile.png, review-screen.png,
+# chart-download.png), taken by the browser tests that check those screens; a plain test run
+# leaves them alone.
 screenshots: install browser
 	SCREENSHOTS=1 $(BIN)/pytest tests/test_browser_insights.py tests/test_browser_layout.py \
-		tests/test_browser_editors.py
+		tests/test_browser_editors.py tests/test_browser_phone.py
 
 # The fuzz with new random examples, ten times as many (`make test` draws fixed ones), and
 # schemathesis on the API likewise. Scale with FUZZ_SCALE; whatever it finds gets a fixed test.

@@ -1,6 +1,7 @@
 """A phone (390 × 844) in a real Chromium: no public page scrolls sideways, every chart fits its
 frame with its data drawn inside it, the chart filters fold away, the listings' Apply button
-stays in reach, and the pictures for docs/ (SCREENSHOTS=1: the phone listing, a downloaded chart).
+stays in reach, and a downloaded chart's picture for docs/ (SCREENSHOTS=1; the phone listing's is
+test_browser_layout's).
 """
 
 import pytest
@@ -147,9 +148,6 @@ def test_the_listing_apply_button_stays_in_reach(live_server, browser_page, demo
         "b => { const r = b.getBoundingClientRect();"
         " return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === b; }"
     )
-    if path == "/reforms/":
-        page.locator(".filters-panel > summary").click()
-        screenshot(page, "listing-mobile.png")
 
 
 def test_a_downloaded_chart_as_its_picture(live_server, browser_page, demo_content):
