@@ -3,9 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The .env file (institute/envfile.py; manage.py and gunicorn read it): make takes the two
-# settings it needs itself, PORT and WORKER_COMMAND, from there too, unless the command line or
-# the environment sets them. $(call from_env_file,NAME) is NAME's value in the file, read by
+# The .env file (institute/envfile.py; manage.py and gunicorn read it, so every target below
+# that runs manage.py uses the database and settings the file names: put DATABASE_URL there, not
+# on one command's line, or `make demo-users` and `make run` may use two databases; both print
+# the one they use). make takes the two settings it needs itself, PORT and WORKER_COMMAND, from
+# there too, unless the command line or the environment sets them. $(call from_env_file,NAME) is NAME's value in the file, read by
 # the same reader (with the system's python3: the virtualenv may not exist yet).
 ENV_FILE_PATH := $(if $(filter undefined,$(origin ENV_FILE)),.env,$(ENV_FILE))
 from_env_file = $(if $(ENV_FILE_PATH),$(shell $(PYTHON) institute/envfile.py '$(ENV_FILE_PATH)' $(1) 2>/dev/null))
@@ -44,7 +46,7 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 
 content: install
 	$(MANAGE) migrate --no-input -v 0
-	$(MANAGE) createcachetable
+	$(MANAGE) createcachetable -v 0
 	$(MANAGE) load_content
 
 # Serves the site and runs the background worker (large admin imports) beside it, restarted
@@ -52,6 +54,7 @@ content: install
 run: content
 	@echo
 	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
+	@$(MANAGE) show_database
 	@echo "To sign in to the admin, create development accounts first: make demo-users (one per"
 	@echo "editorial role: contributor, reviewer, publisher) or make superuser"
 	@echo
@@ -78,7 +81,7 @@ serve: $(VENV)/.installed-production
 	@$(BIN)/python -m institute.preflight
 	$(MANAGE) collectstatic --no-input -v 0
 	$(MANAGE) migrate --no-input -v 0
-	$(MANAGE) createcachetable
+	$(MANAGE) createcachetable -v 0
 	@worker='$(WORKER_COMMAND)'; \
 	if [ -z "$$worker" ]; then \
 		if $(MANAGE) help run_worker >/dev/null 2>&1; then worker=run_worker; else worker=db_worker; fi; \
