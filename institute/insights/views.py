@@ -1,4 +1,5 @@
-"""/insights/: the charts of the listings, with their tables, and each as SVG and CSV."""
+"""/insights/: the charts of the listings, with their tables, each as SVG, PNG and CSV, and
+the snippet that embeds it elsewhere."""
 
 from __future__ import annotations
 
