@@ -3,9 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The .env file (institute/envfile.py; manage.py and gunicorn read it): make takes the two
-# settings it needs itself, PORT and WORKER_COMMAND, from there too, unless the command line or
-# the environment sets them. $(call from_env_file,NAME) is NAME's value in the file, read by
+# The .env file (institute/envfile.py; manage.py and gunicorn read it, so every target below
+# that runs manage.py uses the database and settings the file names: put DATABASE_URL there, not
+# on one command's line, or `make demo-users` and `make run` may use two databases; both print
+# the one they use). make takes the two settings it needs itself, PORT and WORKER_COMMAND, from
+# there too, unless the command line or the environment sets them. $(call from_env_file,NAME) is NAME's value in the file, read by
 # the same reader (with the system's python3: the virtualenv may not exist yet).
 ENV_FILE_PATH := $(if $(filter undefined,$(origin ENV_FILE)),.env,$(ENV_FILE))
 from_env_file = $(if $(ENV_FILE_PATH),$(shell $(PYTHON) institute/envfile.py '$(ENV_FILE_PATH)' $(1) 2>/dev/null))
@@ -18,17 +20,33 @@ MANAGE := $(BIN)/python manage.py
 
 install: $(VENV)/.installed
 
-# Reinstall only when the lock file changes; every version is pinned there.
+# Reinstall only when the lock file changes; every version is pinned there. uv installs the
+# lock where it is on PATH (it reads the same requirements files, in a fraction of pip's time:
+# benchmarks/bench_install.sh); otherwise pip installs uv (UV_VERSION) into the virtualenv and
+# that installs the lock; pip itself installs it if that fails (USE_UV=0 asks for pip alone).
+UV_VERSION ?= 0.13.9
+USE_UV ?= 1
+UV := $(if $(filter 1,$(USE_UV)),$(shell command -v uv 2>/dev/null))
+define install_lock
+	@echo "Installing Python packages from $(1)…"
+	@if [ -n "$(UV)" ] && $(UV) pip install --quiet --python $(BIN)/python --requirement $(1); then :; \
+	elif [ "$(USE_UV)" = 1 ] && $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)" \
+		&& $(BIN)/uv pip install --quiet --python $(BIN)/python --requirement $(1); then :; \
+	else \
+		echo "Installing with pip (about 2 minutes on a fresh machine)…"; \
+		$(BIN)/python -m pip install --quiet --upgrade pip \
+		&& $(BIN)/python -m pip install --quiet --requirement $(1); \
+	fi
+endef
+
 $(VENV)/.installed: requirements.lock requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Python packages (about 2–3 minutes on a fresh machine)…"
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --requirement requirements-dev.lock
+	$(call install_lock,requirements-dev.lock)
 	touch $@
 
 content: install
 	$(MANAGE) migrate --no-input -v 0
-	$(MANAGE) createcachetable
+	$(MANAGE) createcachetable -v 0
 	$(MANAGE) load_content
 
 # Serves the site and runs the background worker (large admin imports) beside it, restarted
@@ -36,6 +54,7 @@ content: install
 run: content
 	@echo
 	@echo "Reform tracker: http://127.0.0.1:$(PORT)/   admin: http://127.0.0.1:$(PORT)/admin/"
+	@$(MANAGE) show_database
 	@echo "To sign in to the admin, create development accounts first: make demo-users (one per"
 	@echo "editorial role: contributor, reviewer, publisher) or make superuser"
 	@echo
@@ -62,7 +81,7 @@ serve: $(VENV)/.installed-production
 	@$(BIN)/python -m institute.preflight
 	$(MANAGE) collectstatic --no-input -v 0
 	$(MANAGE) migrate --no-input -v 0
-	$(MANAGE) createcachetable
+	$(MANAGE) createcachetable -v 0
 	@worker='$(WORKER_COMMAND)'; \
 	if [ -z "$$worker" ]; then \
 		if $(MANAGE) help run_worker >/dev/null 2>&1; then worker=run_worker; else worker=db_worker; fi; \
@@ -84,8 +103,7 @@ serve: $(VENV)/.installed-production
 # A server needs only the production lock (no test tools); `make install` adds the rest.
 $(VENV)/.installed-production: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Python packages (about 2 minutes on a fresh machine)…"
-	$(BIN)/python -m pip install --quiet --requirement requirements.lock
+	$(call install_lock,requirements.lock)
 	touch $@
 
 # Backups (README, "Backups"): PostgreSQL → pg_dump's custom format, SQLite → its online backup
@@ -135,12 +153,12 @@ pytest: install browser
 
 test: lint migrations-check pytest
 
-# The pictures under docs/ (insights.png, listing-mobile.png, review-screen.png, alerts-*.png), taken by the
-# browser tests that check those screens; a plain test run leaves them alone.
+# The pictures under docs/ (insights.png, listing-mobile.png, review-screen.png, alerts-*.png,
+# chart-download.png), taken by the browser tests that check those screens; a plain test run
+# leaves them alone.
 screenshots: install browser
 	SCREENSHOTS=1 $(BIN)/pytest tests/test_browser_insights.py tests/test_browser_layout.py \
-		tests/test_browser_alerts.py \
-		tests/test_browser_editors.py
+		tests/test_browser_alerts.py tests/test_browser_editors.py tests/test_browser_phone.py
 
 # The fuzz with new random examples, ten times as many (`make test` draws fixed ones), and
 # schemathesis on the API likewise. Scale with FUZZ_SCALE; whatever it finds gets a fixed test.

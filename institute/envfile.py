@@ -49,6 +49,11 @@ def parse(text: str, *, source: str = ".env") -> dict[str, str]:
     return values
 
 
+# NAME → the file it was read from, for each variable this process took from a file: so that
+# the start banner can say where DATABASE_URL came from (institute/database_in_use.py).
+LOADED_FROM: dict[str, str] = {}
+
+
 def load_env_file(path: str | os.PathLike | None = None) -> dict[str, str]:
     """Set in os.environ what the file sets and the environment does not; return that."""
     if path is None:
@@ -62,6 +67,7 @@ def load_env_file(path: str | os.PathLike | None = None) -> dict[str, str]:
     for name, value in parse(path.read_text(encoding="utf-8"), source=str(path)).items():
         if name not in os.environ and value != "":
             os.environ[name] = loaded[name] = value
+            LOADED_FROM[name] = str(path)
     return loaded
 
 

@@ -35,7 +35,7 @@ def home(request):
             "areas_overlap": sum(per_area.values()) > reform_total,
             "recommendation_total": recommendation_total,
             # The home page has no filters: the charts of everything published, drawn small.
-            "charts": chart_context(filters, compact=True, prefix="home"),
+            "charts": chart_context(filters, compact=True, prefix="home", request=request),
         },
     )
 

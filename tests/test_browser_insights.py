@@ -18,7 +18,7 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
     page = browser_page
     response = page.goto(f"{live_server.url}/insights/")
     assert response.status == 200
-    charts = page.locator("svg[role=img]")
+    charts = page.locator("svg[role=img]:visible")
     assert charts.count() == 4
     for i in range(4):
         box = charts.nth(i).bounding_box()
@@ -27,7 +27,7 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
     screenshot(page, "insights.png", full_page=True)
 
     # A segment of the status chart, followed: the listing shows as many rows as it says.
-    segment = page.locator("#status-by-area svg a").nth(1)
+    segment = page.locator("#status-by-area .chart-wide svg a").nth(1)
     label = segment.locator("title").first.text_content()
     count = int(re.search(r": (\d+) reforms?$", label).group(1))
     segment.click()
@@ -39,11 +39,11 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
     page.goto(f"{live_server.url}/insights/")
     page.get_by_role("checkbox", name="Economy", exact=True).check()
     page.wait_for_url(re.compile(r"area=economy"))
-    assert page.locator("#status-by-area svg.chart g.bar").count() == 1
+    assert page.locator("#status-by-area svg.chart:visible g.bar").count() == 1
 
     # The table holds the same numbers for the keyboard; opened, it is still accessible.
     page.goto(f"{live_server.url}/insights/?area=human-rights")
-    page.locator("#scorecard summary").click()
+    page.locator("#scorecard .chart-data summary").click()
     assert page.locator("#scorecard table").is_visible()
     assert serious_violations(page) == []
 
@@ -54,6 +54,6 @@ def test_charts_fit_a_phone(live_server, browser_page, demo_content, path):
     frame, which the keyboard can reach."""
     browser_page.set_viewport_size({"width": 375, "height": 740})
     browser_page.goto(f"{live_server.url}{path}")
-    assert browser_page.locator("svg[role=img]").count() == 4
+    assert browser_page.locator("svg[role=img]:visible").count() == 4
     assert browser_page.evaluate("document.documentElement.scrollWidth") <= 375
     assert serious_violations(browser_page) == []

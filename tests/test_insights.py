@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from institute.insights.definitions import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
+from institute.insights.palettes import PALETTES, contrast, text_on
 from institute.insights.timeline import LINE, REFORM
 from reforms.models import Response
 from tests.factories import (
@@ -271,7 +271,7 @@ def test_a_title_starting_like_a_formula_is_inert_in_the_csv(client):
 
 def test_an_unknown_chart_or_format_is_not_found(client):
     assert client.get("/insights/nothing.svg").status_code == 404
-    assert client.get("/insights/scorecard.png").status_code == 404
+    assert client.get("/insights/scorecard.pdf").status_code == 404
 
 
 def test_a_listing_links_to_the_charts_of_its_results(client):
@@ -329,22 +329,10 @@ def test_the_timeline_draws_a_reform_dated_before_its_recommendation_apart(clien
     assert "mark-before" not in marks[content["a"].slug]  # September 2019
 
 
-def _luminance(colour: str) -> float:
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def test_chart_colours_carry_white_numbers_and_stand_out_from_the_page():
-    for colour in {
-        *AREA_COLOURS.values(),
-        *STATUS_COLOURS.values(),
-        *IMPLEMENTATION_COLOURS.values(),
-        REFORM,
-        LINE,
-    }:
-        ratio = 1.05 / (_luminance(colour) + 0.05)
-        assert ratio >= 4.5, colour
+def test_chart_colours_stand_out_from_the_page_and_carry_their_numbers():
+    for colour in {c for palette in PALETTES.values() for c in palette.values()} | {REFORM, LINE}:
+        assert contrast(colour, "#ffffff") >= 3, colour
+        assert contrast(colour, text_on(colour)) >= 4.5, colour
 
 
 def test_the_timeline_draws_only_answers_filled_and_says_each_relation(client):
@@ -379,3 +367,127 @@ def test_a_chart_download_is_an_attachment_named_for_the_chart_and_the_day(clien
     response = client.get(reverse("insights-chart", args=["status-by-area", "csv"]))
     today = timezone.localdate().isoformat()
     assert response["Content-Disposition"] == f'attachment; filename="status-by-area-{today}.csv"'
+
+
+# --- downloads that travel alone (issue 28, item 7) ---------------------------------------------
+def svg_texts(content: bytes) -> list[str]:
+    """Every line of text drawn in an SVG, in document order."""
+    root = ET.fromstring(content)
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_a_downloaded_chart_says_its_title_filters_source_date_and_licence(client, name):
+    make_content()
+    query = "?area=economy&audience=western"
+    response = client.get(reverse("insights-chart", args=[name, "svg"]) + query)
+    texts = svg_texts(response.content)
+    title = ET.fromstring(response.content).find(f"{SVG}title").text
+    assert texts[0] == title
+    # Each chart names the filters of its own listing: areas for reforms, audiences for
+    # recommendations.
+    expected = "Area: Economy" if name in ("reforms-by-year", "status-by-area") else "Audience"
+    assert any(t.startswith("Filters: ") and expected in t for t in texts), texts[:3]
+    today = timezone.localdate()
+    source = f"Source: Kazakhstan Reform Tracker (http://testserver/insights/{query}), "
+    assert f"{source}{today.day} {today:%B %Y}" in texts
+    assert any(t.startswith("Licence: CC BY 4.0 (https://creativecommons.org/") for t in texts)
+
+
+def test_an_unfiltered_download_says_it_has_every_published_entry(client):
+    make_content()
+    texts = svg_texts(client.get(reverse("insights-chart", args=["scorecard", "svg"])).content)
+    assert "All published entries." in texts
+
+
+def test_single_series_bars_write_each_count_once(client):
+    make_content()
+    ReformFactory.create_batch(3, published=True, area="economy", adopted_on="2020")
+    svg = client.get(reverse("insights-chart", args=["reforms-by-year", "svg"]) + "?area=economy")
+    root = ET.fromstring(svg.content)
+    bars = list(root.iter(f"{SVG}g"))
+    bars = [g for g in bars if g.get("class") == "bar"]
+    assert bars
+    for bar in bars:
+        counts = ["".join(t.itertext()) for t in bar.iter(f"{SVG}text")]
+        numbers = [c for c in counts if c.isdigit()]
+        # The year's label and its total, once; not the total again on its one segment.
+        assert len(numbers) == len(set(numbers)), counts
+    texts = svg_texts(svg.content)
+    assert "3" in texts  # 2020's three reforms, written once
+    # Two series on one bar: each segment's count, and the total.
+    svg = client.get(reverse("insights-chart", args=["status-by-area", "svg"]))
+    economy = next(
+        g
+        for g in ET.fromstring(svg.content).iter(f"{SVG}g")
+        if g.get("class") == "bar" and "Economy" in "".join(g.itertext())
+    )
+    numbers = ["".join(t.itertext()) for t in economy.iter(f"{SVG}text")]
+    *segments, total = [int(n) for n in numbers if n.isdigit()]
+    assert len(segments) == 2 and sum(segments) == total, numbers
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert content[12:16] == b"IHDR"
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_a_chart_downloads_as_png_drawn_from_its_svg(client, name):
+    make_content()
+    svg = client.get(reverse("insights-chart", args=[name, "svg"]) + "?area=economy")
+    response = client.get(reverse("insights-chart", args=[name, "png"]) + "?area=economy")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="{name}-{today}.png"'
+    root = ET.fromstring(svg.content)
+    # Twice the SVG's size, for slides and high-density screens.
+    assert png_size(response.content) == (2 * int(root.get("width")), 2 * int(root.get("height")))
+
+
+def test_a_planted_draft_never_reaches_a_chart_download(client):
+    make_content()
+    urls = [reverse("insights-chart", args=[n, f]) for n in CHARTS for f in ("svg", "png", "csv")]
+    before = {url: client.get(url).content for url in urls}
+    draft_reform = ReformFactory(title="Planted draft reform", area="economy", adopted_on="2020")
+    draft_rec = RecommendationFactory(title="Planted draft recommendation", themes=[])
+    published_rec = RecommendationFactory._meta.model.objects.published().first()
+    ResponseFactory(recommendation=published_rec, reform=draft_reform)
+    published_reform = ReformFactory._meta.model.objects.published().first()
+    ResponseFactory(recommendation=draft_rec, reform=published_reform)
+    for url in urls:
+        after = client.get(url).content
+        assert b"Planted draft" not in after, url
+        assert after == before[url], url
+    # The comparison can fail: a published reform changes the same downloads.
+    ReformFactory(published=True, area="economy", adopted_on="2020")
+    url = reverse("insights-chart", args=["reforms-by-year", "png"])
+    assert client.get(url).content != before[url]
+
+
+def test_the_page_offers_an_embed_snippet_and_the_png(client):
+    make_content()
+    html = client.get(reverse("insights"), {"area": "economy"}).content.decode()
+    assert 'href="/insights/scorecard.png?area=economy"' in html
+    snippet = re.search(
+        r'<textarea id="chart-status-by-area-embed"[^>]*>(.*?)</textarea>', html, re.S
+    ).group(1)
+    # Escaped once in the page: copied out, it is this HTML.
+    assert snippet.startswith("&lt;figure&gt;&lt;img src=&quot;http://testserver/insights/")
+    assert "status-by-area.svg?area=economy" in snippet
+    assert "CC BY 4.0" in snippet and "Kazakhstan Reform Tracker" in snippet
+
+
+def test_statuses_stack_in_the_order_a_reform_moves_through_them(client):
+    make_content()
+    svg = client.get(reverse("insights-chart", args=["status-by-area", "svg"])).content
+    legend = next(g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == "legend")
+    labels = ["".join(t.itertext()) for t in legend.iter(f"{SVG}text")]
+    # make_content has announced, adopted, implemented, stalled, reversed.
+    assert labels == ["Announced", "Adopted", "Implemented", "Stalled", "Reversed"]
+    html = client.get(reverse("insights")).content.decode()
+    section = html.split('id="status-by-area"')[1].split("</section>")[0]
+    heads = re.findall(r'<th scope="col">([^<]+)</th>', section)
+    assert heads[1:-1] == labels

@@ -6,11 +6,14 @@ to be told from its neighbour."""
 from __future__ import annotations
 
 from institute.insights.charts import Bar, BarChart
+from institute.insights.credit import Credit
+from institute.insights.palettes import text_on
 from institute.insights.svg import (
     COMPACT_WIDTH,
     GRID,
     INK,
     MUTED,
+    NARROW_WIDTH,
     WIDTH,
     Links,
     document,
@@ -38,12 +41,26 @@ def _bar_total(chart: BarChart, bar: Bar) -> str:
     return f"{bar.label}: {bar.total} {unit} in all"
 
 
-def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base: str = "") -> str:
-    width = COMPACT_WIDTH if compact else WIDTH
+def _several(bar: Bar) -> bool:
+    """Whether a bar has more than one segment: if not, its total (written at its end) is its
+    one segment's count, and is written once."""
+    return sum(1 for s in bar.segments if s.count) > 1
+
+
+def render_vertical(
+    chart: BarChart,
+    ident: str,
+    *,
+    compact: bool = False,
+    narrow: bool = False,
+    base: str = "",
+    credit: Credit | None = None,
+) -> str:
+    width = NARROW_WIDTH if narrow else COMPACT_WIDTH if compact else WIDTH
     link = Links(base)
     series = chart.series_by_key()
-    plot_h = 150 if compact else 250
-    left, right = 44, 12
+    plot_h = 150 if compact else 200 if narrow else 250
+    left, right = (34, 8) if narrow else (44, 12)
     top_legend, legend_h = legend(
         [(s.colour, s.label) for s in chart.used_series()], left, 8, width - left - right
     )
@@ -54,7 +71,7 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
     n = max(len(chart.bars), 1)
     band = plot_w / n
     bar_w = min(band * 0.72, 56)
-    every = 1 if band >= 34 else 2 if band >= 18 else 5
+    every = 1 if band >= 34 else 2 if band >= 18 else 5 if band >= 7 else 10
     axis = top + plot_h
     out = [top_legend]
     for t in ticks:
@@ -78,10 +95,12 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
                     seg,
                     (x, y, bar_w, h),
                     series[seg.series].colour,
-                    labelled=not compact and h >= 17 and bar_w >= 18,
+                    labelled=not compact and h >= 17 and bar_w >= 18 and _several(bar),
                 )
             )
-        if bar.total:
+        # A total wider than its band would run into its neighbours': the tooltip and the
+        # table still give it.
+        if bar.total and text_width(str(bar.total), 12) <= band + 2:
             parts.append(
                 text(
                     x + bar_w / 2,
@@ -107,21 +126,33 @@ def render_vertical(chart: BarChart, ident: str, *, compact: bool = False, base:
         out.append(el("g", {"class_": "bar"}, tooltip(_bar_total(chart, bar)), *parts))
     out.append(el("line", {"x1": left, "x2": width - right, "y1": axis, "y2": axis, "stroke": INK}))
     height = axis + 32
-    return document(ident, chart.title, chart.description, width, height, *out, links=link)
+    return document(
+        ident, chart.title, chart.description, width, height, *out, links=link, credit=credit
+    )
 
 
-def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, base: str = "") -> str:
-    width = COMPACT_WIDTH if compact else WIDTH
+def render_horizontal(
+    chart: BarChart,
+    ident: str,
+    *,
+    compact: bool = False,
+    narrow: bool = False,
+    base: str = "",
+    credit: Credit | None = None,
+) -> str:
+    """Bars from a common axis, each labelled on its left; `narrow`, each labelled above it,
+    so that the bars have the whole width of a phone."""
+    width = NARROW_WIDTH if narrow else COMPACT_WIDTH if compact else WIDTH
     link = Links(base)
     series = chart.series_by_key()
-    label_w = 250 if compact else 300
-    left, right = 8, 48
-    row_h, bar_h = (30, 20) if compact else (38, 24)
+    left, right = 8, 40 if narrow else 48
+    label_w = width - left - right if narrow else 250 if compact else 300
+    row_h, bar_h = (30, 20) if compact or narrow else (38, 24)
     top_legend, legend_h = legend(
         [(s.colour, s.label) for s in chart.used_series()], left, 8, width - left - right
     )
     y = 8 + legend_h + 12
-    x0 = left + label_w + 10
+    x0 = left if narrow else left + label_w + 10
     plot_w = width - x0 - right
     ticks = nice_ticks(max((b.height for b in chart.bars), default=0), 5)
     scale = plot_w / ticks[-1]
@@ -133,9 +164,13 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
             y += 8 if rows else 0
             rows.append(text(left, y + 18, group, font_weight=700, font_size=14, fill=INK))
             y += 28
-        mid = y + row_h / 2
         lines = wrap(bar.label, label_w, lines=2)
-        label = multiline(left, mid, lines, line_height=15, fill=INK)
+        if narrow:
+            label = multiline(left, y + 7.5 * len(lines), lines, line_height=15, fill=INK)
+            y += 15 * len(lines) + 2
+        mid = y + row_h / 2
+        if not narrow:
+            label = multiline(left, mid, lines, line_height=15, fill=INK)
         parts = [link(bar.href, tooltip(bar.label), label)]
         x = x0
         for seg in bar.segments:
@@ -150,7 +185,7 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
                     seg,
                     (x, mid - bar_h / 2, w, bar_h),
                     series[seg.series].colour,
-                    labelled=w >= text_width(str(seg.count), 12) + 8,
+                    labelled=w >= text_width(str(seg.count), 12) + 8 and _several(bar),
                 )
             )
             x += w
@@ -165,7 +200,9 @@ def render_horizontal(chart: BarChart, ident: str, *, compact: bool = False, bas
         out.append(text(gx, y + 16, str(t), text_anchor="middle", fill=MUTED, font_size=12))
     out.append(el("line", {"x1": x0, "x2": x0, "y1": first_y, "y2": y, "stroke": INK}))
     out += rows
-    return document(ident, chart.title, chart.description, width, y + 26, *out, links=link)
+    return document(
+        ident, chart.title, chart.description, width, y + 26, *out, links=link, credit=credit
+    )
 
 
 def _segment(link, chart: BarChart, bar: Bar, seg, box, colour: str, *, labelled: bool) -> str:
@@ -195,7 +232,7 @@ def _segment(link, chart: BarChart, bar: Bar, seg, box, colour: str, *, labelled
                 y + h / 2 + 4.5,
                 str(seg.count),
                 text_anchor="middle",
-                fill="#ffffff",
+                fill=text_on(colour),
                 font_size=12,
                 font_weight=600,
             )

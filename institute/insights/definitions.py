@@ -27,6 +27,7 @@ from institute.insights.charts import (
     filter_summary,
     listing_url,
 )
+from institute.insights.palettes import AREA_COLOURS, IMPLEMENTATION_COLOURS, STATUS_COLOURS
 from institute.listings.filters import FacetedFilterSet
 from recommendations.models import Audience, Implementation
 from recommendations.selectors import recommendation_filter_public
@@ -34,30 +35,8 @@ from reforms.filters import DateKind
 from reforms.models import Area, Reform, ReformStatus, Response
 from reforms.selectors import reform_filter_public
 
-# Every colour carries white numbers at 4.5:1 or more and stands at 3:1 or more against the
-# white page (tests/test_insights.py measures them); segments are also parted by a white gap
-# and named in their tooltips and the table, so no reader has to tell two colours apart.
-AREA_COLOURS = {
-    Area.ECONOMY: "#0b5cab",
-    Area.HUMAN_RIGHTS: "#a4262c",
-    Area.POLITICAL_PARTICIPATION: "#1d6b34",
-    Area.JUSTICE_ANTI_CORRUPTION: "#6b3fa0",
-}
-STATUS_COLOURS = {
-    ReformStatus.ANNOUNCED: "#5a6472",
-    ReformStatus.ADOPTED: "#0b5cab",
-    ReformStatus.IN_PROGRESS: "#6b3fa0",
-    ReformStatus.IMPLEMENTED: "#1d6b34",
-    ReformStatus.PARTIALLY_IMPLEMENTED: "#00676b",
-    ReformStatus.STALLED: "#8a5300",
-    ReformStatus.REVERSED: "#a4262c",
-}
-IMPLEMENTATION_COLOURS = {
-    Implementation.IMPLEMENTED: "#1d6b34",
-    Implementation.PARTLY_IMPLEMENTED: "#8a5300",
-    Implementation.NOT_IMPLEMENTED: "#a4262c",
-    Implementation.NOT_ASSESSED: "#5a6472",
-}
+# Each dimension's colours, in its order (palettes.py): the legend and the stacks follow it.
+STATUS_ORDER = list(STATUS_COLOURS)
 IMPLEMENTATION_ORDER = list(IMPLEMENTATION_COLOURS)
 
 
@@ -87,7 +66,9 @@ class Filters:
 
 
 def _series(choices, colours) -> list[Series]:
-    return [Series(str(value), str(label), colours[value]) for value, label in choices]
+    """A series per value, in the palette's order (a status's place, not the vocabulary's)."""
+    labels = dict(choices)
+    return [Series(str(value), str(labels[value]), colour) for value, colour in colours.items()]
 
 
 def _rows(filterset: FacetedFilterSet):
@@ -202,7 +183,7 @@ def status_by_area(filters: Filters) -> BarChart:
                 counts[status],
                 listing_url(path, filterset, area=[area], status=[status]),
             )
-            for status in ReformStatus.values
+            for status in STATUS_ORDER
             if counts.get(status)
         ]
         href = listing_url(path, filterset, area=[area])

@@ -7,12 +7,15 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from institute.insights.credit import Credit
+
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 INK = "#1b1f24"
 MUTED = "#4a5360"
 GRID = "#e1e5ea"
 WIDTH = 960
 COMPACT_WIDTH = 640  # drawn two abreast on the home page
+NARROW_WIDTH = 360  # a phone's width, drawn at about its own size there
 CHAR = 6.9  # the mean advance of a 13px character: enough to lay out labels without a font
 
 
@@ -58,6 +61,22 @@ class Links:
         return el("g", None, *children)
 
 
+def _credited(credit: Credit, width: float, height: float, body: tuple[str, ...]):
+    """`body` (drawn from the top) between the credit's heading (title, filters) and its
+    footing (source, licence): the new body, its height, and how far the chart moved down."""
+    lines = wrap(credit.filters, width - 24, lines=4)
+    head = [text(12, 28, credit.title, font_size=18, font_weight=700, fill=INK)]
+    head += [text(12, 52 + 18 * i, line, fill=MUTED) for i, line in enumerate(lines)]
+    top = 44 + 18 * len(lines)
+    foot = [
+        text(12, top + height + 14 + 17 * i, line, fill=MUTED, font_size=12)
+        for i, line in enumerate(credit.lines)
+    ]
+    moved = el("g", {"transform": f"translate(0 {top})"}, *body)
+    parts = (el("g", {"class_": "credit-head"}, *head), moved, el("g", {"class_": "credit"}, *foot))
+    return parts, top + height + 14 + 17 * len(credit.lines), top
+
+
 def document(
     ident: str,
     title: str,
@@ -66,9 +85,13 @@ def document(
     height: float,
     *body: str,
     links: Links,
+    credit: Credit | None = None,
 ) -> str:
     """The chart's <svg>: an image named by its title and described by its description, and
-    its links (see Links)."""
+    its links (see Links); with a `credit`, that drawn around it, as a download has it."""
+    if credit is not None:
+        body, height, top = _credited(credit, width, height, body)
+        links.hits = [el("g", {"transform": f"translate(0 {top})"}, *links.hits)]
     size = {
         "xmlns": "http://www.w3.org/2000/svg",
         "viewBox": f"0 0 {width:.0f} {height:.0f}",

@@ -6,11 +6,13 @@ names its `kind`, so that kinds of response can be drawn apart."""
 from __future__ import annotations
 
 from institute.insights.charts import Timeline
+from institute.insights.credit import Credit
 from institute.insights.svg import (
     COMPACT_WIDTH,
     GRID,
     INK,
     MUTED,
+    NARROW_WIDTH,
     WIDTH,
     Links,
     document,
@@ -22,7 +24,8 @@ from institute.insights.svg import (
     wrap,
 )
 
-REFORM = "#0b5cab"
+# A colour of its own, in no palette: a reform here is neither an area nor a status.
+REFORM = "#00665e"
 LINE = "#6e7785"  # 4.6:1 on white: the span of a row is read, not just seen
 
 
@@ -83,16 +86,27 @@ def _legend(x: float, y: float, width: float) -> tuple[str, float]:
     return el("g", {"class_": "legend"}, *out), cy - y + 22
 
 
-def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base: str = "") -> str:
-    width = COMPACT_WIDTH if compact else WIDTH
+def render_timeline(
+    chart: Timeline,
+    ident: str,
+    *,
+    compact: bool = False,
+    narrow: bool = False,
+    base: str = "",
+    credit: Credit | None = None,
+) -> str:
+    """A row per recommendation, labelled on its left; `narrow`, labelled above it, so that the
+    years have the whole width of a phone."""
+    width = NARROW_WIDTH if narrow else COMPACT_WIDTH if compact else WIDTH
     link = Links(base)
     dates = [r.date for r in chart.rows if r.date] + [
         m.date for r in chart.rows for m in r.marks if m.date
     ]
     years = [int(d[:4]) for d in dates]
     first, last = (min(years), max(years) + 1) if years else (2019, 2021)
-    label_w, left, right = (200 if compact else 320), 8, 20
-    x0 = left + label_w + 16
+    left, right = 8, (14 if narrow else 20)
+    label_w = width - left - right if narrow else 200 if compact else 320
+    x0 = left + 8 if narrow else left + label_w + 16
     plot_w = width - x0 - right
     span = max(last - first, 1)
 
@@ -103,10 +117,16 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
     legend, legend_h = _legend(left, 8, width - left - right)
     top = 8 + legend_h + 22
     y = top
-    rows = []
+    rows, bands = [], []
     for row in chart.rows:
+        lines = wrap(row.label, label_w, 2)
+        start = y
+        if narrow:
+            label = multiline(left, y + 4 + 7.5 * len(lines), lines, line_height=15, fill=INK)
+            y += 15 * len(lines) + 4
         mid = y + row_h / 2
-        label = multiline(left, mid, wrap(row.label, label_w, 2), line_height=15, fill=INK)
+        if not narrow:
+            label = multiline(left, mid, lines, line_height=15, fill=INK)
         parts = [link(row.href, tooltip(f"{row.label} ({row.date_label or 'undated'})"), label)]
         xs = [x_of(m.date) for m in row.marks if m.date] + ([x_of(row.date)] if row.date else [])
         if len(xs) > 1:
@@ -160,8 +180,9 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
             )
         rows.append(el("g", {"class_": "row"}, *parts))
         y += row_h
+        bands.append((start, y - start))
     grid = []
-    step = 1 if span <= 12 else 2
+    step = 1 if span <= (6 if narrow else 12) else 2 if span <= (12 if narrow else 24) else 5
     for year in range(first, last + 1, step):
         gx = x0 + (year - first) / span * plot_w
         grid.append(el("line", {"x1": gx, "x2": gx, "y1": top, "y2": y, "stroke": GRID}))
@@ -176,7 +197,7 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
                     font_size=12,
                 )
             )
-    for i in range(len(chart.rows)):
+    for i, (band_y, band_h) in enumerate(bands):
         if i % 2:
             grid.insert(
                 0,
@@ -184,12 +205,14 @@ def render_timeline(chart: Timeline, ident: str, *, compact: bool = False, base:
                     "rect",
                     {
                         "x": left - 4,
-                        "y": top + i * row_h,
+                        "y": band_y,
                         "width": width - left,
-                        "height": row_h,
+                        "height": band_h,
                         "fill": "#f6f7f9",
                     },
                 ),
             )
     body = [legend, *grid, *rows]
-    return document(ident, chart.title, chart.description, width, y + 30, *body, links=link)
+    return document(
+        ident, chart.title, chart.description, width, y + 30, *body, links=link, credit=credit
+    )

@@ -1,4 +1,5 @@
-"""/insights/: the charts of the listings, with their tables, and each as SVG and CSV."""
+"""/insights/: the charts of the listings, with their tables, each as SVG, PNG and CSV, and
+the snippet that embeds it elsewhere."""
 
 from __future__ import annotations
 
@@ -9,45 +10,87 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from institute.datasets.export import attachment
 from institute.datasets.tables import escape_formula
 from institute.insights.bars import render_horizontal, render_vertical
-from institute.insights.charts import BarChart, Timeline, listing_url
+from institute.insights.charts import BarChart, ChartDefinition, Timeline, listing_url
+from institute.insights.credit import LICENCE, SITE_NAME, Credit, chart_credit
 from institute.insights.definitions import CHARTS, Filters, year_range_date
+from institute.insights.raster import png
 from institute.insights.timeline import render_timeline
 
+FORMATS = ("svg", "png", "csv")
 
-def draw(chart: BarChart | Timeline, ident: str, *, compact: bool = False, base: str = "") -> str:
+
+def draw(chart: BarChart | Timeline, ident: str, **layout) -> str:
+    """The chart as SVG; `layout`: compact, narrow, base (links made absolute), credit."""
     if isinstance(chart, Timeline):
-        return render_timeline(chart, ident, compact=compact, base=base)
+        return render_timeline(chart, ident, **layout)
     render = render_vertical if chart.orientation == "vertical" else render_horizontal
-    return render(chart, ident, compact=compact, base=base)
+    return render(chart, ident, **layout)
 
 
-def chart_context(filters: Filters, *, compact: bool = False, prefix: str = "chart") -> list[dict]:
-    """Each chart of the parameters, drawn, with what its table and links need."""
+def credit_of(request, definition: ChartDefinition, chart, filters: Filters) -> Credit:
+    """The credit a download of the chart carries: its title, its filters as the page's chips
+    name them, the page it is drawn on, today."""
+    chips = [chip.label for chip in filters.of(definition.listing).chips()]
+    query = filters.reforms.url_with().rstrip("?")
+    return chart_credit(
+        title=chart.title,
+        filters=list(dict.fromkeys(chips)),
+        address=request.build_absolute_uri(reverse("insights") + query),
+        day=timezone.localdate(),
+    )
+
+
+def chart_context(
+    filters: Filters, *, compact: bool = False, prefix: str = "chart", request=None
+) -> list[dict]:
+    """Each chart of the parameters, drawn (wide, and narrow for a phone), with what its table,
+    links and downloads need, and the snippet that embeds it in another page."""
     # Every parameter but the page, for the downloads: each chart reads those of its listing.
     query = filters.reforms.url_with().rstrip("?")
     out = []
     for definition in CHARTS.values():
         chart = definition.build(filters)
         ident = f"{prefix}-{definition.name}"
+        urls = {
+            f"{fmt}_url": reverse("insights-chart", args=[definition.name, fmt]) + query
+            for fmt in FORMATS
+        }
         out.append(
             {
                 "name": definition.name,
                 "ident": ident,
                 "chart": chart,
                 "svg": draw(chart, ident, compact=compact),
+                "svg_narrow": draw(chart, f"{ident}-narrow", narrow=True),
                 "table": _table(chart),
-                "svg_url": reverse("insights-chart", args=[definition.name, "svg"]) + query,
-                "csv_url": reverse("insights-chart", args=[definition.name, "csv"]) + query,
+                **urls,
+                "embed": _embed(request, chart, urls["svg_url"]) if request else "",
                 "listing_url": listing_url(
                     reverse(definition.listing), filters.of(definition.listing)
                 ),
             }
         )
     return out
+
+
+def _embed(request, chart: BarChart | Timeline, svg_url: str) -> str:
+    """HTML that shows the chart in another page: its SVG (which carries its own title, filters,
+    source and licence), sized to its column, and the credit as a link back."""
+    source = request.build_absolute_uri(reverse("insights"))
+    return format_html(
+        '<figure><img src="{}" alt="{}" style="max-width:100%;height:auto">'
+        '<figcaption>Source: <a href="{}">{}</a>, {}</figcaption></figure>',
+        request.build_absolute_uri(svg_url),
+        f"{chart.title}. {chart.description}",
+        source,
+        SITE_NAME,
+        LICENCE,
+    )
 
 
 def _table(chart: BarChart | Timeline) -> dict:
@@ -104,7 +147,7 @@ def insights(request):
         request,
         "institute/insights.html",
         {
-            "charts": chart_context(filters),
+            "charts": chart_context(filters, request=request),
             "problems": filters.problems(),
             # A search is a filter of both listings: one chip for it, not two.
             "chips": list(dict.fromkeys(filters.reforms.chips() + filters.recommendations.chips())),
@@ -114,15 +157,22 @@ def insights(request):
 
 
 def chart_download(request, name: str, fmt: str):
+    """A chart as SVG or PNG (with its credit drawn in: title, filters, source, date, licence)
+    or its numbers as CSV, for the same parameters as the page."""
     definition = CHARTS.get(name)
-    if definition is None or fmt not in ("svg", "csv"):
+    if definition is None or fmt not in FORMATS:
         raise Http404("No such chart or format; the charts are listed on /insights/.")
     base = request.build_absolute_uri("/").rstrip("/")
-    chart = definition.build(Filters(request.GET))
+    filters = Filters(request.GET)
+    chart = definition.build(filters)
     filename = f"{name}-{timezone.localdate().isoformat()}.{fmt}"
-    if fmt == "svg":
-        body = '<?xml version="1.0" encoding="UTF-8"?>\n' + draw(chart, name, base=base)
-        response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
+    if fmt in ("svg", "png"):
+        svg = draw(chart, name, base=base, credit=credit_of(request, definition, chart, filters))
+        if fmt == "svg":
+            body = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
+            response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
+        else:
+            response = HttpResponse(png(svg), content_type="image/png")
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

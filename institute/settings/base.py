@@ -183,6 +183,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # shared by every client, which would make the pair lock a username for everyone.
 AXES_CLIENT_IP_CALLABLE = "institute.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
+# Its start banner, printed by every command and process, only when asked for.
+AXES_VERBOSE = env_bool("AXES_VERBOSE", False)
 # No admin pages for the attempts (tests/test_url_permission_matrix.py has a row for every admin
 # URL, and these have none yet): `manage.py axes_list_attempts` / `axes_reset` instead.
 AXES_ENABLE_ADMIN = False

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from institute.database_in_use import describe
 from institute.roles import ROLES, sync_role_groups
 
 PREFIX = "demo-"
@@ -45,6 +46,8 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.set([Group.objects.get(name=role)])
                 lines.append(f"  {role:<12} {username:<18} {password}")
+        # Said first: a server started on another database would refuse these accounts.
+        self.stdout.write(f"Database: {describe()}")
         self.stdout.write("Demo accounts (sign in at /admin/; run again for new passwords):")
         self.stdout.write(f"  {'role':<12} {'username':<18} password")
         for line in lines:
