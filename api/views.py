@@ -21,6 +21,7 @@ from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
 from institute.client_address import client_address
 from institute.datasets.tables import TABLES
+from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
 from recommendations.models import Theme
 from recommendations.selectors import recommendation_filter_public
 from reforms.models import Topic
@@ -45,10 +46,30 @@ class Endpoint(generics.GenericAPIView):
     authentication_classes: list = []  # anonymous and read-only: no session, no CSRF
     throttle_classes = [AnonymousPerAddress]
     pagination_class = CursorPages
+    as_of = None  # the moment `?as_of=` names, once initial() has read it
+
+    def initial(self, request, *args, **kwargs):
+        """DRF's checks (the throttle first, outside any replay of history), then `as_of`."""
+        super().initial(request, *args, **kwargs)
+        value = request.query_params.get("as_of")
+        if value is not None and self.takes_as_of:
+            try:
+                self.as_of = parse_moment(value)
+            except BadMoment as error:
+                raise ValidationError({"as_of": str(error)}) from None
+
+    takes_as_of = True
 
     def conditional(self, request, make: Callable[[], Response]) -> Response:
         """A 304 if the client holds this representation of the content as it is now, else
-        `make()`, with the validators a client sends back."""
+        `make()`, with the validators a client sends back. With `?as_of=`, `make()` as the
+        public data stood then (institute.editorial.as_of), named by `X-As-Of`, without
+        validators: what the history says of a moment is read afresh each time."""
+        if self.as_of is not None:
+            with public_state_at(self.as_of):
+                response = make()
+                response["X-As-Of"] = self.as_of.isoformat()
+                return response
         tag, modified = etag_and_last_modified(request)
         tag = quote_etag(tag)
         stamp = int(modified.timestamp())
@@ -101,7 +122,7 @@ class TableList(Endpoint, generics.ListAPIView):
         table = TABLES[self.table_name]
         filterset = self.selector(params=params) if self.selector else None
         filters = list(filterset.filters) if filterset is not None else []
-        self.refuse_unknown(params, [*filters, *self.documented_parameters()])
+        self.refuse_unknown(params, [*filters, *self.documented_parameters(), "as_of"])
         if filterset is not None:
             if not filterset.is_valid():
                 # Refused, not ignored as the page does: a program would not see the notice.
@@ -123,7 +144,7 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
         return record_serializer(self.table_name)
 
     def retrieve(self, request, *args, **kwargs):
-        self.refuse_unknown(request.query_params, [])
+        self.refuse_unknown(request.query_params, ["as_of"])
         return self.conditional(request, partial(super().retrieve, request, *args, **kwargs))
 
     def get_queryset(self):
@@ -141,6 +162,8 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
 
 class VocabularyList(Endpoint, generics.ListAPIView):
     """Every value of a vocabulary the tables refer to by slug (topics, themes)."""
+
+    takes_as_of = False  # vocabularies are not versioned: no history to read
 
     def list(self, request, *args, **kwargs):
         return self.conditional(request, partial(super().list, request, *args, **kwargs))

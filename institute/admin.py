@@ -3,6 +3,8 @@ live with what they administer (institute.editorial, institute.sources)."""
 
 from django.contrib import admin
 
+from institute.datasets.models import Release
+from institute.datasets.release_admin import ReleaseAdmin
 from institute.editorial.models import ReviewEvent
 from institute.editorial.review_admin import ReviewEventAdmin
 from institute.sources.admin import SourceAdmin
@@ -10,3 +12,4 @@ from institute.sources.models import Source
 
 admin.site.register(Source, SourceAdmin)
 admin.site.register(ReviewEvent, ReviewEventAdmin)
+admin.site.register(Release, ReleaseAdmin)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("data/", dataviews.data_page, name="data"),
+    path("data/releases/", include("institute.datasets.release_urls")),
     path("data/package.zip", dataviews.data_package_download, name="data-package"),
     path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),
     path("insights/", insightviews.insights, name="insights"),

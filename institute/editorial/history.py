@@ -4,6 +4,8 @@ what the public saw at a moment)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -15,13 +17,12 @@ from institute.editorial.models import (
     ReviewAction,
     ReviewEvent,
     VersionKind,
+    editorial_models,
 )
 from institute.editorial.rights import recorded_user
 from institute.editorial.versions import content_type_of, snapshot
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from institute.editorial.models import Editorial
 
 
@@ -65,9 +66,11 @@ def bump_version(entry: Editorial) -> None:
     entry.version = type(entry)._default_manager.values_list("version", flat=True).get(pk=entry.pk)
 
 
-def record_publication(entry: Editorial, *, by, comment: str = "") -> Publication:
+def record_publication(
+    entry: Editorial, *, by, comment: str = "", public_note: str = ""
+) -> Publication:
     """The entry's current version has just gone live (the row now holds it): say so, with who
-    and when."""
+    and when, and the publisher's note to readers, if any."""
     return Publication.objects.create(
         content_type=content_type_of(entry),
         object_id=entry.pk,
@@ -75,6 +78,7 @@ def record_publication(entry: Editorial, *, by, comment: str = "") -> Publicatio
         version=ensure_baseline(entry),
         created_by=recorded_user(by),
         comment=comment,
+        public_note=public_note.strip()[:300],
     )
 
 
@@ -124,3 +128,65 @@ def authors_of(entry: Editorial) -> set[int]:
     submitted = set(submits.exclude(actor=None).values_list("actor", flat=True))
     current = {pk for pk in (entry.submitted_by_id,) if pk is not None}
     return saved | submitted | current
+
+
+@dataclass(frozen=True)
+class PublishedChange:
+    """How what the public saw of one entry changed between two moments: the version public
+    at the first (`before`) and at the second (`after`), ids of `EntryVersion` (None: not
+    public then); `at`, the last publication between them, and its public note."""
+
+    model: type
+    object_id: int
+    before: int | None
+    after: int | None
+    at: datetime
+    note: str
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "added"
+        return "withdrawn" if self.after is None else "changed"
+
+
+def published_changes(
+    *, since: datetime | None, until: datetime, models: list[type] | None = None
+) -> list[PublishedChange]:
+    """Every entry whose public version differs between `since` (None: before anything was
+    published) and `until`, read from the publications alone: the changelog of a release and
+    the record of recent changes. An entry published again at the version it had (withdrawn and
+    restored) is no change. Ordered by model, then by the moment of the change."""
+    out = []
+    for model in models or editorial_models():
+        kind = content_type_of(model)
+        window = Publication.objects.filter(content_type=kind, created_at__lte=until)
+        if since is not None:
+            window = window.filter(created_at__gt=since)
+        touched = set(window.values_list("object_id", flat=True))
+        if not touched:
+            continue
+        state: dict[int, dict] = {}
+        rows = (
+            Publication.objects.filter(content_type=kind, created_at__lte=until)
+            .filter(object_id__in=touched)
+            .order_by("created_at", "pk")
+            .values_list("object_id", "kind", "version_id", "created_at", "public_note")
+        )
+        for object_id, pkind, version_id, at, note in rows:
+            live = version_id if pkind == PublicationKind.PUBLISHED else None
+            seen = state.setdefault(object_id, {"before": None})
+            if since is not None and at <= since:
+                seen["before"] = live
+            else:
+                seen.update(after=live, at=at, note=note)
+        for object_id, seen in state.items():
+            if seen["before"] != seen["after"]:
+                out.append(
+                    PublishedChange(
+                        model, object_id, seen["before"], seen["after"], seen["at"], seen["note"]
+                    )
+                )
+    order = {m: i for i, m in enumerate(models or editorial_models())}
+    out.sort(key=lambda c: (order[c.model], c.at, c.object_id))
+    return out

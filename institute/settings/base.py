@@ -216,9 +216,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The dataset files kept once written (releases, institute.datasets.releases): a folder every
+# server of the site shares (DATASETS_DIR), or any storage backend under the alias `datasets`.
+DATASETS_DIR = Path(os.environ.get("DATASETS_DIR") or BASE_DIR / "var" / "datasets")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "datasets": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATASETS_DIR)},
+    },
 }
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -244,6 +251,9 @@ DATA_PACKAGE_DIR = Path(os.environ.get("DATA_PACKAGE_DIR") or BASE_DIR / "var" /
 # On PostgreSQL the public CSV exports are written by the database (COPY ... TO STDOUT); off, by
 # Python, row by row (the same bytes, about 100 times slower). SQLite always takes the latter.
 DATASET_EXPORT_COPY = os.environ.get("DATASET_EXPORT_COPY", "1") != "0"
+# The site's public address, for what is written outside a request (a release cut with
+# `manage.py release create`: its files' `url` columns). Empty: the command asks for --base-url.
+SITE_URL = os.environ.get("SITE_URL", "").strip()
 
 # Background jobs (large admin imports) are rows in the database run by `manage.py db_worker`,
 # which `make run` starts: no extra server to install.
