@@ -8,4 +8,5 @@ urlpatterns = [
     path("tracker/", views.recommendation_tracker, name="tracker"),
     path("export.<slug:fmt>", views.recommendation_export, name="export"),
     path("<slug:slug>/", views.recommendation_detail, name="detail"),
+    path("<slug:slug>/history/", views.recommendation_history, name="history"),
 ]

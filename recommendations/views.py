@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from institute.datasets.views import export_filtered
+from institute.editorial.history import public_dates, public_record
 from institute.listings.paging import listing_context
 from recommendations.selectors import (
     recommendation_filter_public,
@@ -37,5 +38,20 @@ def recommendation_detail(request, slug):
         {
             "recommendation": recommendation,
             "responses": recommendation_responses_public(recommendation=recommendation),
+            "record": public_dates(recommendation),
+        },
+    )
+
+
+def recommendation_history(request, slug):
+    """The recommendation's public history: each version the public saw, what changed, why."""
+    recommendation = recommendation_get_public(slug=slug)
+    return render(
+        request,
+        "recommendations/recommendation_history.html",
+        {
+            "entry": recommendation,
+            "events": public_record(recommendation),
+            "record": public_dates(recommendation),
         },
     )

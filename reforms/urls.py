@@ -9,4 +9,5 @@ urlpatterns = [
     path("feed/", LatestReformsFeed(), name="feed"),
     path("export.<slug:fmt>", views.reform_export, name="export"),
     path("<slug:slug>/", views.reform_detail, name="detail"),
+    path("<slug:slug>/history/", views.reform_history, name="history"),
 ]

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 
 from institute.datasets.views import export_filtered
+from institute.editorial.history import public_dates, public_record
 from institute.listings.paging import listing_context
 from reforms.selectors import (
     reform_filter_public,
@@ -30,5 +31,16 @@ def reform_detail(request, slug):
             "reform": reform,
             "responses": reform_responses_public(reform=reform),
             "related": reform_related_public(reform=reform),
+            "record": public_dates(reform),
         },
+    )
+
+
+def reform_history(request, slug):
+    """The reform's public history: each version the public saw, what changed, and why."""
+    reform = reform_get_public(slug=slug)
+    return render(
+        request,
+        "reforms/reform_history.html",
+        {"entry": reform, "events": public_record(reform), "record": public_dates(reform)},
     )

@@ -253,6 +253,23 @@ TABLE: dict[str, list[Case]] = {
         public(f"reforms.{fmt}", lambda w, fmt=fmt: f"/reforms/export.{fmt}", must_show=REFORM)
         for fmt in ("csv", "xlsx", "json")
     ],
+    "reforms/<slug:slug>/history/": [
+        public("reform history", lambda w: f"/reforms/{w.reform.slug}/history/"),
+        case("draft reform history", lambda w: "/reforms/draft-reform/history/", NOBODY_404),
+    ],
+    "recommendations/<slug:slug>/history/": [
+        public(
+            "recommendation history",
+            lambda w: f"/recommendations/{w.recommendation.slug}/history/",
+        ),
+        case(
+            "draft recommendation history",
+            lambda w: "/recommendations/draft-recommendation/history/",
+            NOBODY_404,
+        ),
+    ],
+    "changes/": [public("recent changes", lambda w: "/changes/")],
+    "changes/feed.atom": [public("recent changes feed", lambda w: "/changes/feed.atom")],
     "reforms/<slug:slug>/": [
         public(
             "published reform",

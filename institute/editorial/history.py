@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Max, Min
 
+from institute.editorial.diffs import Change, public_diff
 from institute.editorial.models import (
     EntryVersion,
     Publication,
@@ -145,9 +147,50 @@ class PublishedChange:
 
     @property
     def kind(self) -> str:
-        if self.before is None:
-            return "added"
-        return "withdrawn" if self.after is None else "changed"
+        if self.after is None:
+            return "withdrawn"
+        return "added" if self.before is None else "changed"
+
+
+def _publications_touched(model, since, until):
+    """The publications up to `until` of the entries of `model` with one after `since`, in
+    order, as (object_id, version id or None, at, public note)."""
+    kind = content_type_of(model)
+    window = Publication.objects.filter(content_type=kind, created_at__lte=until)
+    if since is not None:
+        window = window.filter(created_at__gt=since)
+    touched = set(window.values_list("object_id", flat=True))
+    if not touched:
+        return []
+    rows = (
+        Publication.objects.filter(content_type=kind, created_at__lte=until)
+        .filter(object_id__in=touched)
+        .order_by("created_at", "pk")
+        .values_list("object_id", "kind", "version_id", "created_at", "public_note")
+    )
+    return [
+        (oid, version if pkind == PublicationKind.PUBLISHED else None, at, note)
+        for oid, pkind, version, at, note in rows
+    ]
+
+
+def publication_events(
+    *, since: datetime | None, until: datetime, models: list[type] | None = None
+) -> list[PublishedChange]:
+    """Each publication and withdrawal between `since` and `until`, as the change it made to
+    what the public saw of its entry (from the version public just before it), newest first:
+    the site's recent changes."""
+    out = []
+    for model in models or editorial_models():
+        live: dict[int, int | None] = {}
+        for object_id, version, at, note in _publications_touched(model, since, until):
+            if since is None or at > since:
+                out.append(
+                    PublishedChange(model, object_id, live.get(object_id), version, at, note)
+                )
+            live[object_id] = version
+    out.sort(key=lambda c: (c.at, c.object_id), reverse=True)
+    return out
 
 
 def published_changes(
@@ -159,22 +202,8 @@ def published_changes(
     restored) is no change. Ordered by model, then by the moment of the change."""
     out = []
     for model in models or editorial_models():
-        kind = content_type_of(model)
-        window = Publication.objects.filter(content_type=kind, created_at__lte=until)
-        if since is not None:
-            window = window.filter(created_at__gt=since)
-        touched = set(window.values_list("object_id", flat=True))
-        if not touched:
-            continue
         state: dict[int, dict] = {}
-        rows = (
-            Publication.objects.filter(content_type=kind, created_at__lte=until)
-            .filter(object_id__in=touched)
-            .order_by("created_at", "pk")
-            .values_list("object_id", "kind", "version_id", "created_at", "public_note")
-        )
-        for object_id, pkind, version_id, at, note in rows:
-            live = version_id if pkind == PublicationKind.PUBLISHED else None
+        for object_id, live, at, note in _publications_touched(model, since, until):
             seen = state.setdefault(object_id, {"before": None})
             if since is not None and at <= since:
                 seen["before"] = live
@@ -190,3 +219,52 @@ def published_changes(
     order = {m: i for i, m in enumerate(models or editorial_models())}
     out.sort(key=lambda c: (order[c.model], c.at, c.object_id))
     return out
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """One change of what the public saw of an entry, for its public history: a version made
+    live (its number, and its fields changed from the version public before it) or the entry
+    withdrawn; with the publisher's public note. Never a draft, a working copy, a review comment
+    or a reviewer's name."""
+
+    at: datetime
+    kind: str  # PublicationKind
+    number: int | None
+    changes: list[Change]
+    first: bool  # the first time the public saw the entry
+    note: str
+
+
+def public_record(entry: Editorial) -> list[PublicEvent]:
+    """Every change of what the public saw of the entry, newest first, in two queries (the
+    publications with their versions, and the names of linked entries a diff shows)."""
+    publications = (
+        Publication.objects.for_entry(entry).select_related("version").order_by("created_at", "pk")
+    )
+    events, previous = [], None
+    for publication in publications:
+        data = publication.version.data if publication.version_id else None
+        changes = []
+        if data is not None and previous is not None:
+            changes = public_diff(type(entry), previous, data)
+        events.append(
+            PublicEvent(
+                at=publication.created_at,
+                kind=publication.kind,
+                number=publication.version.number if publication.version_id else None,
+                changes=changes,
+                first=data is not None and previous is None,
+                note=publication.public_note,
+            )
+        )
+        if data is not None:
+            previous = data
+    return events[::-1]
+
+
+def public_dates(entry: Editorial) -> dict:
+    """When the public first saw the entry and when what it sees last changed (None: never)."""
+    return Publication.objects.for_entry(entry).aggregate(
+        first_published=Min("created_at"), last_changed=Max("created_at")
+    )
