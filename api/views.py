@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from api.as_of import AsOf
 from api.freshness import UpdatedSince, etag_and_last_modified
 from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
@@ -105,24 +106,32 @@ class TableList(Endpoint, generics.ListAPIView):
     table_name = ""
     # The listing's selector (`params` → bound FilterSet over published rows), if it has one.
     selector: Callable | None = None
-    filter_backends = [UpdatedSince]
+    filter_backends = [UpdatedSince, AsOf]
 
     def get_serializer_class(self):
         return record_serializer(self.table_name)
 
     def list(self, request, *args, **kwargs):
+        if self.as_of is not None:
+            # The parameters are checked against today's vocabularies, outside the replay: a
+            # filter value valid now is valid at any moment (it may match nothing then).
+            self.rows = self.get_queryset()
         return self.conditional(request, partial(super().list, request, *args, **kwargs))
+
+    rows = None  # the rows to page, when list() read them before the replay
 
     def get_queryset(self):
         """The rows to page (what a row reads prefetched): the listing's, its FilterSet bound to
         the request's parameters by the selector, else the table's published rows; filtered
         next by the filter backends (updated_since). A parameter nothing reads is refused
         first: a misspelt filter would otherwise list everything."""
+        if self.rows is not None:
+            return self.rows
         params = self.request.query_params
         table = TABLES[self.table_name]
         filterset = self.selector(params=params) if self.selector else None
         filters = list(filterset.filters) if filterset is not None else []
-        self.refuse_unknown(params, [*filters, *self.documented_parameters(), "as_of"])
+        self.refuse_unknown(params, [*filters, *self.documented_parameters()])
         if filterset is not None:
             if not filterset.is_valid():
                 # Refused, not ignored as the page does: a program would not see the notice.

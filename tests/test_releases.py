@@ -3,6 +3,7 @@ that nothing unpublished reaches any of them. Publishing goes through the workfl
 history holds what the public saw."""
 
 import csv
+import datetime
 import io
 import json
 import zipfile
@@ -183,9 +184,18 @@ def test_as_of_between_two_publishes_returns_the_older_text(
 def test_as_of_before_anything_was_published_is_an_empty_table(client, content):
     response = client.get("/data/reforms.json", {"as_of": "2001-01-01"})
     assert json.loads(b"".join(response.streaming_content)) == []
+    assert response["X-As-Of"] == "2001-01-01T23:59:59.999999+00:00"
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2999-01-01", "2026-01-01T25:00"])
+def test_as_of_in_the_future_answers_for_now_and_says_so(client, content):
+    before = timezone.now()
+    response = client.get("/data/reforms.csv", {"as_of": "2999-01-01"})
+    assert response.status_code == 200
+    assert before <= datetime.datetime.fromisoformat(response["X-As-Of"]) <= timezone.now()
+    assert b"Adopted in 2019" in b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-01-01T25:00", "01/02/2026"])
 def test_a_bad_as_of_is_a_400_that_says_why(client, value):
     response = client.get("/data/reforms.csv", {"as_of": value})
     assert response.status_code == 400

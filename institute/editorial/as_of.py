@@ -35,7 +35,9 @@ class BadMoment(ValueError):
 def parse_moment(value: str, *, now: datetime.datetime | None = None) -> datetime.datetime:
     """The moment an `as_of` value names: a date (YYYY-MM-DD: the end of that day, in the
     site's time zone, so that day's publications count) or a timestamp (ISO 8601; without an
-    offset, in the site's time zone). BadMoment, with a sentence saying why, otherwise."""
+    offset, in the site's time zone). BadMoment, with a sentence saying why, otherwise. A moment
+    after `now` answers for now: the history knows nothing later, and the response names the
+    moment it answers for."""
     text = value.strip()
     now = now or timezone.now()
     try:
@@ -52,11 +54,15 @@ def parse_moment(value: str, *, now: datetime.datetime | None = None) -> datetim
         )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    if moment > now:
-        raise BadMoment(
-            f"“{text[:40]}” is in the future: the history answers for moments up to now."
-        )
-    return moment
+    try:
+        moment = moment.astimezone(datetime.UTC)
+    except OverflowError:  # an offset past the first or last representable moment
+        return now if moment.year == datetime.MAXYEAR else EARLIEST
+    return min(moment, now)
+
+
+# Before anything was published: what an earlier moment, however early, answers for.
+EARLIEST = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
 
 
 @contextmanager
