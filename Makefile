@@ -178,11 +178,13 @@ bench: install
 	$(BIN)/python benchmarks/bench_listings.py $(or $(BENCH_ROWS),1000 100000 1000000)
 	$(BIN)/python benchmarks/bench_export.py $(or $(BENCH_ROWS),1000000) $(BENCH_BASELINE_ROWS)
 	$(BIN)/python benchmarks/bench_import.py $(or $(BENCH_ROWS),100000) $(BENCH_BASELINE_ROWS)
+	$(BIN)/python benchmarks/bench_release.py $(or $(BENCH_ROWS),100000)
 
 bench-smoke: install
 	$(BIN)/python benchmarks/bench_listings.py 1000
 	$(BIN)/python benchmarks/bench_export.py 1000 200
 	$(BIN)/python benchmarks/bench_import.py 1000 200
+	$(BIN)/python benchmarks/bench_release.py 1000
 
 # A bounded load on a server that is already running (start it first: `make serve`, or `make
 # run`): 10,000 mixed public requests over 20 keep-alive connections against

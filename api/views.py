@@ -16,11 +16,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from api.as_of import AsOf
 from api.freshness import UpdatedSince, etag_and_last_modified
 from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
 from institute.client_address import client_address
 from institute.datasets.tables import TABLES
+from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
 from recommendations.models import Theme
 from recommendations.selectors import recommendation_filter_public
 from reforms.models import Topic
@@ -45,10 +47,30 @@ class Endpoint(generics.GenericAPIView):
     authentication_classes: list = []  # anonymous and read-only: no session, no CSRF
     throttle_classes = [AnonymousPerAddress]
     pagination_class = CursorPages
+    as_of = None  # the moment `?as_of=` names, once initial() has read it
+
+    def initial(self, request, *args, **kwargs):
+        """DRF's checks (the throttle first, outside any replay of history), then `as_of`."""
+        super().initial(request, *args, **kwargs)
+        value = request.query_params.get("as_of")
+        if value is not None and self.takes_as_of:
+            try:
+                self.as_of = parse_moment(value)
+            except BadMoment as error:
+                raise ValidationError({"as_of": str(error)}) from None
+
+    takes_as_of = True
 
     def conditional(self, request, make: Callable[[], Response]) -> Response:
         """A 304 if the client holds this representation of the content as it is now, else
-        `make()`, with the validators a client sends back."""
+        `make()`, with the validators a client sends back. With `?as_of=`, `make()` as the
+        public data stood then (institute.editorial.as_of), named by `X-As-Of`, without
+        validators: what the history says of a moment is read afresh each time."""
+        if self.as_of is not None:
+            with public_state_at(self.as_of):
+                response = make()
+                response["X-As-Of"] = self.as_of.isoformat()
+                return response
         tag, modified = etag_and_last_modified(request)
         tag = quote_etag(tag)
         stamp = int(modified.timestamp())
@@ -84,19 +106,27 @@ class TableList(Endpoint, generics.ListAPIView):
     table_name = ""
     # The listing's selector (`params` → bound FilterSet over published rows), if it has one.
     selector: Callable | None = None
-    filter_backends = [UpdatedSince]
+    filter_backends = [UpdatedSince, AsOf]
 
     def get_serializer_class(self):
         return record_serializer(self.table_name)
 
     def list(self, request, *args, **kwargs):
+        if self.as_of is not None:
+            # The parameters are checked against today's vocabularies, outside the replay: a
+            # filter value valid now is valid at any moment (it may match nothing then).
+            self.rows = self.get_queryset()
         return self.conditional(request, partial(super().list, request, *args, **kwargs))
+
+    rows = None  # the rows to page, when list() read them before the replay
 
     def get_queryset(self):
         """The rows to page (what a row reads prefetched): the listing's, its FilterSet bound to
         the request's parameters by the selector, else the table's published rows; filtered
         next by the filter backends (updated_since). A parameter nothing reads is refused
         first: a misspelt filter would otherwise list everything."""
+        if self.rows is not None:
+            return self.rows
         params = self.request.query_params
         table = TABLES[self.table_name]
         filterset = self.selector(params=params) if self.selector else None
@@ -123,7 +153,7 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
         return record_serializer(self.table_name)
 
     def retrieve(self, request, *args, **kwargs):
-        self.refuse_unknown(request.query_params, [])
+        self.refuse_unknown(request.query_params, ["as_of"])
         return self.conditional(request, partial(super().retrieve, request, *args, **kwargs))
 
     def get_queryset(self):
@@ -141,6 +171,8 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
 
 class VocabularyList(Endpoint, generics.ListAPIView):
     """Every value of a vocabulary the tables refer to by slug (topics, themes)."""
+
+    takes_as_of = False  # vocabularies are not versioned: no history to read
 
     def list(self, request, *args, **kwargs):
         return self.conditional(request, partial(super().list, request, *args, **kwargs))

@@ -2,7 +2,7 @@
 app's models through this module, so it imports them all."""
 
 from institute.alerts.models import Subscription
-from institute.datasets.models import ImportJob
+from institute.datasets.models import ImportJob, Release
 from institute.editorial.models import EntryVersion, PendingRevision, ReviewEvent, ReviewNotices
 from institute.sources.models import Citation, Source
 
@@ -11,6 +11,7 @@ __all__ = [
     "EntryVersion",
     "ImportJob",
     "PendingRevision",
+    "Release",
     "ReviewEvent",
     "ReviewNotices",
     "Source",

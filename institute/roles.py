@@ -44,6 +44,9 @@ ROLES: dict[str, list[tuple[str, str]]] = {
         *_perms(CHILDREN, "view"),
         *_perms(VOCABULARIES, "add", "change", "view"),
         *_perms(LOG, "view"),
+        ("institute", "add_release"),
+        ("institute", "view_release"),
+        ("institute", "withdraw_release"),
     ],
 }
 

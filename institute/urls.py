@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from institute import about, views
 from institute.datasets import views as dataviews
+from institute.editorial import public_changes
 from institute.insights import views as insightviews
 from institute.sitemaps import SITEMAPS, robots_txt
 
@@ -16,6 +17,9 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", views.favicon, name="favicon"),
     path("data/", dataviews.data_page, name="data"),
+    path("changes/", public_changes.recent_changes, name="changes"),
+    path("changes/feed.atom", public_changes.RecentChangesFeed(), name="changes-feed"),
+    path("data/releases/", include("institute.datasets.release_urls")),
     path("data/package.zip", dataviews.data_package_download, name="data-package"),
     path("data/<slug:table>.<slug:fmt>", dataviews.data_table, name="data-table"),
     path("insights/", insightviews.insights, name="insights"),

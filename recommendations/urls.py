@@ -11,4 +11,5 @@ urlpatterns = [
     path("export.<slug:fmt>", views.recommendation_export, name="export"),
     path("<slug:slug>/", views.recommendation_detail, name="detail"),
     path("<slug:slug>/cite.<slug:fmt>", views.recommendation_cite, name="cite"),
+    path("<slug:slug>/history/", views.recommendation_history, name="history"),
 ]

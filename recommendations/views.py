@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from institute.datasets.views import export_filtered
+from institute.editorial.history import public_dates, public_record
 from institute.listings.paging import listing_context
 from institute.sharing import structured_data
 from institute.sharing.cite import reference, reference_download
@@ -57,6 +58,21 @@ def recommendation_detail(request, slug):
             "responses": recommendation_responses_public(recommendation=recommendation),
             "cite": cite,
             "structured_data": structured_data.as_script(work),
+            "record": public_dates(recommendation),
+        },
+    )
+
+
+def recommendation_history(request, slug):
+    """The recommendation's public history: each version the public saw, what changed, why."""
+    recommendation = recommendation_get_public(slug=slug)
+    return render(
+        request,
+        "recommendations/recommendation_history.html",
+        {
+            "entry": recommendation,
+            "events": public_record(recommendation),
+            "record": public_dates(recommendation),
         },
     )
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("export.<slug:fmt>", views.reform_export, name="export"),
     path("<slug:slug>/", views.reform_detail, name="detail"),
     path("<slug:slug>/cite.<slug:fmt>", views.reform_cite, name="cite"),
+    path("<slug:slug>/history/", views.reform_history, name="history"),
 ]

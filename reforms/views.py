@@ -2,6 +2,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from institute.datasets.views import export_filtered
+from institute.editorial.history import public_dates, public_record
 from institute.listings.paging import listing_context
 from institute.sharing import structured_data
 from institute.sharing.cite import reference, reference_download
@@ -52,6 +53,7 @@ def reform_detail(request, slug):
             "related": reform_related_public(reform=reform),
             "cite": cite,
             "structured_data": structured_data.as_script(work),
+            "record": public_dates(reform),
         },
     )
 
@@ -60,3 +62,13 @@ def reform_cite(request, slug, fmt):
     """The reform's reference as BibTeX (`cite.bib`) or RIS (`cite.ris`)."""
     reform = reform_get_public(slug=slug)
     return reference_download(request, reform, kind="reform", fmt=fmt)
+
+
+def reform_history(request, slug):
+    """The reform's public history: each version the public saw, what changed, and why."""
+    reform = reform_get_public(slug=slug)
+    return render(
+        request,
+        "reforms/reform_history.html",
+        {"entry": reform, "events": public_record(reform), "record": public_dates(reform)},
+    )

@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from institute.datasets.jobs import run_import_job
 from institute.datasets.models import ImportJob
+from institute.datasets.releases import release_create
 from institute.datasets.tables import TABLES
 from institute.editorial.history import record_version
 from institute.editorial.models import ReviewAction, ReviewEvent, VersionKind
@@ -188,6 +189,27 @@ TABLE: dict[str, list[Case]] = {
     "": [public("home", lambda w: "/")],
     "healthz": [public("healthz", lambda w: "/healthz")],
     "data/": [public("data page", lambda w: "/data/")],
+    "data/releases/": [public("releases", lambda w: "/data/releases/")],
+    "data/releases/feed.atom": [public("releases feed", lambda w: "/data/releases/feed.atom")],
+    "data/releases/latest/": [
+        case("latest release", lambda w: "/data/releases/latest/", roles(*[302] * 6))
+    ],
+    "data/releases/latest/<str:name>": [
+        case("latest file", lambda w: "/data/releases/latest/reforms.csv", roles(*[302] * 6))
+    ],
+    "data/releases/<str:label>/": [
+        public("release", lambda w: f"/data/releases/{w.release.label}/"),
+        case("no such release", lambda w: "/data/releases/1999.01/", NOBODY_404),
+    ],
+    "data/releases/<str:label>/<str:name>": [
+        public(
+            "release package",
+            lambda w: f"/data/releases/{w.release.label}/package.zip",
+            must_show=PUBLIC_ROWS,
+        ),
+        public("release changes", lambda w: f"/data/releases/{w.release.label}/changes.csv"),
+        case("no such file", lambda w: f"/data/releases/{w.release.label}/x.csv", NOBODY_404),
+    ],
     "data/package.zip": [
         public("data package", lambda w: "/data/package.zip", must_show=PUBLIC_ROWS)
     ],
@@ -231,6 +253,23 @@ TABLE: dict[str, list[Case]] = {
         public(f"reforms.{fmt}", lambda w, fmt=fmt: f"/reforms/export.{fmt}", must_show=REFORM)
         for fmt in ("csv", "xlsx", "json")
     ],
+    "reforms/<slug:slug>/history/": [
+        public("reform history", lambda w: f"/reforms/{w.reform.slug}/history/"),
+        case("draft reform history", lambda w: "/reforms/draft-reform/history/", NOBODY_404),
+    ],
+    "recommendations/<slug:slug>/history/": [
+        public(
+            "recommendation history",
+            lambda w: f"/recommendations/{w.recommendation.slug}/history/",
+        ),
+        case(
+            "draft recommendation history",
+            lambda w: "/recommendations/draft-recommendation/history/",
+            NOBODY_404,
+        ),
+    ],
+    "changes/": [public("recent changes", lambda w: "/changes/")],
+    "changes/feed.atom": [public("recent changes feed", lambda w: "/changes/feed.atom")],
     "reforms/<slug:slug>/": [
         public(
             "published reform",
@@ -394,6 +433,16 @@ TABLE: dict[str, list[Case]] = {
         prefix="sourceresource",
         table="sources",
         add=CONTRIBUTORS,
+    ),
+    # releases: cut and withdrawn by publishers, never deleted
+    **model_admin_rows(
+        "institute/release",
+        lambda w: w.release,
+        changelist=PUBLISHERS,
+        add=PUBLISHERS,
+        change=PUBLISHERS,
+        delete=NO_ONE,
+        history=PUBLISHERS,
     ),
     # the review log: read-only; and the review queue
     "admin/institute/reviewevent/queue/": [
@@ -577,6 +626,7 @@ def world(make_role_user):
         theme=ThemeFactory(),
         review_event=review_event,
         others_job=others_job,
+        release=release_create(label="2026.01", notes="", by=None, base_url="http://testserver/"),
         task_result=DBTaskResult.objects.get(pk=task_result.id),
         # per open data table, a value of its published row
         shows={

@@ -12,7 +12,7 @@ from django.utils import timezone
 from institute.alerts.models import Subscription
 from institute.alerts.services import unsubscribe_url
 from institute.alerts.targets import TARGETS, describe_search
-from institute.editorial.history import published_changes, with_first_publication
+from institute.editorial.history import publications_between, with_first_publication
 from institute.editorial.models import PublicationKind
 from institute.mail import absolute_url, send_message
 
@@ -37,7 +37,7 @@ def _changes(target, since, until, ids_in_scope) -> list[Change]:
     """The entries of `ids_in_scope` (a queryset of published rows) that had a version made live
     in (since, until], each once, in title order. A change later withdrawn is not sent: what the
     public no longer sees is no news to follow."""
-    window = published_changes(since, until, model=target.model).filter(
+    window = publications_between(since, until, model=target.model).filter(
         kind=PublicationKind.PUBLISHED
     )
     changed = set(window.values_list("object_id", flat=True))

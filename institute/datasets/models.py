@@ -63,3 +63,49 @@ class ImportJob(models.Model):
     def finished(self) -> bool:
         """Nothing more will happen to it by itself (a preview waits for a person)."""
         return self.status != self.Status.QUEUED and self.status != self.Status.RUNNING
+
+
+class Release(models.Model):
+    """A numbered, frozen copy of the published data, for citing: its files are written once
+    when it is cut (institute.datasets.releases) to the `datasets` storage and never change.
+    Never deleted: a release found wanting is withdrawn with a reason, and its files stay
+    readable, so that what was cited can still be checked."""
+
+    label = models.CharField(max_length=40, unique=True)
+    notes = models.TextField(blank=True)
+    # The moment the files show: the published data as it was then.
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The address the files' `url` columns start with.
+    base_url = models.CharField(max_length=200)
+    # Where its files are in the `datasets` storage, and each one's name, size and SHA-256.
+    folder = models.CharField(max_length=200, unique=True)
+    files = models.JSONField(default=list)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("withdraw_release", "Can withdraw a release")]
+        constraints = [
+            models.CheckConstraint(
+                name="release_withdrawn_says_why",
+                condition=models.Q(withdrawn_at__isnull=True, withdrawn_reason="")
+                | (models.Q(withdrawn_at__isnull=False) & ~models.Q(withdrawn_reason="")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Release {self.label}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def file(self, name: str) -> dict | None:
+        return next((f for f in self.files if f["name"] == name), None)

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
+from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
 from institute.listings.generation import content_marker
 from institute.sharing import structured_data
 
@@ -54,12 +55,15 @@ def export_filtered(request, *, table_name: str, filterset, fmt: str):
     if fmt not in FORMATS:
         raise Http404(f"No {fmt!r} export; try one of {', '.join(FORMATS)}.")
     table = TABLES[table_name]
-    return stream_table(
-        table,
-        filterset.qs,
-        fmt=fmt,
-        base_url=base_url(request),
-        qualifier=filter_qualifier(filterset),
+    return as_of(
+        request,
+        lambda: stream_table(
+            table,
+            filterset.qs,
+            fmt=fmt,
+            base_url=base_url(request),
+            qualifier=filter_qualifier(filterset),
+        ),
     )
 
 
@@ -67,7 +71,47 @@ def data_table(request, table, fmt):
     if table not in TABLES or fmt not in FORMATS:
         raise Http404("No such table or format.")
     dataset = TABLES[table]
-    return stream_table(dataset, dataset.queryset(), fmt=fmt, base_url=base_url(request))
+    return as_of(
+        request,
+        lambda: stream_table(dataset, dataset.queryset(), fmt=fmt, base_url=base_url(request)),
+    )
+
+
+def as_of(request, build):
+    """`build()`'s response, or with `?as_of=` the same response as the public data stood at
+    that moment (institute.editorial.as_of): written whole to a temporary file inside the
+    moment's rolled-back transaction, then sent, with `X-As-Of` naming the moment. A value
+    that names no moment is a 400 saying why."""
+    value = request.GET.get("as_of")
+    if value is None:
+        return build()
+    try:
+        when = parse_moment(value)
+    except BadMoment as error:
+        return HttpResponse(
+            f"as_of: {error}\n", status=400, content_type="text/plain; charset=utf-8"
+        )
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
+    try:
+        with public_state_at(when):
+            response = build()
+            body = response.streaming_content if response.streaming else [response.content]
+            for chunk in body:
+                handle.write(chunk)
+            # Not response.close(): that signals the request's end, which closes the database
+            # connection in the middle of this one. Read to its end, a body holds no cursor.
+            if isinstance(response, FileResponse):
+                response.file_to_stream.close()
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    frozen = FileResponse(handle)
+    for header in ("Content-Type", "Content-Disposition"):
+        if header in response:
+            frozen[header] = response[header]
+    frozen["X-As-Of"] = when.isoformat()
+    return frozen
 
 
 def data_package_download(request):

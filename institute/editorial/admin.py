@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFormSet
 from institute.editorial import edits, workflow
 from institute.editorial.diffs import diff
-from institute.editorial.forms import COMMENT_FIELD, EditorialForm
+from institute.editorial.forms import COMMENT_FIELD, PUBLIC_NOTE_FIELD, EditorialForm
 from institute.editorial.history import authors_of, ever_published, last_published_number
 from institute.editorial.models import EntryVersion, Publication, PublicationKind, ReviewEvent
 from institute.editorial.moves import MOVES, TRANSITION_MOVES
@@ -548,7 +548,8 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
             return self._confirm_move(request, obj, move)
         try:
             comment = COMMENT_FIELD.clean(request.POST.get("comment", ""))
-            move(obj, by=request.user, comment=comment).run()
+            note = PUBLIC_NOTE_FIELD.clean(request.POST.get("public_note", ""))
+            move(obj, by=request.user, comment=comment, public_note=note).run()
         except ValidationError as exc:
             self.message_user(request, f"Nothing changed: {error_text(exc)}", messages.ERROR)
         else:

@@ -186,3 +186,30 @@ def _changed_rows(old: list[str], new: list[str]) -> list[SafeString]:
         if tag == "replace":
             out.extend(word_diff(a, b) for a, b in zip(old[i1:i2], new[j1:j2], strict=False))
     return out
+
+
+def public_diff(model: type[models.Model], old: dict | None, new: dict) -> list[Change]:
+    """`diff` for readers, of two versions the public saw: what a list of owned rows holds is
+    not shown, only that it changed (a citation or a response may name an entry the public
+    never saw), and a link to an entry is named only if that entry is published now."""
+    owned = {child.name for child in children_of(model)}
+    out = []
+    for change in diff(model, old, new):
+        if change.name in owned:
+            out.append(Change(change.name, change.label, "", "changed"))
+            continue
+        field_ = model._meta.get_field(change.name)
+        target = field_.related_model if field_.is_relation else None
+        if target is not None and hasattr(target._default_manager, "published"):
+            visible = target._default_manager.published()
+            change.old, change.new = (
+                _public_name(visible, (old or {}).get(change.name)),
+                _public_name(visible, new.get(change.name)),
+            )
+        out.append(change)
+    return out
+
+
+def _public_name(published: models.QuerySet, pk) -> str:
+    found = published.filter(pk=pk).first() if pk else None
+    return str(found) if found is not None else EMPTY

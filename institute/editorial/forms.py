@@ -18,6 +18,10 @@ MISSING_VERSION_MESSAGE = _(
 # A review comment as a form field reads it: stripped, and refused with a NUL in it (the review
 # log cannot store one on PostgreSQL).
 COMMENT_FIELD = forms.CharField(required=False, label=_("comment"), validators=[refuse_in_one_line])
+# What a publisher tells readers on publish (Publication.public_note): public, so short.
+PUBLIC_NOTE_FIELD = forms.CharField(
+    required=False, max_length=300, label=_("public note"), validators=[refuse_in_one_line]
+)
 
 
 class EditorialForm(forms.ModelForm):

@@ -4,11 +4,14 @@ what the public saw at a moment)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import models
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 
+from institute.editorial.diffs import Change, public_diff
 from institute.editorial.models import (
     EntryVersion,
     Publication,
@@ -16,13 +19,12 @@ from institute.editorial.models import (
     ReviewAction,
     ReviewEvent,
     VersionKind,
+    editorial_models,
 )
 from institute.editorial.rights import recorded_user
 from institute.editorial.versions import content_type_of, snapshot
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from institute.editorial.models import Editorial
 
 
@@ -66,9 +68,11 @@ def bump_version(entry: Editorial) -> None:
     entry.version = type(entry)._default_manager.values_list("version", flat=True).get(pk=entry.pk)
 
 
-def record_publication(entry: Editorial, *, by, comment: str = "") -> Publication:
+def record_publication(
+    entry: Editorial, *, by, comment: str = "", public_note: str = ""
+) -> Publication:
     """The entry's current version has just gone live (the row now holds it): say so, with who
-    and when."""
+    and when, and the publisher's note to readers, if any."""
     return Publication.objects.create(
         content_type=content_type_of(entry),
         object_id=entry.pk,
@@ -76,6 +80,7 @@ def record_publication(entry: Editorial, *, by, comment: str = "") -> Publicatio
         version=ensure_baseline(entry),
         created_by=recorded_user(by),
         comment=comment,
+        public_note=public_note.strip()[:300],
     )
 
 
@@ -106,16 +111,21 @@ def public_version_at(entry: Editorial, when: datetime) -> EntryVersion | None:
     return last.version if last is not None else None
 
 
-def public_dates(entry: Editorial) -> tuple[datetime | None, datetime | None]:
+class PublicDates(NamedTuple):
+    first_published: datetime | None
+    last_changed: datetime | None
+
+
+def public_dates(entry: Editorial) -> PublicDates:
     """When the public first saw the entry and when what it sees last changed (its latest
-    publication), read from the history alone: what "Cite this", BibTeX and RIS give as the
-    entry's dates. (None, None) for an entry never published."""
-    dates = list(
+    publication), read from the history alone: the dates "Cite this", BibTeX and RIS give and
+    the page's "first published … last changed". (None, None) for an entry never published."""
+    dates = (
         Publication.objects.for_entry(entry)
         .filter(kind=PublicationKind.PUBLISHED)
-        .values_list("created_at", flat=True)
+        .aggregate(first=Min("created_at"), last=Max("created_at"))
     )
-    return (min(dates), max(dates)) if dates else (None, None)
+    return PublicDates(dates["first"], dates["last"])
 
 
 def with_last_published(qs: QuerySet) -> QuerySet:
@@ -168,7 +178,7 @@ def with_first_publication(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(first_published_at=Subquery(first))
 
 
-def published_changes(since: datetime, until: datetime, *, model=None) -> QuerySet[Publication]:
+def publications_between(since: datetime, until: datetime, *, model=None) -> QuerySet[Publication]:
     """The changes the public saw in (since, until]: every version made live (a new entry or a
     new version of one) and every withdrawal, oldest first; of one model's entries if given.
     Drafts and working copies never appear: only publications are read."""
@@ -176,3 +186,134 @@ def published_changes(since: datetime, until: datetime, *, model=None) -> QueryS
     if model is not None:
         changes = changes.filter(content_type=content_type_of(model))
     return changes.select_related("version").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class PublishedChange:
+    """How what the public saw of one entry changed between two moments: the version public
+    at the first (`before`) and at the second (`after`), ids of `EntryVersion` (None: not
+    public then); `at`, the last publication between them, and its public note."""
+
+    model: type
+    object_id: int
+    before: int | None
+    after: int | None
+    at: datetime
+    note: str
+
+    @property
+    def kind(self) -> str:
+        if self.after is None:
+            return "withdrawn"
+        return "added" if self.before is None else "changed"
+
+
+def _publications_touched(model, since, until):
+    """The publications up to `until` of the entries of `model` with one after `since`, in
+    order, as (object_id, version id or None, at, public note)."""
+    kind = content_type_of(model)
+    window = Publication.objects.filter(content_type=kind, created_at__lte=until)
+    if since is not None:
+        window = window.filter(created_at__gt=since)
+    touched = set(window.values_list("object_id", flat=True))
+    if not touched:
+        return []
+    rows = (
+        Publication.objects.filter(content_type=kind, created_at__lte=until)
+        .filter(object_id__in=touched)
+        .order_by("created_at", "pk")
+        .values_list("object_id", "kind", "version_id", "created_at", "public_note")
+    )
+    return [
+        (oid, version if pkind == PublicationKind.PUBLISHED else None, at, note)
+        for oid, pkind, version, at, note in rows
+    ]
+
+
+def publication_events(
+    *, since: datetime | None, until: datetime, models: list[type] | None = None
+) -> list[PublishedChange]:
+    """Each publication and withdrawal between `since` and `until`, as the change it made to
+    what the public saw of its entry (from the version public just before it), newest first:
+    the site's recent changes."""
+    out = []
+    for model in models or editorial_models():
+        live: dict[int, int | None] = {}
+        for object_id, version, at, note in _publications_touched(model, since, until):
+            if since is None or at > since:
+                out.append(
+                    PublishedChange(model, object_id, live.get(object_id), version, at, note)
+                )
+            live[object_id] = version
+    out.sort(key=lambda c: (c.at, c.object_id), reverse=True)
+    return out
+
+
+def published_changes(
+    *, since: datetime | None, until: datetime, models: list[type] | None = None
+) -> list[PublishedChange]:
+    """Every entry whose public version differs between `since` (None: before anything was
+    published) and `until`, read from the publications alone: the changelog of a release and
+    the record of recent changes. An entry published again at the version it had (withdrawn and
+    restored) is no change. Ordered by model, then by the moment of the change."""
+    out = []
+    for model in models or editorial_models():
+        state: dict[int, dict] = {}
+        for object_id, live, at, note in _publications_touched(model, since, until):
+            seen = state.setdefault(object_id, {"before": None})
+            if since is not None and at <= since:
+                seen["before"] = live
+            else:
+                seen.update(after=live, at=at, note=note)
+        for object_id, seen in state.items():
+            if seen["before"] != seen["after"]:
+                out.append(
+                    PublishedChange(
+                        model, object_id, seen["before"], seen["after"], seen["at"], seen["note"]
+                    )
+                )
+    order = {m: i for i, m in enumerate(models or editorial_models())}
+    out.sort(key=lambda c: (order[c.model], c.at, c.object_id))
+    return out
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """One change of what the public saw of an entry, for its public history: a version made
+    live (its number, and its fields changed from the version public before it) or the entry
+    withdrawn; with the publisher's public note. Never a draft, a working copy, a review comment
+    or a reviewer's name."""
+
+    at: datetime
+    kind: str  # PublicationKind
+    number: int | None
+    changes: list[Change]
+    first: bool  # the first time the public saw the entry
+    note: str
+
+
+def public_record(entry: Editorial) -> list[PublicEvent]:
+    """Every change of what the public saw of the entry, newest first, in two queries (the
+    publications with their versions, and the names of linked entries a diff shows)."""
+    publications = (
+        Publication.objects.for_entry(entry).select_related("version").order_by("created_at", "pk")
+    )
+    events, previous = [], None
+    for publication in publications:
+        data = publication.version.data if publication.version_id else None
+        changes = []
+        if data is not None and previous is not None:
+            changes = public_diff(type(entry), previous, data)
+        events.append(
+            PublicEvent(
+                at=publication.created_at,
+                kind=publication.kind,
+                number=publication.version.number if publication.version_id else None,
+                changes=changes,
+                first=data is not None and previous is None,
+                note=publication.public_note,
+            )
+        )
+        if data is not None:
+            previous = data
+    return events[::-1]

@@ -353,7 +353,10 @@ class Publication(AppendOnly):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True)  # the reviewer's comment on the move: never public
+    # What the publisher tells readers about this version ("Corrected the adoption date"):
+    # shown on the entry's public history, the recent changes and the release changelog.
+    public_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

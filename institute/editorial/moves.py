@@ -58,8 +58,10 @@ class Move:
     locked: Editorial
     revision: PendingRevision | None
 
-    def __init__(self, entry: Editorial, *, by: Actor, comment: str = ""):
+    def __init__(self, entry: Editorial, *, by: Actor, comment: str = "", public_note: str = ""):
         self.entry, self.by, self.comment = entry, by, comment
+        # Read by the moves that publish (the note shown to readers); ignored by the others.
+        self.public_note = public_note
 
     @classmethod
     def done_message(cls) -> str:
@@ -251,7 +253,9 @@ class Publish(Transition):
         blockers = self.locked.publish_blockers()
         if blockers:  # raised inside the transaction: the applied copy is rolled back
             raise ValidationError(f"Cannot {self.what}: {' '.join(blockers)}", code="blocked")
-        record_publication(self.locked, by=self.by, comment=self.comment)
+        record_publication(
+            self.locked, by=self.by, comment=self.comment, public_note=self.public_note
+        )
         return moved
 
 

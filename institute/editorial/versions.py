@@ -202,15 +202,18 @@ def apply_scalars(entry: Editorial, data: dict) -> None:
             setattr(entry, f.attname, f.to_python(data[f.name]))
 
 
-def apply_snapshot(entry: Editorial, data: dict) -> None:
+def apply_snapshot(entry: Editorial, data: dict, *, validate: bool = True) -> None:
     """Write a snapshot to the entry's row and its many-to-many and children, validated.
 
     The caller holds the row lock and has set the audit fields (version, updated_by).
     Children are matched by their key where they have one, so a kept response keeps its
-    own citations; citations are replaced as a list when they differ.
+    own citations; citations are replaced as a list when they differ. `validate=False` is for
+    the read-only replay of history (institute.editorial.as_of): a version once published is
+    shown as it was, even if a rule added since would refuse it.
     """
     apply_scalars(entry, data)
-    entry.full_clean(validate_constraints=True)
+    if validate:
+        entry.full_clean(validate_constraints=True)
     entry.save()
     for f in m2m_fields(type(entry)):
         if f.name in data:
@@ -226,10 +229,12 @@ def apply_snapshot(entry: Editorial, data: dict) -> None:
             getattr(entry, f.name).set(wanted)
     for child in children_of(type(entry)):
         if child.name in data:
-            _apply_children(entry, child, data[child.name])
+            _apply_children(entry, child, data[child.name], validate=validate)
 
 
-def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> None:
+def _apply_children(
+    entry: Editorial, child: Children, wanted: list[dict], *, validate: bool = True
+) -> None:
     model = child.get_model()
     manager = model._default_manager
     current = manager.filter(**{child.owner_field: entry.pk}).order_by(*row_order(child))
@@ -241,14 +246,15 @@ def _apply_children(entry: Editorial, child: Children, wanted: list[dict]) -> No
         for name in child.fields:
             if name in values:
                 setattr(row, _attname(row, name), values[name])
-        row.full_clean(validate_constraints=True)
+        if validate:
+            row.full_clean(validate_constraints=True)
         row.save()
         return row
 
     def apply_nested(row, values: dict) -> None:
         for grandchild in child.children:
             if grandchild.name in values:  # versions older than nesting do not carry it
-                _apply_children(row, grandchild, values[grandchild.name])
+                _apply_children(row, grandchild, values[grandchild.name], validate=validate)
 
     if not child.key:
         existing = [{n: _json(getattr(r, _attname(r, n))) for n in child.fields} for r in current]

@@ -50,13 +50,15 @@ def approve(entry: Editorial, *, by: Actor, comment: str = "") -> ReviewEvent:
     return moves.Approve(entry, by=by, comment=comment).run()
 
 
-def publish(entry: Editorial, *, by: Actor, comment: str = "") -> Editorial:
+def publish(entry: Editorial, *, by: Actor, comment: str = "", public_note: str = "") -> Editorial:
     """Make an entry in review public. Takes `publish_<model>` and a current approval.
 
     For a published entry with a working copy in review, the copy is applied to the row (fields,
     many-to-many, citations, responses) and discarded: the public sees it from now on.
+    `public_note` tells readers what changed (its public history shows it); `comment` stays in
+    the review log.
     """
-    return moves.Publish(entry, by=by, comment=comment).run()
+    return moves.Publish(entry, by=by, comment=comment, public_note=public_note).run()
 
 
 def archive(entry: Editorial, *, by: Actor, comment: str = "") -> Editorial:

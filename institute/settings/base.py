@@ -222,9 +222,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The dataset files kept once written (releases, institute.datasets.releases): a folder every
+# server of the site shares (DATASETS_DIR), or any storage backend under the alias `datasets`.
+DATASETS_DIR = Path(os.environ.get("DATASETS_DIR") or BASE_DIR / "var" / "datasets")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "datasets": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATASETS_DIR)},
+    },
 }
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -265,7 +272,9 @@ IMPORT_JOB_SWEEP_SECONDS = float(os.environ.get("IMPORT_JOB_SWEEP_SECONDS", "30"
 IMPORT_JOB_KEEP_DAYS = int(os.environ.get("IMPORT_JOB_KEEP_DAYS", "7"))
 
 # --- Email: visitors' alerts and reviewers' notices (institute.alerts; README "Alerts") --------
-# The site's address as visitors reach it: messages link back to it (no request to read it from).
+# The site's address as visitors reach it, for what is written outside a request: messages link
+# back to it; a release cut with `manage.py release create` writes it in its files' `url` columns
+# (empty: the command asks for --base-url).
 SITE_URL = os.environ.get("SITE_URL", "").strip()
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip() or "localhost"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -1,0 +1,232 @@
+"""Releases: cutting one (its files written once to the `datasets` storage), withdrawing one,
+and reading their files back.
+
+A release is the published data at one moment, read through `public_state_at(moment)` with the
+same table writers as /data/ (institute.datasets.export, institute.datasets.spreadsheet), so a
+later `?as_of=<moment>` read gives the same bytes. Each file is written to a temporary file as it
+streams (memory stays flat however large the tables), hashed, and saved to the storage; if
+anything fails, what was saved is removed and no release is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from institute.datasets.citation import DatasetCitation
+from institute.datasets.codebook import codebook_markdown
+from institute.datasets.export import (
+    datapackage_descriptor,
+    export_lines,
+    json_chunks,
+)
+from institute.datasets.models import Release
+from institute.datasets.spreadsheet import write_workbook
+from institute.datasets.tables import TABLES, table_rows
+from institute.editorial.as_of import public_state_at
+from institute.editorial.rights import recorded_user
+
+LABEL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
+STORAGE = "datasets"
+PACKAGE = "package.zip"
+CHECKSUMS = "SHA256SUMS"
+
+
+def storage():
+    return storages[STORAGE]
+
+
+def next_label(*, today=None) -> str:
+    """The default label: `YYYY.MM`, then `YYYY.MM.1`, `.2`… for more releases that month."""
+    stem = f"{(today or timezone.localdate()):%Y.%m}"
+    taken = set(Release.objects.filter(label__startswith=stem).values_list("label", flat=True))
+    if stem not in taken:
+        return stem
+    n = 1
+    while f"{stem}.{n}" in taken:
+        n += 1
+    return f"{stem}.{n}"
+
+
+def check_label(label: str) -> str:
+    label = label.strip()
+    if not LABEL_PATTERN.match(label) or label.lower() in ("latest", "feed.atom"):
+        raise ValidationError(
+            f"“{label[:60]}” is not a release label: up to 40 letters, digits, dots, hyphens or "
+            "underscores, starting with a letter or digit (the default is YYYY.MM[.N])."
+        )
+    if Release.objects.filter(label=label).exists():
+        raise ValidationError(
+            f"Release {label} exists already; a release is never replaced."
+        ) from None
+    return label
+
+
+def release_url(release: Release) -> str:
+    return release.base_url.rstrip("/") + reverse("data-release", kwargs={"label": release.label})
+
+
+def release_citation(release: Release) -> DatasetCitation:
+    return DatasetCitation(
+        label=release.label,
+        released=timezone.localtime(release.created_at).date(),
+        url=release_url(release),
+    )
+
+
+class _Writer:
+    """The files of one release, saved to the storage one by one, with their checksums."""
+
+    def __init__(self, folder: str):
+        self.folder, self.saved, self.files = folder, [], []
+
+    def save(self, name: str, handle) -> None:
+        digest, size = hashlib.sha256(), 0
+        handle.seek(0)
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+        handle.seek(0)
+        path = f"{self.folder}/{name}"
+        saved = storage().save(path, File(handle, name=name))
+        self.saved.append(saved)
+        if saved != path:  # the storage renamed it: the folder was not ours alone
+            raise IntegrityError(f"{path} exists in the datasets storage already.")
+        self.files.append({"name": name, "size": size, "sha256": digest.hexdigest()})
+
+    def save_text(self, name: str, text: str) -> None:
+        with tempfile.TemporaryFile() as handle:
+            handle.write(text.encode("utf-8"))
+            self.save(name, handle)
+
+    def save_chunks(self, name: str, chunks: Iterator[str]) -> None:
+        with tempfile.TemporaryFile() as handle:
+            for text in chunks:
+                handle.write(text.encode("utf-8"))
+            self.save(name, handle)
+
+    def remove(self) -> None:
+        for path in self.saved:
+            storage().delete(path)
+
+
+def release_create(*, label: str, notes: str, by, base_url: str) -> Release:
+    """Cut a release: the published data now, frozen in files, and its row. Takes
+    `institute.add_release` (a publisher's right; None for the command line, whose operator is
+    the authority). ValidationError for a bad or taken label; nothing is kept if a file fails."""
+    if by is not None and not by.has_perm("institute.add_release"):
+        raise PermissionDenied("Cutting a release is a publisher's right.")
+    label = check_label(label)
+    base_url = base_url.rstrip("/") + "/"
+    moment = timezone.now()
+    # A folder of its own (the label and a random part): a second cut of the same label at the
+    # same time writes elsewhere, and its clean-up never removes this one's files.
+    writer = _Writer(f"releases/{label}-{secrets.token_hex(6)}")
+    try:
+        with public_state_at(moment):
+            _write_files(writer, label=label, notes=notes, moment=moment, base_url=base_url)
+        with transaction.atomic():
+            return Release.objects.create(
+                label=label,
+                notes=notes,
+                created_at=moment,
+                created_by=recorded_user(by),
+                base_url=base_url,
+                folder=writer.folder,
+                files=writer.files,
+            )
+    except IntegrityError:
+        writer.remove()
+        raise ValidationError(
+            f"Release {label} exists already; a release is never replaced."
+        ) from None
+    except BaseException:
+        writer.remove()
+        raise
+
+
+def _write_files(writer: _Writer, *, label: str, notes: str, moment: datetime, base_url: str):
+    draft = Release(label=label, created_at=moment, base_url=base_url)
+    citation = release_citation(draft)
+    packaged: list[str] = []
+    for table in TABLES.values():
+        writer.save_chunks(
+            f"{table.name}.csv", export_lines(table, table.queryset(), base_url=base_url)
+        )
+        packaged.append(f"{table.name}.csv")
+        rows = table_rows(table, table.prepare(table.queryset()), base_url=base_url)
+        writer.save_chunks(f"{table.name}.json", json_chunks(table, rows))
+        with tempfile.TemporaryFile() as handle:
+            rows = table_rows(table, table.prepare(table.queryset()), base_url=base_url)
+            write_workbook(handle, table, rows)
+            writer.save(f"{table.name}.xlsx", handle)
+    descriptor = datapackage_descriptor(version=label, created=moment, base_url=base_url)
+    descriptor["notes"] = notes
+    descriptor["homepage"] = citation.url
+    writer.save_text("datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False))
+    writer.save_text("codebook.md", codebook_markdown(version=label, created=moment))
+    writer.save_text("CITATION.cff", citation.cff())
+    packaged += ["datapackage.json", "codebook.md", "CITATION.cff"]
+    inner = {f["name"]: f["sha256"] for f in writer.files if f["name"] in packaged}
+    writer.save_text(CHECKSUMS, checksums_text(inner))
+    with tempfile.TemporaryFile() as handle:
+        # A fixed date on every member: the same files always make the same archive bytes.
+        stamp = timezone.localtime(moment).timetuple()[:6]
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in [*packaged, CHECKSUMS]:
+                info = zipfile.ZipInfo(f"kazakhstan-reform-tracker-{label}/{name}", stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with (
+                    storage().open(f"{writer.folder}/{name}", "rb") as data,
+                    archive.open(info, "w") as member,
+                ):
+                    shutil.copyfileobj(data, member, 1 << 20)
+        writer.save(PACKAGE, handle)
+
+
+def checksums_text(digests: dict[str, str]) -> str:
+    """`sha256sum -c` reads it: one `<hex>  <name>` line per file."""
+    return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests))
+
+
+def release_withdraw(release: Release, *, reason: str, by) -> Release:
+    """Mark a release withdrawn, saying why; its files stay. Takes `withdraw_release`."""
+    if by is not None and not by.has_perm("institute.withdraw_release"):
+        raise PermissionDenied("Withdrawing a release is a publisher's right.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the release is withdrawn: readers who cited it will ask.")
+    with transaction.atomic():
+        locked = Release.objects.select_for_update().get(pk=release.pk)
+        if locked.is_withdrawn:
+            raise ValidationError(f"Release {locked.label} was withdrawn already.")
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = recorded_user(by)
+        locked.withdrawn_reason = reason
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    return locked
+
+
+def latest_release() -> Release | None:
+    return Release.objects.filter(withdrawn_at=None).first()
+
+
+def open_file(release: Release, name: str):
+    """A stored file of the release, open for reading; None if it has no such file."""
+    if release.file(name) is None:
+        return None
+    return storage().open(f"{release.folder}/{name}", "rb")
