@@ -235,7 +235,7 @@ TABLE: dict[str, list[Case]] = {
         *(
             public(f"{name}.{fmt}", lambda w, name=name, fmt=fmt: f"/insights/{name}.{fmt}")
             for name in ("reforms-by-year", "status-by-area", "scorecard")
-            for fmt in ("svg", "csv")
+            for fmt in ("svg", "png", "csv")
         ),
         *(
             public(
