@@ -188,6 +188,20 @@ TABLE: dict[str, list[Case]] = {
     # --- the public site ---------------------------------------------------------------------
     "": [public("home", lambda w: "/")],
     "healthz": [public("healthz", lambda w: "/healthz")],
+    "about/": [public("about", lambda w: "/about/")],
+    # Every published entry, and none of the drafts.
+    "sitemap.xml": [
+        public(
+            "sitemap",
+            lambda w: "/sitemap.xml",
+            must_show=lambda w: [
+                f"/reforms/{w.reform.slug}/",
+                f"/recommendations/{w.recommendation.slug}/",
+            ],
+        )
+    ],
+    "robots.txt": [public("robots", lambda w: "/robots.txt", must_show=lambda w: ["Sitemap: "])],
+    "favicon.ico": [case("favicon", lambda w: "/favicon.ico", roles(301, 301, 301, 301, 301, 301))],
     "data/": [public("data page", lambda w: "/data/")],
     "data/releases/": [public("releases", lambda w: "/data/releases/")],
     "data/releases/feed.atom": [public("releases feed", lambda w: "/data/releases/feed.atom")],
@@ -278,6 +292,17 @@ TABLE: dict[str, list[Case]] = {
         ),
         case("draft reform", lambda w: f"/reforms/{w.draft_reform.slug}/", NOBODY_404),
     ],
+    "reforms/<slug:slug>/cite.<slug:fmt>": [
+        *(
+            public(
+                f"reform cite.{fmt}",
+                lambda w, fmt=fmt: f"/reforms/{w.reform.slug}/cite.{fmt}",
+                must_show=REFORM,
+            )
+            for fmt in ("bib", "ris")
+        ),
+        case("draft reform cite", lambda w: f"/reforms/{w.draft_reform.slug}/cite.bib", NOBODY_404),
+    ],
     "recommendations/": [
         public("recommendation listing", lambda w: "/recommendations/", must_show=RECOMMENDATION)
     ],
@@ -302,6 +327,21 @@ TABLE: dict[str, list[Case]] = {
         case(
             "draft recommendation",
             lambda w: f"/recommendations/{w.draft_recommendation.slug}/",
+            NOBODY_404,
+        ),
+    ],
+    "recommendations/<slug:slug>/cite.<slug:fmt>": [
+        *(
+            public(
+                f"recommendation cite.{fmt}",
+                lambda w, fmt=fmt: f"/recommendations/{w.recommendation.slug}/cite.{fmt}",
+                must_show=RECOMMENDATION,
+            )
+            for fmt in ("bib", "ris")
+        ),
+        case(
+            "draft recommendation cite",
+            lambda w: f"/recommendations/{w.draft_recommendation.slug}/cite.ris",
             NOBODY_404,
         ),
     ],
