@@ -30,7 +30,7 @@ class LatestReformsFeed(Feed):
         # Atom1Feed writes this as <summary type="html">: readers take the XML-unescaped text as
         # HTML. Our summaries are plain text, so escape them as HTML here (the XML writer then
         # escapes once more): "<script>" reaches the reader as the visible text "<script>".
-        dates = "; ".join(f"{label} {value.label}" for label, value in item.dates)
+        dates = "; ".join(f"{label} {words}" for label, _value, words in item.dates)
         return escape(xml_safe(f"{item.get_status_display()}. {dates}. {item.summary}"))
 
     def item_pubdate(self, item):
