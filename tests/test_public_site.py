@@ -275,8 +275,8 @@ def test_reform_detail_has_evidence_answers_related_and_citation(client, demo_mo
     reform = Reform.objects.get(slug="peaceful-assemblies-notification-instead-of-permission")
     html = client.get(reform.get_absolute_url()).content.decode()
     assert str(reform.status_explanation) in html
-    for _label, value in reform.dates:
-        assert value.label in html
+    for _label, _value, words in reform.dates:
+        assert words in html
     assert "Political and Economic Reforms in Kazakhstan under President Tokayev" in html
     assert "Recommendations it answers" in html
     assert "Cite this entry" in html
