@@ -69,4 +69,4 @@ def test_dates_come_back_from_the_database_with_their_precision():
     assert reform.adopted_on.label == "2020"
     assert reform.effective_on == ""
     assert reform.first_date == "2019-12"
-    assert [label for label, _ in reform.dates] == ["Announced", "Adoption date"]
+    assert [label for label, *_ in reform.dates] == ["Announced", "Adoption date"]
