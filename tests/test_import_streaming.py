@@ -9,10 +9,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from institute.datasets import parse
+from institute.datasets import apply, parse
 from institute.datasets.importer import failed_rows_csv, run_import
 from institute.datasets.parse import ImportRefused
 from institute.editorial import workflow
+from institute.editorial.models import EntryVersion
 from reforms.models import Reform
 from tests.factories import SourceFactory
 
@@ -93,3 +94,32 @@ def test_a_new_reform_is_found_by_the_title_of_a_source_it_cites(tmp_path, clien
     workflow.publish_loaded(Reform.objects.get(slug="cited"))
     listing = client.get(reverse("reforms:list"), {"q": "zhanaozen"})
     assert [r.title for r in listing.context["page"].object_list] == ["Labour law"]
+
+
+def test_new_entries_written_a_chunk_at_a_time_are_all_checked_and_all_undone(
+    tmp_path, monkeypatch
+):
+    # The write path refuses a reform whose secondary areas list its own area: the first chunk
+    # is written, the second refused, the third only checked; the refusal names both bad rows
+    # and nothing stays.
+    monkeypatch.setattr(apply, "CREATE_CHUNK", 2)
+    lines = [f"chunk-{n},Reform {n},One sentence.,economy,adopted,\r\n" for n in range(6)]
+    lines[2] = "chunk-2,Reform 2,One sentence.,economy,adopted,economy\r\n"
+    lines[5] = "chunk-5,Reform 5,One sentence.,human-rights,adopted,human-rights\r\n"
+    data = ("slug,title,summary,area,status,secondary_areas\r\n" + "".join(lines)).encode()
+    with pytest.raises(CommandError) as excinfo:
+        import_reforms(tmp_path, data)
+    message = str(excinfo.value)
+    assert "2 problem(s)" in message
+    assert "Line 4, column “secondary_areas”: lists the reform's own area (economy)" in message
+    assert "Line 7, column “secondary_areas”: lists the reform's own area (human-rights)" in message
+    assert not Reform.objects.exists()
+    assert not EntryVersion.objects.exists()
+
+    monkeypatch.setattr(apply, "CREATE_CHUNK", 4)
+    out = import_reforms(
+        tmp_path, data.replace(b",economy\r\n", b",\r\n").replace(b",human-rights\r\n", b",\r\n")
+    )
+    assert "6 new" in out
+    assert sorted(Reform.objects.values_list("slug", flat=True)) == [f"chunk-{n}" for n in range(6)]
+    assert EntryVersion.objects.count() == 6

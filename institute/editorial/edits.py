@@ -173,22 +173,15 @@ def create_entries(
     for one entry); `BatchInvalid` lists every entry that fails, and nothing is written. The
     caller holds a transaction."""
     user = recorded_user(by)
-    objs, cleaned, errors = [], [], []
-    for n, data in enumerate(snapshots):
-        try:
-            data = clean_snapshot(model, data)
-        except ValidationError as exc:
-            errors.append((n, exc.message_dict))
-            continue
+    cleaned = check_entries(model, snapshots)
+    objs = []
+    for data in cleaned:
         obj = model()
         apply_scalars(obj, data)
         obj.created_by = obj.updated_by = user
         if hasattr(obj, "refresh_first_date"):
             obj.refresh_first_date()
         objs.append(obj)
-        cleaned.append(data)
-    if errors:
-        raise BatchInvalid(errors)
     if assign_keys(model, objs):
         # Links and children first, then the rows: a row's own trigger then indexes it with
         # its citations for search once, where the citations' trigger would index every new
@@ -216,6 +209,20 @@ def create_entries(
         ],
     )
     return created
+
+
+def check_entries(model: type[Editorial], snapshots: list[dict]) -> list[dict]:
+    """Each new entry's snapshot as it will be stored (`clean_snapshot`), or `BatchInvalid`
+    listing every one that fails (by its index). Writes nothing."""
+    cleaned, errors = [], []
+    for n, data in enumerate(snapshots):
+        try:
+            cleaned.append(clean_snapshot(model, data))
+        except ValidationError as exc:
+            errors.append((n, exc.message_dict))
+    if errors:
+        raise BatchInvalid(errors)
+    return cleaned
 
 
 def _insert_links(model, created: list, snaps: list[dict]) -> None:
