@@ -5,30 +5,49 @@ from __future__ import annotations
 
 from institute.datasets.parse import ImportRefused, Problem
 from institute.datasets.plan import Plan
-from institute.editorial.edits import BatchInvalid, StaleEdit, create_entries, save_edit
+from institute.editorial.edits import (
+    BatchInvalid,
+    StaleEdit,
+    check_entries,
+    create_entries,
+    save_edit,
+)
 from institute.editorial.models import VersionKind
 from institute.editorial.rights import recorded_user
 
+CREATE_CHUNK = 2000  # new entries checked and written at a time: what a batch holds in memory
+
 
 def _create(plan: Plan, *, by, comment: str, kind: str, progress=None) -> list:
-    """New entries, through the write path's batch form; a row it refuses is named by its line."""
-    try:
-        return create_entries(
-            plan.table.get_model(),
-            [snap for _, snap in plan.creates],
-            by=by,
-            kind=kind,
-            comment=comment,
-            progress=progress,
-        )
-    except BatchInvalid as exc:
-        raise ImportRefused(
-            [
-                Problem(" ".join(messages), plan.creates[n][0], column, _cell(plan, n, column))
+    """New entries, through the write path's batch form, a chunk at a time (so that its model
+    instances and checked snapshots are never held for the whole file); a row it refuses is
+    named by its line. Every chunk is checked even after one is refused, so that the refusal
+    names every such row; what was written is undone by the caller's transaction."""
+    model = plan.table.get_model()
+    created, problems = [], []
+    total = len(plan.creates)
+    for start in range(0, total, CREATE_CHUNK):
+        chunk = [snap for _, snap in plan.creates[start : start + CREATE_CHUNK]]
+        try:
+            if problems:  # nothing more is written: the rest is only checked, the same way
+                check_entries(model, chunk)
+            else:
+                created += create_entries(model, chunk, by=by, kind=kind, comment=comment)
+        except BatchInvalid as exc:
+            problems += [
+                Problem(" ".join(messages), *_where(plan, start + n, column))
                 for n, errors in exc.errors
                 for column, messages in errors.items()
             ]
-        ) from exc
+        if progress:
+            progress("written", min(start + CREATE_CHUNK, total), total)
+    if problems:
+        raise ImportRefused(problems)
+    return created
+
+
+def _where(plan: Plan, n: int, column: str) -> tuple[int, str, str]:
+    return plan.creates[n][0], column, _cell(plan, n, column)
 
 
 def _cell(plan: Plan, n: int, column: str) -> str:

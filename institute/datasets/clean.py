@@ -30,23 +30,29 @@ class Lookups:
             self._memo[name] = compute()
         return self._memo[name]
 
+    # Called once per cell that refers to something: the model is looked up inside the memo,
+    # not per call (apps.get_model was a tenth of an import's time).
     def keys(self, label: str) -> dict[str, int]:
-        model = apps.get_model(label)
-        return self.memo(("keys", label), lambda: dict(model.objects.values_list("slug", "pk")))
+        return self.memo(
+            ("keys", label),
+            lambda: dict(apps.get_model(label).objects.values_list("slug", "pk")),
+        )
 
     def published(self, label: str) -> set[int]:
-        model = apps.get_model(label)
         return self.memo(
             ("published", label),
-            lambda: set(model.objects.published().values_list("pk", flat=True)),
+            lambda: set(apps.get_model(label).objects.published().values_list("pk", flat=True)),
         )
 
     def max_length(self, field: str) -> int | None:
-        return field_max_length(self.model, field)
+        return self.memo(("max_length", field), lambda: field_max_length(self.model, field))
 
     def multiline(self, column) -> bool:
         """Whether the column's cells may hold line breaks and tabs: everywhere but a
         single-line field of the table's own model (the write path checks its children's)."""
+        return self.memo(("multiline", column.field), lambda: self._multiline(column))
+
+    def _multiline(self, column) -> bool:
         try:
             field = self.model._meta.get_field(column.field)
         except FieldDoesNotExist:
@@ -59,13 +65,16 @@ def row_key(table: Table, row: dict) -> tuple:
 
 
 def clean_rows(table: Table, parsed: ParsedFile, lookups: Lookups, progress=None):
-    """Every row's cleaned values, or every problem with line, column, value and reason."""
+    """Every row's cleaned values, or every problem with line, column, value and reason. The
+    rows are read from the file as they are checked; problems with their shape are the
+    parsed file's own (`parsed.problems`)."""
     columns = {c.name: c for c in table.columns}
     problems: list[Problem] = []
     cleaned: list[tuple[int, dict]] = []
     seen: dict = {}
-    total = len(parsed.rows)
-    for n, (line, raw) in enumerate(parsed.rows, start=1):
+    total = parsed.total or 0
+    n = 0
+    for n, (line, raw) in enumerate(parsed.records(), start=1):
         row, ok = {}, True
         for name, value in raw.items():
             column = columns[name]
@@ -99,8 +108,10 @@ def clean_rows(table: Table, parsed: ParsedFile, lookups: Lookups, progress=None
                 seen[key] = line
         if ok:
             cleaned.append((line, row))
-        if progress and (n % 500 == 0 or n == total):
-            progress("checked", n, total)
+        if progress and n % 500 == 0:
+            progress("checked", n, max(n, total))
+    if progress:
+        progress("checked", n, n)
     if table.check_rows is not None:
         problems += table.check_rows(cleaned, lookups)
     return cleaned, problems

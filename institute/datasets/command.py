@@ -67,25 +67,28 @@ class ImportCommand(BaseCommand):
             raise CommandError(
                 f"Nothing was imported from {file.name}: {problem} (IMPORT_COMMAND_MAX_BYTES)"
             )
-        data = file.read_bytes()
-        table = table or self.table or self.detect(data)
-        by = self.user(username, table)
         started = time.monotonic()
-        try:
-            report = run_import(
-                table=table,
-                data=data,
-                by=by,
-                dry_run=dry_run,
-                progress=Progress(sys.stderr),
-                source_name=file.name,
-                limits=limits,
-            )
-        except ImportRefused as exc:
-            lines = "\n  ".join(str(p) for p in exc.problems)
-            raise CommandError(
-                f"Nothing was imported from {file.name}: {len(exc.problems)} problem(s).\n  {lines}"
-            ) from exc
+        # Read in chunks as it is checked and written, never whole (institute.datasets.parse).
+        with file.open("rb") as stream:
+            table = table or self.table or self.detect(stream.readline())
+            by = self.user(username, table)
+            try:
+                progress = Progress(sys.stderr)
+                report = run_import(
+                    table=table,
+                    data=stream,
+                    by=by,
+                    dry_run=dry_run,
+                    progress=progress if progress.enabled else None,
+                    source_name=file.name,
+                    limits=limits,
+                )
+            except ImportRefused as exc:
+                lines = "\n  ".join(str(p) for p in exc.problems)
+                raise CommandError(
+                    f"Nothing was imported from {file.name}: {len(exc.problems)} problem(s).\n"
+                    f"  {lines}"
+                ) from exc
         for notice in report.notices:
             self.stdout.write(self.style.WARNING(notice))
         elapsed = time.monotonic() - started
@@ -95,8 +98,8 @@ class ImportCommand(BaseCommand):
             + f" {rows:,} rows in {elapsed:.1f}s ({rows / max(elapsed, 1e-9):,.0f} rows/s)."
         )
 
-    def detect(self, data: bytes) -> str:
-        first = data.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    def detect(self, first_line: bytes) -> str:
+        first = first_line.decode("utf-8-sig", errors="replace")
         names = {h.strip().strip('"') for h in first.split(",")}
         for name in self.tables:
             if {c.name for c in TABLES[name].columns if c.required} <= names:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
 from institute.datasets.apply import apply_plan
 from institute.datasets.clean import Lookups, clean_rows
-from institute.datasets.parse import ImportRefused, Limits, Problem, parse
+from institute.datasets.parse import ImportRefused, Limits, ParsedFile, Problem, parse
 from institute.datasets.plan import ImportReport, Plan, plan_entries
 from institute.datasets.tables import TABLES, Table
 
@@ -37,7 +38,7 @@ def plan_import(
 def run_import(
     *,
     table: str,
-    data: bytes,
+    data: bytes | BinaryIO,
     by=None,
     dry_run: bool = False,
     progress=None,
@@ -48,17 +49,22 @@ def run_import(
 ) -> ImportReport:
     """Check, plan and (unless `dry_run`) write one CSV file; ImportRefused if anything is wrong.
 
+    `data` is the file's bytes or a seekable binary file: it is read in chunks as it is checked,
+    never whole.
+
     A dry run does everything a real run does inside a transaction and rolls it back, so its
     report is exactly what the real run would do. `planned_against` is a dry run's
     `report.basis`: the file is refused if it no longer plans against the same entries, at the
     same versions (someone saved one since). `limits` are an upload's unless told.
     """
     dataset = TABLES[table]
-    parsed = parse(data, table=dataset, limits=limits)
+    parsed = parse(data, table=dataset, limits=limits, count=progress is not None)
     lookups = Lookups(dataset)
     rows, problems = clean_rows(dataset, parsed, lookups, progress)
+    # A row that cannot be read as a row makes its cells' problems moot: only its own count.
+    problems = parsed.problems or problems
     if problems:
-        raise ImportRefused(sorted(problems, key=_problem_order), rows=parsed.rows)
+        raise _refused(parsed, sorted(problems, key=_problem_order))
     comment = f"CSV import{': ' + source_name if source_name else ''}"
     # Planning reads only; writing re-checks each entry's version under its row lock.
     plan = plan_import(dataset, rows, lookups, progress=progress, preview=preview)
@@ -71,29 +77,33 @@ def run_import(
                     "deleted) since the preview; nothing was written. Check the file again to "
                     "see what it would do now."
                 )
-            ],
-            rows=parsed.rows,
+            ]
         )
     with transaction.atomic():
         try:
             apply_plan(plan, by=by, comment=comment, progress=progress)
         except ImportRefused as exc:
             transaction.set_rollback(True)
-            raise ImportRefused(exc.problems, rows=parsed.rows) from exc
+            raise _refused(parsed, exc.problems) from exc
         except ValidationError as exc:
             transaction.set_rollback(True)
             raise ImportRefused(
-                [Problem(f"The import was undone: {' '.join(exc.messages)}")], rows=parsed.rows
+                [Problem(f"The import was undone: {' '.join(exc.messages)}")]
             ) from exc
         except (IntegrityError, DatabaseError) as exc:
             transaction.set_rollback(True)
             raise ImportRefused(
-                [Problem(f"The database refused the import, which was undone: {exc}")],
-                rows=parsed.rows,
+                [Problem(f"The database refused the import, which was undone: {exc}")]
             ) from exc
         if dry_run:
             transaction.set_rollback(True)
     return ImportReport(table, plan.outcomes, parsed.notices, dry_run, plan.basis())
+
+
+def _refused(parsed: ParsedFile, problems: list[Problem]) -> ImportRefused:
+    """The refusal, with the raw rows its problems name (read from the file again)."""
+    lines = {p.line for p in problems if p.line is not None and p.line > 1}
+    return ImportRefused(problems, rows=parsed.rows_at(lines))
 
 
 def _problem_order(problem: Problem):

@@ -3,10 +3,13 @@ named with its line; values are checked by institute.datasets.clean."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.conf import settings
 
@@ -75,21 +78,21 @@ class ImportRefused(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass
-class ParsedFile:
-    table: Table
-    header: list[str]
-    rows: list[tuple[int, dict]]  # (line number, {column: raw value}) for known columns
-    notices: list[str] = field(default_factory=list)
+READ_CHUNK = 1 << 20  # bytes read at a time: a file is never held whole
 
 
-def decode(data: bytes, limits: Limits) -> str:
-    """UTF-8 text of an upload, with or without a BOM; a clear refusal for anything else."""
-    if not data or not data.strip(b"\xef\xbb\xbf \t\r\n"):
+def check_bytes(stream: BinaryIO, limits: Limits) -> None:
+    """A clear refusal for an empty file, one past the limit, a binary file or one that is not
+    UTF-8 (with or without a BOM), read in chunks."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    if all(not chunk.strip(b"\xef\xbb\xbf \t\r\n") for chunk in _chunks(stream)):
         raise ImportRefused([Problem("The file is empty: there is no header row and no data.")])
-    if problem := limits.too_large(len(data)):
+    if problem := limits.too_large(size):
         raise ImportRefused([problem])
-    if data.startswith(b"PK\x03\x04") or _looks_binary(data[:8192]):
+    stream.seek(0)
+    head = stream.read(8192)
+    if head.startswith(b"PK\x03\x04") or _looks_binary(head):
         raise ImportRefused(
             [
                 Problem(
@@ -98,21 +101,34 @@ def decode(data: bytes, limits: Limits) -> str:
                 )
             ]
         )
+    # A NUL in text that reads as UTF-8 is a stray character in a cell: the cell's check
+    # (institute.datasets.clean) names its line, column and character.
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
     try:
-        # A NUL in text that reads as UTF-8 is a stray character in a cell: the cell's check
-        # (institute.datasets.clean) names its line, column and character.
-        return data.decode("utf-8-sig")
+        for chunk in _chunks(stream):
+            decoder.decode(chunk)
+            lines += chunk.count(b"\n")
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # exc.object is this chunk behind the start of a character the previous chunk cut:
+        # never a line break, so the lines counted so far still hold.
+        bad = exc.object
         raise ImportRefused(
             [
                 Problem(
-                    f"The file is not UTF-8 (byte 0x{data[exc.start]:02x} cannot be read). "
+                    f"The file is not UTF-8 (byte 0x{bad[exc.start]:02x} cannot be read). "
                     "Save it as “CSV UTF-8” and upload it again.",
-                    line=line,
+                    line=lines + bad[: exc.start].count(b"\n") + 1,
                 )
             ]
         ) from exc
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    stream.seek(0)
+    while chunk := stream.read(READ_CHUNK):
+        yield chunk
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -130,17 +146,139 @@ def _looks_binary(head: bytes) -> bool:
     return False
 
 
-def parse(data: bytes, *, table: Table, limits: Limits | None = None) -> ParsedFile:
-    """Read the CSV: header checks, row shapes and sizes (by default an upload's limits).
-    Values are checked by institute.datasets.clean."""
+@dataclass
+class ParsedFile:
+    """A file whose bytes and header are checked; its rows are read as they are asked for
+    (`records`), so the file is never held whole. Problems with a row's shape are collected in
+    `problems` as the rows go by; `notices` gets the count of skipped empty lines at the end."""
+
+    table: Table
+    header: list[str]
+    stream: BinaryIO
+    limits: Limits
+    notices: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    total: int | None = None  # how many records, when counted for a progress bar
+
+    def records(self) -> Iterator[tuple[int, dict]]:
+        """(line number, {column: raw value}) for known columns, row by row."""
+        text, reader = _reader(self.stream)
+        try:
+            next(reader)  # the header, checked by parse()
+            blank = rows = 0
+            for line, cells in _lines(reader, self.problems):
+                if not any(c.strip() for c in cells):
+                    blank += 1
+                    continue
+                if len(cells) > len(self.header):
+                    self.problems.append(
+                        Problem(
+                            f"This row has {len(cells)} cells but the header has "
+                            f"{len(self.header)} columns; a value may contain an unquoted comma.",
+                            line=line,
+                        )
+                    )
+                    continue
+                rows += 1
+                if rows > self.limits.max_rows:
+                    raise ImportRefused(
+                        [
+                            Problem(
+                                f"The file has more than {self.limits.max_rows:,} rows; split "
+                                "it into smaller files."
+                            )
+                        ]
+                    )
+                yield line, self._values(cells)
+            if blank:
+                self.notices.append(f"Skipped {blank} empty line(s).")
+            if not rows and not self.problems:
+                self.problems.append(Problem("The file has a header but no data rows."))
+        finally:
+            text.detach()  # the stream stays open: the failed rows are read from it again
+
+    def rows_at(self, lines: set[int]) -> list[tuple[int, dict]]:
+        """The raw rows at these lines, read again from the file (for a file of failed rows)."""
+        if not lines:
+            return []
+        text, reader = _reader(self.stream)
+        try:
+            next(reader)
+            return [
+                (line, self._values(cells))
+                for line, cells in _lines(reader, [])
+                if line in lines and len(cells) <= len(self.header)
+            ]
+        finally:
+            text.detach()
+
+    def _values(self, cells: list[str]) -> dict:
+        known = set(self.table.header)
+        cells = cells + [""] * (len(self.header) - len(cells))
+        return {
+            h: unescape_formula(v) for h, v in zip(self.header, cells, strict=True) if h in known
+        }
+
+
+def _reader(stream: BinaryIO):
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    return text, csv.reader(text, strict=True)
+
+
+def _lines(reader, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each record; the first that is not valid CSV ends the file, with
+    a problem."""
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(Problem(f"This line is not valid CSV: {exc}.", line=reader.line_num))
+            return
+        yield reader.line_num, cells
+
+
+def open_source(data: bytes | BinaryIO) -> BinaryIO:
+    """A seekable binary stream of the file: an upload's bytes, or a file the caller opened."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return io.BytesIO(data)
+    return data
+
+
+def count_records(stream: BinaryIO) -> int:
+    """How many records follow the header (empty ones too): the total of a progress bar. One
+    pass of the CSV reader (in C); a file that is not valid CSV is counted up to its fault."""
+    text, reader = _reader(stream)
+    count = -1
+    try:
+        for _ in reader:
+            count += 1
+    except csv.Error:
+        pass
+    finally:
+        text.detach()
+    return max(count, 0)
+
+
+def parse(
+    data: bytes | BinaryIO, *, table: Table, limits: Limits | None = None, count: bool = False
+) -> ParsedFile:
+    """Check the bytes (emptiness, size, encoding) and the header, by default against an
+    upload's limits; the rows are read by `ParsedFile.records`. `count` counts them first, for
+    a progress bar. Values are checked by institute.datasets.clean."""
     limits = limits or Limits.upload()
-    text = decode(data, limits)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    stream = open_source(data)
+    check_bytes(stream, limits)
+    text, reader = _reader(stream)
     problems: list[Problem] = []
     try:
         raw_header = next(reader)
     except csv.Error as exc:
         raise ImportRefused([Problem(f"The header cannot be read as CSV: {exc}.", line=1)]) from exc
+    finally:
+        text.detach()
     header = [h.strip().lstrip("\ufeff") for h in raw_header]
     for n, name in enumerate(header, start=1):
         if problem := control_character_problem(name, multiline=False):
@@ -169,49 +307,7 @@ def parse(data: bytes, *, table: Table, limits: Limits | None = None) -> ParsedF
             + ", ".join(f"“{h}”" if h else "(unnamed)" for h in extra)
             + "."
         )
-    rows: list[tuple[int, dict]] = []
-    blank = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(f"This line is not valid CSV: {exc}.", line=reader.line_num))
-            break
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            blank += 1
-            continue
-        if len(cells) > len(header):
-            problems.append(
-                Problem(
-                    f"This row has {len(cells)} cells but the header has {len(header)} columns; "
-                    "a value may contain an unquoted comma.",
-                    line=line,
-                )
-            )
-            continue
-        cells += [""] * (len(header) - len(cells))
-        rows.append(
-            (
-                line,
-                {h: unescape_formula(v) for h, v in zip(header, cells, strict=True) if h in known},
-            )
-        )
-        if len(rows) > limits.max_rows:
-            raise ImportRefused(
-                [
-                    Problem(
-                        f"The file has more than {limits.max_rows:,} rows; split it into "
-                        "smaller files."
-                    )
-                ]
-            )
-    if blank:
-        notices.append(f"Skipped {blank} empty line(s).")
-    if not rows and not problems:
-        problems.append(Problem("The file has a header but no data rows."))
-    if problems:
-        raise ImportRefused(problems)
-    return ParsedFile(table=table, header=header, rows=rows, notices=notices)
+    parsed = ParsedFile(table=table, header=header, stream=stream, limits=limits, notices=notices)
+    if count:
+        parsed.total = count_records(stream)
+    return parsed

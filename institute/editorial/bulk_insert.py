@@ -8,12 +8,12 @@ from django.db import connection, connections
 from django.utils import timezone
 
 
-def insert_rows(model, objs: list) -> list:
-    """Insert new instances of `model` and give them their keys: on PostgreSQL by COPY, with
-    keys taken from the table's sequence first (COPY returns none); elsewhere by bulk_create.
-    Triggers and constraints run either way."""
+def assign_keys(model, objs: list) -> bool:
+    """On PostgreSQL, give new instances of `model` their keys from the table's sequence before
+    they are inserted (so rows that refer to them can be written first; the foreign keys are
+    checked at commit); elsewhere False: the keys come with the insert."""
     if connection.vendor != "postgresql" or not objs:
-        return model._default_manager.bulk_create(objs, batch_size=500)
+        return False
     meta = model._meta
     with connection.cursor() as cursor:
         cursor.execute(
@@ -23,6 +23,18 @@ def insert_rows(model, objs: list) -> list:
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
             obj._state.adding, obj._state.db = False, connection.alias
+    return True
+
+
+def insert_rows(model, objs: list) -> list:
+    """Insert new instances of `model` and give them their keys: on PostgreSQL by COPY, with
+    keys taken from the table's sequence first (COPY returns none; `assign_keys` may have
+    given them already); elsewhere by bulk_create. Triggers and constraints run either way."""
+    if connection.vendor != "postgresql" or not objs:
+        return model._default_manager.bulk_create(objs, batch_size=500)
+    meta = model._meta
+    if any(obj.pk is None for obj in objs):
+        assign_keys(model, objs)
     fields = list(meta.concrete_fields)
     _copy(model, fields, ([f.pre_save(obj, True) for f in fields] for obj in objs))
     return objs

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from institute.control_characters import control_character_errors
-from institute.editorial.bulk_insert import insert_rows, insert_values
+from institute.editorial.bulk_insert import assign_keys, insert_rows, insert_values
 from institute.editorial.history import bump_version, ensure_baseline, record_version
 from institute.editorial.models import EntryVersion, PendingRevision, VersionKind
 from institute.editorial.rights import recorded_user
@@ -173,26 +173,26 @@ def create_entries(
     for one entry); `BatchInvalid` lists every entry that fails, and nothing is written. The
     caller holds a transaction."""
     user = recorded_user(by)
-    objs, cleaned, errors = [], [], []
-    for n, data in enumerate(snapshots):
-        try:
-            data = clean_snapshot(model, data)
-        except ValidationError as exc:
-            errors.append((n, exc.message_dict))
-            continue
+    cleaned = check_entries(model, snapshots)
+    objs = []
+    for data in cleaned:
         obj = model()
         apply_scalars(obj, data)
         obj.created_by = obj.updated_by = user
         if hasattr(obj, "refresh_first_date"):
             obj.refresh_first_date()
         objs.append(obj)
-        cleaned.append(data)
-    if errors:
-        raise BatchInvalid(errors)
-    created = insert_rows(model, objs)
+    if assign_keys(model, objs):
+        # Links and children first, then the rows: a row's own trigger then indexes it with
+        # its citations for search once, where the citations' trigger would index every new
+        # row a second time (PostgreSQL; the keys come from the sequence beforehand).
+        _insert_links(model, objs, cleaned)
+        created = insert_rows(model, objs)
+    else:
+        created = insert_rows(model, objs)
+        _insert_links(model, created, cleaned)
     if progress:
         progress("written", len(created), len(created))
-    _insert_links(model, created, cleaned)
     insert_values(
         EntryVersion,
         [
@@ -209,6 +209,20 @@ def create_entries(
         ],
     )
     return created
+
+
+def check_entries(model: type[Editorial], snapshots: list[dict]) -> list[dict]:
+    """Each new entry's snapshot as it will be stored (`clean_snapshot`), or `BatchInvalid`
+    listing every one that fails (by its index). Writes nothing."""
+    cleaned, errors = [], []
+    for n, data in enumerate(snapshots):
+        try:
+            cleaned.append(clean_snapshot(model, data))
+        except ValidationError as exc:
+            errors.append((n, exc.message_dict))
+    if errors:
+        raise BatchInvalid(errors)
+    return cleaned
 
 
 def _insert_links(model, created: list, snaps: list[dict]) -> None:
@@ -249,8 +263,12 @@ def _nested_rows(child: Children, owners: list, snaps: list[dict]) -> dict:
         for owner, snap in zip(owners, snaps, strict=True)
         for values in snap.get(child.name, [])
     }
-    saved = child.get_model()._default_manager.filter(
-        **{f"{child.owner_field}__in": [o.pk for o in owners]}
+    # Unordered: a child's default ordering may join its owner, whose row may not be written
+    # yet (create_entries writes the children first on PostgreSQL).
+    saved = (
+        child.get_model()
+        ._default_manager.filter(**{f"{child.owner_field}__in": [o.pk for o in owners]})
+        .order_by()
     )
     out: dict = {}
     for row in saved:
