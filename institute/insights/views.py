@@ -14,7 +14,7 @@ from institute.datasets.export import attachment
 from institute.datasets.tables import escape_formula
 from institute.insights.bars import render_horizontal, render_vertical
 from institute.insights.charts import BarChart, Timeline, listing_url
-from institute.insights.definitions import CHARTS, Filters, year_range_date
+from institute.insights.definitions import CHARTS, MARKS_PER_ROW, Filters, year_range_date
 from institute.insights.timeline import render_timeline
 
 
@@ -118,7 +118,10 @@ def chart_download(request, name: str, fmt: str):
     if definition is None or fmt not in ("svg", "csv"):
         raise Http404("No such chart or format; the charts are listed on /insights/.")
     base = request.build_absolute_uri("/").rstrip("/")
-    chart = definition.build(Filters(request.GET))
+    # The CSV lists every linked reform; the drawing keeps the page's marks per row.
+    chart = definition.build(
+        Filters(request.GET, marks_per_row=None if fmt == "csv" else MARKS_PER_ROW)
+    )
     filename = f"{name}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt == "svg":
         body = '<?xml version="1.0" encoding="UTF-8"?>\n' + draw(chart, name, base=base)
