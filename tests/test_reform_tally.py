@@ -291,3 +291,14 @@ def test_the_insights_reform_charts_read_the_tally_and_match_the_rows(world, cli
         assert (by_status, by_year) == expected(params), params
         # The planted draft's year (it has none) and area are nowhere.
         assert by_status and by_year
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_has_an_empty_tally(world):
+    """A flush (TRUNCATE on PostgreSQL, DELETE on SQLite) leaves no count of what it removed."""
+    assert tally()
+    call_command("flush", interactive=False, verbosity=0)
+    assert tally() == Counter() == recount()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM reforms_tally_row")
+        assert cursor.fetchone()[0] == 0

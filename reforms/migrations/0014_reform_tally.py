@@ -163,12 +163,35 @@ CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transitions}
     return "\n".join(out)
 
 
+# TRUNCATE (a flush of the whole database) has no transition table: a truncated reforms table
+# empties the tally, any other table refreshes every reform counted.
+PG_TRUNCATE = f"""
+CREATE FUNCTION reforms_tally_truncated() RETURNS trigger AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'reforms_reform' THEN
+    DELETE FROM reforms_tally; DELETE FROM reforms_tally_row;
+  ELSE
+    PERFORM reforms_tally_refresh(ARRAY({_LEDGERED}));
+  END IF;
+  RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+""" + "\n".join(
+    f"CREATE TRIGGER reforms_tally_{table}_truncate AFTER TRUNCATE ON {table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION reforms_tally_truncated();"
+    for table in PG_WATCHED
+)
+
+
 def _pg_backward() -> str:
-    out = []
+    out = [f"DROP TRIGGER IF EXISTS reforms_tally_{table}_truncate ON {table};" for table in PG_WATCHED]
+    out.append("DROP FUNCTION IF EXISTS reforms_tally_truncated();")
     for table, events in PG_WATCHED.items():
         for event in events:
             name = f"reforms_tally_{table}_{event.lower()}"
-            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();")
+            out.append(
+                f"DROP TRIGGER IF EXISTS {name} ON {table}; DROP FUNCTION IF EXISTS {name}();"
+            )
     out.append(
         "DROP FUNCTION IF EXISTS reforms_tally_refresh(bigint[]); DROP VIEW reforms_tally_source; "
         "DROP TABLE reforms_tally; DROP TABLE reforms_tally_row;"
@@ -311,7 +334,9 @@ def _sqlite_backward() -> list[str]:
 
 def install(apps, schema_editor) -> None:
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_TABLES + PG_REFRESH + _pg_triggers() + PG_FILL, params=None)
+        schema_editor.execute(
+            PG_TABLES + PG_REFRESH + _pg_triggers() + PG_TRUNCATE + PG_FILL, params=None
+        )
     else:
         for statement in _sqlite_forward():
             schema_editor.execute(statement)
