@@ -3,8 +3,10 @@
 For each N (argv, default 1000 100000 1000000) a throw-away test database of DATABASE_URL's
 PostgreSQL is created, seeded by benchmarks/seed.py and ANALYZEd; then each case is requested
 cold (the first request after a write to the reforms table, which is what a publish is to a
-cache) and warm (the same request again), and p50/p95 in ms and the query count are printed,
-with p95(N)/p95(smallest N) at the end. Figures only; nothing is asserted on time.
+cache) and warm (the same request again), and p50/p95 in ms, the query count and the page's size
+are printed, with p95(N)/p95(smallest N) at the end. Then the listing's facet counts are timed
+from the pre-aggregated tally and, the same-run baseline, counted over the rows. Figures only;
+nothing is asserted on time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rt_bench \
         .venv/bin/python benchmarks/bench_listings.py 1000 100000
@@ -42,6 +44,15 @@ CASES = [
     ("q= + filter", "/reforms/?q=tenge&area=human-rights"),
     ("page 50", "/reforms/?page=50"),
     ("detail", "/reforms/reform-123/"),
+    ("insights", "/insights/"),
+]
+# The listing cases whose facet counts are also timed both ways: from the pre-aggregated tally
+# (reforms.tally) and counted over the rows (FacetedFilterSet.facet_counts_all, the query the
+# listing ran before the tally: the baseline, measured in the same run).
+COUNT_CASES = [
+    ("bare", {}),
+    ("two filters", {"area": ["economy"], "topic": ["topic-4"]}),
+    ("area+status", {"area": ["human-rights"], "status": ["adopted", "stalled"]}),
 ]
 
 
@@ -55,13 +66,48 @@ def invalidate() -> None:
     Reform.objects.filter(slug="reform-7").update(updated_at=timezone.now())
 
 
+SIZES: dict[str, int] = {}
+
+
 def request(client: Client, url: str) -> tuple[float, int]:
     with CaptureQueriesContext(connection) as ctx:
         start = time.perf_counter()
         response = client.get(url)
         elapsed = (time.perf_counter() - start) * 1000
     assert response.status_code == 200, (url, response.status_code)
+    SIZES[url] = len(response.content)
     return elapsed, len(ctx.captured_queries)
+
+
+def measure_counts(repeat: int) -> None:
+    """p50/p95 of the reform listing's facet counts: the tally against the rows counted."""
+    from django.http import QueryDict
+
+    from institute.listings.filters import FacetedFilterSet
+    from reforms.filters import ReformFilter
+    from reforms.models import Reform
+
+    for label, params in COUNT_CASES:
+        data = QueryDict(mutable=True)
+        for key, values in params.items():
+            data.setlist(key, values)
+        times = {"tally": [], "rows": []}
+        for _ in range(repeat):
+            for way in times:
+                filterset = ReformFilter(data, queryset=Reform.objects.published())
+                start = time.perf_counter()
+                if way == "tally":
+                    counts = filterset.facet_counts_all()
+                else:
+                    recount = FacetedFilterSet.facet_counts_all(filterset)
+                times[way].append((time.perf_counter() - start) * 1000)
+        assert counts == recount, label  # the same numbers, or the comparison means nothing
+        t, r = pctl(times["tally"]), pctl(times["rows"])
+        print(
+            f"  counts {label:<12} tally p50={t[0]:8.1f} p95={t[1]:8.1f}   "
+            f"rows (baseline) p50={r[0]:8.1f} p95={r[1]:8.1f}",
+            flush=True,
+        )
 
 
 def pctl(times: list[float]) -> tuple[float, float]:
@@ -88,9 +134,10 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
         c, w = out[label]["cold"], out[label]["warm"]
         print(
             f"  {label:<12} cold p50={c[0]:8.1f} p95={c[1]:8.1f} q={c[2]:<3} "
-            f"warm p50={w[0]:8.1f} p95={w[1]:8.1f} q={w[2]}",
+            f"warm p50={w[0]:8.1f} p95={w[1]:8.1f} q={w[2]:<3} {SIZES[url] / 1024:,.0f} KB",
             flush=True,
         )
+    measure_counts(cold_repeat)
     return out
 
 

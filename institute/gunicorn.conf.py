@@ -15,10 +15,19 @@ wsgi_app = "institute.wsgi:application"  # sets institute.settings.production un
 
 bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"]
 
-# The sync worker is one request at a time; gunicorn's rule of thumb is 2 × cores + 1.
+# gunicorn's rule of thumb is 2 × cores + 1 processes.
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
 
-# A request that takes longer is killed and logged (the largest is /data/package.zip).
+# Threaded workers: a request runs in a thread while the worker's main loop keeps telling the
+# arbiter it is alive, so a long download (a filtered export of a million rows, sent as fast as
+# the client reads it) is never killed half-way by `timeout` and cut short. The sync worker
+# answers the arbiter only between requests: it killed such a download after `timeout`
+# seconds, a 200 truncated.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+
+# A worker whose main loop stops answering this long is killed and logged (a hung process, no
+# longer a slow request).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 graceful_timeout = 30
 

@@ -29,6 +29,8 @@ from reforms.models import (
     Topic,
 )
 from reforms.search import describe_match, in_published_citations, with_matches
+from reforms.tally import FACETED as TALLIED
+from reforms.tally import facet_counts
 
 YES_NO = [("true", "Yes"), ("false", "No")]
 # `undated=true`: the reforms whose source gives no date at all (all three dates empty).
@@ -236,6 +238,15 @@ class ReformFilter(FacetedFilterSet):
         return queryset.annotate(
             answers=answers_a_recommendation_in(), undated_flag=undated_last("first_date")
         )
+
+    def facet_counts_all(self):
+        """From the pre-aggregated tally (reforms.tally) where it has the filters' dimensions
+        and every facet's; a search, a year range, several areas or topics, or a facet the tally
+        has no dimension for (who acted, for now) are counted over the rows."""
+        if not self.facets.keys() <= TALLIED:
+            return super().facet_counts_all()
+        counted = facet_counts(self.active())
+        return counted if counted is not None else super().facet_counts_all()
 
     def more_facet_counts(self, name):
         """A reform counts once more in each of its secondary areas (not its own one again), as

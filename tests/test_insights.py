@@ -30,9 +30,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 BAR_CHARTS = ("reforms-by-year", "status-by-area", "scorecard")
 CHARTS = (*BAR_CHARTS, "answers-timeline")
 # Topic choices; the by-year counts; the status counts; theme and report choices; the scorecard
-# by audience and by theme; the timeline's recommendations and the reforms answering them; the
-# session-free page makes no other query.
-INSIGHTS_QUERIES = 9
+# by audience and by theme; the timeline's recommendations, how many reforms answer each, and
+# the first of them; the session-free page makes no other query.
+INSIGHTS_QUERIES = 10
 
 
 def make_content():

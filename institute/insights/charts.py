@@ -132,6 +132,7 @@ class Row:
     date: str  # the recommendation's date (its report's); "" if unknown
     date_label: str
     marks: list[Mark]
+    more: int = 0  # the linked reforms not drawn (beyond the chart's marks per row)
 
 
 @dataclass

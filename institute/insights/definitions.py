@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.db.models import Count
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber, Substr
 from django.urls import reverse
 
 from institute.dates import date_label
@@ -34,18 +34,24 @@ from recommendations.selectors import recommendation_filter_public
 from reforms.filters import DateKind
 from reforms.models import Area, Reform, ReformStatus, Response
 from reforms.selectors import reform_filter_public
+from reforms.tally import by_status, by_year
 
 # Each dimension's colours, in its order (palettes.py): the legend and the stacks follow it.
 STATUS_ORDER = list(STATUS_COLOURS)
 IMPLEMENTATION_ORDER = list(IMPLEMENTATION_COLOURS)
+# A recommendation answered by thousands of reforms is a row of its first ones and a number,
+# not thousands of dots: the page stays the same size whatever the number of reforms.
+MARKS_PER_ROW = 25
 
 
 class Filters:
     """The FilterSets of one request's parameters, one per listing, each built once: the
     charts of a page share their choices' queries."""
 
-    def __init__(self, params):
+    def __init__(self, params, *, marks_per_row: int | None = MARKS_PER_ROW):
         self.params = params
+        # The timeline's reforms drawn per recommendation (None: all, as its CSV lists them).
+        self.marks_per_row = marks_per_row
 
     @cached_property
     def reforms(self) -> FacetedFilterSet:
@@ -113,10 +119,14 @@ def reforms_by_year(filters: Filters) -> BarChart:
     filterset = filters.reforms
     path = reverse("reforms:list")
     column, date_name = year_range_date(filterset)
-    found: dict[str, tuple[int, dict[str, int]]] = {}
-    grouped = _rows(filterset).values(year=Substr(column, 1, 4))
-    for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
-        found[row["year"]] = (row["rows"], _area_counts(row))
+    areas = _selected(filterset, "area", Area.values)
+    # From the tally when it has the filters (and the earliest date is the one charted).
+    found = by_year(filterset.active(), areas) if column == "first_date" else None
+    if found is None:
+        found = {}
+        grouped = _rows(filterset).values(year=Substr(column, 1, 4))
+        for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
+            found[row["year"]] = (row["rows"], _area_counts(row))
     undated = found.pop("", (0, {}))[0]
     years = sorted(int(y) for y in found)
     bars = []
@@ -164,15 +174,18 @@ def reforms_by_year(filters: Filters) -> BarChart:
 def status_by_area(filters: Filters) -> BarChart:
     filterset = filters.reforms
     path = reverse("reforms:list")
-    found: dict[str, dict[str, int]] = {}
-    grouped = _rows(filterset).values("status")
-    total = 0
-    for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
-        total += row["rows"]
-        for area, n in _area_counts(row).items():
-            found.setdefault(area, {})[row["status"]] = n
-    bars = []
     areas = _selected(filterset, "area", Area.values)
+    tallied = by_status(filterset.active(), areas)
+    if tallied is not None:
+        found, total = tallied
+    else:
+        found, total = {}, 0
+        grouped = _rows(filterset).values("status")
+        for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
+            total += row["rows"]
+            for area, n in _area_counts(row).items():
+                found.setdefault(area, {})[row["status"]] = n
+    bars = []
     for area, label in Area.choices:
         if area not in areas:
             continue
@@ -272,21 +285,34 @@ def answers_timeline(filters: Filters) -> Timeline:
     filterset = filters.recommendations
     rows = _rows(filterset).order_by("report", "position")
     recommendations = list(rows.values("pk", "slug", "title", "report__published_on"))
-    responses = (
-        Response.objects.filter(
-            recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
-        )
-        .values(
-            "recommendation_id", "reform__slug", "reform__title", "reform__first_date", "relation"
-        )
-        .order_by("reform__first_date", "reform__title")
+    linked = Response.objects.filter(
+        recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
     )
-    marks: dict[int, list[Mark]] = {}
+    cap = filters.marks_per_row
+    dated = linked.exclude(reform__first_date="")
+    # How many reforms each row links, and how many are undated, in one grouped query: with a
+    # cap, a row draws its first reforms and says how many more there are.
+    totals: dict[int, int] = {}
     undated = 0
+    grouped = linked.values("recommendation_id", undated=Q(reform__first_date=""))
+    for row in grouped.annotate(n=Count("pk")).order_by():
+        if row["undated"]:
+            undated += row["n"]
+        else:
+            totals[row["recommendation_id"]] = row["n"]
+    if cap is not None:
+        dated = dated.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("recommendation_id")],
+                order_by=[F("reform__first_date").asc(), F("reform__title").asc()],
+            )
+        ).filter(rank__lte=cap)
+    responses = dated.values(
+        "recommendation_id", "reform__slug", "reform__title", "reform__first_date", "relation"
+    ).order_by("reform__first_date", "reform__title")
+    marks: dict[int, list[Mark]] = {}
     for r in responses:
-        if not r["reform__first_date"]:
-            undated += 1
-            continue
         marks.setdefault(r["recommendation_id"], []).append(
             Mark(
                 r["reform__slug"],
@@ -305,6 +331,7 @@ def answers_timeline(filters: Filters) -> Timeline:
             rec["report__published_on"] or "",
             date_label(rec["report__published_on"]),
             marks[rec["pk"]],
+            more=totals[rec["pk"]] - len(marks[rec["pk"]]),
         )
         for rec in recommendations
         if rec["pk"] in marks
@@ -318,7 +345,14 @@ def answers_timeline(filters: Filters) -> Timeline:
         )
     if undated:
         notes.append(f"{_plural(undated, 'linked reform', 'linked reforms')} undated, not shown.")
-    total = sum(len(r.marks) for r in out)
+    more = sum(r.more for r in out)
+    if more:
+        notes.append(
+            f"Each recommendation shows its first {cap} linked reforms; "
+            f"{_plural(more, 'more reform is', 'more reforms are')} listed on the "
+            "recommendations' own pages and in this chart's CSV."
+        )
+    total = sum(len(r.marks) + r.more for r in out)
     return Timeline(
         title="Reforms answering each recommendation, from the recommendation's date",
         description=(

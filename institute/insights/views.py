@@ -17,7 +17,7 @@ from institute.datasets.tables import escape_formula
 from institute.insights.bars import render_horizontal, render_vertical
 from institute.insights.charts import BarChart, ChartDefinition, Timeline, listing_url
 from institute.insights.credit import LICENCE, SITE_NAME, Credit, chart_credit
-from institute.insights.definitions import CHARTS, Filters, year_range_date
+from institute.insights.definitions import CHARTS, MARKS_PER_ROW, Filters, year_range_date
 from institute.insights.raster import png
 from institute.insights.timeline import render_timeline
 
@@ -163,7 +163,8 @@ def chart_download(request, name: str, fmt: str):
     if definition is None or fmt not in FORMATS:
         raise Http404("No such chart or format; the charts are listed on /insights/.")
     base = request.build_absolute_uri("/").rstrip("/")
-    filters = Filters(request.GET)
+    # The CSV lists every linked reform; the drawing keeps the page's marks per row.
+    filters = Filters(request.GET, marks_per_row=None if fmt == "csv" else MARKS_PER_ROW)
     chart = definition.build(filters)
     filename = f"{name}-{timezone.localdate().isoformat()}.{fmt}"
     if fmt in ("svg", "png"):

@@ -1,0 +1,55 @@
+"""/insights/ draws aggregates, never every reform: the timeline draws a recommendation's first
+reforms and says how many more there are, so the page keeps its size whatever the number of
+reforms; its CSV still lists every one, and a draft is in neither."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+from institute.insights.definitions import MARKS_PER_ROW
+from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory
+
+pytestmark = pytest.mark.django_db
+
+EXTRA = 7
+
+
+@pytest.fixture
+def crowded():
+    recommendation = RecommendationFactory(published=True, title="Crowded recommendation")
+    for i in range(MARKS_PER_ROW + EXTRA):
+        reform = ReformFactory(
+            published=True, title=f"Answer {i:03d}", adopted_on=f"{2000 + i % 20}-01"
+        )
+        ResponseFactory(recommendation=recommendation, reform=reform)
+    draft = ReformFactory(draft=True, title="Planted draft answer", adopted_on="1999")
+    ResponseFactory(recommendation=recommendation, reform=draft)
+    return recommendation
+
+
+def test_the_timeline_draws_the_first_reforms_and_counts_the_rest(client, crowded):
+    page = client.get(reverse("insights"))
+    timeline = next(c for c in page.context["charts"] if c["name"] == "answers-timeline")
+    (row,) = timeline["chart"].rows
+    assert len(row.marks) == MARKS_PER_ROW
+    assert row.more == EXTRA
+    # The earliest ones, in date order.
+    dates = [m.date for m in row.marks]
+    assert dates == sorted(dates) and dates[0] == "2000-01"
+    html = page.content.decode()
+    assert f">{EXTRA} more</a>" in html
+    assert f"{EXTRA} more reforms are listed" in html
+    assert "Planted draft answer" not in html
+    svg = client.get(reverse("insights-chart", args=["answers-timeline", "svg"])).content.decode()
+    # Each mark is drawn once and copied once in the layer of links over it.
+    assert len(re.findall(r'<circle[^>]* class="mark ', svg)) == 2 * MARKS_PER_ROW
+
+
+def test_the_timeline_csv_lists_every_linked_reform(client, crowded):
+    response = client.get(reverse("insights-chart", args=["answers-timeline", "csv"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == MARKS_PER_ROW + EXTRA
+    assert "Planted draft answer" not in {r["reform_title"] for r in rows}
