@@ -23,3 +23,8 @@ if _db.get("ENGINE") == "django.db.backends.sqlite3" and str(_db["NAME"]) not in
 
 # Each test process keeps its data packages apart, and nothing in the checkout.
 DATA_PACKAGE_DIR = Path(tempfile.mkdtemp(prefix="reform-tracker-packages-"))
+
+# Off by default, so that a test sees the view's own work (its query budget, a changed setting);
+# the page cache's tests turn it on (tests/test_page_cache.py), and the servers the multi-server
+# tests start run with it as production does.
+PAGE_CACHE = False
