@@ -19,8 +19,10 @@ The first visitors after a publish:
 
 For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
 stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
-copy) and carries validators: a weak ETag made of the marker and the address, and Last-Modified,
-when the entry was computed; a matching conditional request is answered 304.
+copy; the site speaks one language, so nothing varies on Accept-Language, and the key holds the
+active language all the same, so that LocaleMiddleware, which adds its own Vary, would keep
+each language apart) and carries validators: a weak ETag made of the marker and the address,
+and Last-Modified, when the entry was computed; a matching conditional request is answered 304.
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
 `private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any
