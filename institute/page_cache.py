@@ -147,7 +147,7 @@ def serve(
     lock = key + ":computing"
     if cache.add(lock, marker, settings.PAGE_CACHE_LOCK_SECONDS):
         try:
-            return _compute_and_keep(request, compute, key, marker, etag, validators)
+            return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
         finally:
             cache.delete(lock)
     if isinstance(entry, Entry):
@@ -160,7 +160,7 @@ def serve(
             return _answer(request, entry, HIT, validators)
         if cache.get(lock) is None:
             break  # the computation ended without an entry to share (not keepable, or failed)
-    return _compute_and_keep(request, compute, key, marker, etag, validators)
+    return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
 
 
 def _answer(request: HttpRequest, entry: Entry, state: str, validators: bool) -> HttpResponseBase:
@@ -177,11 +177,17 @@ def _answer(request: HttpRequest, entry: Entry, state: str, validators: bool) ->
     return entry.response(state)
 
 
-def _compute_and_keep(request, compute, key, marker, etag, validators) -> HttpResponseBase:
+def _compute_and_keep(
+    request, compute, key, marker, etag, validators, previous
+) -> HttpResponseBase:
     response = compute()
     if not keepable(response):
         return response
+    # Whole seconds, as HTTP dates hold them, and always after the previous answer's: a client
+    # holding that one, in the same second, must not be told its copy is current.
     stored_at = float(int(time.time()))
+    if isinstance(previous, Entry) and previous.marker != marker:
+        stored_at = max(stored_at, previous.stored_at + 1)
     if validators:
         response["ETag"] = etag
         response["Last-Modified"] = http_date(stored_at)

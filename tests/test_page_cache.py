@@ -105,6 +105,9 @@ def test_a_publish_shows_on_the_next_request_and_old_validators_no_longer_match(
     assert after[STATE] == "miss"
     assert "Courts reopen" in after.content.decode()
     assert after["ETag"] != before["ETag"]
+    # Within the same second as the answer before it, too: a client's copy is not current.
+    since = get("/reforms/", If_Modified_Since=before["Last-Modified"])
+    assert since.status_code == 200 and "Courts reopen" in since.content.decode()
     assert "Courts reopen" in get("/api/v1/reforms/").content.decode()
     assert "Courts reopen" in body(get("/data/reforms.csv")).decode()
 
