@@ -26,7 +26,6 @@ from rest_framework.filters import BaseFilterBackend
 
 from institute.datasets.columns import Links
 from institute.datasets.tables import TABLES, Table
-from institute.listings.generation import content_marker
 
 SEEN_TTL = 30 * 24 * 3600
 
@@ -54,13 +53,6 @@ def etag(request, marker: str) -> str:
     """Per content and per representation: the address (the records hold absolute URLs)."""
     text = f"{marker}|{request.build_absolute_uri()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def etag_and_last_modified(request) -> tuple[str, datetime.datetime]:
-    """The validators of this request's answer (the ETag unquoted), in two queries: the content
-    marker and when it was first seen."""
-    marker = content_marker()
-    return etag(request, marker), first_seen(marker)
 
 
 def parse_since(value: str) -> datetime.datetime:

@@ -17,12 +17,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from api.as_of import AsOf
-from api.freshness import UpdatedSince, etag_and_last_modified
+from api.freshness import UpdatedSince, etag, first_seen
 from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
+from institute import page_cache
 from institute.client_address import client_address
 from institute.datasets.tables import TABLES
 from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
+from institute.listings.generation import content_marker
 from recommendations.models import Theme
 from recommendations.selectors import recommendation_filter_public
 from reforms.models import Topic
@@ -71,11 +73,16 @@ class Endpoint(generics.GenericAPIView):
                 response = make()
                 response["X-As-Of"] = self.as_of.isoformat()
                 return response
-        tag, modified = etag_and_last_modified(request)
-        tag = quote_etag(tag)
+        marker = content_marker()
+        tag, modified = quote_etag(etag(request, marker)), first_seen(marker)
         stamp = int(modified.timestamp())
         response = get_conditional_response(request, etag=tag, last_modified=stamp)
-        if response is None:
+        if response is None and page_cache.enabled():
+            # After the throttle (in `initial()`), so a cached answer counts as a request too.
+            response = page_cache.serve(
+                request, partial(self.rendered, request, make), marker=marker, validators=False
+            )
+        elif response is None:
             response = make()
         if response.status_code in (200, 304):
             response["ETag"] = tag
@@ -83,6 +90,13 @@ class Endpoint(generics.GenericAPIView):
             # Stored by caches, but revalidated on every use: a 304 costs the marker and its
             # time (two queries, besides the throttle's).
             patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+    def rendered(self, request, make: Callable[[], Response]) -> Response:
+        """`make()`'s answer rendered now, so its bytes can be kept (DRF renders on the way
+        out; rendering twice is a no-op)."""
+        response = self.finalize_response(request, make())
+        response.render()
         return response
 
     def documented_parameters(self) -> list[str]:

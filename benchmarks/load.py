@@ -3,11 +3,20 @@
     make serve                      # in one terminal (or make run, for a development server)
     make load LOAD_ARGS="--requests 10000 --concurrency 50"
 
+    # the same mix against a second server with the page cache off, as the same run's baseline
+    PORT=8001 PAGE_CACHE=0 make serve
+    make load LOAD_ARGS="--concurrency 50 --baseline-url http://127.0.0.1:8001"
+
 Stdlib only (threads and http.client), so it runs with any Python against any base URL. It first
 reads the published slugs, topics and search words from the server itself (`/data/reforms.csv`,
 `/data/recommendations.csv`, the home page's stylesheet), then sends exactly `--requests`
 requests, each thread on its own persistent connection (reopened when the server closes it, as
 gunicorn's sync workers do after every response), and stops.
+
+With --baseline-url it sends the same requests to that server first (started with PAGE_CACHE=0:
+every answer computed by its view) and then to --base-url, and prints both reports and the two
+figures side by side. The API's throttle (API_THROTTLE_RATE) would refuse most of the API's share
+from one address: start the servers with API_THROTTLE_RATE= (no limit) for a load test.
 
 It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, and the
 errors: a status of 500 or more, or a connection that failed (refused, reset, timed out). It exits
@@ -51,6 +60,7 @@ MIX = {
     "data": 3,
     "feed": 5,
     "static": 10,
+    "api": 10,
 }
 
 
@@ -193,6 +203,10 @@ def make_path(kind: str, site: Site, rng: random.Random) -> str:
         return "/reforms/feed/"
     if kind == "static":
         return site.stylesheet
+    if kind == "api":
+        if rng.random() < 0.5:
+            return f"/api/v1/reforms/{rng.choice(site.reforms)}/"
+        return "/api/v1/reforms/" + query(area=rng.choice(AREAS))
     raise ValueError(kind)
 
 
@@ -252,7 +266,7 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[rank - 1]
 
 
-def report(results: list[Result], wall: float, concurrency: int, reconnects: int) -> int:
+def report(results: list[Result], wall: float, concurrency: int, reconnects: int) -> Summary:
     by_kind: dict[str, list[Result]] = defaultdict(list)
     for result in results:
         by_kind[result.kind].append(result)
@@ -291,7 +305,31 @@ def report(results: list[Result], wall: float, concurrency: int, reconnects: int
         examples.setdefault((r.kind, r.error), r.path)
     for (kind, cause), n in groups.most_common(10):
         print(f"  {n} × {kind}: {cause} (e.g. {examples[(kind, cause)]})")
-    return 1 if errors else 0
+    ms = sorted(r.seconds * 1000 for r in results)
+    return Summary(len(results) / wall, percentile(ms, 50), percentile(ms, 95), len(errors))
+
+
+@dataclass
+class Summary:
+    rate: float
+    p50: float
+    p95: float
+    errors: int
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:<34}{self.rate:>9.1f} req/s   p50 {self.p50:>7.1f} ms   "
+            f"p95 {self.p95:>7.1f} ms   errors {self.errors}"
+        )
+
+
+def measure(url: str, work, args, title: str) -> Summary:
+    base = urlsplit(url)
+    print(f"=== {title}: {url}")
+    results, wall, reconnects = run(base, work, args.concurrency, args.timeout)
+    summary = report(results, wall, args.concurrency, reconnects)
+    print()
+    return summary
 
 
 def main(argv=None) -> int:
@@ -303,14 +341,20 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, in seconds")
     parser.add_argument("--seed", type=int, default=10, help="the same seed, the same requests")
+    parser.add_argument(
+        "--baseline-url",
+        default="",
+        help="a second server (PAGE_CACHE=0) sent the same requests first, as the baseline",
+    )
     args = parser.parse_args(argv)
     if args.requests < 1 or not 1 <= args.concurrency <= 500:
         parser.error("--requests must be at least 1 and --concurrency between 1 and 500")
-    base = urlsplit(args.base_url)
-    if base.scheme not in ("http", "https") or not base.hostname:
-        parser.error(f"--base-url {args.base_url!r} is not an http(s) URL")
+    for url in filter(None, (args.base_url, args.baseline_url)):
+        parsed = urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            parser.error(f"{url!r} is not an http(s) URL")
     try:
-        site = read_site(base, args.timeout)
+        site = read_site(urlsplit(args.base_url), args.timeout)
     except (OSError, http.client.HTTPException, RuntimeError, KeyError) as exc:
         print(f"load: cannot read {args.base_url}: {exc}. Is the server running (make serve)?")
         return 2
@@ -320,8 +364,20 @@ def main(argv=None) -> int:
         f"{args.concurrency} connections, seed {args.seed}"
     )
     work = plan(args.requests, site, args.seed)
-    results, wall, reconnects = run(base, work, args.concurrency, args.timeout)
-    return report(results, wall, args.concurrency, reconnects)
+    figures = []
+    if args.baseline_url:
+        figures.append(
+            (
+                "baseline (" + args.baseline_url + ")",
+                measure(args.baseline_url, work, args, "baseline, the same requests"),
+            )
+        )
+    figures.append((args.base_url, measure(args.base_url, work, args, "the server")))
+    if len(figures) > 1:
+        print("=== the same mix, the same run")
+        for name, summary in figures:
+            print(summary.line(name))
+    return 1 if any(summary.errors for _, summary in figures) else 0
 
 
 if __name__ == "__main__":

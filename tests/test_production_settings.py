@@ -219,8 +219,10 @@ def test_production_serves_hashed_static_files_and_shares_its_cache():
         "result = settings.CACHES['default']", CACHE_URL="redis://127.0.0.1:6379/1"
     )
     assert redis == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "institute.shared_cache.ResilientRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
+        "KEY_PREFIX": "",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 
 

@@ -76,6 +76,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "institute.middleware.DatabaseUnavailableMiddleware",  # database down: 503 page, not a 500
     "csp.middleware.CSPMiddleware",
+    # Anonymous public answers from the cache; before the session middleware, so a cached
+    # answer costs no session, authentication or CSRF work (institute/page_cache.py).
+    "institute.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,13 +136,27 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
 
 # One cache for every process (gunicorn's workers, the background worker): the database's
 # table `django_cache` (made by `manage.py createcachetable`; the test runner makes its own), or
-# Redis with CACHE_URL=redis://host:6379/0. Never a per-process memory cache, which would
-# leave each worker its own view of the /data/ summary.
+# Redis with CACHE_URL=redis://host:6379/0, which several servers share (README, "Running more
+# than one server"). Never a per-process memory cache, which would leave each worker its own
+# view of the /data/ summary. Redis going away makes the site slower, never an error page
+# (institute/shared_cache.py); it is tried again every CACHE_RETRY_SECONDS.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHE_RETRY_SECONDS = float(os.environ.get("CACHE_RETRY_SECONDS") or 2)
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "institute.shared_cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            # Several sites (or test runs) may share one Redis: each its own prefix.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "").strip(),
+            # Seconds: a Redis that does not answer costs a visitor this much, once per
+            # CACHE_RETRY_SECONDS, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
+    # Sessions in the cache and in the database: read from Redis, kept in the database, so a
+    # signed-in editor stays signed in on every server and while Redis is away.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif CACHE_URL:
     raise ImproperlyConfigured(
         f"CACHE_URL={CACHE_URL!r} is not a Redis URL (redis://host:6379/0); leave it unset to "
@@ -152,6 +169,23 @@ else:
             "LOCATION": "django_cache",
         }
     }
+
+# The public page cache (institute/page_cache.py): anonymous GETs of public pages, downloads
+# and the API answered from the shared cache while the public content stays as it was.
+# PAGE_CACHE=0 turns it off (the load test's baseline). For proxies and browsers: keep a page
+# PAGE_CACHE_MAX_AGE seconds, then serve it for PAGE_CACHE_STALE_WHILE_REVALIDATE more while
+# asking again. A download larger than PAGE_CACHE_MAX_BYTES is streamed, never kept.
+PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 60)
+PAGE_CACHE_STALE_WHILE_REVALIDATE = env_int("PAGE_CACHE_STALE_WHILE_REVALIDATE", 30)
+PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+PAGE_CACHE_TIMEOUT = 24 * 3600  # an entry under an old marker is overwritten, or expires
+# The first visitors after a publish: one computes the page (holding a lock for at most
+# PAGE_CACHE_LOCK_SECONDS); the others get the previous answer meanwhile, or with none, wait up
+# to PAGE_CACHE_WAIT_SECONDS for the one being computed.
+PAGE_CACHE_LOCK_SECONDS = env_int("PAGE_CACHE_LOCK_SECONDS", 30)
+PAGE_CACHE_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_WAIT_SECONDS") or 10)
+PAGE_CACHE_SKIP = ["/admin/", "/healthz", "/api/"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

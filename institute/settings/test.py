@@ -1,8 +1,10 @@
 """Tests: the development settings with a fast password hasher and plain static storage."""
 
+import os
 import tempfile
 from pathlib import Path
 
+from .base import env_bool
 from .local import *  # noqa: F403
 
 DEBUG = False
@@ -28,4 +30,12 @@ if _db.get("ENGINE") == "django.db.backends.sqlite3" and str(_db["NAME"]) not in
     _db["TEST"] = {**_db.get("TEST", {}), "NAME": str(_name.with_name(f"test_{_name.name}"))}
 
 # Each test process keeps its data packages apart, and nothing in the checkout.
-DATA_PACKAGE_DIR = Path(tempfile.mkdtemp(prefix="reform-tracker-packages-"))
+# (The servers a test starts share one, as servers in production do: DATA_PACKAGE_DIR.)
+DATA_PACKAGE_DIR = Path(
+    os.environ.get("DATA_PACKAGE_DIR") or tempfile.mkdtemp(prefix="reform-tracker-packages-")
+)
+
+# Off by default, so that a test sees the view's own work (its query budget, a changed setting);
+# the page cache's tests turn it on (tests/test_page_cache.py), and the servers the multi-server
+# tests start run with it as production does.
+PAGE_CACHE = env_bool("PAGE_CACHE", default=False)

@@ -1,0 +1,254 @@
+"""The public answers, kept in the shared cache until the public content changes.
+
+An anonymous GET of a public page, a download or the API is computed once per state of the
+public content and then answered from the cache. An entry is kept under the address alone (the
+language, the host, the path and the query) and carries the content marker it was computed under
+(`institute.listings.generation.content_marker`, which every write to a public table moves on
+in the writer's own transaction). An entry whose marker is the current one is fresh; any other
+is stale and is never served as an answer in its own right, so a publish shows on the next
+request, on every server that shares the cache.
+
+The first visitors after a publish:
+
+- Single flight: of the requests for one address under a new marker, one (the holder of a short
+  lock in the cache, `cache.add`) computes the answer; the others do not compute it again.
+- Stale while revalidating: while that one computes, the others are answered from the previous
+  entry, if there is one: the answer that was right a moment ago, for at most as long as the
+  computation takes (the lock expires after PAGE_CACHE_LOCK_SECONDS). With no previous entry
+  they wait for the computation, up to PAGE_CACHE_WAIT_SECONDS, then compute it themselves.
+
+For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
+stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
+copy; the site speaks one language, so nothing varies on Accept-Language, and the key holds the
+active language all the same, so that LocaleMiddleware, which adds its own Vary, would keep
+each language apart) and carries validators: a weak ETag made of the marker and the address,
+and Last-Modified, when the entry was computed; a matching conditional request is answered 304.
+
+Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
+`private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any
+status but 200, an answer that sets a cookie or already says how it may be cached (the admin's
+`never_cache`, the 503 page), and a download larger than PAGE_CACHE_MAX_BYTES (streamed through,
+with its ETag). The API keeps its own headers and calls `serve()` after its throttle, so that
+every request counts (api.views). PAGE_CACHE=0 turns all of it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+
+from institute.listings.generation import content_marker
+
+logger = logging.getLogger(__name__)
+
+# How an answer came to be, for the logs and the tests (a header the public may see: it says
+# nothing the ETag does not).
+STATE_HEADER = "X-Page-Cache"
+HIT, STALE, MISS = "hit", "stale", "miss"
+# Headers an entry never keeps: set per answer, or by the middleware outside this one.
+PER_ANSWER_HEADERS = {"set-cookie", "date", STATE_HEADER.lower()}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An answer as kept: plain values, so that any process reads it whatever its code."""
+
+    marker: str
+    etag: str
+    stored_at: float
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+
+    def response(self, state: str) -> HttpResponse:
+        response = HttpResponse(self.content, status=self.status)
+        for name, value in self.headers:
+            response[name] = value
+        response[STATE_HEADER] = state
+        return response
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE
+
+
+def address_key(request: HttpRequest) -> str:
+    """One key per address and language: HEAD shares GET's entry (the server drops the body)."""
+    address = f"{translation.get_language()}|{request.build_absolute_uri()}"
+    return "page:" + hashlib.sha256(address.encode()).hexdigest()[:40]
+
+
+def make_etag(marker: str, request: HttpRequest) -> str:
+    # Weak: the same content state and address give the same page, though not necessarily the
+    # same bytes (a date rendered relative to today).
+    address = f"{marker}|{translation.get_language()}|{request.build_absolute_uri()}"
+    return 'W/"' + hashlib.sha256(address.encode()).hexdigest()[:32] + '"'
+
+
+def public_headers(response: HttpResponseBase) -> None:
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.PAGE_CACHE_MAX_AGE,
+        stale_while_revalidate=settings.PAGE_CACHE_STALE_WHILE_REVALIDATE,
+    )
+    patch_vary_headers(response, ["Cookie"])
+
+
+def keepable(response: HttpResponseBase) -> bool:
+    """An answer anyone may be given: a 200 that sets no cookie and has not said already how it
+    may be cached."""
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+    )
+
+
+def serve(
+    request: HttpRequest,
+    compute: Callable[[], HttpResponseBase],
+    *,
+    marker: str | None = None,
+    validators: bool = True,
+) -> HttpResponseBase:
+    """The answer to `request` for the content as it is now: from the cache when it was computed
+    under the current marker, else `compute()`'d once (single flight) and kept. `marker` is the
+    current one if the caller has read it already; `validators` False leaves ETag,
+    Last-Modified, Cache-Control, Vary and the 304s to the caller (the API has its own)."""
+    if marker is None:
+        try:
+            marker = content_marker()
+        except DatabaseError:
+            # The database is down: the view meets it too and answers the 503 page.
+            return compute()
+    key = address_key(request)
+    etag = make_etag(marker, request)
+    entry = cache.get(key)
+    if isinstance(entry, Entry) and entry.marker == marker:
+        return _answer(request, entry, HIT, validators)
+    if validators and (not_modified := get_conditional_response(request, etag=etag)):
+        # The client holds this state already (an ETag from another server, or from before
+        # the cache lost the entry): nothing to compute.
+        not_modified["ETag"] = etag
+        public_headers(not_modified)
+        return not_modified
+    lock = key + ":computing"
+    if cache.add(lock, marker, settings.PAGE_CACHE_LOCK_SECONDS):
+        try:
+            return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
+        finally:
+            cache.delete(lock)
+    if isinstance(entry, Entry):
+        return _answer(request, entry, STALE, validators)
+    deadline = time.monotonic() + settings.PAGE_CACHE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        entry = cache.get(key)
+        if isinstance(entry, Entry) and entry.marker == marker:
+            return _answer(request, entry, HIT, validators)
+        if cache.get(lock) is None:
+            break  # the computation ended without an entry to share (not keepable, or failed)
+    return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
+
+
+def _answer(request: HttpRequest, entry: Entry, state: str, validators: bool) -> HttpResponseBase:
+    last_modified = int(entry.stored_at)
+    not_modified = validators and get_conditional_response(
+        request, etag=entry.etag, last_modified=last_modified
+    )
+    if not_modified:
+        for name, value in entry.headers:
+            if name.lower() in {"cache-control", "vary", "etag", "last-modified"}:
+                not_modified[name] = value
+        not_modified[STATE_HEADER] = state
+        return not_modified
+    return entry.response(state)
+
+
+def _compute_and_keep(
+    request, compute, key, marker, etag, validators, previous
+) -> HttpResponseBase:
+    response = compute()
+    if not keepable(response):
+        return response
+    # Whole seconds, as HTTP dates hold them, and always after the previous answer's: a client
+    # holding that one, in the same second, must not be told its copy is current.
+    stored_at = float(int(time.time()))
+    if isinstance(previous, Entry) and previous.marker != marker:
+        stored_at = max(stored_at, previous.stored_at + 1)
+    if validators:
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(stored_at)
+        public_headers(response)
+    response[STATE_HEADER] = MISS
+
+    def keep(content: bytes) -> None:
+        headers = tuple(
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in PER_ANSWER_HEADERS
+        )
+        entry = Entry(marker, etag, stored_at, response.status_code, headers, content)
+        cache.set(key, entry, settings.PAGE_CACHE_TIMEOUT)
+
+    if isinstance(response, StreamingHttpResponse):
+        response.streaming_content = _kept_when_complete(response.streaming_content, keep)
+    elif len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
+        keep(response.content)
+    return response
+
+
+def _kept_when_complete(chunks, keep: Callable[[bytes], None]) -> Iterator[bytes]:
+    """The stream as it goes, kept once its last chunk has left: a stream cut by an error or by
+    the client is never kept, nor one that grows past PAGE_CACHE_MAX_BYTES."""
+    kept: list[bytes] | None = []
+    size = 0
+    for chunk in chunks:
+        chunk = chunk if isinstance(chunk, bytes) else bytes(chunk)
+        if kept is not None:
+            size += len(chunk)
+            if size > settings.PAGE_CACHE_MAX_BYTES:
+                kept = None
+            else:
+                kept.append(chunk)
+        yield chunk
+    if kept is not None:
+        keep(b"".join(kept))
+
+
+def skipped(request: HttpRequest) -> bool:
+    """The admin, the health check, and the API, which calls `serve()` itself after its
+    throttle (PAGE_CACHE_SKIP)."""
+    return request.path.startswith(tuple(settings.PAGE_CACHE_SKIP))
+
+
+class PublicPageCacheMiddleware:
+    """Anonymous GETs of public pages and downloads through `serve()`; a signed-in visitor's
+    answers marked private. Placed before the session middleware: a cached answer costs no
+    session, authentication or CSRF work."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not enabled() or request.method not in ("GET", "HEAD") or skipped(request):
+            return self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            response = self.get_response(request)
+            if not response.has_header("Cache-Control"):
+                patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+        return serve(request, lambda: self.get_response(request))

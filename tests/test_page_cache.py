@@ -1,0 +1,233 @@
+"""The public page cache (institute/page_cache.py): anonymous answers kept until the public
+content changes, through the HTTP client and a real threaded server; nothing unpublished in
+any kept answer; the signed-in, the admin and POSTs never kept; the API's throttle still counts."""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.test import Client
+
+from institute.editorial import workflow
+from institute.editorial.edits import save_edit
+from institute.editorial.models import PendingRevision
+from institute.editorial.states import ReviewState
+from institute.editorial.versions import snapshot
+from tests.factories import ReformFactory, entry_in_state
+
+pytestmark = pytest.mark.django_db
+
+STATE = "X-Page-Cache"
+PUBLIC_PAGES = [
+    "/",
+    "/reforms/",
+    "/reforms/?area=economy",
+    "/reforms/?q=tenge",
+    "/reforms/feed/",
+    "/reforms/export.csv",
+    "/reforms/export.json",
+    "/data/",
+    "/data/reforms.csv",
+    "/recommendations/",
+    "/insights/",
+    "/api/v1/reforms/",
+]
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE = True
+    return settings
+
+
+@pytest.fixture
+def tenge(page_cache):
+    return entry_in_state(
+        "reform", ReviewState.PUBLISHED, slug="tenge-float", title="The tenge floats freely"
+    )
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def get(path: str, client: Client | None = None, **headers):
+    return (client or Client()).get(path, headers=headers)
+
+
+def test_a_second_anonymous_request_is_answered_from_the_cache_with_the_same_bytes(tenge):
+    for path in PUBLIC_PAGES:
+        first = get(path)
+        first_body = body(first)  # a download is kept once its last byte has left
+        second = get(path)
+        assert first.status_code == second.status_code == 200, path
+        assert (first[STATE], second[STATE]) == ("miss", "hit"), path
+        assert first_body == body(second), path
+        assert first["Content-Type"] == second["Content-Type"], path
+
+
+def test_the_cached_answer_equals_the_uncached_one(tenge, settings):
+    cached = {path: body(get(path)) for path in PUBLIC_PAGES for _ in (1, 2)}
+    settings.PAGE_CACHE = False
+    for path in PUBLIC_PAGES:
+        response = get(path)
+        assert STATE not in response
+        assert body(response) == cached[path], path
+
+
+def test_proxies_are_told_how_long_to_keep_a_page_and_how_to_revalidate_it(tenge, settings):
+    settings.PAGE_CACHE_MAX_AGE, settings.PAGE_CACHE_STALE_WHILE_REVALIDATE = 45, 20
+    first = get("/reforms/")
+    for response in (first, get("/reforms/")):
+        control = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert control == {"public", "max-age=45", "stale-while-revalidate=20"}
+        assert "Cookie" in response["Vary"]
+        assert response["ETag"].startswith('W/"')
+        assert response["Last-Modified"]
+    again = get("/reforms/", If_None_Match=first["ETag"])
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    since = get("/reforms/", If_Modified_Since=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+def test_a_publish_shows_on_the_next_request_and_old_validators_no_longer_match(tenge, superuser):
+    before = get("/reforms/")
+    assert get("/reforms/")[STATE] == "hit"
+    news = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, title="Courts reopen")
+    assert "Courts reopen" not in get("/reforms/").content.decode()
+    workflow.publish(news, by=superuser)
+    after = get("/reforms/", If_None_Match=before["ETag"])
+    assert after.status_code == 200
+    assert after[STATE] == "miss"
+    assert "Courts reopen" in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+    # Within the same second as the answer before it, too: a client's copy is not current.
+    since = get("/reforms/", If_Modified_Since=before["Last-Modified"])
+    assert since.status_code == 200 and "Courts reopen" in since.content.decode()
+    assert "Courts reopen" in get("/api/v1/reforms/").content.decode()
+    assert "Courts reopen" in body(get("/data/reforms.csv")).decode()
+
+
+def test_a_planted_draft_or_working_copy_reaches_no_cached_answer(tenge):
+    ReformFactory(slug="planted-draft", title="Planted draft reform zebra")
+    save_edit(tenge, {**snapshot(tenge), "title": "Unpublished working copy zebra"}, by=None)
+    assert PendingRevision.objects.for_entry(tenge).exists()
+    paths = [*PUBLIC_PAGES, "/reforms/?q=zebra", "/reforms/tenge-float/", "/reforms/planted-draft/"]
+    for path in paths:
+        for expected in ("miss", "hit"):
+            response = get(path)
+            text = body(response).decode()
+            assert "Planted draft" not in text and "Unpublished working" not in text, path
+            if response.status_code == 200:
+                assert response[STATE] == expected, path
+    # The draft's own address is a 404, never kept: publishing it later shows it at once.
+    assert get("/reforms/planted-draft/").status_code == 404
+    assert STATE not in get("/reforms/planted-draft/")
+
+
+def test_signed_in_visitors_the_admin_and_posts_are_never_kept_or_marked_public(
+    tenge, admin_client
+):
+    assert get("/reforms/")[STATE] == "miss"
+    signed_in = admin_client.get("/reforms/")
+    assert STATE not in signed_in
+    assert "private" in signed_in["Cache-Control"] and "public" not in signed_in["Cache-Control"]
+    assert "Cookie" in signed_in["Vary"]
+    admin = admin_client.get("/admin/")
+    assert STATE not in admin and "private" in admin["Cache-Control"]
+    login = get("/admin/login/")
+    assert STATE not in login and "public" not in login.get("Cache-Control", "")
+    posted = Client().post("/reforms/", {"q": "x"})
+    assert STATE not in posted and "public" not in posted.get("Cache-Control", "")
+    assert STATE not in get("/healthz")
+
+
+def test_a_download_larger_than_the_limit_streams_through_and_is_not_kept(tenge, settings):
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    first = get("/data/reforms.csv")
+    first_body = body(first)
+    second = get("/data/reforms.csv")
+    assert (first[STATE], second[STATE]) == ("miss", "miss")
+    assert first_body == body(second) and len(first_body) > 100
+
+
+def test_the_api_throttle_counts_answers_from_the_cache(tenge, settings):
+    settings.API_THROTTLE_RATE = "3/minute"
+    states = [get("/api/v1/reforms/")[STATE] for _ in range(3)]
+    assert states == ["miss", "hit", "hit"]
+    refused = get("/api/v1/reforms/")
+    assert refused.status_code == 429
+    assert STATE not in refused
+
+
+def test_the_api_keeps_its_own_validators_and_cache_control(tenge):
+    first, second = get("/api/v1/reforms/"), get("/api/v1/reforms/")
+    assert second[STATE] == "hit"
+    assert first["ETag"] == second["ETag"] and not first["ETag"].startswith("W/")
+    assert second["Cache-Control"] == "public, no-cache"
+    assert get("/api/v1/reforms/", If_None_Match=first["ETag"]).status_code == 304
+
+
+# --- the first visitors after a publish, on a real threaded server --------------------------
+
+
+def fetch(url: str) -> tuple[str, bytes]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.headers[STATE], response.read()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_cold_requests_share_one_computation(live_server, settings):
+    settings.PAGE_CACHE = True
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Shared once")
+    url = live_server.url + "/reforms/?area=economy&sort=title"
+    start = threading.Barrier(8)
+
+    def cold() -> tuple[str, bytes]:
+        start.wait()
+        return fetch(url)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: cold(), range(8)))
+    states = [state for state, _ in answers]
+    assert states.count("miss") == 1, states
+    assert set(states) <= {"miss", "hit"}
+    assert len({content for _, content in answers}) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_publish_one_request_recomputes_and_the_others_get_the_previous_answer(
+    live_server, settings, superuser
+):
+    settings.PAGE_CACHE = True
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Already public")
+    url = live_server.url + "/reforms/"
+    old = fetch(url)[1]
+    assert fetch(url)[0] == "hit"
+    news = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, title="Brand new law")
+    workflow.publish(news, by=superuser)
+    start = threading.Barrier(8)
+
+    def after_publish() -> tuple[str, bytes]:
+        start.wait()
+        return fetch(url)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: after_publish(), range(8)))
+    states = [state for state, _ in answers]
+    assert states.count("miss") == 1, states
+    for state, content in answers:
+        assert (b"Brand new law" in content) == (state != "stale"), state
+        if state == "stale":
+            assert content == old
+    assert fetch(url)[0] == "hit" and b"Brand new law" in fetch(url)[1]
+
+
+def test_page_cache_off_answers_every_request_from_the_view(tenge, settings):
+    settings.PAGE_CACHE = False
+    assert all(STATE not in get("/reforms/") for _ in range(2))
+    assert "public" not in get("/reforms/").get("Cache-Control", "")
