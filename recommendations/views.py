@@ -35,10 +35,12 @@ def recommendation_tracker(request):
 
 def recommendation_detail(request, slug):
     recommendation = recommendation_get_public(slug=slug)
+    record = public_dates(recommendation)
     cite = reference(
         recommendation,
         url=request.build_absolute_uri(recommendation.get_absolute_url()),
         kind="recommendation",
+        dates=record,
     )
     work = structured_data.creative_work(
         cite,
@@ -58,7 +60,7 @@ def recommendation_detail(request, slug):
             "responses": recommendation_responses_public(recommendation=recommendation),
             "cite": cite,
             "structured_data": structured_data.as_script(work),
-            "record": public_dates(recommendation),
+            "record": record,
         },
     )
 

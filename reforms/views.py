@@ -32,8 +32,12 @@ def reform_list(request):
 
 def reform_detail(request, slug):
     reform = reform_get_public(slug=slug)
+    record = public_dates(reform)
     cite = reference(
-        reform, url=request.build_absolute_uri(reform.get_absolute_url()), kind="reform"
+        reform,
+        url=request.build_absolute_uri(reform.get_absolute_url()),
+        kind="reform",
+        dates=record,
     )
     work = structured_data.creative_work(
         cite,
@@ -53,7 +57,7 @@ def reform_detail(request, slug):
             "related": reform_related_public(reform=reform),
             "cite": cite,
             "structured_data": structured_data.as_script(work),
-            "record": public_dates(reform),
+            "record": record,
         },
     )
 

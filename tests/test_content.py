@@ -288,4 +288,4 @@ def test_a_fresh_load_publishes_the_corrected_content(tmp_path, client):
         "by",
         "undp",
     )
-    assert "Adopted by 2020" in client.get(reverse("reforms:list")).content.decode()
+    assert "Adoption date by 2020" in client.get(reverse("reforms:list")).content.decode()

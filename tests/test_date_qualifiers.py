@@ -82,10 +82,10 @@ def test_a_new_row_written_without_the_columns_gets_on_and_kazakhstan():
 
 def test_pages_say_the_bound_in_words(client, bounded):
     listing = client.get(REFORMS).content.decode()
-    assert "Adopted by 2016" in listing
-    assert "Effective since 2017" in listing
-    assert "Effective about 2020" in listing
-    assert "Adopted 2016" in listing  # "on" says nothing more
+    assert "Adoption date by 2016" in listing
+    assert "In force from since 2017" in listing
+    assert "In force from about 2020" in listing
+    assert "Adoption date 2016" in listing  # "on" says nothing more
     assert "Draft by 2016" not in listing
     reform = Reform.objects.get(title="By 2016")
     page = client.get(reform.get_absolute_url()).content.decode()

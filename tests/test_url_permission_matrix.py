@@ -23,7 +23,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from institute.alerts.models import Subscription
 from institute.datasets.jobs import run_import_job
 from institute.datasets.models import ImportJob
 from institute.datasets.releases import release_create
@@ -66,6 +68,8 @@ POST_ONLY = roles(LOGIN, 405, 405, 405, 405, 405)  # GET refused by method, afte
 REDIRECT_TO_CHANGE = roles(LOGIN, 302, 302, 302, 302, 302)  # admin's `<pk>/` → `<pk>/change/`
 APP_FOR_EDITORS = roles(LOGIN, 404, 200, 200, 200, 200)  # app index: 404 without any model
 APP_FOR_SUPERUSER = roles(LOGIN, 404, 404, 404, 404, 200)
+NONE_OF_YOURS = roles(LOGIN, 404, 404, 404, 404, 404)
+REVIEWERS = roles(LOGIN, 403, 403, 200, 403, 200)  # who may review: notices are theirs
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,13 @@ def model_admin_rows(
 
 
 def editorial_rows(
-    base: str, obj: Callable[[SimpleNamespace], object], *, prefix: str, table: str, add
+    base: str,
+    obj: Callable[[SimpleNamespace], object],
+    *,
+    prefix: str,
+    table: str,
+    add,
+    preview=EDITORS,
 ) -> dict[str, list[Case]]:
     """Reforms, recommendations and sources: the ModelAdmin patterns on a draft, and the
     editorial ones (review moves, compare, revert, import, export)."""
@@ -160,6 +170,13 @@ def editorial_rows(
             case("process_import GET", lambda w: f"/admin/{base}/process_import/", POST_ONLY)
         ],
         f"admin/{base}/import/": [case("import", lambda w: f"/admin/{base}/import/", EDITORS)],
+        f"admin/{base}/import/<int:job_id>/": [
+            # Only the signed-in user's own finished import: none here, for anyone.
+            case("import done", lambda w: f"/admin/{base}/import/999999/", NONE_OF_YOURS)
+        ],
+        f"admin/{base}/<path:object_id>/preview/": [
+            case("preview", lambda w: f"/admin/{base}/{pk(w)}/preview/", preview)
+        ],
         f"admin/{base}/export/": [
             case("export form", lambda w: f"/admin/{base}/export/", EDITORS),
             case(
@@ -263,6 +280,13 @@ TABLE: dict[str, list[Case]] = {
     ],
     "reforms/": [public("reform listing", lambda w: "/reforms/", must_show=REFORM)],
     "reforms/feed/": [public("reform feed", lambda w: "/reforms/feed/", must_show=REFORM)],
+    "recommendations/feed/": [
+        public(
+            "recommendation feed",
+            lambda w: "/recommendations/feed/",
+            must_show=RECOMMENDATION,
+        )
+    ],
     "reforms/export.<slug:fmt>": [
         public(f"reforms.{fmt}", lambda w, fmt=fmt: f"/reforms/export.{fmt}", must_show=REFORM)
         for fmt in ("csv", "xlsx", "json")
@@ -470,6 +494,8 @@ TABLE: dict[str, list[Case]] = {
     **editorial_rows(
         "institute/source",
         lambda w: w.draft_source,
+        # A source has no public page of its own to preview.
+        preview=roles(LOGIN, 403, 404, 404, 404, 404),
         prefix="sourceresource",
         table="sources",
         add=CONTRIBUTORS,
@@ -485,6 +511,34 @@ TABLE: dict[str, list[Case]] = {
         history=PUBLISHERS,
     ),
     # the review log: read-only; and the review queue
+    "admin/institute/reviewevent/notices/": [
+        case("review notices", lambda w: "/admin/institute/reviewevent/notices/", REVIEWERS)
+    ],
+    # Subscribers' addresses: read-only, to holders of institute.view_subscription only.
+    **model_admin_rows(
+        "institute/subscription",
+        lambda w: w.subscription,
+        changelist=SUPERUSER,
+        add=NO_ONE,
+        change=SUPERUSER,
+        delete=SUPERUSER,
+        history=SUPERUSER,
+    ),
+    "alerts/<slug:listing>/": [public("alert for a search", lambda w: "/alerts/reforms/")],
+    "alerts/<slug:listing>/<slug:slug>/": [
+        public("alert for an entry", lambda w: f"/alerts/reforms/{w.reform.slug}/"),
+        case(
+            "alert for a draft",
+            lambda w: f"/alerts/reforms/{w.draft_reform.slug}/",
+            NOBODY_404,
+        ),
+    ],
+    "alerts/confirm/<str:token>/": [
+        case("confirm, bad link", lambda w: "/alerts/confirm/not-signed/", roles(*[400] * 6))
+    ],
+    "alerts/unsubscribe/<str:token>/": [
+        case("unsubscribe, unknown", lambda w: "/alerts/unsubscribe/nope/", NOBODY_404)
+    ],
     "admin/institute/reviewevent/queue/": [
         case("review queue", lambda w: "/admin/institute/reviewevent/queue/", EDITORS)
     ],
@@ -665,6 +719,14 @@ def world(make_role_user):
         topic=TopicFactory(),
         theme=ThemeFactory(),
         review_event=review_event,
+        subscription=Subscription.objects.create(
+            email="reader@example.org",
+            listing="reforms",
+            query="area=economy",
+            token="matrix-token",
+            confirmed_at=timezone.now(),
+            sent_until=timezone.now(),
+        ),
         others_job=others_job,
         release=release_create(label="2026.01", notes="", by=None, base_url="http://testserver/"),
         task_result=DBTaskResult.objects.get(pk=task_result.id),

@@ -453,7 +453,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
             "events": ReviewEvent.objects.for_entry(obj).select_related("actor")[:100],
             "urls": {name: self._url("review", obj.pk, name) for name in MOVES},
             "history_url": self._url("history", obj.pk),
-            "preview_url": self._url("preview", obj.pk),
+            "preview_url": self._url("preview", obj.pk) if hasattr(obj, "get_absolute_url") else "",
         }
 
     def _diff_base(self, obj):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import resolve
 from django.utils import timezone
 
@@ -28,6 +28,9 @@ class _Discard(Exception):
 
 
 def preview_response(request, entry: Editorial) -> HttpResponse:
+    if not hasattr(entry, "get_absolute_url"):
+        # A source is shown only inside the entries that cite it: it has no page of its own.
+        raise Http404(f"A {entry._meta.verbose_name} has no public page to preview.")
     revision = pending_revision(entry)
     data = revision.data if revision is not None else snapshot(entry)
     request.preview_banner = f"Preview of version {entry.version} (not public)" + (

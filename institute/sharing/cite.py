@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 
-from institute.editorial.history import public_dates
+from institute.editorial.history import PublicDates, public_dates
 
 PUBLISHER = "Kazakhstan Reform Tracker"
 FORMATS = {"bib": "application/x-bibtex", "ris": "application/x-research-info-systems"}
@@ -36,9 +36,10 @@ class Reference:
         return bool(first and last and last.date() > first.date())
 
 
-def reference(entry, *, url: str, kind: str) -> Reference:
-    """The reference of a published entry at `url` (its permanent address)."""
-    first, last = public_dates(entry)
+def reference(entry, *, url: str, kind: str, dates: PublicDates | None = None) -> Reference:
+    """The reference of a published entry at `url` (its permanent address); `dates`, its
+    public dates if the caller has read them already."""
+    first, last = dates if dates is not None else public_dates(entry)
     local = timezone.localtime
     return Reference(
         key=f"krt-{kind}-{entry.slug}",
