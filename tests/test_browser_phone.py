@@ -26,7 +26,9 @@ def public_pages(page, base: str) -> list[str]:
     )
     paths = {"/", "/reforms/", "/recommendations/", "/recommendations/tracker/", "/insights/"}
     paths |= {"/data/", "/api/v1/docs/"}
-    paths |= {p for p in found if not p.startswith("/admin")}
+    # One visit a page: a fragment is the same document, and the home page's charts link the
+    # listings under every filter of their bars (the listing itself is visited).
+    paths |= {p.split("#")[0] for p in found if not p.startswith("/admin") and "?" not in p}
     return sorted(paths)
 
 
