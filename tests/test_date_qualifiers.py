@@ -108,6 +108,20 @@ def test_year_filters_are_honest_about_bounds(client, bounded):
     assert sorted(r["title"] for r in rows) == ["By 2016", "On 2016"]
 
 
+def test_the_year_chart_counts_what_its_bars_list(client, bounded):
+    """A bar counts exactly the rows of the listing it links to: a date given only as a bound is
+    in no year's bar, and the chart says how many it leaves out."""
+    chart = client.get(reverse("insights-chart", args=["reforms-by-year", "csv"]))
+    rows = {r["year"]: r for r in csv.DictReader(io.StringIO(chart.content.decode()))}
+    assert set(rows) == {"2016", "2020"}  # "since 2017" is in no year
+    for year, row in rows.items():
+        listed = titles(client.get(REFORMS, {"year_from": year, "year_to": year}))
+        assert int(row["reforms"]) == len(listed), year
+    assert int(rows["2016"]["reforms"]) == 1  # "On 2016"; not "By 2016"
+    page = client.get(reverse("insights")).content.decode()
+    assert "2 reforms dated only by a bound" in page
+
+
 def test_the_csv_adds_the_columns_after_the_old_ones(client, bounded):
     rows = csv_rows(client)
     assert list(rows[0])[-4:] == NEW_COLUMNS

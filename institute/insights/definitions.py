@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.db.models import Count, F, Q, Window
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber, Substr
 from django.urls import reverse
 
-from institute.dates import date_label
+from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, date_label
 from institute.insights.charts import (
     Bar,
     BarChart,
@@ -31,7 +31,7 @@ from institute.insights.palettes import AREA_COLOURS, IMPLEMENTATION_COLOURS, ST
 from institute.listings.filters import FacetedFilterSet
 from recommendations.models import Audience, Implementation
 from recommendations.selectors import recommendation_filter_public
-from reforms.filters import DateKind
+from reforms.filters import DateKind, bounded_only
 from reforms.models import Area, Reform, ReformStatus, Response
 from reforms.selectors import reform_filter_public
 from reforms.tally import by_status, by_year
@@ -115,19 +115,33 @@ def _area_counts(row: dict) -> dict[str, int]:
     return {name[2:]: n for name, n in row.items() if name.startswith("n_") and n}
 
 
+# The year of a date given only as a bound, in the grouping: a key no year can be.
+BOUNDED = "bound"
+BOUND_NOTE = "dated only by a bound (“by 2016”, “since 2017”) not shown: no year holds it."
+
+
 def reforms_by_year(filters: Filters) -> BarChart:
     filterset = filters.reforms
     path = reverse("reforms:list")
     column, date_name = year_range_date(filterset)
     areas = _selected(filterset, "area", Area.values)
-    # From the tally when it has the filters (and the earliest date is the one charted).
-    found = by_year(filterset.active(), areas) if column == "first_date" else None
+    # A date the source gives only as a bound ("by 2016", "since 2017") is in no year's bar, as
+    # it is in no year's listing (the year filters: README, "Year filters and bounded dates"),
+    # so that a bar counts exactly the rows its link lists. The tally has no qualifiers: it
+    # answers only while no such date is among the rows.
+    bounded = bounded_only(column, UPPER_BOUND_ONLY) | bounded_only(column, LOWER_BOUND_ONLY)
+    rows = _rows(filterset)
+    found = None
+    if column == "first_date" and not rows.filter(bounded).exists():
+        found = by_year(filterset.active(), areas)
     if found is None:
         found = {}
-        grouped = _rows(filterset).values(year=Substr(column, 1, 4))
+        year = Case(When(bounded, then=Value(BOUNDED)), default=Substr(column, 1, 4))
+        grouped = rows.values(year=year)
         for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
             found[row["year"]] = (row["rows"], _area_counts(row))
     undated = found.pop("", (0, {}))[0]
+    only_bound = found.pop(BOUNDED, (0, {}))[0]
     years = sorted(int(y) for y in found)
     bars = []
     # Every year of the span, the empty ones too: the axis is time.
@@ -156,8 +170,11 @@ def reforms_by_year(filters: Filters) -> BarChart:
         + "."
         + filter_summary(filterset)
         + (f" {undated} {missing} not shown." if undated else "")
+        + (f" {only_bound} {BOUND_NOTE}" if only_bound else "")
     )
-    notes = [f"{_plural(undated, 'reform', 'reforms')} {missing} not shown."]
+    notes = [f"{_plural(undated, 'reform', 'reforms')} {missing} not shown."] if undated else []
+    if only_bound:
+        notes.append(f"{_plural(only_bound, 'reform', 'reforms')} {BOUND_NOTE}")
     return BarChart(
         title=f"Reforms by year of their {date_name}, by area",
         description=description,
@@ -167,7 +184,7 @@ def reforms_by_year(filters: Filters) -> BarChart:
         unit=("reform", "reforms"),
         series=_series(Area.choices, AREA_COLOURS),
         bars=bars,
-        notes=notes if undated else [],
+        notes=notes,
     )
 
 
