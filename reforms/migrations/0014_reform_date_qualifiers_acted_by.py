@@ -3,6 +3,23 @@
 from django.conf import settings
 from django.db import migrations, models
 
+TABLE = "reforms_reform"
+
+
+def reinstall_sqlite_generation_triggers(apps, schema_editor) -> None:
+    """SQLite adds these fields and constraints by rebuilding the table, which drops its
+    triggers: put back the listing generation's (migration 0009), or a write to a reform would
+    no longer change the marker every cached answer is keyed on."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        name = f"listing_generation_{TABLE}_{event.lower()}"
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        schema_editor.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {TABLE} "
+            "BEGIN UPDATE listing_generation SET value = value + 1 WHERE slot = 0; END"
+        )
+
 
 class Migration(migrations.Migration):
 
@@ -12,6 +29,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Last when unapplied: the reverse rebuilds the table again.
+        migrations.RunPython(migrations.RunPython.noop, reinstall_sqlite_generation_triggers),
         migrations.AddField(
             model_name='reform',
             name='acted_by',
@@ -60,4 +79,5 @@ class Migration(migrations.Migration):
             model_name='reform',
             constraint=models.CheckConstraint(condition=models.Q(('acted_by__in', ['kazakhstan', 'oecd', 'osce', 'undp', 'council-of-europe', 'european-union', 'other-government', 'other-institution'])), name='reform_actor_known'),
         ),
+        migrations.RunPython(reinstall_sqlite_generation_triggers, migrations.RunPython.noop),
     ]
