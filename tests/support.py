@@ -3,6 +3,8 @@ factories.py): the roles and moves the matrices run over, admin URLs and forms a
 posts them, and the query counts the public listings are held to."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from django.contrib.messages import get_messages
@@ -133,3 +135,17 @@ NO_REFORM_INLINE_ROWS = {
     for inline in ("citations", "responses", "secondary_areas")
     for count in ("TOTAL_FORMS", "INITIAL_FORMS")
 }
+
+
+def run_manage(*args: str, drop=(), **env: str) -> subprocess.CompletedProcess:
+    """`manage.py ARGS` in a process of its own, with this environment but for the variables in
+    `drop` (the settings a test means to choose), plus `env`."""
+    clean = {k: v for k, v in os.environ.items() if k not in drop}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

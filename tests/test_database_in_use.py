@@ -6,29 +6,19 @@ already exists", SQLite's warning said once, by the banner)."""
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
+from tests.support import run_manage
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "ENV_FILE", "AXES_VERBOSE")
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    drop = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "ENV_FILE", "AXES_VERBOSE")
+    return run_manage(*args, drop=drop, **env)
 
 
 def test_the_banner_names_the_database_from_the_env_file_or_the_environment(tmp_path):

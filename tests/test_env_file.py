@@ -4,10 +4,11 @@
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support import run_manage
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOW = (
@@ -19,15 +20,7 @@ OURS = ("DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "LOG_L
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in OURS and k != "GUNICORN_TIMEOUT"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_manage(*args, drop=(*OURS, "GUNICORN_TIMEOUT"), **env)
 
 
 def test_manage_py_reads_the_env_file_and_the_environment_wins(tmp_path):
