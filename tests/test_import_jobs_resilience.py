@@ -7,6 +7,7 @@ DATABASE_URL; on SQLite the test database is a file (institute/settings/test.py)
 """
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -363,6 +364,12 @@ def test_the_worker_survives_the_database_going_away_and_coming_back(tmp_path):
         assert worker.poll() is None
     finally:
         stop(worker)
-    print(log.read_text()[-3000:])
-    assert "Database back after" in log.read_text()
+    text = log.read_text()
+    print(text[-3000:])
+    # The worker met the outage and came back: in its polling loop ("Database back after"), or,
+    # when the outage fell wholly inside the interrupted job, in that job's retries of its
+    # outcome (the loop then never saw the database gone). Which one depends on timing.
+    assert "Database back after" in text or re.search(
+        r"Outcome of import job \d+ not written", text
+    )
     assert Reform.objects.filter(slug__startswith="after-outage-").count() == 5
