@@ -155,10 +155,13 @@ def serve(
     deadline = time.monotonic() + settings.PAGE_CACHE_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
+        # The lock before the entry: the computation keeps its entry, then drops the lock, so a
+        # lock seen gone means the entry read next is there if it was kept at all.
+        computing = cache.get(lock) is not None
         entry = cache.get(key)
         if isinstance(entry, Entry) and entry.marker == marker:
             return _answer(request, entry, HIT, validators)
-        if cache.get(lock) is None:
+        if not computing:
             break  # the computation ended without an entry to share (not keepable, or failed)
     return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
 
