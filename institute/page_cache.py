@@ -147,6 +147,12 @@ def serve(
     lock = key + ":computing"
     if cache.add(lock, marker, settings.PAGE_CACHE_LOCK_SECONDS):
         try:
+            # Read again under the lock: between the read above and the lock, another request
+            # may have computed this state, kept it and dropped its lock (a slow thread on a
+            # loaded machine); its entry is there now, since it is kept before the lock goes.
+            latest = cache.get(key)
+            if isinstance(latest, Entry) and latest.marker == marker:
+                return _answer(request, latest, HIT, validators)
             return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
         finally:
             cache.delete(lock)
