@@ -19,9 +19,8 @@ The first visitors after a publish:
 
 For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
 stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
-copy; the site speaks one language, so nothing varies on Accept-Language, and the key holds the
-active language all the same, so that LocaleMiddleware, which adds its own Vary, would keep
-each language apart) and carries validators: a weak ETag made of the marker and the address,
+copy; a page's language is its address's, and the key holds it as well; an English page at an
+unprefixed address also varies on Accept-Language, institute.languages) and carries validators: a weak ETag made of the marker and the address,
 and Last-Modified, when the entry was computed; a matching conditional request is answered 304.
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
@@ -44,10 +43,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
-from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
+from institute import languages
 from institute.listings.generation import content_marker
 
 logger = logging.getLogger(__name__)
@@ -85,14 +84,14 @@ def enabled() -> bool:
 
 def address_key(request: HttpRequest) -> str:
     """One key per address and language: HEAD shares GET's entry (the server drops the body)."""
-    address = f"{translation.get_language()}|{request.build_absolute_uri()}"
+    address = f"{languages.of_path(request.path_info)}|{request.build_absolute_uri()}"
     return "page:" + hashlib.sha256(address.encode()).hexdigest()[:40]
 
 
 def make_etag(marker: str, request: HttpRequest) -> str:
     # Weak: the same content state and address give the same page, though not necessarily the
     # same bytes (a date rendered relative to today).
-    address = f"{marker}|{translation.get_language()}|{request.build_absolute_uri()}"
+    address = f"{marker}|{languages.of_path(request.path_info)}|{request.build_absolute_uri()}"
     return 'W/"' + hashlib.sha256(address.encode()).hexdigest()[:32] + '"'
 
 
@@ -240,7 +239,7 @@ def _kept_when_complete(chunks, keep: Callable[[bytes], None]) -> Iterator[bytes
 def skipped(request: HttpRequest) -> bool:
     """The admin, the health check, and the API, which calls `serve()` itself after its
     throttle (PAGE_CACHE_SKIP)."""
-    return request.path.startswith(tuple(settings.PAGE_CACHE_SKIP))
+    return languages.unprefixed(request.path).startswith(tuple(settings.PAGE_CACHE_SKIP))
 
 
 class PublicPageCacheMiddleware:

@@ -78,8 +78,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Anonymous public answers from the cache; before the session middleware, so a cached
     # answer costs no session, authentication or CSRF work (institute/page_cache.py).
+    # A first visit in the browser's language, before the page cache answers in English.
+    "institute.languages.FirstVisitLanguageMiddleware",
     "institute.page_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "institute.languages.context",
             ],
         },
     },
@@ -249,6 +253,14 @@ if os.environ.get("CSP_REPORT_URI"):
 CORRECTIONS_EMAIL = os.environ.get("CORRECTIONS_EMAIL", "").strip()
 
 LANGUAGE_CODE = "en-gb"
+# English without a prefix (every address published before keeps working), Russian under /ru/,
+# Kazakh under /kk/ (institute/languages.py). The names are each language's own.
+LANGUAGES = [("en-gb", "English"), ("ru", "Русский"), ("kk", "Қазақша")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Addresses without a language besides files (a last segment with an extension: downloads,
+# feeds of files, sitemap.xml, robots.txt): the API (it reads ?lang=) and the health check.
+LANGUAGE_NEUTRAL_PATHS = ["/api/", "/healthz", "/static/"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
