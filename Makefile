@@ -16,7 +16,7 @@ PORT := $(or $(call from_env_file,PORT),8000)
 endif
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve backup restore superuser demo-users content test screenshots lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
+.PHONY: install catalogues messages run serve backup restore superuser demo-users content test screenshots lint fmt migrations-check pytest browser bench bench-smoke load fuzz ci clean
 
 install: $(VENV)/.installed
 
@@ -44,7 +44,22 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(call install_lock,requirements-dev.lock)
 	touch $@
 
-content: install
+# The translations of the interface: locale/<language>/LC_MESSAGES/django.po is written (and
+# reviewed) in the repository; the compiled .mo beside it is produced here, never committed.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+catalogues: $(CATALOGUES)
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	msgfmt --check --output-file=$@ $<
+
+# After marking or changing an interface string: the catalogues gain it (untranslated, for the
+# translators; tests/test_languages.py fails until every language has it).
+messages: install
+	$(MANAGE) makemessages --locale ru --locale kk --no-obsolete --add-location file \
+		--ignore '.venv/*' --ignore 'tests/*' --ignore 'benchmarks/*' --ignore 'staticfiles/*'
+
+content: install catalogues
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) createcachetable -v 0
 	$(MANAGE) load_content
@@ -77,7 +92,7 @@ WORKER_COMMAND := $(call from_env_file,WORKER_COMMAND)
 endif
 WORKER_RESTART_DELAY ?= 5
 serve: export DJANGO_SETTINGS_MODULE := institute.settings.production
-serve: $(VENV)/.installed-production
+serve: $(VENV)/.installed-production catalogues
 	@$(BIN)/python -m institute.preflight
 	$(MANAGE) collectstatic --no-input -v 0
 	$(MANAGE) migrate --no-input -v 0
@@ -148,7 +163,7 @@ browser:
 # Two workers (pytest-xdist), one per core: each has its own test database (`test_<name>_gw0`,
 # …), its own demo content and its own live server. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
-pytest: install browser
+pytest: install browser catalogues
 	$(BIN)/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist load) $(PYTEST_ARGS)
 
 test: lint migrations-check pytest

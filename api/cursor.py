@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Expression, F, FloatField, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 SALT = "api.cursor"
 
@@ -140,7 +141,7 @@ def decode(cursor: str, keys: list[Key]) -> list:
         payload = json.loads(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)))
         order, values = payload["o"], payload["v"]
     except (signing.BadSignature, ValueError, TypeError, KeyError):
-        raise BadCursor("is not a cursor this API gave (copy `next` as it is)") from None
+        raise BadCursor(_("is not a cursor this API gave (copy `next` as it is)")) from None
     if order != signature(keys) or not isinstance(values, list) or len(values) != len(keys):
-        raise BadCursor("was made for another order (another `sort`): start again without it")
+        raise BadCursor(_("was made for another order (another `sort`): start again without it"))
     return values

@@ -4,6 +4,8 @@ parameters also `problems`, one line each, and `parameters`, the messages by par
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -21,18 +23,27 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, Throttled):
-        wait = f"in {exc.wait} second(s)" if exc.wait is not None else "later"
-        response.data = {
-            "detail": (
-                f"Too many requests from this address: the limit is "
-                f"{settings.API_THROTTLE_RATE}. Try again {wait} (see Retry-After)."
-            )
-        }
+        rate = settings.API_THROTTLE_RATE
+        if exc.wait is not None:
+            # The English says "second(s)" in both forms, as it always has.
+            detail = ngettext(
+                "Too many requests from this address: the limit is %(rate)s. Try again in "
+                "%(wait)s second(s) (see Retry-After).",
+                "Too many requests from this address: the limit is %(rate)s. Try again in "
+                "%(wait)s second(s) (see Retry-After).",
+                exc.wait,
+            ) % {"rate": rate, "wait": exc.wait}
+        else:
+            detail = _(
+                "Too many requests from this address: the limit is %(rate)s. Try again later "
+                "(see Retry-After)."
+            ) % {"rate": rate}
+        response.data = {"detail": detail}
     elif isinstance(exc, ValidationError):
         data = response.data if isinstance(response.data, dict) else {"": response.data}
         parameters = {name: messages(value) for name, value in data.items()}
         response.data = {
-            "detail": "The request's parameters were refused; nothing was listed.",
+            "detail": _("The request's parameters were refused; nothing was listed."),
             "problems": [
                 f"{name}: {message}" if name else message
                 for name, found in parameters.items()

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -66,8 +67,11 @@ def parse_since(value: str) -> datetime.datetime:
         moment = None
     if moment is None:
         raise BadTimestamp(
-            f"“{value[:40]}” is not an ISO 8601 date or date-time (2025-03-01 or "
-            "2025-03-01T12:00:00Z)"
+            _(
+                "“%(value)s” is not an ISO 8601 date or date-time (2025-03-01 or "
+                "2025-03-01T12:00:00Z)"
+            )
+            % {"value": value[:40]}
         )
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=datetime.UTC)

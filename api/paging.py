@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -39,9 +40,8 @@ class CursorPages(BasePagination):
         if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= settings.API_MAX_PAGE_SIZE:
             raise ValidationError(
                 {
-                    self.page_size_query_param: (
-                        f"must be a whole number from 1 to {settings.API_MAX_PAGE_SIZE}"
-                    )
+                    self.page_size_query_param: _("must be a whole number from 1 to %(most)s")
+                    % {"most": settings.API_MAX_PAGE_SIZE}
                 }
             )
         return int(raw)

@@ -9,18 +9,21 @@ from functools import partial
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
+from django.utils.translation import gettext  # by its name: `_` is discarded below
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from api import language as api_language
 from api.as_of import AsOf
 from api.freshness import UpdatedSince, etag, first_seen
 from api.paging import CursorPages
 from api.records import ThemeRecord, TopicRecord, record_serializer
-from institute import page_cache
+from institute import languages, page_cache
 from institute.client_address import client_address
 from institute.datasets.tables import TABLES
 from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
@@ -52,7 +55,11 @@ class Endpoint(generics.GenericAPIView):
     as_of = None  # the moment `?as_of=` names, once initial() has read it
 
     def initial(self, request, *args, **kwargs):
-        """DRF's checks (the throttle first, outside any replay of history), then `as_of`."""
+        """The language of the answer's words (api.language), DRF's checks (the throttle first,
+        outside any replay of history), then `as_of`."""
+        self.language = None
+        self.language = api_language.requested(request)
+        translation.activate(self.language)
         super().initial(request, *args, **kwargs)
         value = request.query_params.get("as_of")
         if value is not None and self.takes_as_of:
@@ -92,6 +99,13 @@ class Endpoint(generics.GenericAPIView):
             patch_cache_control(response, public=True, no_cache=True)
         return response
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(self, "language", None):
+            response["Content-Language"] = languages.hreflang(self.language)
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
     def rendered(self, request, make: Callable[[], Response]) -> Response:
         """`make()`'s answer rendered now, so its bytes can be kept (DRF renders on the way
         out; rendering twice is a no-op)."""
@@ -109,8 +123,13 @@ class Endpoint(generics.GenericAPIView):
     def refuse_unknown(self, params, known) -> None:
         unknown = sorted(set(params) - set(known))
         if unknown:
-            takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
-            raise ValidationError(dict.fromkeys(unknown, f"is not a parameter here ({takes})"))
+            if known:
+                message = gettext("is not a parameter here (it takes %(known)s)") % {
+                    "known": ", ".join(sorted(known))
+                }
+            else:
+                message = gettext("is not a parameter here (it takes none)")
+            raise ValidationError(dict.fromkeys(unknown, message))
 
 
 class TableList(Endpoint, generics.ListAPIView):
@@ -120,7 +139,7 @@ class TableList(Endpoint, generics.ListAPIView):
     table_name = ""
     # The listing's selector (`params` → bound FilterSet over published rows), if it has one.
     selector: Callable | None = None
-    filter_backends = [UpdatedSince, AsOf]
+    filter_backends = [UpdatedSince, AsOf, api_language.Language]
 
     def get_serializer_class(self):
         return record_serializer(self.table_name)
@@ -167,7 +186,7 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
         return record_serializer(self.table_name)
 
     def retrieve(self, request, *args, **kwargs):
-        self.refuse_unknown(request.query_params, ["as_of"])
+        self.refuse_unknown(request.query_params, ["as_of", api_language.QUERY_PARAM])
         return self.conditional(request, partial(super().retrieve, request, *args, **kwargs))
 
     def get_queryset(self):
@@ -179,7 +198,10 @@ class TableRecord(Endpoint, generics.RetrieveAPIView):
         row = self.get_queryset().filter(slug=slug).first()
         if row is None:
             model = TABLES[self.table_name].get_model()
-            raise Http404(f"No published {model._meta.verbose_name} “{slug[:100]}”.")
+            raise Http404(
+                gettext("No published %(kind)s “%(slug)s”.")
+                % {"kind": model._meta.verbose_name, "slug": slug[:100]}
+            )
         return row
 
 
@@ -187,6 +209,7 @@ class VocabularyList(Endpoint, generics.ListAPIView):
     """Every value of a vocabulary the tables refer to by slug (topics, themes)."""
 
     takes_as_of = False  # vocabularies are not versioned: no history to read
+    filter_backends = [api_language.Language]
 
     def list(self, request, *args, **kwargs):
         return self.conditional(request, partial(super().list, request, *args, **kwargs))
@@ -234,6 +257,9 @@ class ThemeList(VocabularyList):
 
 def not_found(request):
     return JsonResponse(
-        {"detail": f"No such endpoint: the endpoints are listed on {reverse('api:docs')}."},
+        {
+            "detail": gettext("No such endpoint: the endpoints are listed on %(docs)s.")
+            % {"docs": reverse("api:docs")}
+        },
         status=404,
     )

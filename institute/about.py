@@ -5,12 +5,13 @@ stays true when either changes."""
 from django.conf import settings
 from django.db.models import Max, Min
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from institute.sources.models import Source
 from recommendations.models import IMPLEMENTATION_EXPLANATIONS, Implementation, Recommendation
 from reforms.models import STATUS_EXPLANATIONS, Reform, ReformStatus
 
-LICENCE_NAME = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+LICENCE_NAME = gettext_lazy("Creative Commons Attribution 4.0 International (CC BY 4.0)")
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 

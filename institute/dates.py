@@ -12,7 +12,9 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.dates import MONTHS, MONTHS_ALT
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 # The database enforces the shape; Python also checks the calendar (no 30 February).
 PARTIAL_DATE_REGEX = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
@@ -65,10 +67,19 @@ class PartialDate(str):
         """Human form at the stored precision: "2019", "December 2019", "20 December 2019"."""
         if self.precision == Precision.YEAR:
             return str(self.year)
-        month = calendar.month_name[self.month]
         if self.precision == Precision.MONTH:
-            return f"{month} {self.year}"
-        return f"{self.day} {month} {self.year}"
+            # Django's own month names, translated by its catalogue: the month named alone
+            # ("Сентябрь 2019"), and as a day's month ("20 декабря 2019"), which some languages
+            # decline.
+            return pgettext("partial date: month and year", "%(month)s %(year)s") % {
+                "month": MONTHS[self.month],
+                "year": self.year,
+            }
+        return pgettext("partial date: day, month and year", "%(day)s %(month)s %(year)s") % {
+            "day": self.day,
+            "month": MONTHS_ALT[self.month],
+            "year": self.year,
+        }
 
     def earliest(self) -> datetime.date:
         """The first day the value covers, for range arithmetic."""
@@ -145,6 +156,15 @@ class DateQualifier(models.TextChoices):
     ABOUT = "about", _("about")
 
 
+# A date in words with its qualifier, as visitors read it: one phrase each, so that a language
+# can put the word after the date or decline it.
+QUALIFIED_DATE_PHRASES = {
+    DateQualifier.BY: pgettext_lazy("date qualifier", "by %(date)s"),
+    DateQualifier.SINCE: pgettext_lazy("date qualifier", "since %(date)s"),
+    DateQualifier.ABOUT: pgettext_lazy("date qualifier", "about %(date)s"),
+}
+
+
 # A "by" date bounds the event from above only (it may be earlier), a "since" date from below
 # only (it may be later): the year filters read them so (README: "Dates and their bounds").
 UPPER_BOUND_ONLY = DateQualifier.BY
@@ -157,7 +177,7 @@ def qualified_date_label(value, qualifier: str) -> str:
     label = date_label(value)
     if not label or not qualifier or qualifier == DateQualifier.ON:
         return label
-    return f"{DateQualifier(qualifier).label} {label}"
+    return QUALIFIED_DATE_PHRASES[DateQualifier(qualifier)] % {"date": label}
 
 
 def date_qualifier_field() -> models.CharField:

@@ -130,8 +130,11 @@ class FirstVisitLanguageMiddleware:
 
 
 def context(request: HttpRequest) -> dict:
-    """`languages` for the switcher and the `hreflang` links; `language_tag` for `<html lang>`."""
+    """`languages` for the switcher and the `hreflang` links; `language_tag` for `<html lang>`;
+    `translated_page` on a page in another language than the original's."""
+    current = translation.get_language() or DEFAULT
     return {
         "languages": lambda: alternates(request),
-        "language_tag": hreflang(translation.get_language() or DEFAULT),
+        "language_tag": hreflang(current),
+        "translated_page": current != DEFAULT,
     }

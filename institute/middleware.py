@@ -6,18 +6,42 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 
-# If even the template cannot be rendered, this is the page.
+# If even the template cannot be rendered, this is the page: in the request's language, or in
+# English should the translations fail too.
 FALLBACK_PAGE = (
     '<!doctype html><html lang="en"><meta charset="utf-8">'
     "<title>Temporarily unavailable</title>"
     "<h1>The tracker is temporarily unavailable</h1>"
     "<p>Please try again shortly.</p></html>"
 )
+
+
+def fallback_page() -> str:
+    try:
+        return _translated_fallback_page()
+    except Exception:
+        return FALLBACK_PAGE
+
+
+def _translated_fallback_page() -> str:
+    return format_html(
+        '<!doctype html><html lang="{}"><meta charset="utf-8">'
+        "<title>{}</title>"
+        "<h1>{}</h1>"
+        "<p>{}</p></html>",
+        (get_language() or "en")[:2],
+        _("Temporarily unavailable"),
+        _("The tracker is temporarily unavailable"),
+        _("Please try again shortly."),
+    )
 
 
 def database_unavailable_response() -> HttpResponse:
@@ -27,7 +51,7 @@ def database_unavailable_response() -> HttpResponse:
         content = render_to_string("503.html")
     except Exception:
         logger.exception("The 503 page could not be rendered; sending the fallback page")
-        content = FALLBACK_PAGE
+        content = fallback_page()
     response = HttpResponse(content, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     add_never_cache_headers(response)  # no proxy may keep serving the outage page

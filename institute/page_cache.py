@@ -20,8 +20,9 @@ The first visitors after a publish:
 For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
 stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
 copy; a page's language is its address's, and the key holds it as well; an English page at an
-unprefixed address also varies on Accept-Language, institute.languages) and carries validators: a weak ETag made of the marker and the address,
-and Last-Modified, when the entry was computed; a matching conditional request is answered 304.
+unprefixed address also varies on Accept-Language, institute.languages) and carries
+validators: a weak ETag made of the marker and the address, and Last-Modified, when the entry
+was computed; a matching conditional request is answered 304.
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
 `private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any

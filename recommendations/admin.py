@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from institute import translations
 from institute.control_characters import RefusesControlCharacters
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import RecommendationResource
@@ -33,13 +34,14 @@ class RecommendationAdmin(EditorialAdminMixin, TableImportExportMixin, admin.Mod
     list_display_links = ("title",)
     list_filter = ("audience", "themes", "implementation", "review_state", "report")
     list_select_related = ("report", "updated_by")
-    search_fields = ("title", "slug", "text", "implementation_note")
+    search_fields = ("title", "slug", "text", "implementation_note", "title_ru", "title_kk")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("themes", "report")
     inlines = (CitationInline,)
     readonly_fields = (*EditorialAdminMixin.readonly_fields, "linked_reforms")
     fieldsets = (
         (None, {"fields": ("title", "slug", "text", "audience", "themes", "report", "position")}),
+        translations.admin_fieldset(Recommendation),
         ("Assessment", {"fields": ("implementation", "implementation_note", "assessed_on")}),
         ("Reforms that answer, anticipate or bear on it", {"fields": ("linked_reforms",)}),
         EditorialAdminMixin.editorial_fieldset,

@@ -1,5 +1,7 @@
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.control_characters import xml_safe
 from institute.listings.feeds import ListingFeed
@@ -9,7 +11,7 @@ from recommendations.selectors import recommendation_filter_public
 class RecommendationsFeed(ListingFeed):
     """Published recommendations of a listing (`/recommendations/feed/?audience=western`)."""
 
-    noun = "recommendations"
+    noun = gettext_lazy("recommendations")
 
     def filterset_for(self, params):
         return recommendation_filter_public(params=params)
@@ -19,12 +21,16 @@ class RecommendationsFeed(ListingFeed):
 
     def item_description(self, item):
         # Plain text escaped as HTML: see reforms.feeds.
-        return escape(
-            xml_safe(
-                f"{item.get_audience_display()}. {item.get_implementation_display()}. "
-                f"{item.report.title}, no. {item.position}. {item.text}"
-            )
-        )
+        description = _(
+            "%(audience)s. %(implementation)s. %(report)s, no. %(position)s. %(text)s"
+        ) % {
+            "audience": item.get_audience_display(),
+            "implementation": item.get_implementation_display(),
+            "report": item.report.title,
+            "position": item.position,
+            "text": item.text,
+        }
+        return escape(xml_safe(description))
 
     def item_categories(self, item):
         return [theme.name for theme in item.themes.all()]

@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy
 
 from institute.listings.filters import FacetedFilterSet
 from institute.listings.search import names_matching, search, with_rank
@@ -41,9 +42,9 @@ def has_theme(slugs) -> Q:
 class RecommendationSort:
     POSITION, IMPLEMENTATION, RELEVANCE = "position", "implementation", "relevance"
     choices = [
-        (POSITION, "Order in the report"),
-        (IMPLEMENTATION, "Implementation, best first"),
-        (RELEVANCE, "Relevance (with a search)"),
+        (POSITION, gettext_lazy("Order in the report")),
+        (IMPLEMENTATION, gettext_lazy("Implementation, best first")),
+        (RELEVANCE, gettext_lazy("Relevance (with a search)")),
     ]
 
 
@@ -51,39 +52,51 @@ class RecommendationFilter(FacetedFilterSet):
     """The public filters of the recommendation listing; its export uses the same class."""
 
     q = django_filters.CharFilter(
-        method="filter_q", label="Search", widget=forms.TextInput(attrs={"type": "search"})
+        method="filter_q",
+        label=gettext_lazy("Search"),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     # Columns of the row, or a foreign key (one report a row): no DISTINCT over whole rows.
     audience = django_filters.MultipleChoiceFilter(
-        choices=Audience.choices, label="Audience", distinct=False
+        choices=Audience.choices, label=gettext_lazy("Audience"), distinct=False
     )
     theme = django_filters.MultipleChoiceFilter(
-        field_name="themes__slug", choices=theme_choices, label="Theme", method="filter_theme"
+        field_name="themes__slug",
+        choices=theme_choices,
+        label=gettext_lazy("Theme"),
+        method="filter_theme",
     )
     implementation = django_filters.MultipleChoiceFilter(
-        choices=Implementation.choices, label="Implementation", distinct=False
+        choices=Implementation.choices, label=gettext_lazy("Implementation"), distinct=False
     )
     report = django_filters.MultipleChoiceFilter(
-        field_name="report__slug", choices=report_choices, label="Report", distinct=False
+        field_name="report__slug",
+        choices=report_choices,
+        label=gettext_lazy("Report"),
+        distinct=False,
     )
     sort = django_filters.ChoiceFilter(
-        choices=RecommendationSort.choices, method="sort_by", label="Sort"
+        choices=RecommendationSort.choices, method="sort_by", label=gettext_lazy("Sort")
     )
 
     facets = {
-        "audience": ("Audience", "audience"),
-        "implementation": ("Implementation", "implementation"),
-        "theme": ("Theme", "themes__slug"),
-        "report": ("Report", "report__slug"),
+        "audience": (gettext_lazy("Audience"), "audience"),
+        "implementation": (gettext_lazy("Implementation"), "implementation"),
+        "theme": (gettext_lazy("Theme"), "themes__slug"),
+        "report": (gettext_lazy("Report"), "report__slug"),
     }
 
+    # Each phrase takes the filter's values, joined by "or" (institute.listings.filters).
     scope_phrases = {
-        "audience": "addressed to {}",
-        "theme": "on {}",
-        "implementation": "rated {}",
-        "report": "from {}",
+        "audience": gettext_lazy("addressed to %(values)s"),
+        "theme": gettext_lazy("on %(values)s"),
+        "implementation": gettext_lazy("rated %(values)s"),
+        "report": gettext_lazy("from %(values)s"),
     }
-    noun = "recommendations"
+    noun = gettext_lazy("recommendations")
+    # The scope line's sentences, whole, with the rows named in them.
+    scope_all = gettext_lazy("Counting all published recommendations.")
+    scope_some = gettext_lazy("Counting published recommendations %(clauses)s.")
 
     cache_prefix = "recommendations"
     search_vector = None

@@ -7,12 +7,14 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.editorial.models import Editorial, EditorialQuerySet, editorial_constraints
 from institute.editorial.states import ReviewState
 from institute.editorial.versions import citations
 from institute.sources.models import Citation, Source
+from institute.translations import translation_of
 
 
 class Audience(models.TextChoices):
@@ -84,20 +86,43 @@ class RecommendationQuerySet(EditorialQuerySet):
 class Recommendation(Editorial):
     """One recommendation of a report, with our assessment of how far it has been implemented."""
 
-    slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=300)
-    text = models.TextField(help_text=_("The recommendation in full, in our own words."))
-    audience = models.CharField(max_length=20, choices=Audience.choices, db_index=True)
-    themes = models.ManyToManyField(Theme, blank=True, related_name="recommendations")
+    # Verbose names as Django would derive them from the field names, marked for translation:
+    # the public history names each changed field by them.
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(
+        pgettext_lazy("entry field", "text"),
+        help_text=_("The recommendation in full, in our own words."),
+    )
+    # What a visitor reads, in Russian and Kazakh (institute.translations): part of the version.
+    translated_fields = ("title", "text")
+    title_ru = translation_of(title, "ru", _("title"))
+    title_kk = translation_of(title, "kk", _("title"))
+    text_ru = translation_of(text, "ru", pgettext_lazy("entry field", "text"))
+    text_kk = translation_of(text, "kk", pgettext_lazy("entry field", "text"))
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, db_index=True
+    )
+    themes = models.ManyToManyField(
+        Theme, blank=True, related_name="recommendations", verbose_name=_("themes")
+    )
     report = models.ForeignKey(
-        "institute.Source", on_delete=models.PROTECT, related_name="recommendations"
+        "institute.Source",
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+        verbose_name=pgettext_lazy("entry field", "report"),
     )
-    position = models.PositiveSmallIntegerField(help_text=_("Its order in the report, from 1."))
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("entry field", "position"), help_text=_("Its order in the report, from 1.")
+    )
     implementation = models.CharField(
-        max_length=30, choices=Implementation.choices, default=Implementation.NOT_ASSESSED
+        _("implementation"),
+        max_length=30,
+        choices=Implementation.choices,
+        default=Implementation.NOT_ASSESSED,
     )
-    implementation_note = models.TextField(blank=True)
-    assessed_on = PartialDateField(help_text=_("“As of” date of the assessment."))
+    implementation_note = models.TextField(_("implementation note"), blank=True)
+    assessed_on = PartialDateField(_("assessed on"), help_text=_("“As of” date of the assessment."))
 
     objects = RecommendationQuerySet.as_manager()
 
@@ -109,6 +134,8 @@ class Recommendation(Editorial):
     area_lookup = "responses__reform__area"
 
     class Meta:
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from institute import translations
 from institute.control_characters import RefusesControlCharacters
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import CitationResource, ReformResource, ResponseResource
@@ -24,7 +25,7 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     form = ResponseInlineForm
     extra = 0
     autocomplete_fields = ("recommendation",)
-    fields = ("recommendation", "relation", "note")
+    fields = ("recommendation", "relation", "note", "note_ru", "note_kk")
     classes = ("responses-inline",)  # static/css/admin_review.css fits it to the page
     verbose_name = "linked recommendation"
     verbose_name_plural = "recommendations it answers, anticipates or bears on"
@@ -51,7 +52,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         "updated_at",
     )
     list_filter = ("area", "status", "review_state", "acted_by", "initiated_by", "topics")
-    search_fields = ("title", "slug", "summary", "body")
+    search_fields = ("title", "slug", "summary", "body", "title_ru", "title_kk")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("topics",)
     inlines = (CitationInline, ResponseInline, SecondaryAreaInline)
@@ -73,6 +74,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
 
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "body")}),
+        translations.admin_fieldset(Reform),
         (
             "Classification",
             {

@@ -12,6 +12,9 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
@@ -32,9 +35,9 @@ from reforms.search import describe_match, in_published_citations, with_matches
 from reforms.tally import FACETED as TALLIED
 from reforms.tally import facet_counts
 
-YES_NO = [("true", "Yes"), ("false", "No")]
+YES_NO = [("true", gettext_lazy("Yes")), ("false", gettext_lazy("No"))]
 # `undated=true`: the reforms whose source gives no date at all (all three dates empty).
-UNDATED = [("true", "No date"), ("false", "Has a date")]
+UNDATED = [("true", gettext_lazy("No date")), ("false", gettext_lazy("Has a date"))]
 
 
 class DateKind:
@@ -43,10 +46,10 @@ class DateKind:
 
     FIRST, ANNOUNCED, ADOPTED, EFFECTIVE = "first", "announced", "adopted", "effective"
     choices = [
-        (FIRST, "Earliest date"),
-        (ANNOUNCED, "Announcement date"),
-        (ADOPTED, "Adoption date"),
-        (EFFECTIVE, "Date in force"),
+        (FIRST, gettext_lazy("Earliest date")),
+        (ANNOUNCED, gettext_lazy("Announcement date")),
+        (ADOPTED, gettext_lazy("Adoption date")),
+        (EFFECTIVE, gettext_lazy("Date in force")),
     ]
     fields = {
         FIRST: "first_date",
@@ -95,10 +98,14 @@ def named(query: str) -> Q:
     topics = names_matching(Topic.objects.all(), "name", query)
     through = Reform.topics.through.objects.filter(topic__in=topics)
     wanted = [w.casefold() for w in words(query)]
+    # The English names, whatever the page's language: the content is in English, and the rows a
+    # query finds (kept per filter state, not per language) must not depend on the language.
+    with translation.override("en"):
+        names = [(value, str(label)) for value, label in Area.choices]
     areas = [
         value
-        for value, label in Area.choices
-        if wanted and all(w in str(label).casefold().split() for w in wanted)
+        for value, label in names
+        if wanted and all(w in label.casefold().split() for w in wanted)
     ]
     return Q(pk__in=through.values("reform_id")) | (in_areas(areas) if areas else Q(pk__in=[]))
 
@@ -117,11 +124,11 @@ def has_topic(slugs) -> Q:
 class ReformSort:
     NEWEST, OLDEST, TITLE, STATUS, RELEVANCE = "newest", "oldest", "title", "status", "relevance"
     choices = [
-        (RELEVANCE, "Relevance (with a search)"),
-        (NEWEST, "Newest first"),
-        (OLDEST, "Oldest first"),
-        (TITLE, "Title A–Z"),
-        (STATUS, "Status"),
+        (RELEVANCE, gettext_lazy("Relevance (with a search)")),
+        (NEWEST, gettext_lazy("Newest first")),
+        (OLDEST, gettext_lazy("Oldest first")),
+        (TITLE, gettext_lazy("Title A–Z")),
+        (STATUS, gettext_lazy("Status")),
     ]
 
 
@@ -129,68 +136,84 @@ class ReformFilter(FacetedFilterSet):
     """The public filters of the reform listing; its export uses the same class."""
 
     q = django_filters.CharFilter(
-        method="filter_q", label="Search", widget=forms.TextInput(attrs={"type": "search"})
+        method="filter_q",
+        label=gettext_lazy("Search"),
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     # Its own area or a secondary one (a subquery: no join, no DISTINCT over whole rows).
     area = django_filters.MultipleChoiceFilter(
-        choices=Area.choices, label="Area", distinct=False, method="filter_area"
+        choices=Area.choices, label=gettext_lazy("Area"), distinct=False, method="filter_area"
     )
     topic = django_filters.MultipleChoiceFilter(
-        field_name="topics__slug", choices=topic_choices, label="Topic", method="filter_topic"
+        field_name="topics__slug",
+        choices=topic_choices,
+        label=gettext_lazy("Topic"),
+        method="filter_topic",
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=ReformStatus.choices, label="Status", distinct=False
+        choices=ReformStatus.choices, label=gettext_lazy("Status"), distinct=False
     )
     initiated_by = django_filters.MultipleChoiceFilter(
-        choices=Initiator.choices, label="Initiated by", distinct=False
+        choices=Initiator.choices, label=gettext_lazy("Initiated by"), distinct=False
     )
     acted_by = django_filters.MultipleChoiceFilter(
-        choices=Actor.choices, label="Who acted", distinct=False
+        choices=Actor.choices, label=gettext_lazy("Who acted"), distinct=False
     )
     year_from = django_filters.NumberFilter(
-        method="filter_year_from", label="From year", min_value=1900, max_value=2100
+        method="filter_year_from", label=gettext_lazy("From year"), min_value=1900, max_value=2100
     )
     year_to = django_filters.NumberFilter(
-        method="filter_year_to", label="To year", min_value=1900, max_value=2100
+        method="filter_year_to", label=gettext_lazy("To year"), min_value=1900, max_value=2100
     )
     date_field = django_filters.ChoiceFilter(
         choices=DateKind.choices,
         method="filter_date_field",
-        label="Years apply to",
+        label=gettext_lazy("Years apply to"),
         empty_label=None,
     )
     has_response = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_has_response", label="Linked to a recommendation"
+        choices=YES_NO,
+        method="filter_has_response",
+        label=gettext_lazy("Linked to a recommendation"),
     )
     undated = django_filters.ChoiceFilter(
-        choices=UNDATED, method="filter_undated", label="Date", empty_label=None
+        choices=UNDATED, method="filter_undated", label=gettext_lazy("Date"), empty_label=None
     )
-    sort = django_filters.ChoiceFilter(choices=ReformSort.choices, method="sort_by", label="Sort")
+    sort = django_filters.ChoiceFilter(
+        choices=ReformSort.choices, method="sort_by", label=gettext_lazy("Sort")
+    )
 
     facets = {
-        "area": ("Area", "area"),
-        "status": ("Status", "status"),
-        "topic": ("Topic", "topics__slug"),
-        "initiated_by": ("Initiated by", "initiated_by"),
-        "acted_by": ("Who acted", "acted_by"),
-        "has_response": ("Linked to a recommendation", "answers"),
-        "undated": ("Date", "undated_flag"),
+        "area": (gettext_lazy("Area"), "area"),
+        "status": (gettext_lazy("Status"), "status"),
+        "topic": (gettext_lazy("Topic"), "topics__slug"),
+        "initiated_by": (gettext_lazy("Initiated by"), "initiated_by"),
+        "acted_by": (gettext_lazy("Who acted"), "acted_by"),
+        "has_response": (gettext_lazy("Linked to a recommendation"), "answers"),
+        "undated": (gettext_lazy("Date"), "undated_flag"),
     }
     facet_notes = {
-        "area": "A reform may be filed under two areas and count in both.",
-        "status": "What happened, as the sources describe it (not our rating of it).",
-        "has_response": "A reform that answers, anticipates or bears on a recommendation.",
-        "acted_by": "The government of Kazakhstan, or a foreign government or international "
-        "institution.",
+        "area": gettext_lazy("A reform may be filed under two areas and count in both."),
+        "status": gettext_lazy("What happened, as the sources describe it (not our rating of it)."),
+        "has_response": gettext_lazy(
+            "A reform that answers, anticipates or bears on a recommendation."
+        ),
+        "acted_by": gettext_lazy(
+            "The government of Kazakhstan, or a foreign government or international institution."
+        ),
     }
 
+    # Each phrase takes the filter's values, joined by "or" (institute.listings.filters).
     scope_phrases = {
-        "area": "filed under {}",
-        "status": "whose status is {}",
-        "topic": "on {}",
-        "initiated_by": "initiated by {}",
+        "area": gettext_lazy("filed under %(values)s"),
+        "status": gettext_lazy("whose status is %(values)s"),
+        "topic": gettext_lazy("on %(values)s"),
+        "initiated_by": gettext_lazy("initiated by %(values)s"),
     }
-    noun = "reforms"
+    noun = gettext_lazy("reforms")
+    # The scope line's sentences, whole, with the rows named in them.
+    scope_all = gettext_lazy("Counting all published reforms.")
+    scope_some = gettext_lazy("Counting published reforms %(clauses)s.")
 
     cache_prefix = "reforms"
     search_vector = "search_vector"
@@ -295,17 +318,38 @@ class ReformFilter(FacetedFilterSet):
             active.pop("date_field", None)
         return active
 
+    def _chip_values(self, name: str) -> dict[str, str]:
+        """The remove address of each chip of filter `name` → the value it removes (the
+        chips are told apart by it, not by their label, which is in the page's language)."""
+        values = self.params().get(name, [])
+        return {
+            self.url_with(**{name: [v for v in values if v != value]}): value
+            for value in values
+            if value != ""
+        }
+
     def chips(self):
         """No chip of its own for `date_field`: the year chips say which date they read."""
         kind = self.cleaned().get("date_field") or DateKind.FIRST
-        label = dict(DateKind.choices)[kind].lower()
+        date = str(dict(DateKind.choices)[kind]).lower()
+        hidden = self._chip_values("date_field")
+        years = {
+            url: (name, value)
+            for name in ("year_from", "year_to")
+            for url, value in self._chip_values(name).items()
+        }
         out = []
         for chip in super().chips():
-            if chip.label.startswith(f"{self.form.fields['date_field'].label}:"):
+            if chip.remove_url in hidden:
                 continue
-            if chip.label.startswith(("From year:", "To year:")):
-                head, _sep, value = chip.label.partition(": ")
-                chip = Chip(f"{head} ({label}): {value}", chip.remove_url)
+            if chip.remove_url in years:
+                name, value = years[chip.remove_url]
+                label = _("%(label)s (%(date)s): %(value)s") % {
+                    "label": self.form.fields[name].label,
+                    "date": date,
+                    "value": value,
+                }
+                chip = Chip(label, chip.remove_url)
             out.append(chip)
         return out
 
@@ -316,14 +360,22 @@ class ReformFilter(FacetedFilterSet):
         if start is None and end is None:
             return ""
         kind = self.cleaned().get("date_field") or DateKind.FIRST
-        date = dict(DateKind.choices)[kind].lower()
+        date = str(dict(DateKind.choices)[kind]).lower()
+        # Years as plain digits (never grouped as numbers are in some languages).
         if start is not None and end is not None:
-            span = f"in {int(start)}" if int(start) == int(end) else f"in {int(start)}–{int(end)}"
-        elif start is not None:
-            span = f"in {int(start)} or later"
-        else:
-            span = f"in {int(end)} or earlier"
-        return f"whose {date} is {span}"
+            if int(start) == int(end):
+                return _("whose %(date)s is in %(year)s") % {"date": date, "year": str(int(start))}
+            return _("whose %(date)s is in %(start)s–%(end)s") % {
+                "date": date,
+                "start": str(int(start)),
+                "end": str(int(end)),
+            }
+        if start is not None:
+            return _("whose %(date)s is in %(year)s or later") % {
+                "date": date,
+                "year": str(int(start)),
+            }
+        return _("whose %(date)s is in %(year)s or earlier") % {"date": date, "year": str(int(end))}
 
     def scope_parts(self) -> list[tuple[str, str]]:
         """The year range said once, as a sentence naming the date it reads; the yes/no facets
@@ -333,12 +385,11 @@ class ReformFilter(FacetedFilterSet):
         active = self.active()
         if active.get("has_response"):
             linked = active["has_response"] == "true"
-            said = "linked to a recommendation" if linked else "linked to no recommendation"
+            said = _("linked to a recommendation") if linked else _("linked to no recommendation")
             parts.append(("has_response", said))
         if active.get("undated"):
-            parts.append(
-                ("undated", "with no date" if active["undated"] == "true" else "with a date")
-            )
+            undated = active["undated"] == "true"
+            parts.append(("undated", _("with no date") if undated else _("with a date")))
         if sentence := self.date_sentence():
             parts.append(("year", sentence))
         return parts

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from institute.dates import (
     DateQualifier,
@@ -18,6 +19,7 @@ from institute.dates import (
 )
 from institute.editorial.models import Editorial, editorial_constraints
 from institute.editorial.versions import Children, citations
+from institute.translations import translation_of
 from recommendations.models import RELATION_EXPLANATIONS, ResponseRelation
 from reforms.querysets import ReformQuerySet
 
@@ -97,6 +99,13 @@ class Topic(models.Model):
         return self.name
 
 
+def _qualifier_field(verbose_name) -> models.CharField:
+    """`date_qualifier_field()` with a verbose name (the public history shows it)."""
+    field = date_qualifier_field()
+    field.verbose_name = verbose_name
+    return field
+
+
 # Topics merged into another: old slug → the topic that holds their reforms now. Links and
 # bookmarks with the old slug keep working: the listing redirects `?topic=<old>` to the new one
 # (reforms.selectors.retired_topics_redirect), unless a topic of the old slug still exists (a
@@ -107,29 +116,51 @@ RETIRED_TOPICS = {"police-reform": "law-enforcement-reform"}
 class Reform(Editorial):
     """A law, programme, strategy, institutional change, policy or reversal."""
 
-    slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=300)
-    summary = models.TextField(help_text=_("Two to four sentences, in our own words."))
-    body = models.TextField(blank=True)
-    area = models.CharField(max_length=30, choices=Area.choices, db_index=True)
-    topics = models.ManyToManyField(Topic, blank=True, related_name="reforms")
-    status = models.CharField(max_length=30, choices=ReformStatus.choices, db_index=True)
-    announced_on = PartialDateField()
-    adopted_on = PartialDateField()
-    effective_on = PartialDateField()
+    # Verbose names as Django would derive them from the field names, marked for translation:
+    # the public history names each changed field by them.
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(
+        _("summary"), help_text=_("Two to four sentences, in our own words.")
+    )
+    body = models.TextField(pgettext_lazy("entry field", "body"), blank=True)
+    # What a visitor reads, in Russian and Kazakh (institute.translations): part of the version.
+    translated_fields = ("title", "summary", "body")
+    title_ru = translation_of(title, "ru", _("title"))
+    title_kk = translation_of(title, "kk", _("title"))
+    summary_ru = translation_of(summary, "ru", _("summary"))
+    summary_kk = translation_of(summary, "kk", _("summary"))
+    body_ru = translation_of(body, "ru", pgettext_lazy("entry field", "body"))
+    body_kk = translation_of(body, "kk", pgettext_lazy("entry field", "body"))
+    area = models.CharField(_("area"), max_length=30, choices=Area.choices, db_index=True)
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="reforms", verbose_name=_("topics")
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=ReformStatus.choices, db_index=True
+    )
+    announced_on = PartialDateField(_("announced on"))
+    adopted_on = PartialDateField(_("adopted on"))
+    effective_on = PartialDateField(_("effective on"))
     # How the source bounds each date ("by 2016"): on, the default, unless it says otherwise.
-    announced_qualifier = date_qualifier_field()
-    adopted_qualifier = date_qualifier_field()
-    effective_qualifier = date_qualifier_field()
+    announced_qualifier = _qualifier_field(_("announced qualifier"))
+    adopted_qualifier = _qualifier_field(_("adopted qualifier"))
+    effective_qualifier = _qualifier_field(_("effective qualifier"))
     # The earliest of the three dates, kept by save(): listings sort and filter on one column.
     first_date = models.CharField(
         max_length=10, blank=True, default="", editable=False, db_index=True
     )
-    initiated_by = models.CharField(max_length=20, choices=Initiator.choices, blank=True)
+    initiated_by = models.CharField(
+        _("initiated by"), max_length=20, choices=Initiator.choices, blank=True
+    )
     initiated_by_detail = models.CharField(
-        max_length=200, blank=True, help_text=_("Who exactly, where the vocabulary is too coarse.")
+        _("initiated by detail"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who exactly, where the vocabulary is too coarse."),
     )
     acted_by = models.CharField(
+        _("acted by"),
         max_length=30,
         choices=Actor.choices,
         default=Actor.KAZAKHSTAN,
@@ -153,16 +184,16 @@ class Reform(Editorial):
         citations("reform"),
         Children(
             "responses",
-            "Recommendations it answers",
+            _("Recommendations it answers"),
             "reforms.Response",
             "reform",
-            ("recommendation", "relation", "note"),
+            ("recommendation", "relation", "note", "note_ru", "note_kk"),
             ("recommendation",),
-            children=(citations("response", "Evidence"),),
+            children=(citations("response", _("Evidence")),),
         ),
         Children(
             "secondary_areas",
-            "Also filed under",
+            _("Also filed under"),
             "reforms.SecondaryArea",
             "reform",
             ("area",),
@@ -172,6 +203,8 @@ class Reform(Editorial):
     area_lookup = "area"
 
     class Meta:
+        verbose_name = _("reform")
+        verbose_name_plural = _("reforms")
         ordering = ["-first_date", "title"]
         # The public listing's orders, read in index order up to the page shown, and its facet
         # counts, read from an index alone: all of published() only.
@@ -360,6 +393,9 @@ class Response(models.Model):
     )
     # Blank while a link made by an import waits for its note.
     note = models.TextField(blank=True, help_text=_("How the reform answers the recommendation."))
+    translated_fields = ("note",)
+    note_ru = translation_of(note, "ru", _("note"))
+    note_kk = translation_of(note, "kk", _("note"))
 
     class Meta:
         # The table it had in the recommendations app, where it began: moving it to its owner's

@@ -17,6 +17,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Concat
+from django.utils.translation import pgettext_lazy
 
 from institute.listings.search import (
     excerpt,
@@ -29,7 +30,12 @@ from institute.sources.models import Citation
 
 # Where a search may match a reform, in the order its snippet is taken from: the title is shown
 # highlighted anyway, so a title-only match shows the summary.
-MATCH_PLACES = (("summary", "summary"), ("body", "body"), ("citation", "a citation"))
+MATCH_PLACES = (
+    ("summary", pgettext_lazy("where a search matched", "summary")),
+    ("body", pgettext_lazy("where a search matched", "body")),
+    ("citation", pgettext_lazy("where a search matched", "a citation")),
+)
+TITLE_PLACE = pgettext_lazy("where a search matched", "title")
 # What the search vector's citation part holds (migration 0006).
 CITATION_FIELDS = ["source__title", "source__authors", "source__publisher", "locator", "quote"]
 
@@ -103,10 +109,10 @@ def with_matches(rows, query: str):
 def describe_match(row, query: str) -> None:
     """Set `matched_in` (labels of where it matched), `snippet` and `title_snippet` (safe HTML,
     the words marked) on a row that `with_matches` annotated."""
-    places = [("title", row.in_title)] + [
+    places = [(TITLE_PLACE, row.in_title)] + [
         (label, getattr(row, f"in_{name}")) for name, label in MATCH_PLACES
     ]
-    row.matched_in = [label for label, found in places if found]
+    row.matched_in = [str(label) for label, found in places if found]
     source = next((name for name, _ in MATCH_PLACES if getattr(row, f"in_{name}")), "")
     full = row.cited if source == "citation" else getattr(row, source or "summary")
     row.snippet = highlight(excerpt(row.headline or "", query), query, full or "")

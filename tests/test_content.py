@@ -210,7 +210,13 @@ def test_a_new_reform_answering_a_loaded_recommendation_is_a_version_of_the_refo
     assert latest.data == snapshot(reform)
     evidence = Citation.objects.get(response__reform=reform)
     assert [{k: v for k, v in r.items() if k != "citations"} for r in latest.data["responses"]] == [
-        {"recommendation": rec.pk, "relation": "answers", "note": "Credit helps farmers."}
+        {
+            "recommendation": rec.pk,
+            "relation": "answers",
+            "note": "Credit helps farmers.",
+            "note_ru": "",
+            "note_kk": "",
+        }
     ]
     assert [(c["source"], c["locator"]) for c in latest.data["responses"][0]["citations"]] == [
         (evidence.source_id, "p. 4")

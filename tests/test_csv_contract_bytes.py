@@ -26,11 +26,13 @@ def test_contract_csv_bytes_are_as_before_and_csv_for_excel_only_adds_a_bom(clie
         b'golden-reform,"A ""quoted"", title",\'=SUM(1) looks like a formula,economy,,adopted,,'
         b"2020-05,,,,,http://testserver/reforms/golden-reform/,,"
     )
-    # Issue 27's columns, after all of the old ones: the dates' qualifiers and who acted.
-    assert header.endswith(
+    # Issue 27's columns, after all of the old ones: the dates' qualifiers and who acted; then
+    # issue 25's translations, each language's fields in turn.
+    assert (
         b",initiated_by_detail,secondary_areas,announced_qualifier,adopted_qualifier,"
-        b"effective_qualifier,acted_by"
-    )
-    assert line.endswith(b",,,on,,kazakhstan")
+        b"effective_qualifier,acted_by,title_ru,summary_ru,body_ru,title_kk,summary_kk,body_kk"
+    ) in header
+    assert header.endswith(b",acted_by,title_ru,summary_ru,body_ru,title_kk,summary_kk,body_kk")
+    assert line.endswith(b",,,on,,kazakhstan,,,,,,")
     excel = client.get(reverse("reforms:export", kwargs={"fmt": "csv-excel"}))
     assert b"".join(excel.streaming_content) == b"\xef\xbb\xbf" + csv

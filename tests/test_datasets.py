@@ -40,9 +40,19 @@ def test_the_csv_contract_columns_come_first_in_order():
         "published_on",
         "kind",
         "url",
+        "title_ru",
+        "title_kk",
     ]
     assert TABLES["citations"].header[:5] == ["entry_type", "entry", "source", "locator", "quote"]
-    assert TABLES["responses"].header == ["recommendation", "reform", "note", "relation"]
+    assert TABLES["citations"].header[-2:] == ["supports_ru", "supports_kk"]
+    assert TABLES["responses"].header == [
+        "recommendation",
+        "reform",
+        "note",
+        "relation",
+        "note_ru",
+        "note_kk",
+    ]
 
 
 @pytest.mark.parametrize(

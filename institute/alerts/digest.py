@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from institute.alerts.models import Subscription
 from institute.alerts.services import unsubscribe_url
 from institute.alerts.targets import TARGETS, describe_search
 from institute.editorial.history import publications_between, with_first_publication
 from institute.editorial.models import PublicationKind
+from institute.listings.filters import quoted
 from institute.mail import absolute_url, send_message
 
 logger = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ def send_digests(*, until=None) -> Outcome:
 def _send(subscription: Subscription, changes: list[Change]) -> None:
     target = TARGETS[subscription.listing]
     if subscription.entry_id is not None:
-        what = f"“{changes[0].title}”"
+        what = quoted(changes[0].title)
         page = changes[0].url
     else:
         what = describe_search(target, subscription.query)
@@ -96,7 +98,8 @@ def _send(subscription: Subscription, changes: list[Change]) -> None:
     n = len(changes)
     send_message(
         to=subscription.email,
-        subject=f"{n} change{'s' if n != 1 else ''} to {what}",
+        subject=ngettext("%(count)s change to %(what)s", "%(count)s changes to %(what)s", n)
+        % {"count": n, "what": what},
         body=render_to_string(
             "alerts/email/digest.txt",
             {"what": what, "page_url": page, "changes": changes, "unsubscribe_url": link},

@@ -17,9 +17,11 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from institute.alerts.models import Subscription, new_token
 from institute.alerts.targets import TARGETS, describe_search
+from institute.listings.filters import quoted
 from institute.mail import absolute_url, send_message
 
 CONFIRM_SALT = "institute.alerts.confirm"
@@ -42,7 +44,9 @@ class Request:
     def describe(self) -> str:
         if self.entry_id is not None:
             entry = self.target.published_entry(pk=self.entry_id)
-            return f"“{entry.title}”" if entry else "an entry no longer published"
+            if entry is None:
+                return _("an entry no longer published")
+            return quoted(entry.title)
         return describe_search(self.target, self.query)
 
     def page_url(self) -> str:
@@ -55,7 +59,7 @@ class Request:
 def clean_email(raw: str) -> str:
     email = BaseUserManager.normalize_email((raw or "").strip())
     if len(email) > 254:
-        raise ValidationError("That address is too long (at most 254 characters).")
+        raise ValidationError(_("That address is too long (at most 254 characters)."))
     validate_email(email)
     return email
 
@@ -75,7 +79,7 @@ def subscription_request(*, request: Request) -> None:
     }
     send_message(
         to=request.email,
-        subject=f"Confirm your alert: {context['what']}",
+        subject=_("Confirm your alert: %(what)s") % {"what": context["what"]},
         body=render_to_string("alerts/email/confirm.txt", context),
     )
 
@@ -114,7 +118,7 @@ def subscription_confirm(*, request: Request) -> Subscription:
 
 def subscription_cancel(*, token: str) -> bool:
     """Unsubscribe: the row, and with it the address, is deleted. False if there was none."""
-    deleted, _ = Subscription.objects.filter(token=token).delete()
+    deleted, _by_model = Subscription.objects.filter(token=token).delete()
     return deleted > 0
 
 

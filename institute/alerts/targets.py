@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from institute.alerts.models import Listing
 from institute.listings.filters import FacetedFilterSet
@@ -23,7 +24,8 @@ class Target:
     listing: str
     model: type
     filterset_for: object  # params → the listing's bound FilterSet over published rows
-    noun: str
+    everything: str  # the whole listing in words: "all reforms"
+    narrowed: str  # a search of it in words, its filters as `%(filters)s`: "reforms, …"
 
     def filterset(self, query: str) -> FacetedFilterSet:
         return self.filterset_for(params=QueryDict(query))
@@ -38,9 +40,19 @@ class Target:
 
 
 TARGETS = {
-    Listing.REFORMS: Target(Listing.REFORMS, Reform, reform_filter_public, "reforms"),
+    Listing.REFORMS: Target(
+        Listing.REFORMS,
+        Reform,
+        reform_filter_public,
+        everything=gettext_lazy("all reforms"),
+        narrowed=gettext_lazy("reforms, %(filters)s"),
+    ),
     Listing.RECOMMENDATIONS: Target(
-        Listing.RECOMMENDATIONS, Recommendation, recommendation_filter_public, "recommendations"
+        Listing.RECOMMENDATIONS,
+        Recommendation,
+        recommendation_filter_public,
+        everything=gettext_lazy("all recommendations"),
+        narrowed=gettext_lazy("recommendations, %(filters)s"),
     ),
 }
 
@@ -62,4 +74,4 @@ def search_query(filterset: FacetedFilterSet) -> str:
 def describe_search(target: Target, query: str) -> str:
     """A search in words: "reforms, Area: Economy; Search: tenge" (or "all reforms")."""
     chips = "; ".join(chip.label for chip in target.filterset(query).chips())
-    return f"{target.noun}, {chips}" if chips else f"all {target.noun}"
+    return str(target.narrowed % {"filters": chips} if chips else target.everything)

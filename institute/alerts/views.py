@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -58,7 +59,7 @@ def _ask(http_request, *, alert: Request, title: str):
             subscription_request(request=alert)
         except OSError as error:  # smtplib's errors are OSErrors: the server is down or refused
             logger.warning("confirmation email not sent: %s", error)
-            context["error"] = (
+            context["error"] = _(
                 "The confirmation email could not be sent just now, so nothing was stored. "
                 "Please try again later."
             )
@@ -80,7 +81,9 @@ def subscribe_search(request, listing):
             request, "alerts/bad_request.html", {"problems": problems, "target": target}, status=400
         )
     alert = Request(email="", listing=listing, query=search_query(filterset))
-    return _ask(request, alert=alert, title=f"Email alerts for {alert.describe()}")
+    return _ask(
+        request, alert=alert, title=_("Email alerts for %(what)s") % {"what": alert.describe()}
+    )
 
 
 @csrf_exempt
@@ -93,7 +96,9 @@ def subscribe_entry(request, listing, slug):
     if entry is None:
         raise Http404("No such published entry.")
     alert = Request(email="", listing=listing, entry_id=entry.pk)
-    return _ask(request, alert=alert, title=f"Email alerts for {alert.describe()}")
+    return _ask(
+        request, alert=alert, title=_("Email alerts for %(what)s") % {"what": alert.describe()}
+    )
 
 
 @csrf_exempt

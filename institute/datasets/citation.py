@@ -7,6 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
+
+# The names in the machine formats (BibTeX, CSL-JSON, CITATION.cff: the last frozen in each
+# release) stay as they are; the plain citation a visitor reads is in the page's language.
 PUBLISHER = "Kazakhstan Reform Tracker"
 TITLE = "Kazakhstan Reform Tracker dataset"
 
@@ -18,10 +22,14 @@ class DatasetCitation:
     url: str
 
     def plain(self) -> str:
-        return (
-            f"{PUBLISHER} ({self.released.year}). {TITLE}, release {self.label} "
-            f"({self.released.isoformat()}). {self.url}"
-        )
+        return _("%(publisher)s (%(year)s). %(title)s, release %(label)s (%(date)s). %(url)s") % {
+            "publisher": _("Kazakhstan Reform Tracker"),
+            "year": self.released.year,
+            "title": _("Kazakhstan Reform Tracker dataset"),
+            "label": self.label,
+            "date": self.released.isoformat(),
+            "url": self.url,
+        }
 
     def bibtex(self) -> str:
         key = "kzreformtracker" + "".join(ch for ch in self.label if ch.isalnum())

@@ -364,3 +364,23 @@ def field_max_length(model, name: str) -> int | None:
         return getattr(model._meta.get_field(name), "max_length", None)
     except FieldDoesNotExist:
         return None
+
+
+# The languages' names as the codebook writes them (it is in English).
+TRANSLATED_INTO = {"ru": "Russian", "kk": "Kazakh"}
+
+
+def translation_columns(what: dict[str, str]) -> list[Column]:
+    """A table's translation columns, after all of its own: one per language, then per field
+    (`title_ru`, `summary_ru`, …, `title_kk`, …; institute.translations). `what` names each
+    translated field as the description says it ("The title")."""
+    return [
+        Column(
+            f"{name}_{language}",
+            f"{described} in {TRANSLATED_INTO[language]}, as the institute translated it "
+            f"(official titles of laws may differ); empty until translated, when visitors "
+            f"reading {TRANSLATED_INTO[language]} are shown `{name}`.",
+        )
+        for language in TRANSLATED_INTO
+        for name, described in what.items()
+    ]

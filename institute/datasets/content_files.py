@@ -15,6 +15,7 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from institute import translations
 from institute.datasets.tables import TABLES
 from institute.editorial.versions import (
     Children,
@@ -33,7 +34,11 @@ ENTRIES = {"sources": "sources", "recommendations": "recommendations", "reforms"
 LINKS = {"responses": ("reforms", "responses")}
 SECTIONS = (*VOCABULARIES, *ENTRIES, *LINKS)
 # Folded text: whitespace runs become one space, as YAML's `>` would leave them.
-FOLDED = {"summary", "note"}
+FOLDED = {
+    name
+    for field in ("summary", "note")
+    for name in (field, *(translations.column(field, lang) for lang in translations.TRANSLATIONS))
+}
 
 
 class ContentError(Exception):
@@ -79,9 +84,50 @@ def read_content(directory: Path) -> dict[str, list[tuple[str, dict]]]:
                     problems.append(f"{path.name} {section}: expected a mapping, got {entry!r}.")
                     continue
                 merged[section].append((path.name, entry))
+    problems += merge_translations(directory, merged)
     if problems:
         raise ContentError(problems)
     return merged
+
+
+def merge_translations(directory: Path, merged: dict[str, list[tuple[str, dict]]]) -> list[str]:
+    """The translations kept apart in translations/<language>/*.yaml (a translator's file per
+    source file: `language`, then the section's entries by slug with their translated fields),
+    set on the entries as their `<field>_<language>` columns; the problems found."""
+    problems = []
+    for path in sorted(directory.glob("translations/*/*.yaml")):
+        where = f"translations/{path.parent.name}/{path.name}"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            problems.append(f"{where}: not valid YAML: {exc}")
+            continue
+        language = data.pop("language", None) if isinstance(data, dict) else None
+        if language not in translations.TRANSLATIONS or language != path.parent.name:
+            problems.append(
+                f"{where}: “language” must be the folder's, one of "
+                f"{', '.join(translations.TRANSLATIONS)}."
+            )
+            continue
+        for section, items in data.items():
+            if section not in ENTRIES:
+                problems.append(f"{where}: unknown section “{section}”.")
+                continue
+            fields = translations.translated_fields(entry_model(section))
+            entries = {entry.get("slug"): entry for _, entry in merged[section]}
+            for item in items or []:
+                slug = item.get("slug") if isinstance(item, dict) else None
+                if slug not in entries:
+                    problems.append(f"{where} {section}: no entry “{slug}” to translate.")
+                    continue
+                for name, value in item.items():
+                    if name == "slug":
+                        continue
+                    if name not in fields:
+                        problems.append(f"{where} {section} “{slug}”: “{name}” is not translated.")
+                        continue
+                    entries[slug][translations.column(name, language)] = value
+    return problems
 
 
 class Slugs:
@@ -202,6 +248,9 @@ def entry_snapshot(model: type[models.Model], item: dict, slugs: Slugs) -> dict:
     relations = fill(obj, item, scalar_fields(model), slugs)
     _validate(obj, exclude=relations, full=True)
     data = scalar_values(obj)
+    for name in translations.all_columns(model):
+        if name not in item:  # a translation the files do not give is the entry's own
+            del data[name]
     problems = {}
     for f in m2m_fields(model):
         try:

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.control_characters import xml_safe
 from institute.datasets.changelog import changelog_csv, previous_release, release_changelog
@@ -113,21 +115,23 @@ def release_latest(request, name=""):
 
 class ReleasesFeed(Feed):
     feed_type = Atom1Feed
-    title = "Kazakhstan Reform Tracker: dataset releases"
-    subtitle = "Each numbered, frozen release of the tracker's data, with its notes."
+    title = gettext_lazy("Kazakhstan Reform Tracker: dataset releases")
+    subtitle = gettext_lazy("Each numbered, frozen release of the tracker's data, with its notes.")
     link = reverse_lazy("data-releases")
 
     def items(self):
         return Release.objects.all()[:50]
 
     def item_title(self, item):
-        withdrawn = " (withdrawn)" if item.is_withdrawn else ""
-        return xml_safe(f"Release {item.label}{withdrawn}")
+        if item.is_withdrawn:
+            return xml_safe(_("Release %(label)s (withdrawn)") % {"label": item.label})
+        return xml_safe(_("Release %(label)s") % {"label": item.label})
 
     def item_description(self, item):
-        text = item.notes or "No notes."
+        text = item.notes or _("No notes.")
         if item.is_withdrawn:
-            text = f"Withdrawn: {item.withdrawn_reason}\n\n{text}"
+            withdrawn = _("Withdrawn: %(reason)s") % {"reason": item.withdrawn_reason}
+            text = f"{withdrawn}\n\n{text}"
         return escape(xml_safe(text))
 
     def item_link(self, item):

@@ -20,12 +20,13 @@ import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from institute.datasets.citation import DatasetCitation
 from institute.datasets.codebook import codebook_markdown
@@ -137,7 +138,9 @@ def release_create(*, label: str, notes: str, by, base_url: str) -> Release:
     # same time writes elsewhere, and its clean-up never removes this one's files.
     writer = _Writer(f"releases/{label}-{secrets.token_hex(6)}")
     try:
-        with public_state_at(moment):
+        # In the datasets' language, whichever language the publisher's admin speaks: the
+        # codebook and the notes of a release are frozen with it.
+        with public_state_at(moment), translation.override(settings.LANGUAGE_CODE):
             _write_files(writer, label=label, notes=notes, moment=moment, base_url=base_url)
         with transaction.atomic():
             return Release.objects.create(

@@ -166,7 +166,7 @@ def write_codebook_sheet(sheet, table: Table) -> None:
         f"{table.title}: {table.description}",
         f"The first sheet says labels and titles; the sheet “{SLUGS_SHEET}” holds the same rows "
         f"with the stable slugs of {table.name}.csv, as the columns above describe.",
-        CODEBOOK_RULES,
+        str(CODEBOOK_RULES),
     ):
         sheet.append([line])
 

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.datasets.export import data_package, stream_table
 from institute.datasets.tables import TABLES
@@ -20,7 +22,12 @@ from institute.listings.generation import content_marker
 from institute.sharing import structured_data
 
 FORMATS = ("csv", "json", "xlsx", "csv-excel")
-FORMAT_LABELS = {"csv": "CSV", "json": "JSON", "xlsx": "XLSX", "csv-excel": "CSV for Excel"}
+FORMAT_LABELS = {
+    "csv": "CSV",
+    "json": "JSON",
+    "xlsx": "XLSX",
+    "csv-excel": gettext_lazy("CSV for Excel"),
+}
 MEDIA_TYPES = {
     "csv": "text/csv",
     "json": "application/json",
@@ -139,7 +146,10 @@ def package_file(*, base_url: str) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True)
     for path in folder.glob(f"{key}-*.zip"):
         return path, path.stem.split("-", 1)[1]
-    handle, version = data_package(base_url=base_url)
+    # The package is one file for every visitor (/data/package.zip has no language), whichever
+    # page first asked for it (/ru/data/ builds it too): always in the default language.
+    with translation.override(settings.LANGUAGE_CODE):
+        handle, version = data_package(base_url=base_url)
     with handle, tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
         shutil.copyfileobj(handle, part)
     path = folder / f"{key}-{version}.zip"
@@ -154,7 +164,7 @@ def package_summary(*, base_url: str) -> tuple[str, int]:
     return version, path.stat().st_size
 
 
-DATASET_DESCRIPTION = (
+DATASET_DESCRIPTION = gettext_lazy(
     "Kazakhstan's reforms (laws, programmes, institutional changes and reversals) with their "
     "status and dates, the recommendations made to Western governments and to the government of "
     "Kazakhstan with how far each was implemented, and the sources behind every entry, as "
@@ -166,10 +176,10 @@ def data_page(request):
     """The dataset page: codebook, downloads, version and how to cite."""
     version, size = package_summary(base_url=base_url(request))
     address = request.build_absolute_uri
-    distributions = [("Data package (ZIP)", address(reverse("data-package")), "application/zip")]
+    distributions = [(_("Data package (ZIP)"), address(reverse("data-package")), "application/zip")]
     distributions += [
         (
-            f"{table.title} ({FORMAT_LABELS[fmt]})",
+            _("%(table)s (%(format)s)") % {"table": table.title, "format": FORMAT_LABELS[fmt]},
             address(reverse("data-table", args=[name, fmt])),
             media,
         )
@@ -180,7 +190,7 @@ def data_page(request):
         url=address(reverse("data")),
         base_url=base_url(request),
         version=version,
-        description=DATASET_DESCRIPTION,
+        description=str(DATASET_DESCRIPTION),
         distributions=distributions,
         temporal=structured_data.temporal_coverage(),
     )

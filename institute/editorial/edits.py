@@ -245,7 +245,11 @@ def _insert_links(model, created: list, snaps: list[dict]) -> None:
         insert_values(
             child_model,
             [
-                {owner: obj.pk, **{attname: values.get(name) for name, attname in attnames}}
+                {
+                    owner: obj.pk,
+                    # A field the snapshot lacks (older than the field) takes its default.
+                    **{attname: values[name] for name, attname in attnames if name in values},
+                }
                 for obj, snap in zip(created, snaps, strict=True)
                 for values in snap.get(child.name, [])
             ],
@@ -283,7 +287,8 @@ def _nested_rows(child: Children, owners: list, snaps: list[dict]) -> dict:
             for item in values.get(grandchild.name) or []:
                 nested = {owner: row.pk}
                 for name in grandchild.fields:
-                    nested[model._meta.get_field(name).attname] = item.get(name)
+                    if name in item:
+                        nested[model._meta.get_field(name).attname] = item[name]
                 out.setdefault(model, []).append(nested)
     return out
 

@@ -17,6 +17,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.control_characters import xml_safe
 from institute.editorial.diffs import public_diff
@@ -60,7 +63,8 @@ def read_filters(params) -> ChangeQuery:
     problems = []
     types = [t for t in params.getlist("type") if t in models]
     problems += [
-        f"type: “{t[:40]}” is not one of {', '.join(models)}"
+        _("type: “%(value)s” is not one of %(known)s")
+        % {"value": t[:40], "known": ", ".join(models)}
         for t in params.getlist("type")
         if t not in models
     ]
@@ -71,7 +75,9 @@ def read_filters(params) -> ChangeQuery:
         except ValueError:
             day = None
         if day is None:
-            problems.append(f"since: “{params['since'][:40]}” is not a date (YYYY-MM-DD)")
+            problems.append(
+                _("since: “%(value)s” is not a date (YYYY-MM-DD)") % {"value": params["since"][:40]}
+            )
         else:
             since = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     known: dict[str, set[str]] = {}  # each vocabulary field of the entries → its values
@@ -82,7 +88,11 @@ def read_filters(params) -> ChangeQuery:
     vocabulary: dict[str, set[str]] = {}
     for name, values in known.items():
         asked = params.getlist(name)
-        problems += [f"{name}: “{a[:40]}” is not a known value" for a in asked if a not in values]
+        problems += [
+            _("%(name)s: “%(value)s” is not a known value") % {"name": name, "value": a[:40]}
+            for a in asked
+            if a not in values
+        ]
         if any(a in values for a in asked):
             vocabulary[name] = {a for a in asked if a in values}
     return ChangeQuery(types or list(models), since, vocabulary, problems)
@@ -140,6 +150,7 @@ def recent_changes(request):
     page = Paginator(change_lines(query), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    types = public_models()
     return render(
         request,
         "institute/recent_changes.html",
@@ -147,7 +158,11 @@ def recent_changes(request):
             "page": page,
             "lines": page.object_list,
             "query": query,
-            "types": public_models(),
+            "types": types,
+            # The checkboxes: each type's code and its name, plural ("Reforms").
+            "type_choices": [
+                (name, capfirst(model._meta.verbose_name_plural)) for name, model in types.items()
+            ],
             "filters": params.urlencode(),
         },
     )
@@ -157,8 +172,8 @@ class RecentChangesFeed(Feed):
     """The recent changes as Atom, with the page's filters."""
 
     feed_type = Atom1Feed
-    title = "Kazakhstan Reform Tracker: recent changes"
-    subtitle = "Entries published, corrected or withdrawn, as the public saw them."
+    title = gettext_lazy("Kazakhstan Reform Tracker: recent changes")
+    subtitle = gettext_lazy("Entries published, corrected or withdrawn, as the public saw them.")
     link = reverse_lazy("changes")
 
     def get_object(self, request, *args, **kwargs):
@@ -168,13 +183,18 @@ class RecentChangesFeed(Feed):
         return change_lines(query, limit=FEED_SIZE)
 
     def item_title(self, line):
-        what = {"added": "published", "withdrawn": "withdrawn", "changed": "changed"}
-        return xml_safe(f"{line.type_label} “{line.title}” {what[line.change.kind]}")
+        what = {
+            "added": _("%(type)s “%(title)s” published"),
+            "withdrawn": _("%(type)s “%(title)s” withdrawn"),
+            "changed": _("%(type)s “%(title)s” changed"),
+        }
+        title = what[line.change.kind] % {"type": line.type_label, "title": line.title}
+        return xml_safe(title)
 
     def item_description(self, line):
         parts = []
         if line.fields:
-            parts.append("Changed: " + ", ".join(line.fields) + ".")
+            parts.append(_("Changed: %(fields)s.") % {"fields": ", ".join(line.fields)})
         if line.change.note:
             parts.append(line.change.note)
         return escape(xml_safe(" ".join(parts) or "—"))

@@ -41,7 +41,16 @@ class Children:
         return apps.get_model(self.model)
 
 
-CITATION_FIELDS = ("source", "locator", "quote", "supports", "position")
+# What it supports is translated (institute.translations); the quote never is.
+CITATION_FIELDS = (
+    "source",
+    "locator",
+    "quote",
+    "supports",
+    "supports_ru",
+    "supports_kk",
+    "position",
+)
 
 
 def citations(owner_field: str, label: str = "Citations") -> Children:

@@ -5,6 +5,8 @@ to be told from its neighbour."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from institute.insights.charts import Bar, BarChart
 from institute.insights.credit import Credit
 from institute.insights.palettes import text_on
@@ -31,14 +33,21 @@ SEPARATOR = "#ffffff"
 
 
 def _segment_label(chart: BarChart, bar: Bar, series: str, count: int) -> str:
-    unit = chart.unit[0] if count == 1 else chart.unit[1]
     name = chart.series_by_key()[series].label
-    return f"{bar.label}, {name}: {count} {unit}"
+    # Translators: a bar's segment: "2019, Human rights: 3 reforms".
+    return _("%(bar)s, %(series)s: %(count)s") % {
+        "bar": bar.label,
+        "series": name,
+        "count": chart.count_label(count),
+    }
 
 
 def _bar_total(chart: BarChart, bar: Bar) -> str:
-    unit = chart.unit[0] if bar.total == 1 else chart.unit[1]
-    return f"{bar.label}: {bar.total} {unit} in all"
+    # Translators: a whole bar: "2019: 5 reforms in all".
+    return _("%(bar)s: %(count)s in all") % {
+        "bar": bar.label,
+        "count": chart.count_label(bar.total),
+    }
 
 
 def _several(bar: Bar) -> bool:

@@ -11,7 +11,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
+
 from institute.listings.filters import FacetedFilterSet
+
+# A chart's unit in words (its `unit` is the CSV's): a count of it, and its name in a caption.
+UNIT_COUNTS = {
+    "reform": ngettext_lazy("%(count)s reform", "%(count)s reforms", "count"),
+    "recommendation": ngettext_lazy(
+        "%(count)s recommendation", "%(count)s recommendations", "count"
+    ),
+}
+UNIT_NAMES = {
+    "reform": gettext_lazy("reforms"),
+    "recommendation": gettext_lazy("recommendations"),
+}
 
 # Parameters a listing reads that do not change which rows it counts.
 
@@ -69,6 +84,18 @@ class BarChart:
 
     def series_by_key(self) -> dict[str, Series]:
         return {s.key: s for s in self.series}
+
+    def count_label(self, n: int) -> str:
+        """A count of the chart's unit in words: "1 reform", "3 reforms"."""
+        words = UNIT_COUNTS.get(self.unit[0])
+        if words is None:
+            return f"{n} {self.unit[0] if n == 1 else self.unit[1]}"
+        return words % {"count": n}
+
+    @property
+    def unit_label(self) -> str:
+        """What the chart counts, for its table's caption: "reforms"."""
+        return str(UNIT_NAMES.get(self.unit[0], self.unit[1]))
 
     def used_series(self) -> list[Series]:
         """The series with a count somewhere: what the legend and the table show."""
@@ -179,9 +206,9 @@ def listing_url(path: str, filterset: FacetedFilterSet, **changes: list[str]) ->
 
 def filter_summary(*filtersets: FacetedFilterSet) -> str:
     """The filters in force, in words, for a chart's description."""
-    labels = [chip.label for filterset in filtersets for chip in filterset.chips()]
+    labels = [str(chip.label) for filterset in filtersets for chip in filterset.chips()]
     labels = list(dict.fromkeys(labels))
-    return f" Filtered by {'; '.join(labels)}." if labels else ""
+    return _("Filtered by %(filters)s.") % {"filters": "; ".join(labels)} if labels else ""
 
 
 # --- the charts --------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from functools import cached_property
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber, Substr
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, date_label
 from institute.insights.charts import (
@@ -82,8 +84,9 @@ def _rows(filterset: FacetedFilterSet):
     return filterset.qs_without("sort").order_by().select_related(None).prefetch_related(None)
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _sentences(*sentences: str) -> str:
+    """A chart's description: its sentences, those not empty, one space apart."""
+    return " ".join(s for s in sentences if s)
 
 
 # --- reforms -----------------------------------------------------------------------------------
@@ -117,7 +120,6 @@ def _area_counts(row: dict) -> dict[str, int]:
 
 # The year of a date given only as a bound, in the grouping: a key no year can be.
 BOUNDED = "bound"
-BOUND_NOTE = "dated only by a bound (“by 2016”, “since 2017”) not shown: no year holds it."
 
 
 def reforms_by_year(filters: Filters) -> BarChart:
@@ -162,25 +164,81 @@ def reforms_by_year(filters: Filters) -> BarChart:
     total = sum(b.total for b in bars)
     span = f", {years[0]}–{years[-1]}" if len(years) > 1 else f", {years[0]}" if years else ""
     several = any(b.height > b.total for b in bars)
-    missing = "undated" if column == "first_date" else f"with no {date_name}"
-    description = (
-        f"{_plural(total, 'published reform', 'published reforms')} by the year of their "
-        f"{date_name}{span}, each year's bar divided by area"
-        + (" (a reform filed under several areas is in each)" if several else "")
-        + "."
-        + filter_summary(filterset)
-        + (f" {undated} {missing} not shown." if undated else "")
-        + (f" {only_bound} {BOUND_NOTE}" if only_bound else "")
-    )
-    notes = [f"{_plural(undated, 'reform', 'reforms')} {missing} not shown."] if undated else []
+    words = {"count": total, "date_name": date_name, "span": span}
+    if several:
+        counted = ngettext(
+            # Translators: date_name is a reform's date in words ("adoption date"); span is
+            # empty or the years the bars cover, after a comma (", 2019–2021").
+            "%(count)s published reform by the year of their %(date_name)s%(span)s, each year's "
+            "bar divided by area (a reform filed under several areas is in each).",
+            "%(count)s published reforms by the year of their %(date_name)s%(span)s, each "
+            "year's bar divided by area (a reform filed under several areas is in each).",
+            total,
+        )
+    else:
+        counted = ngettext(
+            # Translators: date_name is a reform's date in words ("adoption date"); span is
+            # empty or the years the bars cover, after a comma (", 2019–2021").
+            "%(count)s published reform by the year of their %(date_name)s%(span)s, each year's "
+            "bar divided by area.",
+            "%(count)s published reforms by the year of their %(date_name)s%(span)s, each "
+            "year's bar divided by area.",
+            total,
+        )
+    left_out, notes = "", []
+    if undated and column == "first_date":
+        left_out = ngettext(
+            "%(count)s undated not shown.", "%(count)s undated not shown.", undated
+        ) % {"count": undated}
+        notes.append(
+            ngettext(
+                "%(count)s reform undated not shown.",
+                "%(count)s reforms undated not shown.",
+                undated,
+            )
+            % {"count": undated}
+        )
+    elif undated:
+        left_out = ngettext(
+            "%(count)s with no %(date_name)s not shown.",
+            "%(count)s with no %(date_name)s not shown.",
+            undated,
+        ) % {"count": undated, "date_name": date_name}
+        notes.append(
+            ngettext(
+                "%(count)s reform with no %(date_name)s not shown.",
+                "%(count)s reforms with no %(date_name)s not shown.",
+                undated,
+            )
+            % {"count": undated, "date_name": date_name}
+        )
+    bound = ""
     if only_bound:
-        notes.append(f"{_plural(only_bound, 'reform', 'reforms')} {BOUND_NOTE}")
+        bound = ngettext(
+            "%(count)s dated only by a bound (“by 2016”, “since 2017”) not shown: "
+            "no year holds it.",
+            "%(count)s dated only by a bound (“by 2016”, “since 2017”) not shown: "
+            "no year holds it.",
+            only_bound,
+        ) % {"count": only_bound}
+        notes.append(
+            ngettext(
+                "%(count)s reform dated only by a bound (“by 2016”, “since 2017”) not shown: "
+                "no year holds it.",
+                "%(count)s reforms dated only by a bound (“by 2016”, “since 2017”) not shown: "
+                "no year holds it.",
+                only_bound,
+            )
+            % {"count": only_bound}
+        )
+    description = _sentences(counted % words, filter_summary(filterset), left_out, bound)
     return BarChart(
-        title=f"Reforms by year of their {date_name}, by area",
+        # Translators: date_name is a reform's date in words ("adoption date").
+        title=_("Reforms by year of their %(date_name)s, by area") % {"date_name": date_name},
         description=description,
         orientation="vertical",
-        category=("year", "Year"),
-        series_name=("area", "Area"),
+        category=("year", _("Year")),
+        series_name=("area", _("Area")),
         unit=("reform", "reforms"),
         series=_series(Area.choices, AREA_COLOURS),
         bars=bars,
@@ -218,22 +276,26 @@ def status_by_area(filters: Filters) -> BarChart:
         ]
         href = listing_url(path, filterset, area=[area])
         bars.append(Bar(area, str(label), segments, href=href))
+    if sum(b.total for b in bars) > total:
+        counted = ngettext(
+            "%(count)s published reform by area, each area's bar divided by the reforms' status "
+            "(a reform filed under several areas is in each).",
+            "%(count)s published reforms by area, each area's bar divided by the reforms' status "
+            "(a reform filed under several areas is in each).",
+            total,
+        )
+    else:
+        counted = ngettext(
+            "%(count)s published reform by area, each area's bar divided by the reforms' status.",
+            "%(count)s published reforms by area, each area's bar divided by the reforms' status.",
+            total,
+        )
     return BarChart(
-        title="Status of the reforms in each area",
-        description=(
-            f"{_plural(total, 'published reform', 'published reforms')} by area, each area's "
-            "bar divided by the reforms' status"
-            + (
-                " (a reform filed under several areas is in each)"
-                if sum(b.total for b in bars) > total
-                else ""
-            )
-            + "."
-            + filter_summary(filterset)
-        ),
+        title=_("Status of the reforms in each area"),
+        description=_sentences(counted % {"count": total}, filter_summary(filterset)),
         orientation="horizontal",
-        category=("area", "Area"),
-        series_name=("status", "Status"),
+        category=("area", _("Area")),
+        series_name=("status", _("Status")),
         unit=("reform", "reforms"),
         series=_series(ReformStatus.choices, STATUS_COLOURS),
         bars=bars,
@@ -268,28 +330,35 @@ def scorecard(filters: Filters) -> BarChart:
         href = listing_url(path, filterset, **{name: [value]})
         return Bar(value, label, segments, href=href, group=group)
 
-    bars = [
-        bar("audience", value, str(label), by_audience.get(value, {}), "By audience")
+    by_audience_group, by_theme_group = _("By audience"), _("By theme")
+    audience_bars = [
+        bar("audience", value, str(label), by_audience.get(value, {}), by_audience_group)
         for value, label in Audience.choices
     ]
-    bars += [
-        bar("theme", slug, str(label), by_theme[slug], "By theme")
+    bars = audience_bars + [
+        bar("theme", slug, str(label), by_theme[slug], by_theme_group)
         for slug, label in filterset.facet_choices("theme")
         if slug in by_theme and slug in _selected(filterset, "theme", by_theme)
     ]
-    total = sum(b.total for b in bars if b.group == "By audience")
+    total = sum(b.total for b in audience_bars)
     labels = dict(Implementation.choices)
+    counted = ngettext(
+        "%(count)s published recommendation by the audience they were made to and by theme, "
+        "each bar divided by how far they have been implemented.",
+        "%(count)s published recommendations by the audience they were made to and by theme, "
+        "each bar divided by how far they have been implemented.",
+        total,
+    ) % {"count": total}
     return BarChart(
-        title="Recommendation scorecard: implementation by audience and by theme",
-        description=(
-            f"{_plural(total, 'published recommendation', 'published recommendations')} by "
-            "the audience they were made to and by theme, each bar divided by how far they "
-            "have been implemented. A recommendation with several themes is counted under "
-            "each." + filter_summary(filterset)
+        title=_("Recommendation scorecard: implementation by audience and by theme"),
+        description=_sentences(
+            counted,
+            _("A recommendation with several themes is counted under each."),
+            filter_summary(filterset),
         ),
         orientation="horizontal",
-        category=("category", "Audience or theme"),
-        series_name=("implementation", "Implementation"),
+        category=("category", _("Audience or theme")),
+        series_name=("implementation", _("Implementation")),
         unit=("recommendation", "recommendations"),
         series=[
             Series(str(v), str(labels[v]), IMPLEMENTATION_COLOURS[v]) for v in IMPLEMENTATION_ORDER
@@ -357,29 +426,51 @@ def answers_timeline(filters: Filters) -> Timeline:
     notes = []
     if unanswered:
         notes.append(
-            f"{_plural(unanswered, 'recommendation', 'recommendations')} that no dated "
-            "published reform answers not shown."
+            ngettext(
+                "%(count)s recommendation that no dated published reform answers not shown.",
+                "%(count)s recommendations that no dated published reform answers not shown.",
+                unanswered,
+            )
+            % {"count": unanswered}
         )
     if undated:
-        notes.append(f"{_plural(undated, 'linked reform', 'linked reforms')} undated, not shown.")
+        notes.append(
+            ngettext(
+                "%(count)s linked reform undated, not shown.",
+                "%(count)s linked reforms undated, not shown.",
+                undated,
+            )
+            % {"count": undated}
+        )
     more = sum(r.more for r in out)
     if more:
         notes.append(
-            f"Each recommendation shows its first {cap} linked reforms; "
-            f"{_plural(more, 'more reform is', 'more reforms are')} listed on the "
-            "recommendations' own pages and in this chart's CSV."
+            ngettext(
+                "Each recommendation shows its first %(cap)s linked reforms; %(count)s more "
+                "reform is listed on the recommendations' own pages and in this chart's CSV.",
+                "Each recommendation shows its first %(cap)s linked reforms; %(count)s more "
+                "reforms are listed on the recommendations' own pages and in this chart's CSV.",
+                more,
+            )
+            % {"cap": cap, "count": more}
         )
     total = sum(len(r.marks) + r.more for r in out)
+    reforms = ngettext("%(count)s reform", "%(count)s reforms", total) % {"count": total}
+    counted = ngettext(
+        # Translators: reforms is a number of reforms in words ("12 reforms").
+        "%(count)s published recommendation, each on a row from the date of its report "
+        "(a diamond), with a dot at the earliest date of each of the %(reforms)s linked to it; "
+        "a filled dot answers it, an open dot anticipates it or bears on it (or is dated before "
+        "it).",
+        "%(count)s published recommendations, each on a row from the date of its report "
+        "(a diamond), with a dot at the earliest date of each of the %(reforms)s linked to it; "
+        "a filled dot answers it, an open dot anticipates it or bears on it (or is dated before "
+        "it).",
+        len(out),
+    ) % {"count": len(out), "reforms": reforms}
     return Timeline(
-        title="Reforms answering each recommendation, from the recommendation's date",
-        description=(
-            f"{_plural(len(out), 'published recommendation', 'published recommendations')}, "
-            "each on a row from the date of its report (a diamond), with a dot at the earliest "
-            f"date of each of the {_plural(total, 'reform', 'reforms')} linked to it; a filled dot "
-            "answers it, an open dot anticipates it or bears on it (or is dated before it)."
-            + filter_summary(filterset)
-            + "".join(f" {n}" for n in notes)
-        ),
+        title=_("Reforms answering each recommendation, from the recommendation's date"),
+        description=_sentences(counted, filter_summary(filterset), *notes),
         rows=out,
         notes=notes,
     )

@@ -5,6 +5,8 @@ names its `kind`, so that kinds of response can be drawn apart."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from institute.insights.charts import Timeline
 from institute.insights.credit import Credit
 from institute.insights.svg import (
@@ -54,12 +56,12 @@ def _diamond(x: float, y: float, r: float = 7) -> str:
 def _legend(x: float, y: float, width: float) -> tuple[str, float]:
     """The three shapes and what they mean, in rows from (x, y); the markup and its height."""
     items = [
-        (lambda cx, cy: _diamond(cx + 7, cy + 7, 6), "Recommendation made (its report’s date)"),
+        (lambda cx, cy: _diamond(cx + 7, cy + 7, 6), _("Recommendation made (its report’s date)")),
         (
             lambda cx, cy: el(
                 "circle", {"cx": cx + 7, "cy": cy + 7, "r": 6, "fill": REFORM, "stroke": "#ffffff"}
             ),
-            "A reform answering it, at its earliest date",
+            _("A reform answering it, at its earliest date"),
         ),
         (
             lambda cx, cy: el(
@@ -73,7 +75,7 @@ def _legend(x: float, y: float, width: float) -> tuple[str, float]:
                     "stroke-width": 2,
                 },
             ),
-            "Anticipates it, bears on it, or dated before it",
+            _("Anticipates it, bears on it, or dated before it"),
         ),
     ]
     out, cx, cy = [], x, y
@@ -127,7 +129,8 @@ def render_timeline(
         mid = y + row_h / 2
         if not narrow:
             label = multiline(left, mid, lines, line_height=15, fill=INK)
-        parts = [link(row.href, tooltip(f"{row.label} ({row.date_label or 'undated'})"), label)]
+        made = row.date_label or _("undated")
+        parts = [link(row.href, tooltip(f"{row.label} ({made})"), label)]
         xs = [x_of(m.date) for m in row.marks if m.date] + ([x_of(row.date)] if row.date else [])
         if len(xs) > 1:
             parts.append(
@@ -145,7 +148,12 @@ def render_timeline(
             )
         if row.date:
             parts.append(
-                el("g", None, tooltip(f"Made {row.date_label}"), _diamond(x_of(row.date), mid))
+                el(
+                    "g",
+                    None,
+                    tooltip(_("Made %(date)s") % {"date": row.date_label}),
+                    _diamond(x_of(row.date), mid),
+                )
             )
         taken: dict[int, int] = {}
         for mark in row.marks:

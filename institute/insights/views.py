@@ -10,13 +10,15 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from institute.datasets.export import attachment
 from institute.datasets.tables import escape_formula
 from institute.insights.bars import render_horizontal, render_vertical
 from institute.insights.charts import BarChart, ChartDefinition, Timeline, listing_url
-from institute.insights.credit import LICENCE, SITE_NAME, Credit, chart_credit
+from institute.insights.credit import LICENCE, Credit, chart_credit
 from institute.insights.definitions import CHARTS, MARKS_PER_ROW, Filters, year_range_date
 from institute.insights.raster import png
 from institute.insights.timeline import render_timeline
@@ -82,14 +84,17 @@ def _embed(request, chart: BarChart | Timeline, svg_url: str) -> str:
     """HTML that shows the chart in another page: its SVG (which carries its own title, filters,
     source and licence), sized to its column, and the credit as a link back."""
     source = request.build_absolute_uri(reverse("insights"))
+    site = format_html('<a href="{}">{}</a>', source, _("Kazakhstan Reform Tracker"))
+    # The words escaped, then the link put in: a translation holds no markup.
+    caption = mark_safe(
+        escape(_("Source: %(site)s, %(licence)s")) % {"site": site, "licence": escape(LICENCE)}
+    )
     return format_html(
         '<figure><img src="{}" alt="{}" style="max-width:100%;height:auto">'
-        '<figcaption>Source: <a href="{}">{}</a>, {}</figcaption></figure>',
+        "<figcaption>{}</figcaption></figure>",
         request.build_absolute_uri(svg_url),
         f"{chart.title}. {chart.description}",
-        source,
-        SITE_NAME,
-        LICENCE,
+        caption,
     )
 
 

@@ -9,6 +9,8 @@ entry (its id is its address), never as a new one.
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponseBadRequest
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.control_characters import xml_safe
 from institute.editorial.history import with_first_publication
@@ -22,7 +24,7 @@ class ListingFeed(Feed):
     the item methods. The newest change first; at most FEED_SIZE entries."""
 
     feed_type = Atom1Feed
-    noun = "entries"
+    noun = gettext_lazy("entries")
 
     def filterset_for(self, params) -> FacetedFilterSet:
         raise NotImplementedError
@@ -35,8 +37,9 @@ class ListingFeed(Feed):
         # name is refused here, so the subscriber sees the mistake instead of a wider feed.
         problems = self.filterset_for(request.GET).problems()
         if problems:
+            heading = _("This feed's address has values the listing does not know:")
             return HttpResponseBadRequest(
-                "This feed's address has values the listing does not know:\n" + "\n".join(problems),
+                heading + "\n" + "\n".join(problems),
                 content_type="text/plain; charset=utf-8",
             )
         return super().__call__(request, *args, **kwargs)
@@ -46,14 +49,20 @@ class ListingFeed(Feed):
 
     def title(self, filterset):
         chips = "; ".join(chip.label for chip in filterset.chips())
-        what = f"{self.noun}, {chips}" if chips else self.noun
-        return xml_safe(f"Kazakhstan Reform Tracker: {what}")
+        if chips:
+            title = _("Kazakhstan Reform Tracker: %(noun)s, %(filters)s") % {
+                "noun": self.noun,
+                "filters": chips,
+            }
+        else:
+            title = _("Kazakhstan Reform Tracker: %(noun)s") % {"noun": self.noun}
+        return xml_safe(title)
 
     def subtitle(self, filterset):
-        return (
-            f"Published {self.noun} of this listing, newest change first: an entry is dated when "
+        return _(
+            "Published %(noun)s of this listing, newest change first: an entry is dated when "
             "it was first published and updated when its current version went live."
-        )
+        ) % {"noun": self.noun}
 
     def link(self, filterset):
         return self.list_url() + filterset.url_with().rstrip("?")

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 import django_filters
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from institute.listings.generation import generation
 from institute.listings.search import normalise, with_headline
@@ -31,6 +33,26 @@ class FacetValue:
     count: int
     selected: bool
     help: str = ""  # what the value means, where its label alone may not say (statuses)
+
+
+def quoted(text: str) -> str:
+    """Text as typed or titled, in the language's quotation marks: “tenge”."""
+    return _("“%(text)s”") % {"text": text}
+
+
+def either(values: list[str]) -> str:
+    """Alternatives in words: "Economy or Human rights or Justice" ("" for none)."""
+    out = ""
+    for value in values:
+        out = _("%(first)s or %(second)s") % {"first": out, "second": value} if out else value
+    return out
+
+
+def with_values(phrase, values: str) -> str:
+    """A listing's scope phrase ("filed under %(values)s") with its values. A phrase written
+    with `{}` for the values ("filed under {}") is taken too."""
+    phrase = str(phrase)
+    return phrase % {"values": values} if "%(values)s" in phrase else phrase.format(values)
 
 
 # A facet shows this many values; the rest behind a visible "N more" (never a scroll box that
@@ -117,8 +139,11 @@ class FacetedFilterSet(django_filters.FilterSet):
         for name, errors in self.form.errors.items():
             field = self.form.fields.get(name)
             label = field.label if field and field.label else name
-            given = ", ".join(f"“{v}”" for v in self.params().get(name, []))
-            out.append(f"Ignored {label.lower()} {given}: {' '.join(errors)}")
+            given = ", ".join(quoted(v) for v in self.params().get(name, []))
+            out.append(
+                _("Ignored %(label)s %(values)s: %(errors)s")
+                % {"label": label.lower(), "values": given, "errors": " ".join(errors)}
+            )
         return out
 
     def cleaned(self) -> dict:
@@ -365,9 +390,14 @@ class FacetedFilterSet(django_filters.FilterSet):
         return counts
 
     # --- what the answer counts -------------------------------------------------------------
-    # filter name → how a row it keeps is described ("filed under {}"), its values joined by "or"
+    # filter name → how a row it keeps is described ("filed under %(values)s"), its values
+    # joined by "or"; a filter without one is "its label: its values"
     scope_phrases: dict[str, str] = {}
-    noun = "entries"
+    noun = gettext_lazy("entries")
+    # The scope line's sentences. A listing may name its rows in them instead of by `noun`
+    # ("Counting all published reforms."), so that a translation agrees them as a whole.
+    scope_all = gettext_lazy("Counting all published %(noun)s.")
+    scope_some = gettext_lazy("Counting published %(noun)s %(clauses)s.")
 
     def scope_parts(self) -> list[tuple[str, str]]:
         """Each active filter in words, as (filter name, a clause about the rows it keeps)."""
@@ -378,11 +408,16 @@ class FacetedFilterSet(django_filters.FilterSet):
                 continue
             if name not in self.filters or name not in self.active():
                 continue
-            shown = " or ".join(self.value_label(name, v) for v in values if v != "")
+            shown = either([self.value_label(name, v) for v in values if v != ""])
             if not shown:
                 continue
-            label = self.form.fields[name].label
-            out.append((name, self.scope_phrases.get(name, f"{label.lower()}: {{}}").format(shown)))
+            phrase = self.scope_phrases.get(name)
+            if phrase is None:
+                label = self.form.fields[name].label
+                clause = _("%(label)s: %(value)s") % {"label": label.lower(), "value": shown}
+            else:
+                clause = with_values(phrase, shown)
+            out.append((name, clause))
         return out
 
     def scope(self) -> str:
@@ -391,10 +426,10 @@ class FacetedFilterSet(django_filters.FilterSet):
         parts = [clause for _name, clause in self.scope_parts()]
         query = self.active().get("q")
         if query:
-            parts.append(f"matching “{query}”")
+            parts.append(_("matching “%(query)s”") % {"query": query})
         if not parts:
-            return f"Counting all published {self.noun}."
-        return f"Counting published {self.noun} " + ", ".join(parts) + "."
+            return str(self.scope_all % {"noun": self.noun})
+        return str(self.scope_some % {"noun": self.noun, "clauses": ", ".join(parts)})
 
     # --- chips ------------------------------------------------------------------------------
     def value_label(self, name: str, value: str) -> str:
@@ -415,10 +450,9 @@ class FacetedFilterSet(django_filters.FilterSet):
                 if value == "":
                     continue
                 rest = [v for v in values if v != value]
-                out.append(
-                    Chip(
-                        f"{field.label}: {self.value_label(name, value)}",
-                        self.url_with(**{name: rest}),
-                    )
-                )
+                label = _("%(label)s: %(value)s") % {
+                    "label": field.label,
+                    "value": self.value_label(name, value),
+                }
+                out.append(Chip(label, self.url_with(**{name: rest})))
         return out

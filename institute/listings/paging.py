@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
+from django.utils.translation import ngettext
 
 from institute.listings.filters import FacetedFilterSet
 from institute.listings.search import language_notice
@@ -62,9 +63,15 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
     counts, total = filterset.summary(page=int(requested) if requested.isdigit() else 1)
     page: Page = ListingPaginator(filterset, PAGE_SIZE, count=total).get_page(requested)
     if requested not in ("", "1", str(page.number)):
+        pages = page.paginator.num_pages
+        # The English says "page(s)" in both forms, as it always has; a translation may agree.
         problems.append(
-            f"Ignored page “{requested[:20]}”: there are {page.paginator.num_pages} page(s); "
-            f"showing page {page.number}."
+            ngettext(
+                "Ignored page “%(asked)s”: there are %(count)s page(s); showing page %(shown)s.",
+                "Ignored page “%(asked)s”: there are %(count)s page(s); showing page %(shown)s.",
+                pages,
+            )
+            % {"asked": requested[:20], "count": pages, "shown": page.number}
         )
     # Only a search that found nothing is offered another spelling: a costlier query, kept per
     # content generation, and no answer to second-guess.

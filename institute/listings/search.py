@@ -34,10 +34,14 @@ from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from institute.listings.synonyms import expand
 
 SEARCH_CONFIG = "english"
+# The text-search configuration of each language's text (the stored vector's too: migration
+# reforms 0018); PostgreSQL has no Kazakh stemmer, so Kazakh is matched word for word.
+CONFIGS = {"": SEARCH_CONFIG, "ru": "russian", "kk": "simple"}
 # Control characters cannot occur in our text, so they mark highlights safely before escaping.
 _START, _STOP = "\x02", "\x03"
 MAX_QUERY_LENGTH = 200
@@ -63,12 +67,12 @@ def words(query: str) -> list[str]:
 
 
 def language_notice(query: str) -> str:
-    """What to tell someone searching in Russian or Kazakh: the content is in English only."""
+    """What to tell someone searching in Russian or Kazakh: only what is translated is found."""
     if query and _CYRILLIC.search(query):
-        return (
-            "The tracker's content is in English: a search in Russian or Kazakh finds nothing "
-            "that is not spelt the same in English. Try English words or Latin spellings of "
-            "names (for example “Nurly Zhol”, “Astana”)."
+        return _(
+            "Not every entry is translated into Russian and Kazakh yet: a search in Cyrillic "
+            "finds the entries that are. For the others, try English words or Latin spellings "
+            "of names (for example “Nurly Zhol”, “Astana”)."
         )
     return ""
 
@@ -99,12 +103,20 @@ def _word_pattern(word: str) -> str:
 
 def word_condition(field: str, word: str) -> Q:
     """`field` has a word that begins with `word` (case-insensitive): "edited" matches "edited"
-    but not "credited". LIKE first, which SQLite answers cheaply; the pattern only confirms."""
-    return Q(**{f"{field}__icontains": word}) & Q(**{f"{field}__iregex": _word_pattern(word)})
+    but not "credited". LIKE first, which SQLite answers cheaply; the pattern only confirms.
+    SQLite's LIKE folds the case of ASCII letters only, so a Cyrillic word is the pattern's."""
+    pattern = Q(**{f"{field}__iregex": _word_pattern(word)})
+    return pattern if _CYRILLIC.search(word) else Q(**{f"{field}__icontains": word}) & pattern
 
 
 def _websearch(text: str) -> SearchQuery:
-    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    """The text read in each language's configuration, any of them matching: the English
+    stemmed as English, Russian as Russian («полиция» finds «полиции»), Kazakh word for word."""
+    either = None
+    for config in CONFIGS.values():
+        one = SearchQuery(text, search_type="websearch", config=config)
+        either = one if either is None else either | one
+    return either
 
 
 def _query(query: str) -> SearchQuery:
@@ -159,8 +171,27 @@ def names_matching(names: QuerySet, field: str, query: str) -> QuerySet:
     return names.filter(_terms_condition([field], query))
 
 
-def _document(vector: str | None, fields: list[str]):
-    return F(vector) if vector else SearchVector(*fields, config=SEARCH_CONFIG)
+def with_translations(model, fields: list[str]) -> dict[str, list[str]]:
+    """`fields` and their translation columns (institute.translations), by language ("" the
+    original)."""
+    names = {f.name for f in model._meta.get_fields()}
+    return {
+        language: [
+            f"{field}_{language}" if language else field
+            for field in fields
+            if not language or f"{field}_{language}" in names
+        ]
+        for language in CONFIGS
+    }
+
+
+def _document(model, fields: list[str]):
+    document = None
+    for language, columns in with_translations(model, fields).items():
+        if columns:
+            one = SearchVector(*columns, config=CONFIGS[language])
+            document = one if document is None else document + one
+    return document
 
 
 def search(
@@ -187,10 +218,11 @@ def search(
         if vector:
             condition = Q(**{vector: _query(query)})
         else:
-            qs = qs.alias(_document=_document(None, fields))
+            qs = qs.alias(_document=_document(qs.model, fields))
             condition = Q(_document=_query(query))
     else:
-        condition = _terms_condition(fields, query, related)
+        every = [c for columns in with_translations(qs.model, fields).values() for c in columns]
+        condition = _terms_condition(every, query, related)
     if names is not None:
         condition |= names(query)
     # Every part is a column of the row or a subquery: no join repeats a row, no DISTINCT needed.
@@ -201,7 +233,8 @@ def with_rank(qs: QuerySet, query: str, *, vector: str | None, fields: list[str]
     """`qs` annotated with `rank`, for ordering by relevance (1.0 for every row on SQLite)."""
     query = query.strip()[:MAX_QUERY_LENGTH]
     if is_postgres() and query:
-        return qs.annotate(rank=SearchRank(_document(vector, fields), _query(query)))
+        document = F(vector) if vector else _document(qs.model, fields)
+        return qs.annotate(rank=SearchRank(document, _query(query)))
     return qs.annotate(rank=Value(1.0))
 
 

@@ -261,6 +261,17 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Addresses without a language besides files (a last segment with an extension: downloads,
 # feeds of files, sitemap.xml, robots.txt): the API (it reads ?lang=) and the health check.
 LANGUAGE_NEUTRAL_PATHS = ["/api/", "/healthz", "/static/"]
+# Which text a visitor reading a language is given when an entry has no translation into it
+# yet, in order (the original English always comes last): an institute may prefer Russian to
+# English for Kazakh readers, CONTENT_LANGUAGE_FALLBACKS=kk:kk,ru (institute/translations.py).
+CONTENT_LANGUAGE_FALLBACKS = {
+    language: order.split(",")
+    for language, _, order in (
+        item.partition(":")
+        for item in os.environ.get("CONTENT_LANGUAGE_FALLBACKS", "").split(";")
+        if item.strip()
+    )
+}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -13,10 +13,11 @@ from datetime import date, datetime
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from institute.editorial.history import PublicDates, public_dates
 
-PUBLISHER = "Kazakhstan Reform Tracker"
+PUBLISHER = "Kazakhstan Reform Tracker"  # the site's name in English (publisher(): as shown)
 FORMATS = {"bib": "application/x-bibtex", "ris": "application/x-research-info-systems"}
 
 
@@ -62,16 +63,28 @@ def _bibtex_text(text: str) -> str:
     return _BIBTEX_SPECIAL.sub(escape, " ".join(text.split()))
 
 
+def publisher() -> str:
+    """The site's name in the language of the request, as a reference names its publisher."""
+    return _("Kazakhstan Reform Tracker")
+
+
+def _last_updated(ref: Reference) -> str:
+    return _("Last updated %(date)s") % {"date": ref.last_updated.date().isoformat()}
+
+
 def as_bibtex(ref: Reference) -> str:
     """A biblatex `@online` entry (BibTeX reads it as @misc-like); braces keep the title's case."""
-    fields = [("title", "{" + _bibtex_text(ref.title) + "}"), ("organization", PUBLISHER)]
+    fields = [
+        ("title", "{" + _bibtex_text(ref.title) + "}"),
+        ("organization", _bibtex_text(publisher())),
+    ]
     if ref.first_published:
         fields += [
             ("date", ref.first_published.date().isoformat()),
             ("year", str(ref.first_published.year)),
         ]
     if ref.updated_since:
-        fields.append(("note", f"Last updated {ref.last_updated.date().isoformat()}"))
+        fields.append(("note", _bibtex_text(_last_updated(ref))))
     fields += [("url", ref.url), ("urldate", ref.accessed.isoformat())]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@online{{{ref.key},\n{body}\n}}\n"
@@ -83,12 +96,12 @@ def _ris_date(value: date) -> str:
 
 def as_ris(ref: Reference) -> str:
     """An RIS record (type ELEC, a web page), CRLF line ends as the format asks."""
-    lines = [("TY", "ELEC"), ("TI", " ".join(ref.title.split())), ("PB", PUBLISHER)]
+    lines = [("TY", "ELEC"), ("TI", " ".join(ref.title.split())), ("PB", publisher())]
     if ref.first_published:
         day = ref.first_published.date()
         lines += [("PY", str(day.year)), ("DA", _ris_date(day))]
     if ref.updated_since:
-        lines.append(("N1", f"Last updated {ref.last_updated.date().isoformat()}"))
+        lines.append(("N1", _last_updated(ref)))
     lines += [("UR", ref.url), ("Y2", _ris_date(ref.accessed)), ("ER", "")]
     return "".join(f"{tag}  - {value}\r\n" for tag, value in lines)
 

@@ -11,8 +11,9 @@ from django.apps import apps
 from django.db.models import Max, Min
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
-from institute.sharing.cite import PUBLISHER, Reference
+from institute.sharing.cite import Reference, publisher
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 KAZAKHSTAN = {"@type": "Country", "name": "Kazakhstan"}
@@ -21,7 +22,7 @@ _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"
 
 
 def institute(base_url: str) -> dict:
-    return {"@type": "Organization", "name": PUBLISHER, "url": base_url}
+    return {"@type": "Organization", "name": publisher(), "url": base_url}
 
 
 def as_script(data: dict) -> SafeString:
@@ -87,7 +88,7 @@ def dataset(
         "@type": "Dataset",
         "@id": url,
         "url": url,
-        "name": "Kazakhstan Reform Tracker",
+        "name": _("Kazakhstan Reform Tracker"),
         "description": description,
         "version": version,
         "license": LICENCE_URL,
@@ -96,7 +97,7 @@ def dataset(
         "publisher": institute(base_url),
         "spatialCoverage": KAZAKHSTAN,
         "inLanguage": "en",
-        "keywords": ["Kazakhstan", "reforms", "policy recommendations", "governance"],
+        "keywords": [_("Kazakhstan"), _("reforms"), _("policy recommendations"), _("governance")],
         "distribution": [
             {"@type": "DataDownload", "name": name, "contentUrl": address, "encodingFormat": media}
             for name, address, media in distributions

@@ -2,18 +2,19 @@
 
 from django.contrib import admin
 
+from institute import translations
 from institute.datasets.admin import TableImportExportMixin
 from institute.datasets.resources import SourceResource
 from institute.dates import date_label
 from institute.editorial.admin import EditorialAdminMixin, WorkingCopyInlineMixin
-from institute.sources.models import Citation
+from institute.sources.models import Citation, Source
 
 
 class CitationInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = Citation
     extra = 0
     autocomplete_fields = ("source",)
-    fields = ("source", "locator", "quote", "supports", "position")
+    fields = ("source", "locator", "quote", "supports", "supports_ru", "supports_kk", "position")
     classes = ("citations-inline",)  # static/css/admin_review.css fits it to the page
 
     def get_extra(self, request, obj=None, **kwargs):
@@ -43,6 +44,7 @@ class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
             None,
             {"fields": ("title", "slug", "authors", "publisher", "published_on", "url", "kind")},
         ),
+        translations.admin_fieldset(Source),
         EditorialAdminMixin.editorial_fieldset,
     )
 

@@ -2,7 +2,15 @@
 
 from django.db.models import QuerySet
 
-from institute.datasets.columns import DATE_RULE, Choice, Column, PartialDate, Slug, Url
+from institute.datasets.columns import (
+    DATE_RULE,
+    Choice,
+    Column,
+    PartialDate,
+    Slug,
+    Url,
+    translation_columns,
+)
 from institute.datasets.tables import Table, register
 from institute.sources.models import Source, SourceKind
 
@@ -28,6 +36,7 @@ SOURCES = Table(
         Column("published_on", f"Publication date. {DATE_RULE}", PartialDate()),
         Column("kind", "Kind of source.", Choice(SourceKind.choices), required=True),
         Column("url", "Where it can be read, if online. Not the tracker's page.", Url()),
+        *translation_columns({"title": "The title"}),
     ],
 )
 

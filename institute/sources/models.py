@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from institute.dates import PartialDateField, partial_date_constraint
 from institute.editorial.models import Editorial, EditorialQuerySet, editorial_constraints
 from institute.editorial.states import ReviewState
+from institute.translations import translation_of
 
 
 class SourceKind(models.TextChoices):
@@ -24,6 +25,10 @@ class Source(Editorial):
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=500)
+    # The title in Russian and Kazakh, where the source has one or the institute gives one.
+    translated_fields = ("title",)
+    title_ru = translation_of(title, "ru", _("title"))
+    title_kk = translation_of(title, "kk", _("title"))
     authors = models.CharField(
         max_length=500, blank=True, help_text=_("As printed; several separated by “; ”.")
     )
@@ -100,6 +105,10 @@ class Citation(models.Model):
     supports = models.CharField(
         max_length=500, blank=True, help_text=_("What this citation supports in the entry.")
     )
+    # What it supports, in Russian and Kazakh; the quote stays in the source's own language.
+    translated_fields = ("supports",)
+    supports_ru = translation_of(supports, "ru", _("supports"))
+    supports_kk = translation_of(supports, "kk", _("supports"))
     position = models.PositiveSmallIntegerField(default=0)
 
     objects = CitationQuerySet.as_manager()

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from institute.dates import date_label
 from institute.listings.paging import page_window as window
@@ -49,11 +50,12 @@ _CIRCA_PAGE = re.compile(r"\bc\. p\. (?=\d)")
 @register.filter
 def locator(value):
     """A citation's locator, escaped, its "c. p." (circa page: an estimated page) explained by
-    a tooltip and a link to where /about/ says how the page was estimated."""
+    a tooltip and a link to where /about/ says how the page was estimated. The locator is the
+    source's text, so "c. p." stays as it is; only the tooltip is in the page's language."""
     about = reverse("about") + "#circa-page"
     abbr = format_html(
         '<a class="circa" href="{}"><abbr title="{}">c. p.</abbr></a> ',
         about,
-        "circa page: the page estimated, see About",
+        _("circa page: the page estimated, see About"),
     )
     return mark_safe(_CIRCA_PAGE.sub(lambda _m: abbr, escape(value or "")))

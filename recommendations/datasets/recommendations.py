@@ -15,6 +15,7 @@ from institute.datasets.columns import (
     Ref,
     Refs,
     Slug,
+    translation_columns,
 )
 from institute.datasets.parse import Problem
 from institute.datasets.tables import (
@@ -136,5 +137,6 @@ RECOMMENDATIONS = Table(
             ),
             sql=page_url_sql("recommendations:detail"),
         ),
+        *translation_columns({"title": "The title", "text": "The recommendation in full"}),
     ],
 )

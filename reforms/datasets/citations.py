@@ -5,8 +5,9 @@ of its entry's snapshot (a response's, of its reform's), so a file of them chang
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat
 
+from institute import translations
 from institute.datasets.clean import Lookups
-from institute.datasets.columns import Column, Key, Ref
+from institute.datasets.columns import Column, Key, Ref, translation_columns
 from institute.datasets.parse import ImportRefused, Problem
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table
@@ -124,8 +125,8 @@ def plan_citations(plan: Plan, rows, lookups: Lookups) -> Plan:
         source_pk = sources[row["source"]]
         locator = row.get("locator", "")
         values = {
-            "quote": row.get("quote"),
-            "supports": row.get("supports"),
+            name: row.get(name)
+            for name in ("quote", "supports", *translations.all_columns(Citation))
         }
         key = f"{row['entry_type']}:{row['entry']}:{row['source']}:{locator}"
         if row["entry_type"] == "response":
@@ -247,5 +248,7 @@ CITATIONS = Table(
         Column("locator", "Where in the source: chapter, section, page or footnote."),
         Column("quote", "A short verbatim quote, if any."),
         Column("supports", "What the citation supports in the entry."),
+        # The quote is never translated: it stays in the source's language.
+        *translation_columns({"supports": "What the citation supports"}),
     ],
 )

@@ -14,6 +14,7 @@ from institute.datasets.columns import (
     Qualifier,
     Refs,
     Slug,
+    translation_columns,
 )
 from institute.datasets.tables import Table, absolute, page_url_sql, slugs_sql
 from institute.dates import DateQualifier
@@ -151,6 +152,9 @@ REFORMS = Table(
             "Who acted: the government of Kazakhstan (the default; an empty cell imports as it), "
             "or a named foreign government or international institution.",
             Choice(Actor.choices, default=Actor.KAZAKHSTAN.value),
+        ),
+        *translation_columns(
+            {"title": "The title", "summary": "The summary", "body": "The longer text"}
         ),
     ],
 )

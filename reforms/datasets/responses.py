@@ -5,7 +5,7 @@ published ones)."""
 from django.db.models import QuerySet
 
 from institute.datasets.clean import Lookups
-from institute.datasets.columns import Choice, Column, Ref
+from institute.datasets.columns import Choice, Column, Ref, translation_columns
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table
 from recommendations.models import RELATION_EXPLANATIONS, Recommendation, ResponseRelation
@@ -95,5 +95,6 @@ RESPONSES = Table(
             "response answers.",
             Choice(RELATIONS),
         ),
+        *translation_columns({"note": "How the reform answers the recommendation"}),
     ],
 )

@@ -8,7 +8,11 @@
     button.addEventListener("click", function () {
       var text = source.textContent.trim();
       var done = function (ok) {
-        if (status) status.textContent = ok ? "Copied." : "Select the text above to copy it.";
+        // The words are the page's (data-copied, data-copy-failed: in its language).
+        var said = ok
+          ? button.getAttribute("data-copied") || "Copied."
+          : button.getAttribute("data-copy-failed") || "Select the text above to copy it.";
+        if (status) status.textContent = said;
       };
       if (navigator.clipboard && navigator.clipboard.writeText) {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });

@@ -1,0 +1,210 @@
+"""The site in English, Russian and Kazakh: addresses, the switcher, the first visit, and
+catalogues that hold every interface string in every language."""
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from institute.editorial.states import ReviewState
+from tests.factories import entry_in_state
+
+ROOT = Path(settings.BASE_DIR)
+
+
+@pytest.fixture
+def reform(db):
+    return entry_in_state("reform", ReviewState.PUBLISHED, title="Police reform")
+
+
+def test_english_keeps_todays_addresses_and_the_others_have_a_prefix(client, reform):
+    english = client.get("/reforms/")
+    russian = client.get("/ru/reforms/")
+    kazakh = client.get("/kk/reforms/")
+    assert [r.status_code for r in (english, russian, kazakh)] == [200, 200, 200]
+    assert '<html lang="en-GB">' in english.text
+    assert '<html lang="ru">' in russian.text
+    assert '<html lang="kk">' in kazakh.text
+    assert client.get("/en-gb/reforms/").status_code == 404
+
+
+def test_the_switcher_and_the_alternates_keep_the_filters(client, reform):
+    page = client.get("/ru/reforms/?area=economy&sort=title").text
+    for prefix, tag in (("", "en-GB"), ("/ru", "ru"), ("/kk", "kk")):
+        target = f"{prefix}/reforms/?area=economy&amp;sort=title"
+        assert f'<a href="{target}" hreflang="{tag}"' in page
+        assert f'<link rel="alternate" hreflang="{tag}" href="http://testserver{target}">' in page
+    assert 'lang="ru" aria-current="true">Русский</a>' in page
+
+
+def test_a_first_visit_follows_the_browser_once(client, reform):
+    first = client.get("/reforms/?area=economy", HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9,en;q=0.5")
+    assert first.status_code == 302
+    assert first["Location"] == "/ru/reforms/?area=economy"
+    assert "Accept-Language" in first["Vary"] and "private" in first["Cache-Control"]
+    assert first.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
+    # The cookie is set now: the English address is English, whatever the browser prefers.
+    again = client.get("/reforms/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert again.status_code == 200 and '<html lang="en-GB">' in again.text
+
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("en-GB,en;q=0.9,ru;q=0.8", None),
+        ("kk-KZ,kk;q=0.9,ru;q=0.8", "/kk/"),
+        ("de-DE,ru;q=0.5", "/ru/"),
+        ("de-DE,fr;q=0.5", None),
+        ("", None),
+    ],
+)
+def test_the_first_visit_honours_the_first_language_we_speak(client, db, header, expected):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
+    if expected is None:
+        assert response.status_code == 200
+        assert "Accept-Language" in response["Vary"]
+    else:
+        assert (response.status_code, response["Location"]) == (302, expected)
+
+
+def test_files_the_api_and_the_health_check_are_never_redirected(client, reform):
+    for path in ("/data/reforms.csv", "/api/v1/reforms/", "/healthz", "/robots.txt"):
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="ru")
+        assert response.status_code == 200, path
+
+
+def test_the_admin_speaks_russian_under_ru(client, db):
+    english = client.get("/admin/login/")
+    russian = client.get("/ru/admin/login/")
+    assert "Log in" in english.text
+    assert "Войти" in russian.text
+
+
+# --- the catalogues ------------------------------------------------------------------------
+
+
+# What `make messages` leaves out, and what the copy need not hold.
+IGNORED = [".venv/*", "tests/*", "benchmarks/*", "staticfiles/*"]
+NOT_SOURCES = [".venv", ".git", "staticfiles", "var", "node_modules", "*.sqlite3", "__pycache__"]
+
+
+def catalogue(language: str) -> Path:
+    return ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_every_interface_string_is_in_the_catalogue_and_translated(language, tmp_path):
+    """A string marked in the code or templates but missing from a catalogue, or in it
+    without a translation (or fuzzy), fails here: `make messages` adds it, a translator fills
+    it in."""
+    if not shutil.which("msgfmt"):
+        pytest.skip("gettext is not installed (make installs it)")
+    # In a copy of the sources: makemessages writes to the catalogues beside what it reads.
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--locale",
+            language,
+            "--no-obsolete",
+            "--add-location",
+            "file",
+            *[arg for pattern in IGNORED for arg in ("--ignore", pattern)],
+        ],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ENV_FILE": ""},
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    made = copy / "locale" / language / "LC_MESSAGES" / "django.po"
+    missing = msgids(made) - msgids(catalogue(language))
+    assert not missing, f"not in locale/{language}: run `make messages`: {sorted(missing)[:20]}"
+    stats = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(catalogue(language))],
+        capture_output=True,
+        text=True,
+    )
+    assert stats.returncode == 0, stats.stderr
+    assert "untranslated" not in stats.stderr and "fuzzy" not in stats.stderr, stats.stderr
+
+
+def msgids(path: Path) -> set[tuple[str, str]]:
+    """(context, msgid) of every entry of a .po file (the header's empty msgid left out)."""
+    entries = set()
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        fields: dict[str, str] = {}
+        key = None
+        for line in block.splitlines():
+            if match := re.match(
+                r"(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) (\".*\")$", line
+            ):
+                key = match.group(1)
+                fields[key] = ast.literal_eval(match.group(2))
+            elif line.startswith('"') and key:
+                fields[key] += ast.literal_eval(line)
+        if fields.get("msgid"):
+            entries.add((fields.get("msgctxt", ""), fields["msgid"]))
+    return entries
+
+
+# --- every public page, in each language -------------------------------------------------
+
+
+class Texts(HTMLParser):
+    """The visible text of a page outside any element that says it is in another language
+    (content shown in its original until translated) and outside scripts and styles."""
+
+    SKIP = {"script", "style", "code", "pre"}
+    VOID = {"br", "img", "input", "link", "meta", "hr", "source", "wbr", "area", "col"}
+
+    def __init__(self, page_language: str):
+        super().__init__()
+        self.page_language = page_language
+        self.stack: list[bool] = []
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        attributes = dict(attrs)
+        foreign = tag in self.SKIP or (
+            "lang" in attributes and attributes["lang"] != self.page_language
+        )
+        self.stack.append(foreign or (bool(self.stack) and self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not (self.stack and self.stack[-1]) and data.strip():
+            self.texts.append(data.strip())
+
+
+# Latin letters a Russian or Kazakh page may show as they are: names of formats, standards,
+# licences and the site's own address.
+ALLOWED_LATIN = re.compile(
+    r"\b(CSV|JSON|XLSX|XLS|API|Atom|RSS|BibTeX|CSL-JSON|RIS|CITATION\.cff|CC BY 4\.0|SHA256SUMS|"
+    r"ZIP|SVG|PNG|PDF|URL|DOI|ISO|YYYY|MM|DD|OpenAPI|English|Frictionless|datapackage\.json|"
+    r"UTC|HTTP|[a-z0-9_.-]+@[a-z0-9.-]+|https?://\S+|[a-z0-9_]+\.(csv|json|xlsx|zip|svg|png))\b"
+)
+
+
+def untranslated(texts: list[str]) -> list[str]:
+    found = []
+    for text in texts:
+        rest = ALLOWED_LATIN.sub("", text)
+        if re.search(r"[A-Za-z]{3,}", rest):
+            found.append(text)
+    return found
