@@ -208,3 +208,48 @@ def untranslated(texts: list[str]) -> list[str]:
         if re.search(r"[A-Za-z]{3,}", rest):
             found.append(text)
     return found
+
+
+PAGES = [
+    "/",
+    "/reforms/",
+    "/reforms/?area=human-rights&status=adopted&sort=title",
+    "/reforms/?q=police",
+    "/reforms/zero-tolerance-policy-on-torture/",
+    "/reforms/zero-tolerance-policy-on-torture/history/",
+    "/recommendations/",
+    "/recommendations/west-prioritise-engagement-with-kazakhstan/",
+    "/recommendations/tracker/",
+    "/insights/",
+    "/data/",
+    "/data/releases/",
+    "/about/",
+    "/changes/",
+    "/alerts/reforms/?area=economy",
+    "/alerts/reforms/zero-tolerance-policy-on-torture/",
+]
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_every_public_page_speaks_the_language_of_its_address(client, demo_content, language):
+    """The interface of each page in Russian and Kazakh: no English text outside what is marked
+    as content in its original language."""
+    untranslated_by_page = {}
+    for page in PAGES:
+        response = client.get(f"/{language}{page}")
+        assert response.status_code == 200, page
+        texts = Texts(language)
+        texts.feed(response.content.decode())
+        if found := untranslated(texts.texts):
+            untranslated_by_page[page] = found[:5]
+    assert not untranslated_by_page, "\n".join(
+        f"{page}: {found}" for page, found in untranslated_by_page.items()
+    )
+
+
+def test_the_walk_finds_english_left_in_a_page():
+    """The check above is not blind: an English sentence of the interface is caught, content
+    marked as English is not."""
+    texts = Texts("ru")
+    texts.feed('<p>Сортировка</p><p>Apply filters</p><h1><span lang="en-GB">Police</span></h1>')
+    assert untranslated(texts.texts) == ["Apply filters"]
