@@ -100,6 +100,18 @@ def translated(entry, name: str, language: str | None = None) -> Text:
     return Text("", ORIGINAL, requested)
 
 
+def in_snapshot(data: dict, name: str, language: str | None = None) -> Text:
+    """`translated()` of a snapshot (a published version's data) rather than of an entry."""
+    requested = language or translation.get_language() or ORIGINAL
+    if requested not in TRANSLATIONS:
+        requested = ORIGINAL
+    for candidate in fallbacks(requested):
+        key = name if candidate == ORIGINAL else column(name, candidate)
+        if value := data.get(key):
+            return Text(value, candidate, requested)
+    return Text("", ORIGINAL, requested)
+
+
 def translated_fields(model: type[models.Model]) -> tuple[str, ...]:
     """The fields of `model` that have translation columns (`translated_fields` on the model)."""
     return getattr(model, "translated_fields", ())

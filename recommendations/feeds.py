@@ -3,6 +3,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute import translations
 from institute.control_characters import xml_safe
 from institute.listings.feeds import ListingFeed
 from recommendations.selectors import recommendation_filter_public
@@ -33,4 +34,4 @@ class RecommendationsFeed(ListingFeed):
         return escape(xml_safe(description))
 
     def item_categories(self, item):
-        return [theme.name for theme in item.themes.all()]
+        return [translations.translated(theme, "name").value for theme in item.themes.all()]

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy
 
+from institute import translations
 from institute.listings.filters import FacetedFilterSet
 from institute.listings.search import names_matching, search, with_rank
 from institute.sources.models import Source
@@ -18,7 +19,9 @@ IMPLEMENTATION_ORDER = [
 
 
 def theme_choices():
-    return [(t.slug, t.name) for t in Theme.objects.order_by("name")]
+    """Every theme, by its name in the page's language (institute.translations)."""
+    names = [(t.slug, translations.translated(t, "name").value) for t in Theme.objects.all()]
+    return sorted(names, key=lambda choice: choice[1].casefold())
 
 
 def report_choices():

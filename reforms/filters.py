@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute import translations
 from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import names_matching, search, with_rank, words
@@ -72,7 +73,9 @@ def bounded_only(column: str, qualifier: str) -> Q:
 
 
 def topic_choices():
-    return [(t.slug, t.name) for t in Topic.objects.order_by("name")]
+    """Every topic, by its name in the page's language (institute.translations)."""
+    names = [(t.slug, translations.translated(t, "name").value) for t in Topic.objects.all()]
+    return sorted(names, key=lambda choice: choice[1].casefold())
 
 
 def _published_responses():

@@ -87,6 +87,10 @@ class Topic(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
+    # Its name in Russian and Kazakh (institute.translations), shown in facets and on pages.
+    translated_fields = ("name",)
+    name_ru = translation_of(name, "ru", _("name"))
+    name_kk = translation_of(name, "kk", _("name"))
     area = models.CharField(max_length=30, choices=Area.choices)
 
     class Meta:

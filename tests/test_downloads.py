@@ -82,7 +82,7 @@ def test_xlsx_codebook_sheet_is_the_codebook_of_its_table(client, demo_module, d
     columns = TABLES["recommendations"].columns
     assert [r[0] for r in rows[1 : len(columns) + 1]] == [c.name for c in columns]
     audience = next(r for r in rows if r[0] == "audience")
-    assert audience[3].startswith(columns[3].description)
+    assert audience[3].startswith(str(columns[3].description))
     assert "government: Government of Kazakhstan" in audience[4]
     assert any(r[0] and "byte" not in r[0] and "formula" in r[0] for r in rows)
 

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from institute import translations
 from institute.alerts.models import Subscription, new_token
 from institute.alerts.targets import TARGETS, describe_search
 from institute.listings.filters import quoted
@@ -46,7 +47,7 @@ class Request:
             entry = self.target.published_entry(pk=self.entry_id)
             if entry is None:
                 return _("an entry no longer published")
-            return quoted(entry.title)
+            return quoted(translations.translated(entry, "title").value)
         return describe_search(self.target, self.query)
 
     def page_url(self) -> str:

@@ -17,16 +17,31 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from institute.dates import PARTIAL_DATE_REGEX, parse_partial_date
 
 MULTI_SEPARATOR = ";"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)
-DATE_RULE = (
+# What the tables say of their columns (descriptions, titles, vocabulary labels) is lazy text:
+# the codebook on /data/ shows it in the page's language; the files (datapackage.json,
+# codebook.md, the XLSX codebook, the API schema) str() it where they are written, in the
+# language they are written in (the data package and releases: always the default).
+DATE_RULE = gettext_lazy(
     "A date of reduced precision, as precise as the source and never more: a year (2019), a "
     "month (2019-12) or a day (2019-12-20). Empty when the source gives none."
 )
+
+
+def _interpolate(message, params: dict) -> str:
+    return str(message) % {key: str(value) for key, value in params.items()}
+
+
+# `message % params`, done when the text is read, in the language of that moment
+# (`gettext_lazy("… %(x)s …") % params` would translate it at once, at import).
+interpolate_lazy = lazy(_interpolate, str)
 
 
 def join(values: Iterable[str]) -> str:
@@ -299,7 +314,7 @@ TEXT = Cell()
 @dataclass(frozen=True)
 class Column:
     name: str
-    description: str
+    description: str  # lazy text (gettext_lazy): str() it where a file is written
     cell: Cell = TEXT
     required: bool = False
     # How the exported value is read from a row's object (and the base URL of links);
@@ -344,7 +359,7 @@ class Column:
 
     def schema(self) -> dict:
         """This column as a Frictionless Table Schema field descriptor."""
-        out = {"name": self.name, "type": self.type, "description": self.description}
+        out = {"name": self.name, "type": self.type, "description": str(self.description)}
         constraints = {}
         if self.required:
             constraints["required"] = True
@@ -366,20 +381,29 @@ def field_max_length(model, name: str) -> int | None:
         return None
 
 
-# The languages' names as the codebook writes them (it is in English).
-TRANSLATED_INTO = {"ru": "Russian", "kk": "Kazakh"}
+# The languages of the translation columns, as the codebook names them ("The title in Russian";
+# "visitors reading Russian").
+TRANSLATED_INTO = {
+    "ru": pgettext_lazy("codebook: the language of a translation column (in/reading …)", "Russian"),
+    "kk": pgettext_lazy("codebook: the language of a translation column (in/reading …)", "Kazakh"),
+}
 
 
 def translation_columns(what: dict[str, str]) -> list[Column]:
     """A table's translation columns, after all of its own: one per language, then per field
     (`title_ru`, `summary_ru`, …, `title_kk`, …; institute.translations). `what` names each
-    translated field as the description says it ("The title")."""
+    translated field as the description says it ("The title"; lazy text)."""
     return [
         Column(
             f"{name}_{language}",
-            f"{described} in {TRANSLATED_INTO[language]}, as the institute translated it "
-            f"(official titles of laws may differ); empty until translated, when visitors "
-            f"reading {TRANSLATED_INTO[language]} are shown `{name}`.",
+            interpolate_lazy(
+                gettext_lazy(
+                    "%(what)s in %(language)s, as the institute translated it (official titles "
+                    "of laws may differ); empty until translated, when visitors reading "
+                    "%(language)s are shown `%(column)s`."
+                ),
+                {"what": described, "language": TRANSLATED_INTO[language], "column": name},
+            ),
         )
         for language in TRANSLATED_INTO
         for name, described in what.items()

@@ -26,6 +26,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
+from institute import translations
 from institute.control_characters import refuse_control_characters
 from institute.datasets.apply import apply_plan
 from institute.datasets.content_files import (
@@ -159,12 +160,15 @@ class _Load:
         model = apps.get_model(VOCABULARIES[section])
         existing = {o.slug: o for o in model._default_manager.all()}
         fields = [f for f in scalar_fields(model) if f.name != "slug"]
+        untranslated = set(translations.all_columns(model))
         for name, item in self.content[section]:
 
             def upsert(item=item):
                 obj = existing.get(item["slug"]) or model(slug=item["slug"])
                 before = None if obj.pk is None else scalar_values(obj)
-                fill(obj, item, fields, self.slugs)
+                # A translation the files do not give is the vocabulary's own.
+                given = [f for f in fields if f.name not in untranslated or f.name in item]
+                fill(obj, item, given, self.slugs)
                 if before is not None and scalar_values(obj) == before:
                     return UNCHANGED
                 if before is not None and not self.update:

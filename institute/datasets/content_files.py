@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import yaml
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -110,10 +111,15 @@ def merge_translations(directory: Path, merged: dict[str, list[tuple[str, dict]]
             )
             continue
         for section, items in data.items():
-            if section not in ENTRIES:
+            if section not in ENTRIES and section not in VOCABULARIES:
                 problems.append(f"{where}: unknown section “{section}”.")
                 continue
-            fields = translations.translated_fields(entry_model(section))
+            model = (
+                entry_model(section)
+                if section in ENTRIES
+                else apps.get_model(VOCABULARIES[section])
+            )
+            fields = translations.translated_fields(model)
             entries = {entry.get("slug"): entry for _, entry in merged[section]}
             for item in items or []:
                 slug = item.get("slug") if isinstance(item, dict) else None

@@ -317,8 +317,9 @@ def datapackage_descriptor(*, version: str, created: datetime.datetime, base_url
             {
                 "profile": "tabular-data-resource",
                 "name": table.name,
-                "title": table.title,
-                "description": table.description,
+                # Lazy text: a string in the language the package is written in (json refuses it).
+                "title": str(table.title),
+                "description": str(table.description),
                 "path": f"{table.name}.csv",
                 "format": "csv",
                 "mediatype": "text/csv",

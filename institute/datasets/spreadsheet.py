@@ -178,7 +178,7 @@ def write_workbook(handle, table: Table, rows: Iterator[list]) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    people = workbook.create_sheet(table.title)
+    people = workbook.create_sheet(str(table.title))  # lazy text, which openpyxl refuses
     data = workbook.create_sheet(SLUGS_SHEET)
     codebook = workbook.create_sheet(CODEBOOK_SHEET)
     start_table_sheet(people, table, [column_heading(c) for c in table.columns])

@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute import translations
 from institute.control_characters import xml_safe
 from institute.editorial.diffs import public_diff
 from institute.editorial.history import PublishedChange, publication_events
@@ -42,7 +43,7 @@ class ChangeLine:
     change: PublishedChange
     type: str
     type_label: str
-    title: str
+    title: translations.Text
     slug: str
     page: str | None  # its public page and history, if it is public now
     fields: list[str]
@@ -138,7 +139,7 @@ def _line(change: PublishedChange, data: dict, public: set[int]) -> ChangeLine:
         change=change,
         type=model._meta.model_name,
         type_label=str(model._meta.verbose_name).capitalize(),
-        title=shown.get("title", shown.get("slug", "")),
+        title=translations.in_snapshot(shown, "title"),
         slug=shown.get("slug", ""),
         page=page,
         fields=fields,

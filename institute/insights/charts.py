@@ -160,6 +160,8 @@ class Row:
     date_label: str
     marks: list[Mark]
     more: int = 0  # the linked reforms not drawn (beyond the chart's marks per row)
+    # The label's language when it is not the page's (an untranslated title): its `lang`.
+    label_language: str = ""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from institute import translations
 from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, date_label
 from institute.insights.charts import (
     Bar,
@@ -370,7 +371,9 @@ def scorecard(filters: Filters) -> BarChart:
 def answers_timeline(filters: Filters) -> Timeline:
     filterset = filters.recommendations
     rows = _rows(filterset).order_by("report", "position")
-    recommendations = list(rows.values("pk", "slug", "title", "report__published_on"))
+    recommendations = list(
+        rows.values("pk", "slug", "title", "title_ru", "title_kk", "report__published_on")
+    )
     linked = Response.objects.filter(
         recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
     )
@@ -395,33 +398,45 @@ def answers_timeline(filters: Filters) -> Timeline:
             )
         ).filter(rank__lte=cap)
     responses = dated.values(
-        "recommendation_id", "reform__slug", "reform__title", "reform__first_date", "relation"
+        "recommendation_id",
+        "reform__slug",
+        "reform__title",
+        "reform__title_ru",
+        "reform__title_kk",
+        "reform__first_date",
+        "relation",
     ).order_by("reform__first_date", "reform__title")
     marks: dict[int, list[Mark]] = {}
     for r in responses:
         marks.setdefault(r["recommendation_id"], []).append(
             Mark(
                 r["reform__slug"],
-                r["reform__title"],
+                translations.in_snapshot(
+                    {k.removeprefix("reform__"): v for k, v in r.items()}, "title"
+                ).value,
                 r["reform__first_date"],
                 date_label(r["reform__first_date"]),
                 reverse("reforms:detail", kwargs={"slug": r["reform__slug"]}),
                 kind=r["relation"],
             )
         )
-    out = [
-        Row(
-            rec["slug"],
-            rec["title"],
-            reverse("recommendations:detail", kwargs={"slug": rec["slug"]}),
-            rec["report__published_on"] or "",
-            date_label(rec["report__published_on"]),
-            marks[rec["pk"]],
-            more=totals[rec["pk"]] - len(marks[rec["pk"]]),
+    out = []
+    for rec in recommendations:
+        if rec["pk"] not in marks:
+            continue
+        title = translations.in_snapshot(rec, "title")
+        out.append(
+            Row(
+                rec["slug"],
+                title.value,
+                reverse("recommendations:detail", kwargs={"slug": rec["slug"]}),
+                rec["report__published_on"] or "",
+                date_label(rec["report__published_on"]),
+                marks[rec["pk"]],
+                more=totals[rec["pk"]] - len(marks[rec["pk"]]),
+                label_language=title.tag if title.missing else "",
+            )
         )
-        for rec in recommendations
-        if rec["pk"] in marks
-    ]
     unanswered = len(recommendations) - len(out)
     notes = []
     if unanswered:

@@ -123,12 +123,16 @@ def render_timeline(
     for row in chart.rows:
         lines = wrap(row.label, label_w, 2)
         start = y
+        # An untranslated title says which language it is in.
+        language = {"lang": row.label_language} if row.label_language else {}
         if narrow:
-            label = multiline(left, y + 4 + 7.5 * len(lines), lines, line_height=15, fill=INK)
+            label = multiline(
+                left, y + 4 + 7.5 * len(lines), lines, line_height=15, fill=INK, **language
+            )
             y += 15 * len(lines) + 4
         mid = y + row_h / 2
         if not narrow:
-            label = multiline(left, mid, lines, line_height=15, fill=INK)
+            label = multiline(left, mid, lines, line_height=15, fill=INK, **language)
         made = row.date_label or _("undated")
         parts = [link(row.href, tooltip(f"{row.label} ({made})"), label)]
         xs = [x_of(m.date) for m in row.marks if m.date] + ([x_of(row.date)] if row.date else [])

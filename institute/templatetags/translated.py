@@ -28,8 +28,9 @@ def in_language(entry, name):
 
 
 @register.simple_tag
-def text(entry, name, paragraphs=False):
-    shown = translations.translated(entry, name)
+def text(entry, name=None, paragraphs=False):
+    """`entry`'s field `name` in the page's language, or a text chosen already (a Text)."""
+    shown = entry if isinstance(entry, translations.Text) else translations.translated(entry, name)
     if paragraphs:
         html = linebreaks_filter(shown.value, autoescape=True)
     else:

@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import (
@@ -79,8 +81,10 @@ def check_positions(rows: list[tuple[int, dict]], lookups: Lookups) -> list[Prob
 
 RECOMMENDATIONS = Table(
     name="recommendations",
-    title="Recommendations",
-    description="Recommendations made in reports, with the institute's implementation assessment.",
+    title=gettext_lazy("Recommendations"),
+    description=gettext_lazy(
+        "Recommendations made in reports, with the institute's implementation assessment."
+    ),
     model="recommendations.Recommendation",
     primary_key=["slug"],
     queryset=published_recommendations,
@@ -89,39 +93,59 @@ RECOMMENDATIONS = Table(
     import_permission="recommendations.import_recommendation",
     check_rows=check_positions,
     columns=[
-        Column("slug", "Permanent identifier.", Slug(), required=True),
-        Column("title", "A short title.", required=True),
-        Column("text", "The recommendation in full, in the institute's words.", required=True),
-        Column("audience", "To whom it is addressed.", Choice(Audience.choices), required=True),
+        Column("slug", gettext_lazy("Permanent identifier."), Slug(), required=True),
+        Column("title", gettext_lazy("A short title."), required=True),
+        Column(
+            "text",
+            gettext_lazy("The recommendation in full, in the institute's words."),
+            required=True,
+        ),
+        Column(
+            "audience",
+            gettext_lazy("To whom it is addressed."),
+            Choice(Audience.choices),
+            required=True,
+        ),
         Column(
             "themes",
-            "Themes (slugs, ';'-separated).",
+            gettext_lazy("Themes (slugs, ';'-separated)."),
             Refs(target="recommendations.Theme", noun="theme(s)"),
             get=lambda rec, _: sorted(t.slug for t in rec.themes.all()),
             sql=slugs_sql(Recommendation.themes.through, "recommendation", "theme"),
         ),
         Column(
             "report",
-            "The report it comes from (a slug in the sources table).",
+            gettext_lazy("The report it comes from (a slug in the sources table)."),
             Ref(target="institute.Source", table="sources", noun="source"),
             required=True,
             get=lambda rec, _: rec.report.slug,
             sql=ref_slug_sql("recommendations.Recommendation", "report"),
         ),
-        Column("position", "Its order in that report, from 1.", PositiveInteger(), required=True),
+        Column(
+            "position",
+            gettext_lazy("Its order in that report, from 1."),
+            PositiveInteger(),
+            required=True,
+        ),
         Column(
             "implementation",
-            "How far it has been implemented, in the institute's assessment.",
+            gettext_lazy("How far it has been implemented, in the institute's assessment."),
             Choice(Implementation.choices),
             required=True,
         ),
-        Column("implementation_note", "The reasons for the assessment."),
-        Column("assessed_on", f"The 'as of' date of the assessment. {DATE_RULE}", PartialDate()),
+        Column("implementation_note", gettext_lazy("The reasons for the assessment.")),
+        Column(
+            "assessed_on",
+            format_lazy("{} {}", gettext_lazy("The 'as of' date of the assessment."), DATE_RULE),
+            PartialDate(),
+        ),
         Column(
             "related_reforms",
-            "Reforms that answer it, anticipate it or bear on it (slugs in the reforms table, "
-            "';'-separated; which of the three, in the responses table's relation). Ignored on "
-            "import: a link is the reform's, imported with the reforms or responses table.",
+            gettext_lazy(
+                "Reforms that answer it, anticipate it or bear on it (slugs in the reforms table, "
+                "';'-separated; which of the three, in the responses table's relation). Ignored "
+                "on import: a link is the reform's, imported with the reforms or responses table."
+            ),
             Backlinks(target=REFORM, table="reforms", noun="reform(s)"),
             get=lambda rec, _: [r.reform.slug for r in rec.responses.all()],
             sql=slugs_sql(
@@ -130,13 +154,18 @@ RECOMMENDATIONS = Table(
         ),
         Column(
             "url",
-            "Its public page. Ignored on import.",
+            gettext_lazy("Its public page. Ignored on import."),
             NotImported(),
             get=lambda rec, base_url: absolute(
                 reverse("recommendations:detail", kwargs={"slug": rec.slug}), base_url
             ),
             sql=page_url_sql("recommendations:detail"),
         ),
-        *translation_columns({"title": "The title", "text": "The recommendation in full"}),
+        *translation_columns(
+            {
+                "title": gettext_lazy("The title"),
+                "text": gettext_lazy("The recommendation in full"),
+            }
+        ),
     ],
 )

@@ -4,6 +4,7 @@ of its entry's snapshot (a response's, of its reform's), so a file of them chang
 
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat
+from django.utils.translation import gettext_lazy
 
 from institute import translations
 from institute.datasets.clean import Lookups
@@ -16,9 +17,9 @@ from recommendations.models import Recommendation
 from reforms.models import Reform, Response
 
 ENTRY_TYPES = [
-    ("reform", "A reform (entry is its slug)"),
-    ("recommendation", "A recommendation (entry is its slug)"),
-    ("response", "A response (entry is 'recommendation-slug/reform-slug')"),
+    ("reform", gettext_lazy("A reform (entry is its slug)")),
+    ("recommendation", gettext_lazy("A recommendation (entry is its slug)")),
+    ("response", gettext_lazy("A response (entry is 'recommendation-slug/reform-slug')")),
 ]
 
 
@@ -213,8 +214,8 @@ def _plan_response_citation(plan: Plan, lookups, line, row, key, source_pk, loca
 
 CITATIONS = Table(
     name="citations",
-    title="Citations",
-    description="Which source supports which entry, and where in the source.",
+    title=gettext_lazy("Citations"),
+    description=gettext_lazy("Which source supports which entry, and where in the source."),
     model="institute.Citation",
     primary_key=["entry_type", "entry", "source", "locator"],
     queryset=published_citations,
@@ -226,29 +227,29 @@ CITATIONS = Table(
     columns=[
         Column(
             "entry_type",
-            "What is cited for.",
+            gettext_lazy("What is cited for."),
             Key(vocabulary=ENTRY_TYPES),
             required=True,
             get=lambda citation, _: entry_type_of(citation),
         ),
         Column(
             "entry",
-            "The entry's slug (for a response, 'recommendation/reform').",
+            gettext_lazy("The entry's slug (for a response, 'recommendation/reform')."),
             Key(),
             required=True,
             get=lambda citation, _: entry_of(citation),
         ),
         Column(
             "source",
-            "The source (a slug in the sources table).",
+            gettext_lazy("The source (a slug in the sources table)."),
             Ref(target="institute.Source", table="sources", noun="source"),
             required=True,
             get=lambda citation, _: citation.source.slug,
         ),
-        Column("locator", "Where in the source: chapter, section, page or footnote."),
-        Column("quote", "A short verbatim quote, if any."),
-        Column("supports", "What the citation supports in the entry."),
+        Column("locator", gettext_lazy("Where in the source: chapter, section, page or footnote.")),
+        Column("quote", gettext_lazy("A short verbatim quote, if any.")),
+        Column("supports", gettext_lazy("What the citation supports in the entry.")),
         # The quote is never translated: it stays in the source's language.
-        *translation_columns({"supports": "What the citation supports"}),
+        *translation_columns({"supports": gettext_lazy("What the citation supports")}),
     ],
 )

@@ -2,6 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from institute.datasets.columns import (
     DATE_RULE,
@@ -14,6 +16,7 @@ from institute.datasets.columns import (
     Qualifier,
     Refs,
     Slug,
+    interpolate_lazy,
     translation_columns,
 )
 from institute.datasets.tables import Table, absolute, page_url_sql, slugs_sql
@@ -45,8 +48,10 @@ def published_reforms() -> QuerySet:
 
 REFORMS = Table(
     name="reforms",
-    title="Reforms",
-    description="Laws, programmes, strategies, institutional changes, policies and reversals.",
+    title=gettext_lazy("Reforms"),
+    description=gettext_lazy(
+        "Laws, programmes, strategies, institutional changes, policies and reversals."
+    ),
     model="reforms.Reform",
     primary_key=["slug"],
     queryset=published_reforms,
@@ -54,30 +59,46 @@ REFORMS = Table(
     position=10,
     import_permission="reforms.import_reform",
     columns=[
-        Column("slug", "Permanent identifier of the reform.", Slug(), required=True),
-        Column("title", "A specific, neutral title.", required=True),
-        Column("summary", "Two to four sentences in the institute's words.", required=True),
-        Column("area", "Policy area.", Choice(Area.choices), required=True),
+        Column("slug", gettext_lazy("Permanent identifier of the reform."), Slug(), required=True),
+        Column("title", gettext_lazy("A specific, neutral title."), required=True),
+        Column(
+            "summary",
+            gettext_lazy("Two to four sentences in the institute's words."),
+            required=True,
+        ),
+        Column("area", gettext_lazy("Policy area."), Choice(Area.choices), required=True),
         Column(
             "topics",
-            "Topics (slugs, ';'-separated); see the topic list in the codebook.",
+            gettext_lazy("Topics (slugs, ';'-separated); see the topic list in the codebook."),
             Refs(target="reforms.Topic", noun="topic(s)"),
             get=lambda reform, _: sorted(t.slug for t in reform.topics.all()),
             sql=slugs_sql(Reform.topics.through, "reform", "topic"),
         ),
         Column(
             "status",
-            "What happened in the world, as the sources describe it.",
+            gettext_lazy("What happened in the world, as the sources describe it."),
             Choice(ReformStatus.choices),
             required=True,
         ),
-        Column("announced_on", f"When it was announced. {DATE_RULE}", PartialDate()),
-        Column("adopted_on", f"When it was adopted. {DATE_RULE}", PartialDate()),
-        Column("effective_on", f"When it took effect. {DATE_RULE}", PartialDate()),
-        Column("initiated_by", "Who started it.", Choice(Initiator.choices)),
+        Column(
+            "announced_on",
+            format_lazy("{} {}", gettext_lazy("When it was announced."), DATE_RULE),
+            PartialDate(),
+        ),
+        Column(
+            "adopted_on",
+            format_lazy("{} {}", gettext_lazy("When it was adopted."), DATE_RULE),
+            PartialDate(),
+        ),
+        Column(
+            "effective_on",
+            format_lazy("{} {}", gettext_lazy("When it took effect."), DATE_RULE),
+            PartialDate(),
+        ),
+        Column("initiated_by", gettext_lazy("Who started it."), Choice(Initiator.choices)),
         Column(
             "sources",
-            "Sources cited for it (slugs in the sources table, ';'-separated).",
+            gettext_lazy("Sources cited for it (slugs in the sources table, ';'-separated)."),
             Links(
                 target="institute.Source",
                 table="sources",
@@ -91,9 +112,11 @@ REFORMS = Table(
         ),
         Column(
             "responds_to",
-            "Recommendations it answers, anticipates or bears on (slugs in the recommendations "
-            "table, ';'-separated; which of the three, in the responses table's relation). A "
-            "new link answers.",
+            gettext_lazy(
+                "Recommendations it answers, anticipates or bears on (slugs in the recommendations "
+                "table, ';'-separated; which of the three, in the responses table's relation). A "
+                "new link answers."
+            ),
             Links(
                 target="recommendations.Recommendation",
                 table="recommendations",
@@ -109,19 +132,24 @@ REFORMS = Table(
         ),
         Column(
             "url",
-            "Its public page. Ignored on import.",
+            gettext_lazy("Its public page. Ignored on import."),
             NotImported(),
             get=lambda reform, base_url: absolute(
                 reverse("reforms:detail", kwargs={"slug": reform.slug}), base_url
             ),
             sql=page_url_sql("reforms:detail"),
         ),
-        Column("body", "Longer text, optional."),
-        Column("initiated_by_detail", "Who exactly started it, where the vocabulary is coarse."),
+        Column("body", gettext_lazy("Longer text, optional.")),
+        Column(
+            "initiated_by_detail",
+            gettext_lazy("Who exactly started it, where the vocabulary is coarse."),
+        ),
         Column(
             "secondary_areas",
-            "Other policy areas it is also filed under, besides `area` (';'-separated); the "
-            "listing's area filter finds it under each.",
+            gettext_lazy(
+                "Other policy areas it is also filed under, besides `area` (';'-separated); the "
+                "listing's area filter finds it under each."
+            ),
             ChildChoices(vocabulary=Area.choices, child="secondary_areas", key="area"),
             get=lambda reform, _: sorted(s.area for s in reform.secondary_areas.all()),
             sql=lambda t, base_url: (
@@ -133,9 +161,14 @@ REFORMS = Table(
         *(
             Column(
                 f"{kind}_qualifier",
-                f"How the source bounds `{kind}_on`: on (that date, at its precision), by (no "
-                "later than it), since (no earlier than it) or about (roughly). Empty when the "
-                "date is; an empty cell imports as on.",
+                interpolate_lazy(
+                    gettext_lazy(
+                        "How the source bounds `%(column)s`: on (that date, at its precision), by "
+                        "(no later than it), since (no earlier than it) or about (roughly). Empty "
+                        "when the date is; an empty cell imports as on."
+                    ),
+                    {"column": f"{kind}_on"},
+                ),
                 Qualifier(DateQualifier.choices, date=f"{kind}_on"),
                 get=lambda reform, _, kind=kind: (
                     getattr(reform, f"{kind}_qualifier") if getattr(reform, f"{kind}_on") else ""
@@ -149,12 +182,18 @@ REFORMS = Table(
         ),
         Column(
             "acted_by",
-            "Who acted: the government of Kazakhstan (the default; an empty cell imports as it), "
-            "or a named foreign government or international institution.",
+            gettext_lazy(
+                "Who acted: the government of Kazakhstan (the default; an empty cell imports as "
+                "it), or a named foreign government or international institution."
+            ),
             Choice(Actor.choices, default=Actor.KAZAKHSTAN.value),
         ),
         *translation_columns(
-            {"title": "The title", "summary": "The summary", "body": "The longer text"}
+            {
+                "title": gettext_lazy("The title"),
+                "summary": gettext_lazy("The summary"),
+                "body": gettext_lazy("The longer text"),
+            }
         ),
     ],
 )

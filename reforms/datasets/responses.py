@@ -3,6 +3,8 @@ response is part of its reform's snapshot, so a file of them changes reforms (wo
 published ones)."""
 
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import Choice, Column, Ref, translation_columns
@@ -12,7 +14,9 @@ from recommendations.models import RELATION_EXPLANATIONS, Recommendation, Respon
 from reforms.models import Reform, Response
 
 # The codebook's meaning of each value.
-RELATIONS = [(v.value, f"{v.label}: {RELATION_EXPLANATIONS[v]}") for v in ResponseRelation]
+RELATIONS = [
+    (v.value, format_lazy("{}: {}", v.label, RELATION_EXPLANATIONS[v])) for v in ResponseRelation
+]
 
 
 def published_responses() -> QuerySet:
@@ -55,8 +59,8 @@ def plan_responses(plan: Plan, rows, lookups: Lookups) -> Plan:
 
 RESPONSES = Table(
     name="responses",
-    title="Responses",
-    description=(
+    title=gettext_lazy("Responses"),
+    description=gettext_lazy(
         "Which reform answers which recommendation (or anticipates it, or bears on it), and how."
     ),
     model="reforms.Response",
@@ -69,7 +73,7 @@ RESPONSES = Table(
     columns=[
         Column(
             "recommendation",
-            "The recommendation (a slug in the recommendations table).",
+            gettext_lazy("The recommendation (a slug in the recommendations table)."),
             Ref(
                 target="recommendations.Recommendation",
                 table="recommendations",
@@ -80,21 +84,23 @@ RESPONSES = Table(
         ),
         Column(
             "reform",
-            "The reform that answers it (a slug in the reforms table).",
+            gettext_lazy("The reform that answers it (a slug in the reforms table)."),
             Ref(target="reforms.Reform", table="reforms", noun="reform"),
             required=True,
             get=lambda response, _: response.reform.slug,
         ),
-        Column("note", "How the reform answers the recommendation."),
+        Column("note", gettext_lazy("How the reform answers the recommendation.")),
         Column(
             "relation",
-            "How the reform stands to the recommendation: answers (it came after the "
-            "recommendation and answers it), anticipates (it came before, but goes the way the "
-            "recommendation asks) or related (it bears on it without answering it). Optional: "
-            "empty, or a file without the column, keeps a response's relation, and a new "
-            "response answers.",
+            gettext_lazy(
+                "How the reform stands to the recommendation: answers (it came after the "
+                "recommendation and answers it), anticipates (it came before, but goes the way "
+                "the recommendation asks) or related (it bears on it without answering it). "
+                "Optional: empty, or a file without the column, keeps a response's relation, and "
+                "a new response answers."
+            ),
             Choice(RELATIONS),
         ),
-        *translation_columns({"note": "How the reform answers the recommendation"}),
+        *translation_columns({"note": gettext_lazy("How the reform answers the recommendation")}),
     ],
 )
