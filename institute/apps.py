@@ -1,7 +1,10 @@
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.core.signals import request_finished
 from django.utils.module_loading import autodiscover_modules
+
+from institute import languages
 
 
 class InstituteConfig(AppConfig):
@@ -15,3 +18,5 @@ class InstituteConfig(AppConfig):
         # Imported once the models are, as the tables' querysets need them.
         import_module("institute.sources.datasets")
         autodiscover_modules("datasets")
+        # A request's language ends with it (institute.languages).
+        request_finished.connect(languages.forget_language, dispatch_uid="forget_language")

@@ -138,3 +138,9 @@ def context(request: HttpRequest) -> dict:
         "language_tag": hreflang(current),
         "translated_page": current != DEFAULT,
     }
+
+
+def forget_language(**kwargs) -> None:
+    """At the end of every request: the next thing this thread does (a worker's job, a command,
+    the next request before its middleware) is in the default language, not this visitor's."""
+    translation.deactivate()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from institute.editorial import notices
@@ -161,9 +162,16 @@ class Transition(Move):
     def check(self) -> None:
         if self.current not in self.sources:
             raise ValidationError(
-                f"Cannot {self.what}: the move from {state_label(self.current)} to "
-                f"{state_label(self.target)} is not allowed for this "
-                f"{self.locked._meta.verbose_name}.",
+                gettext(
+                    "Cannot %(move)s: the move from %(current)s to %(target)s is not allowed "
+                    "for this %(kind)s."
+                )
+                % {
+                    "move": self.what,
+                    "current": state_label(self.current),
+                    "target": state_label(self.target),
+                    "kind": self.locked._meta.verbose_name,
+                },
                 code="invalid_move",
             )
 
