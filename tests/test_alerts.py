@@ -255,3 +255,23 @@ def test_listing_pages_link_their_own_alert_and_feed(client, publish):
     body = client.get(reverse("recommendations:list") + "?audience=western").content.decode()
     assert 'href="/alerts/recommendations/?audience=western"' in body
     assert 'href="/recommendations/feed/?audience=western"' in body
+
+
+def test_an_alert_asked_for_in_russian_is_written_in_russian(client, smtp_inbox, publish):
+    publish(ReformFactory(title="Tenge float widened", title_ru="Расширен коридор тенге"))
+    response = client.post("/ru/alerts/reforms/?area=economy", {"email": ADDRESS})
+    assert response.status_code == 200
+    [message] = smtp_inbox.to(ADDRESS)
+    assert "Подтвердите" in message["Subject"], message["Subject"]
+    link = _confirm_link(smtp_inbox)
+    assert link.startswith("/ru/alerts/confirm/")
+    smtp_inbox.messages.clear()
+    client.post(link)
+    assert Subscription.objects.get().language == "ru"
+    publish(ReformFactory(title="Customs tariffs cut", title_ru="Снижены таможенные пошлины"))
+    call_command("send_alerts", stdout=io.StringIO())
+    [digest] = smtp_inbox.to(ADDRESS)
+    text = body_of(digest)
+    assert "Снижены таможенные пошлины" in text, text
+    assert "http://testserver/ru/reforms/" in text
+    assert "Новое: Снижены таможенные пошлины" in text

@@ -7,9 +7,10 @@ import logging
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from institute import translations
 from institute.alerts.models import Subscription
 from institute.alerts.services import unsubscribe_url
 from institute.alerts.targets import TARGETS, describe_search
@@ -48,7 +49,7 @@ def _changes(target, since, until, ids_in_scope) -> list[Change]:
     rows = with_first_publication(ids_in_scope.filter(pk__in=changed)).order_by("title", "pk")
     return [
         Change(
-            title=row.title,
+            title=translations.translated(row, "title").value,
             url=absolute_url(row.get_absolute_url()),
             new=row.first_published_at > since,
         )
@@ -71,10 +72,13 @@ def send_digests(*, until=None) -> Outcome:
     until = until or timezone.now()
     outcome = Outcome()
     for subscription in Subscription.objects.filter(sent_until__lt=until).iterator():
-        changes = subscription_changes(subscription, until)
+        # In the subscriber's language: the words, the titles and the links' pages.
+        with translation.override(subscription.language):
+            changes = subscription_changes(subscription, until)
         if changes:
             try:
-                _send(subscription, changes)
+                with translation.override(subscription.language):
+                    _send(subscription, changes)
             except Exception as error:  # the mail server refused or is down: the next run retries
                 logger.warning("digest to subscription %s not sent: %s", subscription.pk, error)
                 outcome.failed.append(f"subscription {subscription.pk}: {error}")

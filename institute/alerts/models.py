@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,8 @@ class Subscription(models.Model):
     confirmed_at = models.DateTimeField()
     # Changes published up to this moment have been sent (or predate the consent).
     sent_until = models.DateTimeField()
+    # The language the visitor subscribed in: the digest is written in it and links to its pages.
+    language = models.CharField(max_length=10, default="en-gb", choices=settings.LANGUAGES)
 
     class Meta:
         ordering = ["confirmed_at", "pk"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -37,6 +38,9 @@ class Request:
     listing: str
     query: str = ""
     entry_id: int | None = None
+    # The language the visitor asked in: the messages are written in it, their links lead to
+    # its pages (institute.languages).
+    language: str = settings.LANGUAGE_CODE
 
     @property
     def target(self):
@@ -68,7 +72,13 @@ def clean_email(raw: str) -> str:
 def subscription_request(*, request: Request) -> None:
     """Send the confirmation link. Nothing is stored: the link holds the request, signed."""
     token = signing.dumps(
-        {"e": request.email, "l": request.listing, "q": request.query, "i": request.entry_id},
+        {
+            "e": request.email,
+            "l": request.listing,
+            "q": request.query,
+            "i": request.entry_id,
+            "g": request.language,
+        },
         salt=CONFIRM_SALT,
         compress=True,
     )
@@ -89,7 +99,14 @@ def request_from_token(token: str) -> Request:
     """The request a confirmation link carries; `signing.BadSignature` (or its subclass
     `SignatureExpired`) if it was altered or is too old."""
     data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-    return Request(email=data["e"], listing=data["l"], query=data["q"], entry_id=data["i"])
+    return Request(
+        email=data["e"],
+        listing=data["l"],
+        query=data["q"],
+        entry_id=data["i"],
+        # A link sent before the language was kept is in the default language.
+        language=data.get("g") or settings.LANGUAGE_CODE,
+    )
 
 
 def subscription_confirm(*, request: Request) -> Subscription:
@@ -109,6 +126,7 @@ def subscription_confirm(*, request: Request) -> Subscription:
                 listing=request.listing,
                 query=request.query,
                 entry_id=request.entry_id,
+                language=request.language,
                 token=new_token(),
                 confirmed_at=now,
                 sent_until=now,

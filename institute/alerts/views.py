@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -51,6 +53,7 @@ def _ask(http_request, *, alert: Request, title: str):
                 listing=alert.listing,
                 query=alert.query,
                 entry_id=alert.entry_id,
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
         except ValidationError as error:
             context["error"] = " ".join(error.messages)
