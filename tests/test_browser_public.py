@@ -67,6 +67,7 @@ def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page
     assert result_count(page) == by_years
 
 
+@pytest.mark.parametrize("language", ["", "/ru", "/kk"])
 @pytest.mark.parametrize(
     "path",
     [
@@ -80,17 +81,41 @@ def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page
     ],
 )
 def test_pages_have_no_serious_accessibility_violations(
-    live_server, browser_page, demo_content, path
+    live_server, browser_page, demo_content, language, path
 ):
-    response = browser_page.goto(f"{live_server.url}{path}")
+    response = browser_page.goto(f"{live_server.url}{language}{path}")
     assert response.status == 200
     assert serious_violations(browser_page) == []
 
 
-def test_listing_is_usable_on_a_phone(live_server, browser_page, demo_content):
+@pytest.mark.parametrize("language", ["", "/ru", "/kk"])
+def test_listing_is_usable_on_a_phone(live_server, browser_page, demo_content, language):
     browser_page.set_viewport_size({"width": 375, "height": 740})
-    browser_page.goto(f"{live_server.url}/reforms/")
+    browser_page.goto(f"{live_server.url}{language}/reforms/")
     width = browser_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
     browser_page.keyboard.press("Tab")
     assert browser_page.evaluate("document.activeElement.className") == "skip-link"
+
+
+def test_a_visitor_switches_to_russian_and_keeps_the_filters(
+    live_server, browser_page, demo_content
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/reforms/?area=human-rights&sort=title")
+    english = result_count(page)
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Русский").click()
+    page.wait_for_url(re.compile(r"/ru/reforms/\?area=human-rights&sort=title$"))
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert result_count(page) == english
+    assert page.get_by_role("checkbox", name=re.compile(r"^Права человека")).is_checked()
+    # A search in Russian, then the reform in Russian.
+    page.get_by_label("Поиск").fill("пытк")
+    page.get_by_role("button", name="Применить фильтры").click()
+    page.wait_for_url(re.compile(r"q=%D0%BF"))
+    page.locator(".entry h2 a", has_text="пыткам").first.click()
+    assert page.locator("h1").inner_text() == "Политика нулевой терпимости к пыткам"
+    # Back to English: the same page, and it stays English (the first visit is over).
+    page.get_by_role("navigation", name="Язык").get_by_role("link", name="English").click()
+    page.wait_for_url(re.compile(r"/reforms/zero-tolerance-policy-on-torture/$"))
+    assert page.locator("h1").inner_text() == "Zero-tolerance policy on torture"
