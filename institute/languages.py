@@ -144,3 +144,12 @@ def forget_language(**kwargs) -> None:
     """At the end of every request: the next thing this thread does (a worker's job, a command,
     the next request before its middleware) is in the default language, not this visitor's."""
     translation.deactivate()
+
+
+class InEveryLanguage:
+    """A sitemap (django.contrib.sitemaps) whose every page is listed in each language, with its
+    `hreflang` alternates and an `x-default` (the English, at its own address)."""
+
+    i18n = True
+    alternates = True
+    x_default = True

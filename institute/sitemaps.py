@@ -2,16 +2,18 @@
 out of (the admin, the API, downloads, and the listings' endless filter combinations: a
 listing is indexed once, at its own address, which is every filtered view's canonical link)."""
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from institute.languages import InEveryLanguage
 from recommendations.sitemaps import RecommendationSitemap
 from reforms.sitemaps import ReformSitemap
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(InEveryLanguage, Sitemap):
     """The site's own pages: the home page, the listings unfiltered, and the rest."""
 
     names = (
@@ -55,8 +57,19 @@ DISALLOWED = (
 )
 
 
+# The same in each language's addresses (/ru/reforms/?…); the API and the files have none.
+IN_EVERY_LANGUAGE = [
+    f"/{code}{path}"
+    for code, _ in settings.LANGUAGES
+    if code != settings.LANGUAGE_CODE
+    for path in DISALLOWED
+    if not path.startswith(("/api/", "/data/"))
+]
+
+
 @require_GET
 def robots_txt(request):
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED)]
+    disallowed = [*DISALLOWED, *IN_EVERY_LANGUAGE]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in disallowed)]
     lines += ["", f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -51,6 +51,8 @@ def translation_of(field: models.Field, language: str, label: str) -> models.Fie
     kwargs.update(
         blank=True,
         default="",
+        # In the schema too: a writer of raw SQL (a COPY, a seeder) need not name the column.
+        db_default="",
         verbose_name=format_lazy("{} ({})", label, LANGUAGE_NAMES[language]),
         help_text="",
     )

@@ -4,10 +4,11 @@
 from django.contrib.sitemaps import Sitemap
 
 from institute.editorial.history import with_last_published
+from institute.languages import InEveryLanguage
 from reforms.models import Reform
 
 
-class ReformSitemap(Sitemap):
+class ReformSitemap(InEveryLanguage, Sitemap):
     def items(self):
         return with_last_published(Reform.objects.published().only("slug")).order_by("slug")
 

@@ -305,3 +305,14 @@ def test_the_walk_finds_english_left_in_a_page():
     texts = Texts("ru")
     texts.feed('<p>Сортировка</p><p>Apply filters</p><h1><span lang="en-GB">Police</span></h1>')
     assert untranslated(texts.texts) == ["Apply filters"]
+
+
+def test_the_sitemap_lists_every_page_in_each_language_with_its_alternates(client, reform):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    detail = reform.get_absolute_url()
+    for prefix in ("", "/ru", "/kk"):
+        assert f"<loc>http://testserver{prefix}{detail}</loc>" in sitemap
+    assert f'hreflang="ru" href="http://testserver/ru{detail}"' in sitemap
+    assert f'hreflang="x-default" href="http://testserver{detail}"' in sitemap
+    robots = client.get("/robots.txt").content.decode()
+    assert "Disallow: /ru/admin/" in robots and "Disallow: /kk/reforms/?" in robots

@@ -15,21 +15,21 @@ class Migration(migrations.Migration):
         AddTranslationColumn(
             model_name='citation',
             name='supports_kk',
-            field=models.CharField(blank=True, default='', max_length=500, verbose_name='supports (Kazakh)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='supports (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='citation',
             name='supports_ru',
-            field=models.CharField(blank=True, default='', max_length=500, verbose_name='supports (Russian)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='supports (Russian)'),
         ),
         AddTranslationColumn(
             model_name='source',
             name='title_kk',
-            field=models.CharField(blank=True, default='', max_length=500, verbose_name='title (Kazakh)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='title (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='source',
             name='title_ru',
-            field=models.CharField(blank=True, default='', max_length=500, verbose_name='title (Russian)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=500, verbose_name='title (Russian)'),
         ),
     ]

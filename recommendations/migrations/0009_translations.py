@@ -22,22 +22,22 @@ class Migration(migrations.Migration):
         AddTranslationColumn(
             model_name='recommendation',
             name='text_kk',
-            field=models.TextField(blank=True, default='', verbose_name='text (Kazakh)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='text (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='recommendation',
             name='text_ru',
-            field=models.TextField(blank=True, default='', verbose_name='text (Russian)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='text (Russian)'),
         ),
         AddTranslationColumn(
             model_name='recommendation',
             name='title_kk',
-            field=models.CharField(blank=True, default='', max_length=300, verbose_name='title (Kazakh)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=300, verbose_name='title (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='recommendation',
             name='title_ru',
-            field=models.CharField(blank=True, default='', max_length=300, verbose_name='title (Russian)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=300, verbose_name='title (Russian)'),
         ),
         migrations.AlterField(
             model_name='recommendation',

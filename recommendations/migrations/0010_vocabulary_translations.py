@@ -15,11 +15,11 @@ class Migration(migrations.Migration):
         AddTranslationColumn(
             model_name='theme',
             name='name_kk',
-            field=models.CharField(blank=True, default='', max_length=200, verbose_name='name (Kazakh)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='name (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='theme',
             name='name_ru',
-            field=models.CharField(blank=True, default='', max_length=200, verbose_name='name (Russian)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='name (Russian)'),
         ),
     ]

@@ -20,42 +20,42 @@ class Migration(migrations.Migration):
         AddTranslationColumn(
             model_name='reform',
             name='body_kk',
-            field=models.TextField(blank=True, default='', verbose_name='body (Kazakh)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='body (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='reform',
             name='body_ru',
-            field=models.TextField(blank=True, default='', verbose_name='body (Russian)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='body (Russian)'),
         ),
         AddTranslationColumn(
             model_name='reform',
             name='summary_kk',
-            field=models.TextField(blank=True, default='', verbose_name='summary (Kazakh)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='summary (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='reform',
             name='summary_ru',
-            field=models.TextField(blank=True, default='', verbose_name='summary (Russian)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='summary (Russian)'),
         ),
         AddTranslationColumn(
             model_name='reform',
             name='title_kk',
-            field=models.CharField(blank=True, default='', max_length=300, verbose_name='title (Kazakh)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=300, verbose_name='title (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='reform',
             name='title_ru',
-            field=models.CharField(blank=True, default='', max_length=300, verbose_name='title (Russian)'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=300, verbose_name='title (Russian)'),
         ),
         AddTranslationColumn(
             model_name='response',
             name='note_kk',
-            field=models.TextField(blank=True, default='', verbose_name='note (Kazakh)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='note (Kazakh)'),
         ),
         AddTranslationColumn(
             model_name='response',
             name='note_ru',
-            field=models.TextField(blank=True, default='', verbose_name='note (Russian)'),
+            field=models.TextField(blank=True, db_default='', default='', verbose_name='note (Russian)'),
         ),
         migrations.AlterField(
             model_name='reform',
