@@ -10,6 +10,7 @@ from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -95,9 +96,9 @@ EDITOR_COOKIE = "tracker_editor"
 
 
 class InstituteAdminSite(admin.AdminSite):
-    site_header = "Kazakhstan Reform Tracker: editorial admin"
-    site_title = "Reform Tracker admin"
-    index_title = "Content and review"
+    site_header = _("Kazakhstan Reform Tracker: editorial admin")
+    site_title = _("Reform Tracker admin")
+    index_title = _("Content and review")
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)

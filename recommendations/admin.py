@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from institute import translations
 from institute.control_characters import RefusesControlCharacters
@@ -42,12 +43,15 @@ class RecommendationAdmin(EditorialAdminMixin, TableImportExportMixin, admin.Mod
     fieldsets = (
         (None, {"fields": ("title", "slug", "text", "audience", "themes", "report", "position")}),
         translations.admin_fieldset(Recommendation),
-        ("Assessment", {"fields": ("implementation", "implementation_note", "assessed_on")}),
-        ("Reforms that answer, anticipate or bear on it", {"fields": ("linked_reforms",)}),
+        (
+            _("Assessment"),
+            {"fields": ("implementation", "implementation_note", "assessed_on")},
+        ),
+        (_("Reforms that answer, anticipate or bear on it"), {"fields": ("linked_reforms",)}),
         EditorialAdminMixin.editorial_fieldset,
     )
 
-    @admin.display(description="linked reforms (edited with each reform)")
+    @admin.display(description=_("linked reforms (edited with each reform)"))
     def linked_reforms(self, recommendation):
         """Read-only: a response is its reform's, written, versioned and reviewed with it."""
         if recommendation.pk is None:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from institute import translations
 from institute.control_characters import RefusesControlCharacters
@@ -27,16 +28,16 @@ class ResponseInline(WorkingCopyInlineMixin, admin.TabularInline):
     autocomplete_fields = ("recommendation",)
     fields = ("recommendation", "relation", "note", "note_ru", "note_kk")
     classes = ("responses-inline",)  # static/css/admin_review.css fits it to the page
-    verbose_name = "linked recommendation"
-    verbose_name_plural = "recommendations it answers, anticipates or bears on"
+    verbose_name = _("linked recommendation")
+    verbose_name_plural = _("recommendations it answers, anticipates or bears on")
 
 
 class SecondaryAreaInline(WorkingCopyInlineMixin, admin.TabularInline):
     model = SecondaryArea
     extra = 0
     fields = ("area",)
-    verbose_name = "also filed under"
-    verbose_name_plural = "also filed under (areas besides its own, where readers also look)"
+    verbose_name = _("also filed under")
+    verbose_name_plural = _("also filed under (areas besides its own, where readers also look)")
 
 
 @admin.register(Reform)
@@ -68,7 +69,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
             field.empty_value = db_field.default
         return field
 
-    @admin.display(description="earliest date", ordering="first_date")
+    @admin.display(description=_("earliest date"), ordering="first_date")
     def earliest_date(self, reform):
         return date_label(reform.first_date) or "—"
 
@@ -76,7 +77,7 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         (None, {"fields": ("title", "slug", "summary", "body")}),
         translations.admin_fieldset(Reform),
         (
-            "Classification",
+            _("Classification"),
             {
                 "fields": (
                     "area",
@@ -89,8 +90,10 @@ class ReformAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
             },
         ),
         (
-            "Dates (YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source, each with how the "
-            "source bounds it: on, by, since or about)",
+            _(
+                "Dates (YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source, each with how the "
+                "source bounds it: on, by, since or about)"
+            ),
             {
                 "fields": (
                     ("announced_on", "announced_qualifier"),

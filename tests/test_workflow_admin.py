@@ -483,3 +483,16 @@ def test_response_admin_is_read_only_even_for_superusers(client, contributor, su
         login(client, user)
         assert client.get(url).context["has_change_permission"] is False
         assert client.post(url, {"note": "Changed"}).status_code == 403
+
+
+def test_the_confirmation_names_the_move_it_asks_about(client, publisher):
+    reform = entry_in_state("reform", ReviewState.PUBLISHED, title="Public")
+    login(client, publisher)
+    page = client.post(admin_url(reform, "review", "archive")).content.decode()
+    assert "<strong>Archive (unpublish)</strong> takes" in page
+    assert "Yes, archive (unpublish)</button>" in page
+    russian = client.post("/ru" + admin_url(reform, "review", "archive")).content.decode()
+    assert "<strong>Архивировать (снять с публикации)</strong>" in russian
+    assert "Да, архивировать (снять с публикации)</button>" in russian
+    reform.refresh_from_db()
+    assert reform.review_state == ReviewState.PUBLISHED  # asked, not done

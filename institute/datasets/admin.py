@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
@@ -86,13 +87,15 @@ class ImportJobAdmin(admin.ModelAdmin):
         if not job.retryable:
             self.message_user(
                 request,
-                "Only a failed import whose file is still kept can be retried; upload the file "
-                "again.",
+                gettext(
+                    "Only a failed import whose file is still kept can be retried; upload the "
+                    "file again."
+                ),
                 messages.ERROR,
             )
         else:
             retry_import_job(job)
-            self.message_user(request, "Queued again.", messages.SUCCESS)
+            self.message_user(request, gettext("Queued again."), messages.SUCCESS)
         return redirect(reverse("admin:institute_importjob_change", args=[job.pk]))
 
     def has_module_permission(self, request):

@@ -29,6 +29,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from institute.datasets.imported import imported_entries, submit_imported
 from institute.datasets.importer import run_import
@@ -50,7 +52,9 @@ def describe(changes) -> SafeString:
     for change in changes:
         if change.is_list:
             moves = [f"+{a}" for a in change.added] + [f"−{r}" for r in change.removed]
-            parts.append(format_html("{}: {}", change.label, " ".join(moves) or "reordered"))
+            parts.append(
+                format_html("{}: {}", change.label, " ".join(moves) or gettext("reordered"))
+            )
         elif change.old == EMPTY:  # a new entry, or a field filled in
             parts.append(format_html("{}: <ins>{}</ins>", change.label, _short(change.new)))
         elif change.new == EMPTY:
@@ -68,9 +72,9 @@ def _short(text) -> str:
 
 
 class ImportForm(forms.Form):
-    resource = forms.TypedChoiceField(label="Table", coerce=int)
+    resource = forms.TypedChoiceField(label=_("Table"), coerce=int)
     import_file = forms.FileField(
-        label="CSV file", help_text="UTF-8, with the table's header row (see the codebook)."
+        label=_("CSV file"), help_text=_("UTF-8, with the table's header row (see the codebook).")
     )
 
     def __init__(self, *args, tables: list[str], **kwargs):
@@ -154,7 +158,7 @@ class TableImportMixin:
             {
                 **self.admin_site.each_context(request),
                 "opts": opts,
-                "title": f"Import {opts.verbose_name_plural}",
+                "title": gettext("Import %(items)s") % {"items": opts.verbose_name_plural},
                 "form": form,
                 **context,
             },
@@ -233,8 +237,10 @@ class TableImportMixin:
         if job is None:
             self.message_user(
                 request,
-                "That preview is gone: it was confirmed already, or it is not yours. Upload the "
-                "file again.",
+                gettext(
+                    "That preview is gone: it was confirmed already, or it is not yours. Upload "
+                    "the file again."
+                ),
                 messages.ERROR,
             )
             return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
@@ -254,8 +260,11 @@ class TableImportMixin:
         self.finish(job, ImportJob.Status.DONE, report_json(report))
         self.message_user(
             request,
-            f"{report.summary()} New entries are drafts; changes to published entries are "
-            "working copies for review.",
+            gettext(
+                "%(summary)s New entries are drafts; changes to published entries are working "
+                "copies for review."
+            )
+            % {"summary": report.summary()},
             messages.SUCCESS,
         )
         if imported_entries(job) is None:  # a child table's rows: no entries of their own
@@ -280,9 +289,17 @@ class TableImportMixin:
         if request.method == "POST":
             done, refused = submit_imported(entries, by=request.user)
             if done:
-                self.message_user(request, f"Submitted {done} for review.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("Submitted %(count)s for review.") % {"count": done},
+                    messages.SUCCESS,
+                )
             for problem in refused:
-                self.message_user(request, f"Not submitted: {problem}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("Not submitted: %(problem)s") % {"problem": problem},
+                    messages.ERROR,
+                )
             return redirect(request.path)
         model = entries.model
         rows = list(with_working_state(entries).order_by("pk"))
@@ -304,7 +321,7 @@ class TableImportMixin:
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": f"Imported: {job.file_name}",
+                "title": gettext("Imported: %(file)s") % {"file": job.file_name},
                 "job": job,
                 "rows": rows,
                 "submittable": submittable,
@@ -329,9 +346,11 @@ class TableImportMixin:
         self.message_user(
             request,
             format_html(
-                "{} is large, so it is importing in the background. Nothing is written unless "
-                "every row is valid.",
-                upload.name,
+                gettext(
+                    "{name} is large, so it is importing in the background. Nothing is written "
+                    "unless every row is valid."
+                ),
+                name=upload.name,
             ),
             messages.INFO,
         )

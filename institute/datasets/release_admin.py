@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from institute.datasets.models import Release
 from institute.datasets.releases import check_label, next_label, release_create, release_withdraw
@@ -18,7 +20,7 @@ class ReleaseAddForm(forms.ModelForm):
     class Meta:
         model = Release
         fields = ["label", "notes"]
-        help_texts = {"label": "YYYY.MM, or YYYY.MM.N for a further release that month."}
+        help_texts = {"label": _("YYYY.MM, or YYYY.MM.N for a further release that month.")}
 
     def clean_label(self):
         return check_label(self.cleaned_data["label"])
@@ -28,9 +30,9 @@ class ReleaseWithdrawForm(forms.ModelForm):
     class Meta:
         model = Release
         fields = ["withdrawn_reason"]
-        labels = {"withdrawn_reason": "Withdraw it, because…"}
+        labels = {"withdrawn_reason": _("Withdraw it, because…")}
         help_texts = {
-            "withdrawn_reason": "Shown on the release's public page. Its files stay available."
+            "withdrawn_reason": _("Shown on the release's public page. Its files stay available.")
         }
 
 
@@ -58,7 +60,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"label": next_label()}
 
-    @admin.display(description="public page")
+    @admin.display(description=_("public page"))
     def public_page(self, obj):
         return format_html('<a href="/data/releases/{0}/">/data/releases/{0}/</a>', obj.label)
 
@@ -92,7 +94,11 @@ class ReleaseAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except _Refused as refused:
-            self.message_user(request, f"Nothing was made: {refused.reason}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Nothing was made: %(reason)s") % {"reason": refused.reason},
+                messages.ERROR,
+            )
             return self.response_refused(request, object_id)
 
     def response_refused(self, request, object_id):

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from institute.admin_guards import KeyCheckedRelationsMixin, UniqueRowsInlineFormSet
@@ -59,7 +60,7 @@ AUDIT_FIELDS = (
 def error_text(exc: ValidationError | PermissionDenied) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc) or "Permission denied."
+    return str(exc) or gettext("Permission denied.")
 
 
 class WorkingCopyRowsFormSet(UniqueRowsInlineFormSet):
@@ -199,7 +200,7 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
     form = EditorialForm
     readonly_fields = AUDIT_FIELDS
     list_select_related = ("updated_by",)
-    editorial_fieldset = ("Review and audit", {"fields": AUDIT_FIELDS, "classes": ("collapse",)})
+    editorial_fieldset = (_("Review and audit"), {"fields": AUDIT_FIELDS, "classes": ("collapse",)})
     change_form_template = "admin/institute/editorial_change_form.html"
     actions = (
         _move_action("submit", _("Submit selected for review")),
@@ -254,7 +255,10 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
         label = ReviewState(obj.review_state).label
         copy_state = getattr(obj, "working_copy_state", None)
         if copy_state:
-            return f"{label} · working copy {ReviewState(copy_state).label.lower()}"
+            return gettext("%(state)s · working copy %(copy_state)s") % {
+                "state": label,
+                "copy_state": ReviewState(copy_state).label.lower(),
+            }
         return str(label)
 
     def run_move(self, request, queryset, name: str) -> None:
@@ -266,11 +270,20 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
                 move(entry, by=request.user).run()
                 done += 1
             except (PermissionDenied, ValidationError) as exc:
-                refused.append(f"{entry}: {error_text(exc)}")
+                refused.append((entry, error_text(exc)))
         if done:
-            self.message_user(request, f"{move.label}: done for {done}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, f"Refused, nothing changed — {line}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("%(move)s: done for %(count)s.") % {"move": move.label, "count": done},
+                messages.SUCCESS,
+            )
+        for entry, reason in refused:
+            self.message_user(
+                request,
+                gettext("Refused, nothing changed — %(entry)s: %(reason)s")
+                % {"entry": entry, "reason": reason},
+                messages.ERROR,
+            )
 
     # --- change form ---------------------------------------------------------------------------
 
@@ -551,7 +564,11 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
             note = PUBLIC_NOTE_FIELD.clean(request.POST.get("public_note", ""))
             move(obj, by=request.user, comment=comment, public_note=note).run()
         except ValidationError as exc:
-            self.message_user(request, f"Nothing changed: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Nothing changed: %(reason)s") % {"reason": error_text(exc)},
+                messages.ERROR,
+            )
         else:
             self.message_user(request, move.done_message(), messages.SUCCESS)
         return self._back(request, obj)
@@ -642,7 +659,11 @@ class EditorialAdminMixin(KeyCheckedRelationsMixin):
                 obj, by=request.user, number=number, comment=request.POST.get("comment", "")
             )
         except ValidationError as exc:
-            self.message_user(request, f"Nothing changed: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("Nothing changed: %(reason)s") % {"reason": error_text(exc)},
+                messages.ERROR,
+            )
             return redirect(self._url("history", obj.pk))
         if obj.review_state == ReviewState.PUBLISHED and not version.working_copy:
             if obj._pending_revision is not None:

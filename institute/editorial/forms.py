@@ -25,7 +25,9 @@ PUBLIC_NOTE_FIELD = forms.CharField(
 
 
 class EditorialForm(forms.ModelForm):
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, label=_("Expected version")
+    )
 
     def __init__(self, *args, **kwargs):
         instance = kwargs.get("instance")

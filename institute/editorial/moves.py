@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 class Move:
     """One move by one actor on one entry. Subclasses say what it takes and what it does."""
 
+    # A template reads the class's name and label (the confirmation page), never calls it.
+    do_not_call_in_templates = True
     name: ClassVar[str]
     label: ClassVar[str]
     verb: ClassVar[str]  # the permission it takes: `<app>.<verb>_<model>`
@@ -80,8 +82,12 @@ class Move:
     def check_permission(self) -> None:
         if not self.permitted():
             raise PermissionDenied(
-                f"You may not {self.what} this {self.entry._meta.verbose_name} "
-                f"(it takes the “{perm_name(self.entry, self.verb)}” permission)."
+                gettext("You may not %(move)s this %(kind)s (it takes the “%(perm)s” permission).")
+                % {
+                    "move": self.what,
+                    "kind": self.entry._meta.verbose_name,
+                    "perm": perm_name(self.entry, self.verb),
+                }
             )
 
     @property
@@ -227,7 +233,9 @@ class RequestChanges(Transition):
     def check(self) -> None:
         super().check()
         if not self.comment.strip():
-            raise ValidationError("Say what to change: requesting changes needs a comment.")
+            raise ValidationError(
+                gettext("Say what to change: requesting changes needs a comment.")
+            )
 
 
 class Publish(Transition):
@@ -244,12 +252,18 @@ class Publish(Transition):
         super().check()
         locked = self.locked
         if approval_required() and not locked.is_approved:
-            lapsed = locked.approved_at is not None
+            if locked.approved_at is not None:  # lapsed
+                message = gettext(
+                    "Cannot %(move)s: version %(version)s has no approval (the one given was for "
+                    "an earlier version). A reviewer other than its author must approve it first."
+                )
+            else:
+                message = gettext(
+                    "Cannot %(move)s: version %(version)s has no approval. A reviewer other than "
+                    "its author must approve it first."
+                )
             raise ValidationError(
-                f"Cannot {self.what}: version {locked.version} has no approval"
-                + (" (the one given was for an earlier version)" if lapsed else "")
-                + ". A reviewer other than its author must approve it first.",
-                code="not_approved",
+                message % {"move": self.what, "version": locked.version}, code="not_approved"
             )
 
     def row_fields(self, now) -> list[str]:
@@ -260,7 +274,11 @@ class Publish(Transition):
         moved = super().execute()
         blockers = self.locked.publish_blockers()
         if blockers:  # raised inside the transaction: the applied copy is rolled back
-            raise ValidationError(f"Cannot {self.what}: {' '.join(blockers)}", code="blocked")
+            raise ValidationError(
+                gettext("Cannot %(move)s: %(reasons)s")
+                % {"move": self.what, "reasons": " ".join(str(b) for b in blockers)},
+                code="blocked",
+            )
         record_publication(
             self.locked, by=self.by, comment=self.comment, public_note=self.public_note
         )
@@ -376,12 +394,15 @@ class Approve(Move):
     def check(self) -> None:
         if self.state != IN_REVIEW:
             raise ValidationError(
-                f"Cannot approve: the entry is {state_label(self.state)}, not in review."
+                gettext("Cannot approve: the entry is %(state)s, not in review.")
+                % {"state": state_label(self.state)}
             )
         if getattr(self.by, "pk", None) in authors_of(self.locked):
             raise PermissionDenied(
-                "You may not approve your own work (you saved or submitted part of what is in "
-                "review since it was last published): another reviewer must read it."
+                gettext(
+                    "You may not approve your own work (you saved or submitted part of what is in "
+                    "review since it was last published): another reviewer must read it."
+                )
             )
 
     def execute(self) -> tuple[str, str, bool]:
@@ -406,9 +427,9 @@ class Comment(Move):
 
     def check_permission(self) -> None:
         if not self.permitted():
-            raise PermissionDenied("You may not comment on this entry's review.")
+            raise PermissionDenied(gettext("You may not comment on this entry's review."))
         if not self.comment.strip():
-            raise ValidationError("A comment cannot be empty.")
+            raise ValidationError(gettext("A comment cannot be empty."))
 
     def execute(self) -> tuple[str, str, bool]:
         state = self.state
@@ -436,10 +457,11 @@ class AssignReviewer(Move):
 
     def check_permission(self) -> None:
         if not self.permitted():
-            raise PermissionDenied("You may not assign this entry's reviewer.")
+            raise PermissionDenied(gettext("You may not assign this entry's reviewer."))
         if self.reviewer is not None and not has_verb(self.reviewer, self.entry, "review"):
             raise ValidationError(
-                f"{self.reviewer} cannot review this {self.entry._meta.verbose_name}."
+                gettext("%(reviewer)s cannot review this %(kind)s.")
+                % {"reviewer": self.reviewer, "kind": self.entry._meta.verbose_name}
             )
 
     def execute(self) -> tuple[str, str, bool]:

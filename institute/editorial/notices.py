@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 
 from institute.editorial.models import ReviewAction, ReviewEvent, ReviewNotices
 from institute.editorial.rights import has_verb
@@ -60,15 +61,19 @@ def _send_submitted(event: ReviewEvent, entry) -> None:
         # Only to those who may review it, and never about one's own submission.
         if user.pk == event.actor_id or not has_verb(user, entry, "review"):
             continue
+        values = {"kind": kind, "entry": entry, "actor": event.actor_label, "url": url}
         _send(
             user,
-            subject=f"In review: the {kind} “{entry}”",
-            body=(
-                f"The {kind} “{entry}” was submitted for review by {event.actor_label}.\n\n"
-                f"Review it: {url}\n\n"
+            subject=gettext("In review: the %(kind)s “%(entry)s”") % values,
+            body=gettext(
+                "The %(kind)s “%(entry)s” was submitted for review by %(actor)s.\n"
+                "\n"
+                "Review it: %(url)s\n"
+                "\n"
                 "You get this because you chose it on the admin's Email notices page; "
                 "change that there.\n"
-            ),
+            )
+            % values,
         )
 
 
@@ -77,13 +82,22 @@ def _send_assigned(event: ReviewEvent, entry) -> None:
     for user in _recipients(field="on_assigned", users=[entry.assigned_reviewer_id]):
         if user.pk == event.actor_id:  # "Assign to me" needs no email
             continue
+        values = {
+            "kind": kind,
+            "entry": entry,
+            "actor": event.actor_label,
+            "url": _admin_url(entry),
+        }
         _send(
             user,
-            subject=f"Assigned to you: the {kind} “{entry}”",
-            body=(
-                f"{event.actor_label} assigned the {kind} “{entry}” to you for review.\n\n"
-                f"Review it: {_admin_url(entry)}\n\n"
+            subject=gettext("Assigned to you: the %(kind)s “%(entry)s”") % values,
+            body=gettext(
+                "%(actor)s assigned the %(kind)s “%(entry)s” to you for review.\n"
+                "\n"
+                "Review it: %(url)s\n"
+                "\n"
                 "You get this because you chose it on the admin's Email notices page; "
                 "change that there.\n"
-            ),
+            )
+            % values,
         )

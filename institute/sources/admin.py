@@ -1,6 +1,7 @@
 """Sources in the admin, and the citations inline every cited entry's change form has."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from institute import translations
 from institute.datasets.admin import TableImportExportMixin
@@ -48,6 +49,6 @@ class SourceAdmin(EditorialAdminMixin, TableImportExportMixin, admin.ModelAdmin)
         EditorialAdminMixin.editorial_fieldset,
     )
 
-    @admin.display(description="published on", ordering="published_on")
+    @admin.display(description=_("published on"), ordering="published_on")
     def publication_date(self, source):
         return date_label(source.published_on) or "—"
