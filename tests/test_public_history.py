@@ -8,7 +8,13 @@ from django.urls import reverse
 from institute.editorial import workflow
 from institute.editorial.edits import save_edit
 from institute.editorial.versions import snapshot
-from tests.factories import CitationFactory, RecommendationFactory, ReformFactory, SourceFactory
+from tests.factories import (
+    CitationFactory,
+    RecommendationFactory,
+    ReformFactory,
+    SourceFactory,
+    TopicFactory,
+)
 from tests.support import admin_url, login
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +113,30 @@ def test_the_admin_publish_takes_a_public_note(client, contributor, publisher):
     assert response.status_code == 302
     text = client.get(reverse("reforms:history", kwargs={"slug": "noted"})).content.decode()
     assert "Added the Russian translation" in text and "private" not in text
+
+
+def test_recent_changes_filter_like_the_listings_on_what_the_public_saw(
+    client, reform, contributor, publisher
+):
+    """`q` and a topic, read from the published versions: today's working copy is not searched
+    (its words would find a change the public never saw)."""
+    courts = TopicFactory(slug="courts", name="Courts")
+    filed = ReformFactory(slug="filed-under-courts", title="Court fees cut")
+    filed.topics.set([courts])
+    publish(filed, contributor, publisher)
+
+    def titles(**params):
+        return client.get(reverse("changes"), params).content.decode()
+
+    assert "Party registration law" in titles(q="threshold")
+    assert "Party registration law" in titles(q="regist")  # a word's beginning, as on SQLite
+    assert "Party registration law" not in titles(q="secret")  # only the working copy has it
+    assert "Court fees cut" not in titles(q="threshold")
+    by_topic = titles(topic="courts")
+    assert "Court fees cut" in by_topic and "Party registration law" not in by_topic
+    assert "Ignored topic" in titles(topic="no-such-topic")
+    feed = client.get(reverse("changes-feed"), {"topic": "courts"}).content.decode()
+    assert "Court fees cut" in feed and "Party registration law" not in feed
+    # The form keeps the filters it does not show.
+    form = titles(topic="courts", q="fees")
+    assert 'name="topic" value="courts"' in form and 'name="q" value="fees"' in form

@@ -6,7 +6,9 @@ unpublished text)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
@@ -26,7 +28,8 @@ from institute.control_characters import xml_safe
 from institute.editorial.diffs import public_diff
 from institute.editorial.history import PublishedChange, publication_events
 from institute.editorial.models import EntryVersion, editorial_models
-from institute.editorial.versions import scalar_fields
+from institute.editorial.versions import m2m_fields, scalar_fields
+from institute.listings.search import MAX_QUERY_LENGTH, terms
 
 WINDOW_DAYS = 90  # what the page covers unless `since` says otherwise
 PAGE_SIZE = 50
@@ -57,6 +60,21 @@ class ChangeQuery:
     since: datetime.datetime
     vocabulary: dict[str, set[str]]  # a choice field of the entries → the values asked for
     problems: list[str]
+    # A listing's other filters, read from the version the public saw (not today's row, which
+    # may hold unpublished text): `q`, its words in the entry's text in any language, and the
+    # entries' vocabularies of slugs (`topic`, `theme`) → the ids asked for.
+    q: str = ""
+    related: dict[str, set[int]] = dataclasses.field(default_factory=dict)
+
+    def matches(self, model, shown: dict) -> bool:
+        if any(str(shown.get(name)) not in wanted for name, wanted in self.vocabulary.items()):
+            return False
+        for name, wanted in self.related.items():
+            if name in shown and not wanted & set(shown.get(name) or []):
+                return False
+            if name not in shown and any(f.name == name for f in m2m_fields(model)):
+                return False
+        return not self.q or _text_matches(model, shown, self.q)
 
 
 def read_filters(params) -> ChangeQuery:
@@ -96,7 +114,46 @@ def read_filters(params) -> ChangeQuery:
         ]
         if any(a in values for a in asked):
             vocabulary[name] = {a for a in asked if a in values}
-    return ChangeQuery(types or list(models), since, vocabulary, problems)
+    q = (params.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    related: dict[str, set[int]] = {}
+    for model in models.values():
+        for m2m in m2m_fields(model):
+            name = m2m.related_model._meta.model_name  # `topic`, `theme`: the listings' names
+            asked = params.getlist(name)
+            if not asked:
+                continue
+            found = dict(
+                m2m.related_model._default_manager.filter(slug__in=asked).values_list("slug", "pk")
+            )
+            problems += [
+                _("%(name)s: “%(value)s” is not a known value") % {"name": name, "value": a[:40]}
+                for a in asked
+                if a not in found
+            ]
+            if found:
+                related[m2m.name] = set(found.values())
+    return ChangeQuery(types or list(models), since, vocabulary, problems, q, related)
+
+
+def _text_matches(model, shown: dict, query: str) -> bool:
+    """Every term of `query` (a term: any of its synonyms) begins a word of the version's own
+    text, in any language: what a listing's search matches on SQLite."""
+    fields = ["title", "summary", "body", "text", "note"]
+    fields += [
+        translations.column(name, language)
+        for name in translations.translated_fields(model)
+        for language in translations.TRANSLATIONS
+    ]
+    text = " ".join(str(shown.get(name) or "") for name in fields)
+    return all(
+        any(
+            all(
+                re.search(rf"(?<!\w){re.escape(word)}", text, re.IGNORECASE) for word in alt.split()
+            )
+            for alt in term
+        )
+        for term in terms(query)
+    )
 
 
 def change_lines(query: ChangeQuery, *, limit: int | None = None) -> list[ChangeLine]:
@@ -108,8 +165,7 @@ def change_lines(query: ChangeQuery, *, limit: int | None = None) -> list[Change
     lines = []
     for change in changes:
         old, new = data.get(change.before), data.get(change.after)
-        shown = new or old
-        if any(str(shown.get(name)) not in wanted for name, wanted in query.vocabulary.items()):
+        if not query.matches(change.model, new or old):
             continue
         lines.append(change)
         if limit and len(lines) >= limit:
@@ -165,6 +221,13 @@ def recent_changes(request):
                 (name, capfirst(model._meta.verbose_name_plural)) for name, model in types.items()
             ],
             "filters": params.urlencode(),
+            # The filters the form does not show (a vocabulary, a topic), kept by its submit.
+            "kept": [
+                (name, value)
+                for name in request.GET
+                if name not in ("type", "since", "q", "page")
+                for value in request.GET.getlist(name)
+            ],
         },
     )
 
