@@ -24,25 +24,28 @@ class Editorial(models.Model):
     """Review state and audit fields of every entry editors curate."""
 
     review_state = models.CharField(
+        _("review state"),
         max_length=20,
         choices=ReviewState.choices,
         default=ReviewState.DRAFT,
         db_index=True,
         editable=False,
     )
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -51,19 +54,21 @@ class Editorial(models.Model):
     )
     # Optimistic locking: a form posted against an older version is refused, not merged. It counts
     # every saved version (EntryVersion.number), the working copies of a published entry included.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # Who put the entry (or its working copy) in review, and when: the review queue shows them.
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
     )
-    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     assigned_reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned reviewer"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -75,14 +80,17 @@ class Editorial(models.Model):
     # later save moves `version` past `approved_version`, and the approval lapses.
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
     )
-    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    approved_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    approved_version = models.PositiveIntegerField(
+        _("approved version"), null=True, blank=True, editable=False
+    )
 
     # The rows edited with the entry and kept in its snapshot (institute.editorial.versions
     # .Children): declared by each model, so the generic code needs no list of the apps.
