@@ -87,23 +87,25 @@ class Text:
         return self.value
 
 
-def value_in(entry, name: str, language: str) -> str:
-    attribute = name if language == ORIGINAL else column(name, language)
-    return getattr(entry, attribute, "") or ""
-
-
 def translated(entry, name: str, language: str | None = None) -> Text:
-    requested = language or translation.get_language() or ORIGINAL
-    if requested not in TRANSLATIONS:
-        requested = ORIGINAL
-    for candidate in fallbacks(requested):
-        if value := value_in(entry, name, candidate):
-            return Text(value, candidate, requested)
-    return Text("", ORIGINAL, requested)
+    """`entry`'s field `name` in `language` (the active one by default), or in the first
+    language of its fallback order that has it."""
+    return in_snapshot(_Fields(entry), name, language)
 
 
-def in_snapshot(data: dict, name: str, language: str | None = None) -> Text:
-    """`translated()` of a snapshot (a published version's data) rather than of an entry."""
+class _Fields:
+    """An entry read as a mapping of its fields (a deferred one loaded as attributes are)."""
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def get(self, name: str, default=None):
+        return getattr(self.entry, name, default)
+
+
+def in_snapshot(data, name: str, language: str | None = None) -> Text:
+    """`translated()` of a snapshot (a published version's data) or any mapping of field names
+    to values, such as a `.values()` row."""
     requested = language or translation.get_language() or ORIGINAL
     if requested not in TRANSLATIONS:
         requested = ORIGINAL
@@ -133,22 +135,24 @@ class AddTranslationColumn(migrations.AddField):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "sqlite":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        field = model._meta.get_field(self.name)
-        schema_editor.execute(
-            f"ALTER TABLE {schema_editor.quote_name(model._meta.db_table)} ADD COLUMN "
-            f"{schema_editor.quote_name(field.column)} "
-            f"{field.db_type(schema_editor.connection)} NOT NULL DEFAULT ''"
-        )
+        clause = "ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT ''"
+        self._on_sqlite(schema_editor, to_state.apps, app_label, clause)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor != "sqlite":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
+        clause = "ALTER TABLE {table} DROP COLUMN {column}"
+        self._on_sqlite(schema_editor, from_state.apps, app_label, clause)
+
+    def _on_sqlite(self, schema_editor, state_apps, app_label: str, clause: str) -> None:
+        model = state_apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.name)
         schema_editor.execute(
-            f"ALTER TABLE {schema_editor.quote_name(model._meta.db_table)} DROP COLUMN "
-            f"{schema_editor.quote_name(field.column)}"
+            clause.format(
+                table=schema_editor.quote_name(model._meta.db_table),
+                column=schema_editor.quote_name(field.column),
+                kind=field.db_type(schema_editor.connection),
+            )
         )
 
 
