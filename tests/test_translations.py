@@ -174,3 +174,27 @@ def test_a_russian_search_finds_the_russian_text_in_any_form(client, demo_conten
 def test_on_sqlite_a_russian_word_matches_the_beginning_of_a_word(client, demo_content):
     page = client.get("/ru/reforms/", {"q": "пытк"}).content.decode()
     assert 'href="/ru/reforms/zero-tolerance-policy-on-torture/"' in page
+
+
+def test_a_planted_draft_and_source_show_in_no_language(client, reform):
+    """A draft reform and a never-published source, each with Russian text: in no page, search,
+    count, feed, sitemap or export, in any language."""
+    entry_in_state(
+        "reform", ReviewState.DRAFT, slug="planted-draft", title="Planted", title_ru=PLANTED
+    )
+    entry_in_state("source", ReviewState.DRAFT, slug="planted-source", title_ru=PLANTED)
+    for prefix in ("", "/ru", "/kk"):
+        for path in (
+            "/reforms/",
+            "/reforms/?q=Непроверенный",
+            "/reforms/feed/",
+            "/changes/",
+            "/insights/",
+            "/reforms/planted-draft/",
+        ):
+            response = client.get(prefix + path)
+            assert response.status_code in (200, 404), prefix + path
+            assert PLANTED not in body(response) and "planted-draft" not in body(response)
+    for path in ("/sitemap.xml", "/data/reforms.csv", "/data/sources.csv", "/api/v1/sources/"):
+        assert PLANTED not in body(client.get(path)), path
+    assert client.get("/ru/reforms/").content.decode().count('class="entry"') == 1
