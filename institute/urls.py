@@ -5,8 +5,8 @@ from django.urls import include, path
 
 from institute import about, views
 from institute.datasets import views as dataviews
-from institute.editorial import public_changes
 from institute.insights import views as insightviews
+from institute.listings import public_changes
 from institute.sitemaps import SITEMAPS, robots_txt
 
 # Without a language: what machines fetch by name (institute/languages.py).
