@@ -12,6 +12,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.dates import MONTHS, MONTHS_ALT
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
@@ -72,12 +73,12 @@ class PartialDate(str):
             # ("Сентябрь 2019"), and as a day's month ("20 декабря 2019"), which some languages
             # decline.
             return pgettext("partial date: month and year", "%(month)s %(year)s") % {
-                "month": MONTHS[self.month],
+                "month": _month_name(MONTHS[self.month]),
                 "year": self.year,
             }
         return pgettext("partial date: day, month and year", "%(day)s %(month)s %(year)s") % {
             "day": self.day,
-            "month": MONTHS_ALT[self.month],
+            "month": _month_name(MONTHS_ALT[self.month]),
             "year": self.year,
         }
 
@@ -98,6 +99,13 @@ def parse_partial_date(value) -> PartialDate | None:
         return PartialDate(value)
     except ValueError as exc:
         raise ValidationError(str(exc), code="invalid_partial_date") from exc
+
+
+def _month_name(name) -> str:
+    """A month's name as a sentence shows it: capitalised in English, a common noun (lower
+    case) in Russian and Kazakh, whose Django catalogues capitalise it as a calendar's heading."""
+    language = translation.get_language() or "en"
+    return str(name) if language.startswith("en") else str(name).lower()
 
 
 def date_label(value) -> str:

@@ -198,3 +198,18 @@ def test_a_planted_draft_and_source_show_in_no_language(client, reform):
     for path in ("/sitemap.xml", "/data/reforms.csv", "/data/sources.csv", "/api/v1/sources/"):
         assert PLANTED not in body(client.get(path)), path
     assert client.get("/ru/reforms/").content.decode().count('class="entry"') == 1
+
+
+def test_dates_are_written_in_the_page_language(client, db):
+    entry_in_state(
+        "reform",
+        ReviewState.PUBLISHED,
+        slug="dated",
+        adopted_on="2019-12",
+        effective_on="2020-01-15",
+    )
+    english = client.get("/reforms/dated/").content.decode()
+    russian = client.get("/ru/reforms/dated/").content.decode()
+    assert "December 2019" in english and "15 January 2020" in english
+    # A month is a common noun in Russian: lower case, and declined after a day.
+    assert "декабрь 2019" in russian and "15 января 2020" in russian
