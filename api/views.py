@@ -57,7 +57,6 @@ class Endpoint(generics.GenericAPIView):
     def initial(self, request, *args, **kwargs):
         """The language of the answer's words (api.language), DRF's checks (the throttle first,
         outside any replay of history), then `as_of`."""
-        self.language = None
         self.language = api_language.requested(request)
         translation.activate(self.language)
         super().initial(request, *args, **kwargs)

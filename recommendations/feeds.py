@@ -27,9 +27,9 @@ class RecommendationsFeed(ListingFeed):
         ) % {
             "audience": item.get_audience_display(),
             "implementation": item.get_implementation_display(),
-            "report": item.report.title,
+            "report": translations.translated(item.report, "title").value,
             "position": item.position,
-            "text": item.text,
+            "text": translations.translated(item, "text").value,
         }
         return escape(xml_safe(description))
 

@@ -3,6 +3,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute import translations
 from institute.control_characters import xml_safe
 from institute.listings.feeds import ListingFeed
 from reforms.selectors import reform_filter_public
@@ -32,7 +33,7 @@ class ReformsFeed(ListingFeed):
         description = _("%(status)s. %(dates)s. %(summary)s") % {
             "status": item.get_status_display(),
             "dates": dates,
-            "summary": item.summary,
+            "summary": translations.translated(item, "summary").value,
         }
         return escape(xml_safe(description))
 

@@ -213,3 +213,11 @@ def test_dates_are_written_in_the_page_language(client, db):
     assert "December 2019" in english and "15 January 2020" in english
     # A month is a common noun in Russian: lower case, and declined after a day.
     assert "декабрь 2019" in russian and "15 января 2020" in russian
+
+
+def test_a_feed_speaks_the_language_of_its_address(client, reform):
+    english = body(client.get("/reforms/feed/"))
+    russian = body(client.get("/ru/reforms/feed/"))
+    assert "Police reform" in english and "The police were reformed." in english
+    assert "Реформа полиции" in russian and "Полицию реформировали." in russian
+    assert "<title>Police reform</title>" not in russian

@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute import translations
 from institute.control_characters import xml_safe
 from institute.editorial.history import with_first_publication
 from institute.listings.filters import FacetedFilterSet
@@ -76,7 +77,8 @@ class ListingFeed(Feed):
 
     def item_title(self, item):
         # Atom's <title> is text (no type attribute): the XML writer's escaping is all it needs.
-        return xml_safe(item.title)
+        # In the feed's language, as the page of the same address shows it.
+        return xml_safe(translations.translated(item, "title").value)
 
     def item_pubdate(self, item):
         # Entries published before the history was recorded have a backfilled publication; the
