@@ -89,3 +89,19 @@ def test_a_mail_server_down_costs_the_move_nothing(
 def test_only_reviewers_have_the_notices_page(client, contributor):
     login(client, contributor)
     assert client.get(reverse("admin:institute_review_notices")).status_code == 403
+
+
+def test_a_notice_is_in_the_site_language_whatever_the_admin_of_the_move(
+    client, smtp_inbox, make_role_user, contributor, django_capture_on_commit_callbacks
+):
+    rita = make_role_user("reviewer", username="rita")
+    rita.email = "rita@example.org"
+    rita.save()
+    _opt_in(client, rita, on_submitted=True)
+    reform = entry_in_state("reform", ReviewState.DRAFT, title="Land code moratorium")
+    login(client, contributor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/ru" + admin_url(reform, "review", "submit"))
+    [notice] = smtp_inbox.messages
+    assert notice["Subject"].strip().startswith("In review: the reform")
+    assert f"http://testserver{admin_url(reform, 'change')}" in body_of(notice)

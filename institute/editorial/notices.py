@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
 from institute.editorial.models import ReviewAction, ReviewEvent, ReviewNotices
@@ -24,9 +26,16 @@ logger = logging.getLogger(__name__)
 def after_move(event: ReviewEvent, entry) -> None:
     """Queue the notices a logged move calls for, to be sent after its transaction commits."""
     if event.action == ReviewAction.SUBMIT:
-        transaction.on_commit(lambda: _send_submitted(event, entry))
+        transaction.on_commit(lambda: _in_site_language(_send_submitted, event, entry))
     elif event.action == ReviewAction.ASSIGN and entry.assigned_reviewer_id:
-        transaction.on_commit(lambda: _send_assigned(event, entry))
+        transaction.on_commit(lambda: _in_site_language(_send_assigned, event, entry))
+
+
+def _in_site_language(send, event: ReviewEvent, entry) -> None:
+    """In the site's language, whatever the language of the admin the move was made in: the
+    reviewers it goes to chose no language (and its links lead to the admin at /admin/)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        send(event, entry)
 
 
 def _admin_url(entry) -> str:
