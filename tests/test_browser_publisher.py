@@ -96,6 +96,8 @@ def test_an_editor_sees_edit_on_public_pages_and_previews_work_in_review(
     edit.click()
     assert state_of(page) == "Published"
     page.locator("#preview-link").click()
+    # A click returns once the next page has started, not loaded: is_visible() does not wait.
+    page.wait_for_load_state()
     assert page.locator("#preview-banner").is_visible()
     assert "not public" in page.locator("#preview-banner").inner_text()
     assert page.locator("h1").inner_text() == "Tenge float widened"

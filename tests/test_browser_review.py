@@ -54,6 +54,7 @@ def test_review_flow_from_draft_to_public_page(live_server, browser_page, make_r
     sign_in(page, live_server, "rita")
     page.goto(f"{live_server.url}/admin/institute/reviewevent/queue/")
     page.get_by_role("link", name="Land code moratorium").click()
+    page.wait_for_load_state()  # count() does not wait for the page the click opened
     assert page.locator('[data-move="publish"]').count() == 0
     request_form = page.locator("form", has=page.locator('[data-move="request_changes"]'))
     request_form.locator("textarea").fill("Give the year of the moratorium in the title.")
