@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from institute.editorial.models import Editorial
 from institute.editorial.states import PUBLISHED
@@ -33,9 +34,12 @@ def preview_response(request, entry: Editorial) -> HttpResponse:
         raise Http404(f"A {entry._meta.verbose_name} has no public page to preview.")
     revision = pending_revision(entry)
     data = revision.data if revision is not None else snapshot(entry)
-    request.preview_banner = f"Preview of version {entry.version} (not public)" + (
-        ": the working copy under review" if revision is not None else ", as it would be published"
+    banner = (
+        _("Preview of version %(version)s (not public): the working copy under review")
+        if revision is not None
+        else _("Preview of version %(version)s (not public), as it would be published")
     )
+    request.preview_banner = banner % {"version": entry.version}
     response: HttpResponse | None = None
     try:
         with transaction.atomic():
@@ -53,7 +57,8 @@ def preview_response(request, entry: Editorial) -> HttpResponse:
         pass
     except ValidationError as error:
         response = HttpResponse(
-            "This version cannot be previewed: " + " ".join(error.messages),
+            _("This version cannot be previewed: %(reasons)s")
+            % {"reasons": " ".join(error.messages)},
             status=409,
             content_type="text/plain; charset=utf-8",
         )
