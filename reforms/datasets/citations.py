@@ -11,7 +11,7 @@ from institute.datasets.clean import Lookups
 from institute.datasets.columns import Column, Key, Ref, translation_columns
 from institute.datasets.parse import ImportRefused, Problem
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
-from institute.datasets.tables import Table
+from institute.datasets.tables import Table, ref_slug_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation
 from reforms.models import Reform, Response
@@ -71,6 +71,28 @@ def entry_of(citation: Citation) -> str:
         return citation.recommendation.slug
     response = citation.response
     return f"{response.recommendation.slug}/{response.reform.slug}"
+
+
+def entry_type_sql(t: str, base_url: str) -> tuple[str, list]:
+    """`entry_type_of` in SQL, for the files PostgreSQL writes (institute.datasets.export)."""
+    return (
+        f"CASE WHEN {t}.\"reform_id\" IS NOT NULL THEN 'reform' "
+        f"WHEN {t}.\"recommendation_id\" IS NOT NULL THEN 'recommendation' ELSE 'response' END",
+        [],
+    )
+
+
+def entry_sql(t: str, base_url: str) -> tuple[str, list]:
+    """`entry_of` in SQL."""
+    reforms, recs = Reform._meta.db_table, Recommendation._meta.db_table
+    return (
+        f'coalesce((SELECT x."slug" FROM {reforms} x WHERE x."id" = {t}."reform_id"), '
+        f'(SELECT x."slug" FROM {recs} x WHERE x."id" = {t}."recommendation_id"), '
+        f"(SELECT c.\"slug\" || '/' || f.\"slug\" FROM {Response._meta.db_table} r "
+        f'JOIN {recs} c ON c."id" = r."recommendation_id" '
+        f'JOIN {reforms} f ON f."id" = r."reform_id" WHERE r."id" = {t}."response_id"))',
+        [],
+    )
 
 
 def check_entry(row: dict, line: int, lookups: Lookups) -> list[Problem]:
@@ -231,6 +253,7 @@ CITATIONS = Table(
             Key(vocabulary=ENTRY_TYPES),
             required=True,
             get=lambda citation, _: entry_type_of(citation),
+            sql=entry_type_sql,
         ),
         Column(
             "entry",
@@ -238,6 +261,7 @@ CITATIONS = Table(
             Key(),
             required=True,
             get=lambda citation, _: entry_of(citation),
+            sql=entry_sql,
         ),
         Column(
             "source",
@@ -245,6 +269,7 @@ CITATIONS = Table(
             Ref(target="institute.Source", table="sources", noun="source"),
             required=True,
             get=lambda citation, _: citation.source.slug,
+            sql=ref_slug_sql("institute.Citation", "source"),
         ),
         Column("locator", gettext_lazy("Where in the source: chapter, section, page or footnote.")),
         Column("quote", gettext_lazy("A short verbatim quote, if any.")),

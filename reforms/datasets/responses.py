@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import Choice, Column, Ref, translation_columns
 from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
-from institute.datasets.tables import Table
+from institute.datasets.tables import Table, ref_slug_sql
 from recommendations.models import RELATION_EXPLANATIONS, Recommendation, ResponseRelation
 from reforms.models import Reform, Response
 
@@ -81,6 +81,7 @@ RESPONSES = Table(
             ),
             required=True,
             get=lambda response, _: response.recommendation.slug,
+            sql=ref_slug_sql("reforms.Response", "recommendation"),
         ),
         Column(
             "reform",
@@ -88,6 +89,7 @@ RESPONSES = Table(
             Ref(target="reforms.Reform", table="reforms", noun="reform"),
             required=True,
             get=lambda response, _: response.reform.slug,
+            sql=ref_slug_sql("reforms.Response", "reform"),
         ),
         Column("note", gettext_lazy("How the reform answers the recommendation.")),
         Column(
