@@ -1,9 +1,14 @@
-"""On PostgreSQL the public CSV files are written by the database (COPY ... TO STDOUT); they must
-be the very bytes the Python writer gives, on data made to break a CSV writer."""
+"""On PostgreSQL the public files are read by the database (COPY ... TO STDOUT): a CSV's lines
+written by it, a JSON's and an XLSX's cells read by it. They must be the very bytes the Python
+path gives, on data made to break a CSV writer."""
+
+import io
+import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from openpyxl import load_workbook
 
 from tests.factories import (
     CitationFactory,
@@ -73,7 +78,11 @@ def build_awkward_content():
         for source in (published_source, published_source, other_source, draft_source)[: n % 5]:
             CitationFactory(reform=reform, source=source)
         for rec in (open_rec, secret_rec, other_rec)[: n % 4]:
-            ResponseFactory(reform=reform, recommendation=rec)
+            response = ResponseFactory(reform=reform, recommendation=rec, note=text)
+            # Evidence for a response: its entry is "recommendation/reform".
+            CitationFactory(response=response, source=other_source, supports=text)
+    CitationFactory(recommendation=other_rec, source=published_source, quote=AWKWARD[2])
+    CitationFactory(recommendation=secret_rec, source=published_source)
 
 
 def download(client, url: str) -> bytes:
@@ -82,12 +91,24 @@ def download(client, url: str) -> bytes:
     return b"".join(response.streaming_content)
 
 
+def rows_of(body: bytes, url: str) -> int:
+    """How many rows a file holds, so that a file with none cannot pass for a match."""
+    if ".json" in url:
+        return len(json.loads(body))
+    if ".xlsx" in url:
+        sheet = load_workbook(io.BytesIO(body), read_only=True)["data (slugs)"]
+        return sum(1 for _ in sheet.iter_rows()) - 1
+    return body.count(b"\r\n") - 1
+
+
 @pytest.mark.parametrize(
     "url",
     [
         "/data/reforms.csv",
         "/data/recommendations.csv",
         "/data/sources.csv",
+        "/data/citations.csv",
+        "/data/responses.csv",
         "/reforms/export.csv",
         "/reforms/export.csv?sort=title",
         "/reforms/export.csv?sort=status&area=economy&area=human-rights",
@@ -95,15 +116,26 @@ def download(client, url: str) -> bytes:
         "/reforms/export.csv?year_from=2019&has_response=true",
         "/recommendations/export.csv",
         "/recommendations/export.csv?sort=implementation",
+        "/data/reforms.json",
+        "/data/recommendations.json",
+        "/data/sources.json",
+        "/data/citations.json",
+        "/data/responses.json",
+        "/reforms/export.json?sort=title&area=economy&area=human-rights",
+        "/recommendations/export.json?sort=implementation",
+        "/data/reforms.xlsx",
+        "/data/recommendations.xlsx",
+        "/data/citations.xlsx",
+        "/reforms/export.xlsx?q=quotes",
     ],
 )
-def test_the_database_writes_the_bytes_the_python_writer_writes(client, url):
+def test_the_database_path_gives_the_bytes_of_the_python_path(client, url):
     build_awkward_content()
     written = download(client, url)
     with override_settings(DATASET_EXPORT_COPY=False):
         expected = download(client, url)
     assert written == expected
-    assert written.count(b"\r\n") > 1  # not two empty files
+    assert rows_of(written, url) > 0
 
 
 def test_the_database_path_is_taken_and_shows_only_published_links(client):
@@ -119,6 +151,23 @@ def test_the_database_path_is_taken_and_shows_only_published_links(client):
     # code-point order, as Python's sorted(): "a-topic" < "a-topic-2" < "atopic" < "b-topic"
     assert ",a-topic;a-topic-2;b-topic," in row
     assert ",a-first-source;z-last-source," in row
+
+
+def test_citations_and_responses_are_written_by_the_database_too(client):
+    build_awkward_content()
+    with CaptureQueriesContext(connection) as queries:
+        citations = download(client, "/data/citations.csv").decode()
+        responses = download(client, "/data/responses.csv").decode()
+    # The Python path reads the citations and responses through the ORM; COPY is not logged.
+    assert not any('FROM "institute_citation"' in q["sql"] for q in queries.captured_queries)
+    assert not any('FROM "reforms_response"' in q["sql"] for q in queries.captured_queries)
+    lines = citations.split("\r\n")
+    # One citation of each kind of entry; a response's entry is "recommendation/reform".
+    assert any(line.startswith("reform,reform-01,z-last-source,") for line in lines)
+    assert any(line.startswith("recommendation,another-rec,z-last-source,") for line in lines)
+    assert any(line.startswith("response,open-rec/reform-01,a-first-source,") for line in lines)
+    assert "secret-rec" not in citations and "reform-04" not in citations
+    assert "open-rec,reform-01," in responses and "secret-rec" not in responses
 
 
 def test_a_client_that_leaves_mid_file_does_not_break_the_connection(client, monkeypatch):

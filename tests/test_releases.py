@@ -142,7 +142,7 @@ def test_as_of_at_a_release_moment_gives_the_release_bytes(client, content, cont
     workflow.archive(content["archived"], by=publisher)
     moment = release.created_at.isoformat()
     for table in TABLES:
-        for fmt in ("csv", "json"):
+        for fmt in ("csv", "json", "xlsx"):  # a workbook is the same bytes for the same rows
             response = client.get(
                 reverse("data-table", kwargs={"table": table, "fmt": fmt}), {"as_of": moment}
             )
@@ -257,3 +257,25 @@ def test_a_contributor_cannot_cut_a_release(client, content, contributor):
     response = client.post(reverse("admin:institute_release_add"), {"label": "2026.08"})
     assert response.status_code == 403
     assert not Release.objects.exists()
+
+
+def test_a_table_longer_than_a_sheet_is_released_as_csv_and_json_without_a_workbook(
+    client, content, publisher, monkeypatch, settings
+):
+    # 53 public reforms and a header: more than a sheet of 45 rows holds (a codebook sheet and
+    # the one public source fit).
+    for n in range(50):
+        ReformFactory(slug=f"many-{n:02d}", published=True)
+    # The setting, read from the environment by the process that writes the workbooks too.
+    monkeypatch.setenv("XLSX_MAX_ROWS", "45")
+    settings.XLSX_MAX_ROWS = 45
+    release = cut_in_admin(client, publisher, "2026.09")
+    names = {f["name"] for f in release.files}
+    assert {"reforms.csv", "reforms.json", "sources.xlsx"} <= names
+    assert "reforms.xlsx" not in names
+    reforms = download(client, "2026.09", "reforms.csv").decode()
+    assert len(list(csv.reader(io.StringIO(reforms)))) == 54
+    assert len(json.loads(download(client, "2026.09", "reforms.json"))) == 53
+    page = client.get(reverse("data-release", kwargs={"label": "2026.09"}))
+    assert page.status_code == 200
+    assert "sources.xlsx" in page.content.decode() and "reforms.xlsx" not in page.content.decode()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from institute.datasets.tables import TABLES, Table
 
 # Lazy, so that it is in the language the codebook is written in (str() it where a plain string
-# is needed: openpyxl takes no lazy text).
+# is needed: join() and json take no lazy text).
 CODEBOOK_RULES = gettext_lazy(
     "Files are UTF-8 CSV with a header row and RFC 4180 quoting. Several values in one cell "
     "are joined by `;`. Vocabulary values are stable slugs. Dates are ISO at the precision "

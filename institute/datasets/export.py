@@ -1,11 +1,12 @@
 """Streaming exports of the dataset tables: CSV, JSON and XLSX, and the full data package.
 
-On PostgreSQL a CSV is written by the database: each row's line is one SQL expression built from
-the columns' `sql` (the same bytes as the Python writer, which the tests check), streamed by
-`COPY (...) TO STDOUT`. Elsewhere, and for JSON, rows stream from a server-side cursor. Either
-way memory stays flat and the first byte leaves at once however large the table. XLSX is
-written by openpyxl's write-only mode to a temporary file, then streamed. Cells a spreadsheet
-would run as formulas are escaped.
+On PostgreSQL the database reads the rows: a CSV's lines are written by it (each row's line is
+one SQL expression built from the columns' `sql`), and a JSON's or an XLSX's cells are read by
+one COPY of the same columns (`copy_rows`), never through the ORM and its prefetches. Elsewhere
+rows stream from a server-side cursor. Both paths give the same bytes (tests). Either way memory
+stays flat and the first byte leaves at once however large the table. An XLSX is written row by
+row to a temporary file (institute.datasets.xlsx), then sent. Cells a spreadsheet would run as
+formulas are escaped.
 
 The CSV, JSON and the "data (slugs)" sheet of the XLSX are the contract; the XLSX's other sheets
 are for people (institute.datasets.spreadsheet). "CSV for Excel" is the contract CSV's bytes
@@ -23,18 +24,21 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import connection
 from django.db.models.expressions import RawSQL
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from institute.datasets.codebook import codebook_markdown
 from institute.datasets.columns import split
+from institute.datasets.spool import Spool
 from institute.datasets.spreadsheet import write_workbook
 from institute.datasets.tables import TABLES, Table, escape_formula, table_rows
+from institute.datasets.xlsx import TooManyRows
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,25 +60,48 @@ def csv_lines(table: Table, rows: Iterator[list], *, escape: bool = True) -> Ite
         yield writer.writerow([escape_formula(c) for c in cells] if escape else cells)
 
 
-def json_value(column, value):
+def json_kind(column) -> Callable | None:
+    """How a cell of `column` becomes a JSON value: split into a list where the column holds
+    several, made a number where it is an integer, else as it is (None)."""
     if column.multi:
-        return split(value)
-    if column.type == "integer":
-        return int(value)
-    return value
+        return split
+    return int if column.type == "integer" else None
+
+
+def json_value(column, value):
+    kind = json_kind(column)
+    return value if kind is None else kind(value)
+
+
+def record_maker(table: Table) -> Callable[[list], dict]:
+    """The function that makes a row a record as the JSON export and the API write it: column
+    name → value, a list where the column holds several, a number where it is an integer. What
+    it asks of each column is read once, not once a cell."""
+    names = [c.name for c in table.columns]
+    kinds = [json_kind(c) for c in table.columns]
+
+    def record(row: list) -> dict:
+        return {
+            name: (value if kind is None else kind(value))
+            for name, kind, value in zip(names, kinds, row, strict=True)
+        }
+
+    return record
 
 
 def json_record(table: Table, row: list) -> dict:
-    """One row as the JSON export and the API write it: column name → value."""
-    return {c.name: json_value(c, v) for c, v in zip(table.columns, row, strict=True)}
+    """One row as the JSON export and the API write it."""
+    return record_maker(table)(row)
 
 
 def json_chunks(table: Table, rows: Iterator[list]) -> Iterator[str]:
+    record = record_maker(table)
+    # One encoder for the file: json.dumps makes one per call when it is given an option.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     yield "["
     first = True
     for row in rows:
-        record = json_record(table, row)
-        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
+        yield ("" if first else ",") + "\n" + encode(record(row))
         first = False
     yield "\n]\n"
 
@@ -106,19 +133,30 @@ _CSV_CELL = (
 COPY_BATCH_ROWS = 2000
 
 
-def sql_line(table: Table, *, t: str, base_url: str) -> tuple[str, list] | None:
-    """The SQL of one row's CSV line (without its line break), or None if a column has none."""
+def sql_cells(table: Table, *, t: str, base_url: str) -> list[tuple[str, list]] | None:
+    """Each column's cell as a text expression that is never NULL (what `Table.row` writes),
+    with its parameters; None if a column has no SQL."""
     model = table.get_model()
-    parts, params = [], []
+    cells = []
     for column in table.columns:
         if column.sql is not None:
-            expression, more = column.sql(t, base_url)
+            expression, params = column.sql(t, base_url)
         elif column.get is None:
             field = model._meta.get_field(column.field)
-            expression, more = f'{t}."{field.column}"::text', []
+            expression, params = f'{t}."{field.column}"::text', []
         else:
             return None
-        expression = f"coalesce({expression}, '')"
+        cells.append((f"coalesce({expression}, '')", params))
+    return cells
+
+
+def sql_line(table: Table, *, t: str, base_url: str) -> tuple[str, list] | None:
+    """The SQL of one row's CSV line (without its line break), or None if a column has none."""
+    cells = sql_cells(table, t=t, base_url=base_url)
+    if cells is None:
+        return None
+    parts, params = [], []
+    for column, (expression, more) in zip(table.columns, cells, strict=True):
         if column.cell.free_text:
             expression = _CSV_CELL.format(v=expression)
             more = more * _CSV_CELL.count("{v}")
@@ -127,16 +165,31 @@ def sql_line(table: Table, *, t: str, base_url: str) -> tuple[str, list] | None:
     return " || ',' || ".join(parts), params
 
 
+def _copyable(queryset) -> bool:
+    """PostgreSQL, with COPY on, and a query that columns can be added to."""
+    return (
+        connection.vendor == "postgresql"
+        and settings.DATASET_EXPORT_COPY
+        and not queryset.query.distinct
+        and not queryset.query.combinator
+    )
+
+
+def _copy(sql: str, params: list) -> Iterator[tuple]:
+    """The records of `COPY (sql) TO STDOUT`, as tuples of text, parsed by psycopg."""
+    # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
+    ):
+        yield from copy.rows()
+
+
 def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[str] | None:
     """The CSV lines of `queryset`, without the header, as PostgreSQL writes them, or None where
     it cannot: another database, a column without SQL, or a query the line cannot be added to as
     one column."""
-    if (
-        connection.vendor != "postgresql"
-        or not settings.DATASET_EXPORT_COPY
-        or queryset.query.distinct
-        or queryset.query.combinator
-    ):
+    if not _copyable(queryset):
         return None
     t = connection.ops.quote_name(table.get_model()._meta.db_table)
     line = sql_line(table, t=t, base_url=base_url)
@@ -150,22 +203,55 @@ def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[str] | None:
     sql, params = rows.query.sql_with_params()
 
     def lines() -> Iterator[str]:
-        # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
-        ):
-            batch, first = [], True
-            for (text,) in copy.rows():
-                batch.append(text)
-                # The first line goes alone: the download is seen to start at once.
-                if first or len(batch) == COPY_BATCH_ROWS:
-                    yield "\r\n".join(batch) + "\r\n"
-                    batch, first = [], False
-            if batch:
+        batch, first = [], True
+        for (text,) in _copy(sql, params):
+            batch.append(text)
+            # The first line goes alone: the download is seen to start at once.
+            if first or len(batch) == COPY_BATCH_ROWS:
                 yield "\r\n".join(batch) + "\r\n"
+                batch, first = [], False
+        if batch:
+            yield "\r\n".join(batch) + "\r\n"
 
     return lines()
+
+
+def copy_rows(table: Table, queryset, *, base_url: str) -> Iterator[list] | None:
+    """The rows of `queryset` as `table_rows` gives them (text, and numbers where a column is an
+    integer), read by one COPY of the columns' SQL instead of the ORM and its prefetches; None
+    where `copy_csv` would be."""
+    if not _copyable(queryset):
+        return None
+    t = connection.ops.quote_name(table.get_model()._meta.db_table)
+    cells = sql_cells(table, t=t, base_url=base_url)
+    if cells is None:
+        return None
+    names = [f"_cell_{n}" for n in range(len(cells))]
+    rows = (
+        queryset.prefetch_related(None)
+        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
+        .values_list(*names)
+    )
+    sql, params = rows.query.sql_with_params()
+    numbers = [n for n, column in enumerate(table.columns) if column.type == "integer"]
+
+    def records() -> Iterator[list]:
+        for record in _copy(sql, params):
+            row = list(record)
+            for n in numbers:
+                row[n] = int(row[n])
+            yield row
+
+    return records()
+
+
+def public_rows(table: Table, queryset, *, base_url: str) -> Iterator[list]:
+    """The rows of `queryset` (public rows of `table`, not yet `prepare`d): by COPY where it
+    can (`copy_rows`), else from the ORM (`table_rows`). The same values either way (tests)."""
+    rows = copy_rows(table, queryset, base_url=base_url)
+    if rows is None:
+        rows = table_rows(table, table.prepare(queryset), base_url=base_url)
+    return rows
 
 
 class StartedRows:
@@ -219,16 +305,41 @@ class Body:
         self.rows.close()
 
 
+def write_xlsx(handle, table: Table, queryset, *, base_url: str) -> None:
+    """The workbook of `queryset` (institute.datasets.spreadsheet), written to `handle`. Rows a
+    COPY reads are spooled first: the workbook reads the names of linked entries between rows."""
+    rows = copy_rows(table, queryset, base_url=base_url)
+    if rows is None:
+        write_workbook(handle, table, table_rows(table, table.prepare(queryset), base_url=base_url))
+        return
+    with Spool(rows) as spool:
+        write_workbook(handle, table, iter(spool))
+
+
+def database_answers() -> None:
+    """A query of its own, before a response's headers leave, for rows a COPY will read: a COPY
+    is not started then (one left open holds the connection until its body is read, and the next
+    query on it, a test's next request, would wait for ever), but a database that is down is
+    found just as well."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def response_rows(table: Table, queryset, *, base_url: str) -> Iterator[list]:
+    """`public_rows`, with the database known to answer before a response's headers leave."""
+    rows = copy_rows(table, queryset, base_url=base_url)
+    if rows is None:
+        return StartedRows(table_rows(table, table.prepare(queryset), base_url=base_url))
+    database_answers()
+    return rows
+
+
 def export_lines(table: Table, queryset, *, base_url: str) -> Body:
     """`queryset`, public rows of `table` in the file's order, as CSV text; the first rows are
-    read before this returns."""
+    read (or the database asked) before this returns."""
     lines = copy_csv(table, queryset, base_url=base_url)
     if lines is not None:
-        # Not a started COPY: one left open holds the connection until its body is read, and
-        # the next query on it (a test's next request) would wait for ever. A query of its own
-        # finds a database that is down just as well.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        database_answers()
         return Body(itertools.chain(csv_lines(table, iter(())), lines), lines)
     rows = StartedRows(table_rows(table, table.prepare(queryset), base_url=base_url))
     return Body(csv_lines(table, rows), rows)
@@ -246,21 +357,37 @@ def stream_table(table: Table, queryset, *, fmt: str, base_url: str, qualifier: 
         response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
         return attachment(response, filename(table, "csv", qualifier=qualifier, suffix=suffix))
     if fmt == "json":
-        rows = StartedRows(table_rows(table, table.prepare(queryset), base_url=base_url))
+        rows = response_rows(table, queryset, base_url=base_url)
         response = StreamingHttpResponse(
             Body(json_chunks(table, rows), rows), content_type="application/json; charset=utf-8"
         )
     elif fmt == "xlsx":
-        rows = table_rows(table, table.prepare(queryset), base_url=base_url)
-        return xlsx_response(table, rows, qualifier=qualifier)
+        return xlsx_response(table, queryset, base_url=base_url, qualifier=qualifier)
     else:
         raise ValueError(f"Unknown format {fmt!r}")
     return attachment(response, filename(table, fmt, qualifier=qualifier))
 
 
-def xlsx_response(table: Table, rows: Iterator[list], *, qualifier: str = "") -> FileResponse:
+def xlsx_response(table: Table, queryset, *, base_url: str, qualifier: str = ""):
+    """The workbook as a download, or a 400 that says why where the rows are more than a sheet
+    holds (never a workbook cut short)."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
-    write_workbook(handle, table, rows)
+    try:
+        write_xlsx(handle, table, queryset, base_url=base_url)
+    except TooManyRows:
+        handle.close()
+        return HttpResponseBadRequest(
+            _(
+                "xlsx: there are more rows than a spreadsheet opens (%(limit)s, the header "
+                "included). Download them as CSV or JSON, which hold any number of rows, or "
+                "filter them to fewer."
+            )
+            % {"limit": f"{settings.XLSX_MAX_ROWS:,}"},
+            content_type="text/plain; charset=utf-8",
+        )
+    except BaseException:
+        handle.close()
+        raise
     handle.seek(0)
     return FileResponse(
         handle,

@@ -3,23 +3,31 @@ and reading their files back.
 
 A release is the published data at one moment, read through `public_state_at(moment)` with the
 same table writers as /data/ (institute.datasets.export, institute.datasets.spreadsheet), so a
-later `?as_of=<moment>` read gives the same bytes. Each file is written to a temporary file as it
-streams (memory stays flat however large the tables), hashed, and saved to the storage; if
-anything fails, what was saved is removed and no release is recorded.
+later `?as_of=<moment>` read gives the same bytes. Each table is read from the database once
+(by COPY on PostgreSQL): its CSV is written as the rows stream, and its JSON and XLSX by helper
+processes from the spooled rows and the names a person reads in them, while this one reads the
+next table and makes the package. Each file is
+written to a temporary file as it streams (memory stays flat however large the tables), hashed,
+and saved to the storage; if anything fails, what was saved is removed and no release is
+recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import secrets
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 
+import django
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -30,14 +38,12 @@ from django.utils import timezone, translation
 
 from institute.datasets.citation import DatasetCitation
 from institute.datasets.codebook import codebook_markdown
-from institute.datasets.export import (
-    datapackage_descriptor,
-    export_lines,
-    json_chunks,
-)
+from institute.datasets.export import csv_lines, datapackage_descriptor, json_chunks, public_rows
 from institute.datasets.models import Release
-from institute.datasets.spreadsheet import write_workbook
-from institute.datasets.tables import TABLES, table_rows
+from institute.datasets.spool import Spool
+from institute.datasets.spreadsheet import TableWorkbook, batches, label_names, labelled_batch
+from institute.datasets.tables import TABLES
+from institute.datasets.xlsx import TooManyRows
 from institute.editorial.as_of import public_state_at
 from institute.editorial.rights import recorded_user
 
@@ -45,6 +51,7 @@ LABEL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$")
 STORAGE = "datasets"
 PACKAGE = "package.zip"
 CHECKSUMS = "SHA256SUMS"
+HELPERS = 2  # processes that write a release's JSON and XLSX files
 
 
 def storage():
@@ -163,20 +170,29 @@ def release_create(*, label: str, notes: str, by, base_url: str) -> Release:
 
 
 def _write_files(writer: _Writer, *, label: str, notes: str, moment: datetime, base_url: str):
-    draft = Release(label=label, created_at=moment, base_url=base_url)
-    citation = release_citation(draft)
-    packaged: list[str] = []
-    for table in TABLES.values():
-        writer.save_chunks(
-            f"{table.name}.csv", export_lines(table, table.queryset(), base_url=base_url)
-        )
-        packaged.append(f"{table.name}.csv")
-        rows = table_rows(table, table.prepare(table.queryset()), base_url=base_url)
-        writer.save_chunks(f"{table.name}.json", json_chunks(table, rows))
-        with tempfile.TemporaryFile() as handle:
-            rows = table_rows(table, table.prepare(table.queryset()), base_url=base_url)
-            write_workbook(handle, table, rows)
-            writer.save(f"{table.name}.xlsx", handle)
+    with tempfile.TemporaryDirectory(prefix="release-") as folder, _helpers() as helpers:
+        written = [
+            (table, _write_table(writer, table, base_url=base_url, folder=folder, helpers=helpers))
+            for table in TABLES.values()
+        ]
+        # The package needs only the CSVs: it is made while the helpers write the rest.
+        _write_package(writer, label=label, notes=notes, moment=moment, base_url=base_url)
+        for table, files in written:
+            json_path, xlsx_path = files.result()
+            with open(json_path, "rb") as handle:
+                writer.save(f"{table.name}.json", handle)
+            # None: longer than a sheet can be. The release has the table as CSV and JSON, and
+            # its page shows no workbook for it.
+            if xlsx_path is not None:
+                with open(xlsx_path, "rb") as handle:
+                    writer.save(f"{table.name}.xlsx", handle)
+
+
+def _write_package(writer: _Writer, *, label: str, notes: str, moment: datetime, base_url: str):
+    """datapackage.json, the codebook, CITATION.cff, SHA256SUMS of these and the CSVs, and
+    package.zip holding them all."""
+    citation = release_citation(Release(label=label, created_at=moment, base_url=base_url))
+    packaged = [f"{table.name}.csv" for table in TABLES.values()]
     descriptor = datapackage_descriptor(version=label, created=moment, base_url=base_url)
     descriptor["notes"] = notes
     descriptor["homepage"] = citation.url
@@ -199,6 +215,69 @@ def _write_files(writer: _Writer, *, label: str, notes: str, moment: datetime, b
                 ):
                     shutil.copyfileobj(data, member, 1 << 20)
         writer.save(PACKAGE, handle)
+
+
+def _helpers() -> ProcessPoolExecutor:
+    """Processes that write the release's JSON and XLSX files (`_write_json_and_xlsx`) while
+    this one reads the next table and makes the package: those files were most of a release's
+    work, and other cores do them meanwhile (two: the reforms' and the citations' files, the
+    largest, at once). Started fresh (spawn: a fork of a threaded server could inherit a held
+    lock), with Django set up; they read nothing from the database."""
+    return ProcessPoolExecutor(
+        max_workers=HELPERS,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=django.setup,
+    )
+
+
+def _write_table(writer: _Writer, table, *, base_url: str, folder: str, helpers) -> Future:
+    """The table read from the database once (by COPY on PostgreSQL): its CSV written and saved
+    as the rows stream, the rows spooled to `folder`, then the names a person reads in them
+    (`label_names`, a batch at a time, the only other reads). The JSON and the XLSX are left to
+    `process`: a Future of their files' paths."""
+    rows_path = os.path.join(folder, f"{table.name}.rows")
+    names_path = os.path.join(folder, f"{table.name}.names")
+    with Spool(path=rows_path) as rows, tempfile.TemporaryFile() as csv_file:
+        stream = rows.writing(public_rows(table, table.queryset(), base_url=base_url))
+        for line in csv_lines(table, stream):
+            csv_file.write(line.encode("utf-8"))
+        writer.save(f"{table.name}.csv", csv_file)
+        rows.flush()
+        with Spool((label_names(table, batch) for batch in batches(rows)), path=names_path):
+            pass
+    return helpers.submit(
+        _write_json_and_xlsx,
+        table.name,
+        rows_path,
+        names_path,
+        os.path.join(folder, table.name),
+        translation.get_language(),
+    )
+
+
+def _write_json_and_xlsx(
+    table_name: str, rows_path: str, names_path: str, stem: str, language: str
+) -> tuple[str, str | None]:
+    """In a helper process: the table's JSON and XLSX from the rows and names that
+    `_write_table` spooled, written as /data/ writes them (`json_chunks`, `TableWorkbook`), to
+    `<stem>.json` and `<stem>.xlsx`. Returns their paths; None for the XLSX of a table longer
+    than a sheet can be."""
+    table = TABLES[table_name]
+    with translation.override(language):
+        json_path = f"{stem}.json"
+        with open(json_path, "wb") as handle:
+            for part in json_chunks(table, Spool.read(rows_path)):
+                handle.write(part.encode("utf-8"))
+        xlsx_path = f"{stem}.xlsx"
+        try:
+            with TableWorkbook(table) as book, open(xlsx_path, "wb") as handle:
+                labelled = zip(batches(Spool.read(rows_path)), Spool.read(names_path), strict=True)
+                for batch, names in labelled:
+                    book.add(labelled_batch(table, batch, names))
+                book.save(handle)
+        except TooManyRows:
+            return json_path, None
+    return json_path, xlsx_path
 
 
 def checksums_text(digests: dict[str, str]) -> str:

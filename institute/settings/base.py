@@ -314,6 +314,10 @@ DATA_PACKAGE_DIR = Path(os.environ.get("DATA_PACKAGE_DIR") or BASE_DIR / "var" /
 # On PostgreSQL the public CSV exports are written by the database (COPY ... TO STDOUT); off, by
 # Python, row by row (the same bytes, about 100 times slower). SQLite always takes the latter.
 DATASET_EXPORT_COPY = os.environ.get("DATASET_EXPORT_COPY", "1") != "0"
+# Rows an XLSX sheet holds at most, its header included: by default the most a spreadsheet
+# opens (Excel's 1,048,576); lower it to cap the size of workbooks. A longer table or selection
+# is refused as a workbook (institute.datasets.export), never cut short.
+XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "1048576"))
 
 # Background jobs (large admin imports) are rows in the database run by `manage.py db_worker`,
 # which `make run` starts: no extra server to install.
