@@ -4,7 +4,7 @@ same-run baseline: today's `/data/reforms.csv` of the same rows, and `/data/pack
 table's CSV, zipped).
 
 Prints seconds and each case's peak RSS above the RSS it started at (Linux's VmHWM, reset
-before each case), and the peak RSS of the process that writes the release's JSON and XLSX:
+before each case), and the largest peak RSS of the processes that write the release's JSON and XLSX:
 memory must stay flat however many rows.
 Asserts nothing. PostgreSQL only (the seeder writes by COPY).
 
@@ -93,10 +93,10 @@ def main() -> None:
         for label, work in cases:
             seconds, growth = timed(work)
             print(f"{label:<42}{seconds:>10.1f}{growth:>9.0f} MB")
-        # The release's second process (its JSON and XLSX), ended with the release: its own
-        # peak, Django and all.
+        # The release's helper processes (its JSON and XLSX), ended with the release: the
+        # largest one's peak, Django and all.
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{'  its second process, peak RSS':<42}{'':>10}{child:>9.0f} MB")
+        print(f"{'  its helper processes, largest peak RSS':<42}{'':>10}{child:>9.0f} MB")
     finally:
         teardown_databases(old, verbosity=0)
 
