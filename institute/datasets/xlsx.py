@@ -2,10 +2,9 @@
 
 What the tracker's workbooks need of the format is small: sheets of text and whole numbers, a
 bold header row, column widths, a frozen first row and an autofilter. openpyxl's write-only
-mode builds an element object per cell and was the larger part of cutting a release: 20,000
-rows of 26 columns take it 17.5 s, xlsxwriter's constant-memory mode 10.4 s, and this writer,
-which writes the sheets' XML as text, about 1 s (`python benchmarks/bench_xlsx.py` prints
-openpyxl beside it).
+mode builds an element object per cell and was most of the time of cutting a release: 20,000
+rows of 26 columns take it about 17 s, this writer, which writes the sheets' XML as text, about
+1 s (`python benchmarks/bench_xlsx.py` prints both, openpyxl as the baseline).
 
 Cells are inline strings (as xlsxwriter writes in its constant-memory mode, so no table of
 shared strings has to be held) or numbers. Each sheet's rows go to a temporary file as they come,
@@ -31,8 +30,8 @@ MAX_ROWS = 1_048_576  # of a sheet, the header included: Excel opens no more
 MAX_NAME = 31  # characters of a sheet's name
 STAMP = (1980, 1, 1, 0, 0, 0)  # every member's date: the earliest a ZIP file can hold
 BATCH_ROWS = 500  # rows joined before they are written to the sheet's file
-# Deflate's fastest level. Compressing was most of the writing time at the default level 6 (52 MB
-# of sheet XML: 1.53 s at level 6, 0.40 s at level 1), for files 38 % smaller (5.7 MB, 7.9 MB).
+# Deflate's fastest level: at zlib's default level compressing the sheets took longer than
+# writing them, for files about a quarter smaller.
 COMPRESS_LEVEL = 1
 PLAIN, BOLD = 0, 1  # cell styles (styles.xml)
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
