@@ -88,7 +88,7 @@ def entry_sql(t: str, base_url: str) -> tuple[str, list]:
     return (
         f'coalesce((SELECT x."slug" FROM {reforms} x WHERE x."id" = {t}."reform_id"), '
         f'(SELECT x."slug" FROM {recs} x WHERE x."id" = {t}."recommendation_id"), '
-        f"(SELECT c.\"slug\" || '/' || f.\"slug\" FROM {Response._meta.db_table} r "
+        f'(SELECT c."slug" || \'/\' || f."slug" FROM {Response._meta.db_table} r '
         f'JOIN {recs} c ON c."id" = r."recommendation_id" '
         f'JOIN {reforms} f ON f."id" = r."reform_id" WHERE r."id" = {t}."response_id"))',
         [],
