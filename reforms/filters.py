@@ -268,7 +268,7 @@ class ReformFilter(FacetedFilterSet):
     def facet_counts_all(self):
         """From the pre-aggregated tally (reforms.tally) where it has the filters' dimensions
         and every facet's; a search, a year range, several areas or topics, or a facet the tally
-        has no dimension for (who acted, for now) are counted over the rows."""
+        has no dimension for are counted over the rows."""
         if not self.facets.keys() <= TALLIED:
             return super().facet_counts_all()
         counted = facet_counts(self.active())

@@ -6,12 +6,14 @@ whatever the number of reforms, so a listing's facets and the insights' reform c
 same at a thousand reforms and at a million.
 
 The tally answers the filters it has dimensions for: area and topic (one value each: two areas
-chosen would count a reform filed under both twice), status, initiator, "linked to a
+chosen would count a reform filed under both twice), status, initiator, who acted, "linked to a
 recommendation" and "undated"; the year charts take no topic. Any other filter (a search, a
 year range, several areas) returns None, and the caller counts the rows themselves.
 
-Each cell is a number of reforms with one area, status, initiator, answers flag and either
-(the topic slice) a topic and a dated flag or (the year slice, topic "*") a year. A topic ""
+Each cell is a number of reforms with one area, status, initiator, actor, answers flag and
+either (the topic slice) a topic and a dated flag or (the year slice, topic "*") a year, or
+"bound" for an earliest date the source gives only as a bound ("by 2016", "since 2017"), which
+no year holds (reforms/0021). A topic ""
 is every reform once; a secondary area ("also_area") other than "" counts a reform once more
 under that area.
 """
@@ -25,7 +27,7 @@ from django.db import connection
 
 from reforms.models import Topic
 
-FLAT = ("status", "initiated_by", "has_response", "undated")
+FLAT = ("status", "initiated_by", "acted_by", "has_response", "undated")
 FACETED = {"area", "topic", *FLAT}
 
 
@@ -37,6 +39,7 @@ class Cell:
     area: str
     status: str
     initiated_by: str
+    acted_by: str
     answers: bool
     n: int
 
@@ -56,11 +59,11 @@ class Cell:
 def _cells(where: str, params: Iterable) -> list[Cell]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT topic, year, also_area, area, status, initiated_by, answers, n "
+            "SELECT topic, year, also_area, area, status, initiated_by, acted_by, answers, n "
             f"FROM reforms_tally WHERE n > 0 AND {where}",
             list(params),
         )
-        return [Cell(*row[:6], bool(row[6]), int(row[7])) for row in cursor.fetchall()]
+        return [Cell(*row[:7], bool(row[7]), int(row[8])) for row in cursor.fetchall()]
 
 
 def _single(values) -> str | None:
@@ -76,6 +79,8 @@ def _passes(cell: Cell, active: dict, skip: str = "") -> bool:
         if name == "status" and cell.status not in value:
             return False
         if name == "initiated_by" and cell.initiated_by not in value:
+            return False
+        if name == "acted_by" and cell.acted_by not in value:
             return False
         if name == "has_response" and cell.answers != (value == "true"):
             return False
@@ -126,6 +131,7 @@ def facet_counts(active: dict) -> tuple[dict[str, dict[str, int]], int] | None:
                 for name, key in (
                     ("status", cell.status),
                     ("initiated_by", cell.initiated_by),
+                    ("acted_by", cell.acted_by),
                     ("has_response", str(cell.answers)),
                     ("undated", str(cell.undated)),
                 ):
@@ -164,8 +170,9 @@ def by_status(active: dict, areas: list[str]) -> tuple[dict[str, dict[str, int]]
 
 
 def by_year(active: dict, areas: list[str]) -> dict[str, tuple[int, dict[str, int]]] | None:
-    """For the reforms-by-year chart (of the earliest date): per year ("" undated), the number
-    of reforms and per area of `areas` those the area filter finds there; or None."""
+    """For the reforms-by-year chart (of the earliest date): per year ("" undated, "bound" dated
+    only by a bound), the number of reforms and per area of `areas` those the area filter finds
+    there; or None."""
     if not _answerable(active, allowed=FACETED - {"topic"}):
         return None
     chosen = _single(active.get("area"))

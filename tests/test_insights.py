@@ -31,9 +31,8 @@ BAR_CHARTS = ("reforms-by-year", "status-by-area", "scorecard")
 CHARTS = (*BAR_CHARTS, "answers-timeline")
 # Topic choices; the by-year counts; the status counts; theme and report choices; the scorecard
 # by audience and by theme; the timeline's recommendations, how many reforms answer each, and
-# the first of them; whether any earliest date is only a bound (the tally has no qualifiers);
-# the session-free page makes no other query.
-INSIGHTS_QUERIES = 11
+# the first of them; the session-free page makes no other query.
+INSIGHTS_QUERIES = 10
 
 
 def make_content():

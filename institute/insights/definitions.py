@@ -119,7 +119,8 @@ def _area_counts(row: dict) -> dict[str, int]:
     return {name[2:]: n for name, n in row.items() if name.startswith("n_") and n}
 
 
-# The year of a date given only as a bound, in the grouping: a key no year can be.
+# The year of a date given only as a bound, in the grouping: a key no year can be (the tally's
+# too, reforms/0021).
 BOUNDED = "bound"
 
 
@@ -130,17 +131,14 @@ def reforms_by_year(filters: Filters) -> BarChart:
     areas = _selected(filterset, "area", Area.values)
     # A date the source gives only as a bound ("by 2016", "since 2017") is in no year's bar, as
     # it is in no year's listing (the year filters: README, "Year filters and bounded dates"),
-    # so that a bar counts exactly the rows its link lists. The tally has no qualifiers: it
-    # answers only while no such date is among the rows.
-    bounded = bounded_only(column, UPPER_BOUND_ONLY) | bounded_only(column, LOWER_BOUND_ONLY)
-    rows = _rows(filterset)
-    found = None
-    if column == "first_date" and not rows.filter(bounded).exists():
-        found = by_year(filterset.active(), areas)
+    # so that a bar counts exactly the rows its link lists. The tally keeps such a reform under
+    # the same key (reforms/0021), for the earliest date only.
+    found = by_year(filterset.active(), areas) if column == "first_date" else None
     if found is None:
         found = {}
+        bounded = bounded_only(column, UPPER_BOUND_ONLY) | bounded_only(column, LOWER_BOUND_ONLY)
         year = Case(When(bounded, then=Value(BOUNDED)), default=Substr(column, 1, 4))
-        grouped = rows.values(year=year)
+        grouped = _rows(filterset).values(year=year)
         for row in grouped.annotate(rows=Count("pk"), **_per_area(filterset)).order_by():
             found[row["year"]] = (row["rows"], _area_counts(row))
     undated = found.pop("", (0, {}))[0]
