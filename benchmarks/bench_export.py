@@ -3,14 +3,21 @@ beside same-run references: the Python row writer and django-import-export's sto
 first BASELINE_ROWS rows (the baselines), and a bare `COPY (SELECT ...) TO STDOUT` of the
 reforms' columns (the ceiling).
 
-Prints rows/s, first byte and peak memory growth of each, with the targets of issue 11 and the
-ratio to the stock export. Asserts nothing. PostgreSQL only (the seeder writes by COPY).
+Also the reforms' CSV query as it was before the link cells were kept on the row (reforms/0022:
+four subqueries a row), run by COPY to nothing in the same run, beside the same COPY of today's
+query: the database's own time, without Python or HTTP.
 
-    python benchmarks/bench_export.py [ROWS] [BASELINE_ROWS]   # defaults 1000000 20000
+Prints rows/s, first byte and peak memory growth of each, with the targets of issue 24 and the
+ratio to the stock export. Asserts nothing. PostgreSQL only (the seeder writes by COPY).
+`--keep` keeps the test database (`test_<name>`) and seeds it only if it does not already
+hold ROWS reforms, so that the 1M case can be run again without seeding for six minutes.
+
+    python benchmarks/bench_export.py [ROWS] [BASELINE_ROWS] [--keep]   # 1000000 20000
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 import sys
@@ -92,16 +99,69 @@ def bare_copy() -> tuple[float, int]:
         return time.perf_counter() - start, rows
 
 
+def csv_query(*, before: bool) -> tuple[str, list]:
+    """The SQL of /data/reforms.csv's cells (institute.datasets.export.sql_csv_cells); `before`,
+    with the link cells worked out by a subquery each, as before reforms/0022 kept them."""
+    from django.db.models.expressions import RawSQL
+
+    from institute.datasets.export import sql_csv_cells
+    from institute.datasets.tables import TABLES, slugs_sql
+    from institute.sources.models import Citation
+    from reforms.models import Reform, Response
+
+    table = TABLES["reforms"]
+    if before:
+        subqueries = {
+            "topics": slugs_sql(Reform.topics.through, "reform", "topic"),
+            "sources": slugs_sql(Citation, "reform", "source", published=True, distinct=True),
+            "responds_to": slugs_sql(
+                Response, "reform", "recommendation", published=True, code_point_order=False
+            ),
+            "secondary_areas": lambda t, base_url: (
+                '(SELECT coalesce(string_agg(s."area", \';\' ORDER BY s."area" COLLATE "C"), '
+                f'\'\') FROM reforms_secondaryarea s WHERE s."reform_id" = {t}."id")',
+                [],
+            ),
+        }
+        columns = [
+            dataclasses.replace(c, sql=subqueries[c.name]) if c.name in subqueries else c
+            for c in table.columns
+        ]
+        table = dataclasses.replace(table, columns=columns)
+    cells = sql_csv_cells(table, t='"reforms_reform"', base_url="http://bench/")
+    names = [f"_cell_{n}" for n in range(len(cells))]
+    rows = (
+        table.queryset()
+        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
+        .values_list(*names)
+    )
+    return rows.query.sql_with_params()
+
+
+def copy_to_nothing(sql: str, params: list) -> tuple[float, int]:
+    """COPY (sql) TO STDOUT in CSV, read and dropped: (seconds, rows)."""
+    with connection.cursor() as cursor:
+        start, rows = time.perf_counter(), 0
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            for _data in copy:
+                rows += 1
+        return time.perf_counter() - start, rows
+
+
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    baseline_rows = int(sys.argv[2]) if len(sys.argv) > 2 else min(rows, 20_000)
+    keep = "--keep" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--keep"]
+    rows = int(args[0]) if args else 1_000_000
+    baseline_rows = int(args[1]) if len(args) > 1 else min(rows, 20_000)
     setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
+    old = setup_databases(verbosity=0, interactive=False, keepdb=keep, serialized_aliases=set())
     try:
         from benchmarks.seed import seed
+        from reforms.models import Reform
 
         start = time.perf_counter()
-        seed(rows)
+        if not keep or Reform.objects.count() != rows:
+            seed(rows)
         print(
             f"export of {rows:,} published reforms (seeded in {time.perf_counter() - start:.0f} s) "
             f"on PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores, "
@@ -112,7 +172,7 @@ def main() -> None:
         seconds, copied = bare_copy()
 
         def line(label, rate="", target="", ratio="", first="", growth=""):
-            print(f"{label:<40}{rate:>12}{target:>10}{ratio:>9}{first:>10}{growth:>9}")
+            print(f"{label:<40}{rate:>12}{target:>10}{ratio:>9}{first:>10}{growth:>9}", flush=True)
 
         line("case", "rows/s", "target", "x stock", "1st row", "RSS +")
         line(f"stock ModelResource, {baseline_rows:,} rows", f"{stock:,.0f}", "", "1.0")
@@ -124,6 +184,12 @@ def main() -> None:
         )
         ceiling = copied / seconds
         line("bare COPY, own columns (ceiling)", f"{ceiling:,.0f}", "", f"{ceiling / stock:.1f}")
+        for label, before in (
+            ("COPY, link cells by subquery (before)", True),
+            ("COPY, link cells kept on the row", False),
+        ):
+            seconds, copied = copy_to_nothing(*csv_query(before=before))
+            line(label, f"{copied / seconds:,.0f}", "", f"{copied / seconds / stock:.1f}")
         client = Client()
         for label, url, count in [
             ("/reforms/export.csv", "/reforms/export.csv", rows),
@@ -143,7 +209,7 @@ def main() -> None:
             line(
                 label,
                 f"{rate:,.0f}",
-                "120,000",
+                "100,000",
                 f"{rate / stock:.1f}",
                 f"{first * 1000:.0f} ms",
                 f"{growth:.0f} MB",
@@ -159,7 +225,8 @@ def main() -> None:
                 f"{growth:.0f} MB",
             )
     finally:
-        teardown_databases(old, verbosity=0)
+        if not keep:
+            teardown_databases(old, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import (
@@ -39,6 +40,13 @@ AWKWARD = [
     " leading space, trailing space ",
     "semi;colons;inside",
     "back\\slash and %s and %(name)s",
+    # COPY's own markers and quoting: its end of data alone, quotes alone or at an end, a line
+    # break alone.
+    "\\.",
+    '"',
+    '""',
+    'ends with a quote"',
+    "\n",
 ]
 
 
@@ -172,13 +180,97 @@ def test_citations_and_responses_are_written_by_the_database_too(client):
 
 def test_a_client_that_leaves_mid_file_does_not_break_the_connection(client, monkeypatch):
     build_awkward_content()
-    monkeypatch.setattr("institute.datasets.export.COPY_BATCH_ROWS", 2)
+    monkeypatch.setattr("institute.datasets.export.COPY_BATCH_BYTES", 1)
     response = client.get("/data/reforms.csv")
     # The test client's own wrapper of the body: closing it is what a WSGI server does when the
     # client hangs up (the response's close(), with the request's end signalled).
     stream = response._iterator
     next(stream)  # the header
-    next(stream)  # two rows of twelve: the COPY is under way
+    next(stream)  # a row of twelve: the COPY is under way
     stream.close()
     # The COPY was cancelled and its rest drained: the connection answers the next query.
     assert download(client, "/data/sources.csv").startswith(b"slug,title,")
+
+
+@pytest.mark.parametrize("url", ["/data/reforms.csv", "/data/recommendations.csv"])
+def test_the_database_csv_is_the_same_passed_on_a_row_at_a_time(client, url, monkeypatch):
+    """COPY's lines are passed on in stretches whose ends fall anywhere between rows: a quoted
+    cell's line breaks stay its own whatever stretch a row comes in."""
+    build_awkward_content()
+    monkeypatch.setattr("institute.datasets.export.COPY_BATCH_BYTES", 1)
+    written = download(client, url)
+    with override_settings(DATASET_EXPORT_COPY=False):
+        expected = download(client, url)
+    assert written == expected
+    assert b'"Line\nbreaks\r\nof both kinds\rand a lone CR"' in written
+
+
+def assert_both_paths_agree(client, what: str) -> bytes:
+    written = download(client, "/data/reforms.csv")
+    with override_settings(DATASET_EXPORT_COPY=False):
+        expected = download(client, "/data/reforms.csv")
+    assert written == expected, what
+    return written
+
+
+def test_the_link_columns_kept_on_the_row_follow_every_write(
+    client, tmp_path, contributor, reviewer, publisher
+):
+    """The reforms' topics, sources, responds_to and secondary_areas cells are read from
+    columns triggers keep on the row (reforms/0022): after each kind of write to what they
+    show, the file is still the Python path's."""
+    from institute.editorial import workflow
+    from institute.sources.models import Citation, Source
+    from recommendations.models import Recommendation
+    from reforms.models import Reform, Response, SecondaryArea, Topic
+
+    build_awkward_content()
+    assert_both_paths_agree(client, "built")
+    reform = Reform.objects.get(slug="reform-03")
+    SecondaryArea.objects.create(reform=reform, area="economy")
+    SecondaryArea.objects.create(reform=reform, area="political-participation")
+    assert b",economy;political-participation," in assert_both_paths_agree(client, "areas")
+    SecondaryArea.objects.filter(reform=reform, area="economy").delete()
+    SecondaryArea.objects.filter(reform=reform).update(area="human-rights")
+    reform.topics.remove(Topic.objects.get(slug="a-topic"))
+    Topic.objects.filter(slug="b-topic").update(slug="renamed-topic")
+    assert b"renamed-topic" in assert_both_paths_agree(client, "topics")
+    Source.objects.filter(slug="z-last-source").update(slug="renamed-source")
+    Source.objects.filter(slug="a-first-source").update(review_state="archived")
+    assert b"renamed-source" in assert_both_paths_agree(client, "sources")
+    Citation.objects.filter(reform=reform).delete()
+    Recommendation.objects.filter(slug="secret-rec").update(
+        review_state="published", published_at=timezone.now()
+    )
+    Recommendation.objects.filter(slug="open-rec").update(slug="renamed-rec")
+    written = assert_both_paths_agree(client, "recommendations")
+    assert b"renamed-rec" in written and b"secret-rec" in written
+    Response.objects.filter(reform=reform).delete()
+    # A response moved to another reform: both reforms' cells change.
+    Response.objects.filter(reform__slug="reform-01").update(
+        reform=Reform.objects.get(slug="reform-08")
+    )
+    assert_both_paths_agree(client, "responses")
+
+    # An import writes a new entry's links before its row (institute.editorial.bulk_insert).
+    path = tmp_path / "reforms.csv"
+    path.write_text(
+        "slug,title,summary,area,status,topics,secondary_areas,sources,responds_to\r\n"
+        "imported,Imported,An imported reform. Two sentences.,economy,adopted,"
+        "a-topic-2;renamed-topic,justice-anti-corruption,renamed-source,renamed-rec\r\n",
+        encoding="utf-8",
+    )
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("import_reforms", str(path), stdout=StringIO(), stderr=StringIO())
+    imported = Reform.objects.get(slug="imported")
+    workflow.submit_for_review(imported, by=contributor)
+    workflow.approve(imported, by=reviewer)
+    workflow.publish(imported, by=publisher)
+    written = assert_both_paths_agree(client, "import")
+    assert (
+        b"imported,Imported,An imported reform. Two sentences.,economy,a-topic-2;renamed-topic,"
+        in written
+    )

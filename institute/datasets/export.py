@@ -119,18 +119,13 @@ def attachment(response, name: str):
 
 
 # --- CSV written by PostgreSQL ---------------------------------------------------------------
-# A free-text cell as csv.writer writes it after escape_formula: an apostrophe before a leading
-# formula trigger (or apostrophe), and quotes (inner quotes doubled) around a cell that holds a
-# comma, a quote or a line break. `{v}` is a text expression that is never NULL.
-_FORMULA_PREFIX = r"CASE WHEN {v} ~ '^[-=+@\t\r'']' THEN '''' ELSE '' END"
-_CSV_CELL = (
-    r"""CASE WHEN {v} ~ '[",\r\n]' THEN '"' || """
-    + _FORMULA_PREFIX
-    + r""" || replace({v}, '"', '""') || '"' ELSE """
-    + _FORMULA_PREFIX
-    + " || {v} END"
-)
-COPY_BATCH_ROWS = 2000
+# A free-text cell after escape_formula: an apostrophe before a leading formula trigger (or
+# apostrophe). `{v}` is a text expression that is never NULL. COPY's CSV format quotes a cell as
+# csv.writer does (one that holds a comma, a quote or a line break; inner quotes doubled), and
+# an empty one too, which csv.writer leaves bare: an empty cell is sent as NULL, which is
+# written bare.
+_FORMULA_ESCAPED = r"CASE WHEN {v} ~ '^[-=+@\t\r'']' THEN '''' || {v} ELSE {v} END"
+COPY_BATCH_BYTES = 1 << 16
 
 
 def sql_cells(table: Table, *, t: str, base_url: str) -> list[tuple[str, list]] | None:
@@ -150,19 +145,19 @@ def sql_cells(table: Table, *, t: str, base_url: str) -> list[tuple[str, list]] 
     return cells
 
 
-def sql_line(table: Table, *, t: str, base_url: str) -> tuple[str, list] | None:
-    """The SQL of one row's CSV line (without its line break), or None if a column has none."""
+def sql_csv_cells(table: Table, *, t: str, base_url: str) -> list[tuple[str, list]] | None:
+    """Each column's cell as COPY's CSV format should write it for the file to be what
+    `csv_lines` writes, or None if a column has no SQL."""
     cells = sql_cells(table, t=t, base_url=base_url)
     if cells is None:
         return None
-    parts, params = [], []
-    for column, (expression, more) in zip(table.columns, cells, strict=True):
+    out = []
+    for column, (expression, params) in zip(table.columns, cells, strict=True):
         if column.cell.free_text:
-            expression = _CSV_CELL.format(v=expression)
-            more = more * _CSV_CELL.count("{v}")
-        parts.append(f"({expression})")
-        params += more
-    return " || ',' || ".join(parts), params
+            expression = _FORMULA_ESCAPED.format(v=expression)
+            params = params * _FORMULA_ESCAPED.count("{v}")
+        out.append((f"nullif({expression}, '')", params))
+    return out
 
 
 def _copyable(queryset) -> bool:
@@ -185,33 +180,51 @@ def _copy(sql: str, params: list) -> Iterator[tuple]:
         yield from copy.rows()
 
 
-def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[str] | None:
-    """The CSV lines of `queryset`, without the header, as PostgreSQL writes them, or None where
-    it cannot: another database, a column without SQL, or a query the line cannot be added to as
-    one column."""
+def crlf(data: bytes, quoted: bool) -> tuple[bytes, bool]:
+    """`data`, a stretch of COPY's CSV, with its lines ended by CR LF as csv.writer ends them
+    (COPY ends them with LF), and whether it ends inside a quoted cell (`quoted`: whether it
+    starts in one). A line break inside quotes is the cell's own and stays as it is. Every quote
+    opens or closes a quoted cell: a doubled one inside a cell closes it and opens it again."""
+    parts = data.split(b'"')
+    for n in range(1 if quoted else 0, len(parts), 2):
+        parts[n] = parts[n].replace(b"\n", b"\r\n")
+    return b'"'.join(parts), quoted != (len(parts) % 2 == 0)
+
+
+def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[bytes] | None:
+    """The CSV lines of `queryset`, without the header, as PostgreSQL writes them (COPY in CSV
+    format; its UTF-8 bytes are passed on, no row parsed in Python), or None where it cannot:
+    another database, a column without SQL, or a query the cells cannot be added to."""
     if not _copyable(queryset):
         return None
     t = connection.ops.quote_name(table.get_model()._meta.db_table)
-    line = sql_line(table, t=t, base_url=base_url)
-    if line is None:
+    cells = sql_csv_cells(table, t=t, base_url=base_url)
+    if cells is None:
         return None
+    names = [f"_cell_{n}" for n in range(len(cells))]
     rows = (
         queryset.prefetch_related(None)
-        .annotate(_csv_line=RawSQL(*line))
-        .values_list("_csv_line", flat=True)
+        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
+        .values_list(*names)
     )
     sql, params = rows.query.sql_with_params()
 
-    def lines() -> Iterator[str]:
-        batch, first = [], True
-        for (text,) in _copy(sql, params):
-            batch.append(text)
-            # The first line goes alone: the download is seen to start at once.
-            if first or len(batch) == COPY_BATCH_ROWS:
-                yield "\r\n".join(batch) + "\r\n"
-                batch, first = [], False
-        if batch:
-            yield "\r\n".join(batch) + "\r\n"
+    def lines() -> Iterator[bytes]:
+        buffer, quoted, first = bytearray(), False, True
+        # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+        ):
+            for data in copy:
+                buffer += data
+                # The first line goes alone: the download is seen to start at once.
+                if first or len(buffer) >= COPY_BATCH_BYTES:
+                    text, quoted = crlf(bytes(buffer), quoted)
+                    yield text
+                    buffer.clear()
+                    first = False
+        yield crlf(bytes(buffer), quoted)[0]
 
     return lines()
 
@@ -335,8 +348,9 @@ def response_rows(table: Table, queryset, *, base_url: str) -> Iterator[list]:
 
 
 def export_lines(table: Table, queryset, *, base_url: str) -> Body:
-    """`queryset`, public rows of `table` in the file's order, as CSV text; the first rows are
-    read (or the database asked) before this returns."""
+    """`queryset`, public rows of `table` in the file's order, as CSV (the header as text, the
+    rows as text or, from PostgreSQL, as UTF-8 bytes); the first rows are read (or the database
+    asked) before this returns."""
     lines = copy_csv(table, queryset, base_url=base_url)
     if lines is not None:
         database_answers()
@@ -402,7 +416,7 @@ def table_csv_file(table: Table, *, base_url: str):
     """The table's public CSV in a temporary file, written as it streams (memory stays flat)."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- the caller closes it
     for text in export_lines(table, table.queryset(), base_url=base_url):
-        handle.write(text.encode("utf-8"))
+        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     handle.seek(0)
     return handle
 

@@ -153,6 +153,16 @@ def slugs_sql(
     return sql
 
 
+def kept_sql(column: str) -> Callable[[str, str], tuple[str, list]]:
+    """A cell the database keeps written on the row, as the file writes it, by triggers (see
+    reforms/0022): read as it is, where working it out would take a subquery a row."""
+
+    def sql(t: str, base_url: str) -> tuple[str, list]:
+        return f'{t}."{column}"', []
+
+    return sql
+
+
 def ref_slug_sql(model_label: str, field_name: str) -> Callable[[str, str], tuple[str, list]]:
     """A foreign key's slug in SQL."""
 

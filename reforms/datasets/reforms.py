@@ -19,11 +19,11 @@ from institute.datasets.columns import (
     interpolate_lazy,
     translation_columns,
 )
-from institute.datasets.tables import Table, absolute, page_url_sql, slugs_sql
+from institute.datasets.tables import Table, absolute, kept_sql, page_url_sql
 from institute.dates import DateQualifier
 from institute.sources.models import Citation
 from recommendations.models import Recommendation, ResponseRelation
-from reforms.models import Actor, Area, Initiator, Reform, ReformStatus, Response, SecondaryArea
+from reforms.models import Actor, Area, Initiator, Reform, ReformStatus, Response
 
 
 def prepare_reforms(queryset: QuerySet, *, public: bool = True) -> QuerySet:
@@ -72,7 +72,7 @@ REFORMS = Table(
             gettext_lazy("Topics (slugs, ';'-separated); see the topic list in the codebook."),
             Refs(target="reforms.Topic", noun="topic(s)"),
             get=lambda reform, _: sorted(t.slug for t in reform.topics.all()),
-            sql=slugs_sql(Reform.topics.through, "reform", "topic"),
+            sql=kept_sql("export_topics"),
         ),
         Column(
             "status",
@@ -108,7 +108,7 @@ REFORMS = Table(
                 blank=(("locator", ""), ("quote", ""), ("supports", ""), ("position", 0)),
             ),
             get=lambda reform, _: sorted({c.source.slug for c in reform.citations.all()}),
-            sql=slugs_sql(Citation, "reform", "source", published=True, distinct=True),
+            sql=kept_sql("export_sources"),
         ),
         Column(
             "responds_to",
@@ -126,9 +126,7 @@ REFORMS = Table(
                 blank=(("relation", ResponseRelation.ANSWERS.value), ("note", "")),
             ),
             get=lambda reform, _: [r.recommendation.slug for r in reform.responses.all()],
-            sql=slugs_sql(
-                Response, "reform", "recommendation", published=True, code_point_order=False
-            ),
+            sql=kept_sql("export_responds_to"),
         ),
         Column(
             "url",
@@ -152,11 +150,7 @@ REFORMS = Table(
             ),
             ChildChoices(vocabulary=Area.choices, child="secondary_areas", key="area"),
             get=lambda reform, _: sorted(s.area for s in reform.secondary_areas.all()),
-            sql=lambda t, base_url: (
-                '(SELECT coalesce(string_agg(s."area", \';\' ORDER BY s."area" COLLATE "C"), '
-                f'\'\') FROM {SecondaryArea._meta.db_table} s WHERE s."reform_id" = {t}."id")',
-                [],
-            ),
+            sql=kept_sql("export_secondary_areas"),
         ),
         *(
             Column(
