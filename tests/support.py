@@ -49,9 +49,13 @@ def case_id(case) -> str:
 # columns with the row count, the topic facet, the summary cached (5: cull count, savepoint,
 # read, insert, release), the page's ids, those cached (5), the rows, their topics.
 REFORM_LISTING_QUERIES = 18
+# A search reads the topics whose names hold it too (reforms.filters.named), once a request,
+# warm too (the page's rows are read through the filter, for their snippets).
+REFORM_SEARCH_QUERIES = REFORM_LISTING_QUERIES + 1
 # The same request again: topic choices, generation, cache read, rows, topics. (Another page of
 # a counted state: 7 fewer than the first, the facets and the summary's caching.)
 REFORM_LISTING_QUERIES_WARM = 5
+REFORM_SEARCH_QUERIES_WARM = REFORM_LISTING_QUERIES_WARM + 1
 # Theme and report choices, then as above (the report facet, a foreign key, in the grouped
 # query; the theme facet on its own).
 RECOMMENDATION_LISTING_QUERIES = 19

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import CitationFactory, ReformFactory, SourceFactory
-from tests.support import REFORM_LISTING_QUERIES, REFORM_LISTING_QUERIES_WARM
+from tests.support import REFORM_SEARCH_QUERIES, REFORM_SEARCH_QUERIES_WARM
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +110,9 @@ def test_a_query_in_cyrillic_is_told_only_translated_entries_are_found(client, n
 
 
 def test_snippets_and_places_cost_no_query_of_their_own(client, matches, django_assert_num_queries):
-    with django_assert_num_queries(REFORM_LISTING_QUERIES):
+    with django_assert_num_queries(REFORM_SEARCH_QUERIES):
         client.get(REFORMS, {"q": "cassation"})
-    with django_assert_num_queries(REFORM_LISTING_QUERIES_WARM):
+    with django_assert_num_queries(REFORM_SEARCH_QUERIES_WARM):
         response = client.get(REFORMS, {"q": "cassation"})
     assert len(rows(response)) == 3
 
