@@ -9,7 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from institute.insights.definitions import MARKS_PER_ROW
+from institute.insights.definitions import MARKS_PER_PAGE, MARKS_PER_ROW, MIN_MARKS_PER_ROW
 from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,27 @@ def test_the_timeline_csv_lists_every_linked_reform(client, crowded):
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert len(rows) == MARKS_PER_ROW + EXTRA
     assert "Planted draft answer" not in {r["reform_title"] for r in rows}
+
+
+def test_many_recommendations_share_the_page_s_marks(client):
+    """With many answered recommendations each row draws fewer reforms, so that the page holds
+    about MARKS_PER_PAGE marks however many recommendations there are, and says how many more
+    each row has."""
+    rows = MARKS_PER_PAGE // MIN_MARKS_PER_ROW // 2  # each row gets twice the minimum
+    per_row = MARKS_PER_PAGE // rows
+    assert MIN_MARKS_PER_ROW < per_row < MARKS_PER_ROW
+    reforms = [
+        ReformFactory(published=True, title=f"Answer {i:03d}", adopted_on=f"{2000 + i}-01")
+        for i in range(per_row + 2)
+    ]
+    for n in range(rows):
+        recommendation = RecommendationFactory(published=True, title=f"Recommendation {n:02d}")
+        for reform in reforms:
+            ResponseFactory(recommendation=recommendation, reform=reform)
+    page = client.get(reverse("insights"))
+    timeline = next(c for c in page.context["charts"] if c["name"] == "answers-timeline")
+    assert len(timeline["chart"].rows) == rows
+    assert {len(row.marks) for row in timeline["chart"].rows} == {per_row}
+    assert {row.more for row in timeline["chart"].rows} == {2}
+    html = page.content.decode()
+    assert html.count('class="mark ') == 4 * rows * per_row  # wide and narrow, each linked

@@ -43,8 +43,17 @@ from reforms.tally import by_status, by_year
 STATUS_ORDER = list(STATUS_COLOURS)
 IMPLEMENTATION_ORDER = list(IMPLEMENTATION_COLOURS)
 # A recommendation answered by thousands of reforms is a row of its first ones and a number,
-# not thousands of dots: the page stays the same size whatever the number of reforms.
+# not thousands of dots: the page stays the same size whatever the number of reforms. With many
+# recommendations each row draws fewer, so that the page holds about MARKS_PER_PAGE marks (each
+# is drawn four times: wide and narrow, each with its link), never fewer than MIN_MARKS_PER_ROW
+# a row.
 MARKS_PER_ROW = 25
+MARKS_PER_PAGE = 150
+MIN_MARKS_PER_ROW = 3
+
+
+def marks_per_row(rows: int) -> int:
+    return max(MIN_MARKS_PER_ROW, min(MARKS_PER_ROW, MARKS_PER_PAGE // max(rows, 1)))
 
 
 class Filters:
@@ -375,7 +384,6 @@ def answers_timeline(filters: Filters) -> Timeline:
     linked = Response.objects.filter(
         recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
     )
-    cap = filters.marks_per_row
     dated = linked.exclude(reform__first_date="")
     # How many reforms each row links, and how many are undated, in one grouped query: with a
     # cap, a row draws its first reforms and says how many more there are.
@@ -387,7 +395,10 @@ def answers_timeline(filters: Filters) -> Timeline:
             undated += row["n"]
         else:
             totals[row["recommendation_id"]] = row["n"]
+    # The rows drawn are those with a dated reform: the page's marks are shared among them.
+    cap = filters.marks_per_row
     if cap is not None:
+        cap = min(cap, marks_per_row(len(totals)))
         dated = dated.annotate(
             rank=Window(
                 RowNumber(),
