@@ -1,24 +1,21 @@
 """The public dataset surfaces: filtered exports, whole tables, the data package, /data/."""
 
-import hashlib
-import os
-import shutil
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from institute.datasets.export import data_package, stream_table
+from institute.datasets.export import stream_table
+from institute.datasets.package_files import package_file
 from institute.datasets.tables import TABLES
 from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
-from institute.listings.generation import content_marker
 from institute.sharing import structured_data
 
 FORMATS = ("csv", "json", "xlsx", "csv-excel")
@@ -121,8 +118,26 @@ def as_of(request, build):
     return frozen
 
 
+def package_not_ready() -> HttpResponse:
+    response = HttpResponse(
+        _(
+            "The data package of the content as it is now is being made by the site's worker "
+            "(about a minute for a large dataset). Try again shortly; every table is also a "
+            "download of its own meanwhile."
+        )
+        + "\n",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(settings.DATA_PACKAGE_PREBUILD_SECONDS * 2)
+    return response
+
+
 def data_package_download(request):
-    path, version = package_file(base_url=base_url(request))
+    found = package_file(base_url=base_url(request))
+    if found is None:
+        return package_not_ready()
+    path, version = found
     return FileResponse(
         path.open("rb"),
         as_attachment=True,
@@ -131,36 +146,13 @@ def data_package_download(request):
     )
 
 
-KEEP_PACKAGES = 8  # packages kept on disk (one being read stays readable when it is removed)
-
-
-def package_file(*, base_url: str) -> tuple[Path, str]:
-    """The data package of the content as it is now, built once and kept on disk
-    (DATA_PACKAGE_DIR) until the content changes; returns (path, version). The key is the
-    listing generation, which every write to a table the package reads moves on; with the
-    newest version and review event, so that a database made afresh, whose generation starts
-    again, does not meet the packages of the one before."""
-    marker = f"{base_url}|{content_marker()}".encode()
-    key = hashlib.sha256(marker).hexdigest()[:16]
-    folder = Path(settings.DATA_PACKAGE_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in folder.glob(f"{key}-*.zip"):
-        return path, path.stem.split("-", 1)[1]
-    # The package is one file for every visitor (/data/package.zip has no language), whichever
-    # page first asked for it (/ru/data/ builds it too): always in the default language.
-    with translation.override(settings.LANGUAGE_CODE):
-        handle, version = data_package(base_url=base_url)
-    with handle, tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as part:
-        shutil.copyfileobj(handle, part)
-    path = folder / f"{key}-{version}.zip"
-    os.replace(part.name, path)  # whole or not at all, for a request reading it meanwhile
-    for old in sorted(folder.glob("*.zip"), key=lambda p: p.stat().st_mtime)[:-KEEP_PACKAGES]:
-        old.unlink(missing_ok=True)
-    return path, version
-
-
-def package_summary(*, base_url: str) -> tuple[str, int]:
-    path, version = package_file(base_url=base_url)
+def package_summary(*, base_url: str) -> tuple[str, int] | tuple[None, None]:
+    """(version, size) of the package of the content as it is now, or (None, None) while the
+    worker is making it."""
+    found = package_file(base_url=base_url)
+    if found is None:
+        return None, None
+    path, version = found
     return version, path.stat().st_size
 
 
@@ -194,7 +186,7 @@ def data_page(request):
         distributions=distributions,
         temporal=structured_data.temporal_coverage(),
     )
-    return render(
+    response = render(
         request,
         "institute/data.html",
         {
@@ -207,3 +199,8 @@ def data_page(request):
             "licence_url": structured_data.LICENCE_URL,
         },
     )
+    if version is None:
+        # The package is being made, and no write will tell the page cache when it is done:
+        # this answer is kept by no one.
+        add_never_cache_headers(response)
+    return response

@@ -76,13 +76,14 @@ def dataset(
     *,
     url: str,
     base_url: str,
-    version: str,
+    version: str | None,
     description: str,
     distributions: list[tuple[str, str, str]],
     temporal: str,
 ) -> dict:
     """The tracker's data as a schema.org `Dataset` (what Google Dataset Search reads):
-    `distributions` are (name, address, media type) of each download."""
+    `distributions` are (name, address, media type) of each download. No `version` while the
+    package that names it is being made."""
     data = {
         "@context": "https://schema.org",
         "@type": "Dataset",
@@ -105,4 +106,6 @@ def dataset(
     }
     if temporal:
         data["temporalCoverage"] = temporal
+    if not version:
+        del data["version"]
     return data

@@ -3,7 +3,9 @@
 `db_worker` exits on the first database error (a restart, a dropped connection, an outage);
 this command closes the broken connections, waits (1 s, doubling to 30 s) and starts the loop
 again. A thread of its own sweeps import jobs whose worker died
-(institute.datasets.jobs.sweep_import_jobs) when it starts and every IMPORT_JOB_SWEEP_SECONDS.
+(institute.datasets.jobs.sweep_import_jobs) when it starts and every IMPORT_JOB_SWEEP_SECONDS;
+another makes the data package of the content as it is now, when it changed
+(institute.datasets.package_files.prebuild), every DATA_PACKAGE_PREBUILD_SECONDS.
 """
 
 import contextlib
@@ -19,6 +21,7 @@ from django.db import close_old_connections, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from institute.datasets.jobs import DATABASE_ERRORS, sweep_import_jobs
+from institute.datasets.package_files import prebuild
 
 logger = logging.getLogger("institute.worker")
 MAX_BACKOFF = 30.0
@@ -41,10 +44,27 @@ def sweep_forever(stopped: threading.Event) -> None:
         connection.close()
 
 
+def prebuild_forever(stopped: threading.Event) -> None:
+    """Make the data package after each change, on this thread's own connection."""
+    try:
+        while True:
+            try:
+                if prebuild():
+                    logger.info("Data package made for the content as it is now")
+            except DATABASE_ERRORS as exc:
+                logger.warning("Data package not made, database unavailable: %s", exc)
+                connection.close()
+            if stopped.wait(settings.DATA_PACKAGE_PREBUILD_SECONDS):
+                return
+    finally:
+        connection.close()
+
+
 class Command(BaseCommand):
     help = (
-        "Run the background worker (large admin imports), reconnecting after database errors "
-        "and marking imports whose worker died as failed and retryable."
+        "Run the background worker (large admin imports, the data package after each change), "
+        "reconnecting after database errors and marking imports whose worker died as failed "
+        "and retryable."
     )
 
     def add_arguments(self, parser):
@@ -58,8 +78,10 @@ class Command(BaseCommand):
         stopped = threading.Event()
         if batch:
             sweep_import_jobs()
+            prebuild()
         else:
             threading.Thread(target=sweep_forever, args=(stopped,), daemon=True).start()
+            threading.Thread(target=prebuild_forever, args=(stopped,), daemon=True).start()
         backoff = 1.0
         down_since = None
         try:
