@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -27,37 +28,31 @@ logger = logging.getLogger("institute.worker")
 MAX_BACKOFF = 30.0
 
 
-def sweep_forever(stopped: threading.Event) -> None:
-    """Sweep now and then every IMPORT_JOB_SWEEP_SECONDS, on this thread's own connection."""
+def every(stopped: threading.Event, seconds: str, work: Callable[[], None], skipped: str) -> None:
+    """Run `work` now and then every `seconds` (the name of a setting) until `stopped`, on this
+    thread's own connection; a database that is away skips a turn (`skipped` says which)."""
     try:
         while True:
             try:
-                done = sweep_import_jobs()
-                if done["failed"] or done["files_deleted"]:
-                    logger.info("Swept import jobs: %s", done)
+                work()
             except DATABASE_ERRORS as exc:
-                logger.warning("Sweep skipped, database unavailable: %s", exc)
+                logger.warning("%s, database unavailable: %s", skipped, exc)
                 connection.close()
-            if stopped.wait(settings.IMPORT_JOB_SWEEP_SECONDS):
+            if stopped.wait(getattr(settings, seconds)):
                 return
     finally:
         connection.close()
 
 
-def prebuild_forever(stopped: threading.Event) -> None:
-    """Make the data package after each change, on this thread's own connection."""
-    try:
-        while True:
-            try:
-                if prebuild():
-                    logger.info("Data package made for the content as it is now")
-            except DATABASE_ERRORS as exc:
-                logger.warning("Data package not made, database unavailable: %s", exc)
-                connection.close()
-            if stopped.wait(settings.DATA_PACKAGE_PREBUILD_SECONDS):
-                return
-    finally:
-        connection.close()
+def sweep() -> None:
+    done = sweep_import_jobs()
+    if done["failed"] or done["files_deleted"]:
+        logger.info("Swept import jobs: %s", done)
+
+
+def make_package() -> None:
+    if prebuild():
+        logger.info("Data package made for the content as it is now")
 
 
 class Command(BaseCommand):
@@ -80,8 +75,13 @@ class Command(BaseCommand):
             sweep_import_jobs()
             prebuild()
         else:
-            threading.Thread(target=sweep_forever, args=(stopped,), daemon=True).start()
-            threading.Thread(target=prebuild_forever, args=(stopped,), daemon=True).start()
+            for seconds, work, skipped in (
+                ("IMPORT_JOB_SWEEP_SECONDS", sweep, "Sweep skipped"),
+                ("DATA_PACKAGE_PREBUILD_SECONDS", make_package, "Data package not made"),
+            ):
+                threading.Thread(
+                    target=every, args=(stopped, seconds, work, skipped), daemon=True
+                ).start()
         backoff = 1.0
         down_since = None
         try:
