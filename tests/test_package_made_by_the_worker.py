@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def large(settings, tmp_path):
     settings.DATA_PACKAGE_DIR = tmp_path
-    settings.DATA_PACKAGE_INLINE_MAX_REFORMS = 1  # two published reforms are "large"
+    settings.DATA_PACKAGE_INLINE_MAX_ROWS = 1  # two published reforms are a large table
     settings.SITE_URL = "http://testserver"
     ReformFactory(published=True, slug="first-reform")
     ReformFactory(published=True, slug="second-reform")

@@ -9,9 +9,9 @@ the one before.
 Who builds it: the worker, ahead of visitors (`prebuild`, which `manage.py run_worker` runs
 every DATA_PACKAGE_PREBUILD_SECONDS for SITE_URL: a publish is followed by the new package
 within that time and the build's). A request that finds no file for the content as it is now
-builds it itself only while the content is small (DATA_PACKAGE_INLINE_MAX_REFORMS published
-reforms: a second or two); past that it is told the package is being made (at 1M reforms a
-build takes about a minute), never kept waiting for it.
+builds it itself only while the content is small (no table with more than
+DATA_PACKAGE_INLINE_MAX_ROWS public rows: a second or two); past that it is told the package is
+being made (at 1M reforms a build takes about a minute), never kept waiting for it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import translation
 
 from institute.datasets.export import data_package
+from institute.datasets.tables import TABLES
 from institute.listings.generation import content_marker
 
 KEEP_PACKAGES = 8  # packages kept on disk (one being read stays readable when it is removed)
@@ -65,10 +66,11 @@ def build(*, base_url: str) -> tuple[Path, str]:
 
 
 def small_enough_to_build_now() -> bool:
-    from reforms.models import Reform
-
-    limit = settings.DATA_PACKAGE_INLINE_MAX_REFORMS
-    return not Reform.objects.published()[limit : limit + 1].exists()
+    """Whether no table has more than DATA_PACKAGE_INLINE_MAX_ROWS public rows."""
+    limit = settings.DATA_PACKAGE_INLINE_MAX_ROWS
+    return not any(
+        table.queryset().order_by()[limit : limit + 1].exists() for table in TABLES.values()
+    )
 
 
 def package_file(*, base_url: str) -> tuple[Path, str] | None:

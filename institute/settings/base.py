@@ -316,10 +316,10 @@ IMPORT_COMMAND_MAX_ROWS = int(os.environ.get("IMPORT_COMMAND_MAX_ROWS", "1000000
 # The data package (/data/package.zip) is built once per content version and kept here.
 DATA_PACKAGE_DIR = Path(os.environ.get("DATA_PACKAGE_DIR") or BASE_DIR / "var" / "data-packages")
 # The package is made by the worker ahead of visitors (institute.datasets.package_files): it looks
-# this often whether the content changed. A request builds a missing one itself only while there
-# are at most this many published reforms; past that it is told the package is being made.
+# this often whether the content changed. A request builds a missing one itself only while no
+# table has more public rows than this; past that it is told the package is being made.
 DATA_PACKAGE_PREBUILD_SECONDS = env_int("DATA_PACKAGE_PREBUILD_SECONDS", 10)
-DATA_PACKAGE_INLINE_MAX_REFORMS = env_int("DATA_PACKAGE_INLINE_MAX_REFORMS", 20_000)
+DATA_PACKAGE_INLINE_MAX_ROWS = env_int("DATA_PACKAGE_INLINE_MAX_ROWS", 20_000)
 # On PostgreSQL the public CSV exports are written by the database (COPY ... TO STDOUT); off, by
 # Python, row by row (the same bytes, about 100 times slower). SQLite always takes the latter.
 DATASET_EXPORT_COPY = os.environ.get("DATASET_EXPORT_COPY", "1") != "0"
