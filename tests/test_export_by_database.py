@@ -251,6 +251,18 @@ def test_the_link_columns_kept_on_the_row_follow_every_write(
         reform=Reform.objects.get(slug="reform-08")
     )
     assert_both_paths_agree(client, "responses")
+    # A report withdrawn hides its recommendations (Recommendation.objects.published()), and a
+    # recommendation moved to it with them; published again, they are back.
+    report = Source.objects.create(slug="second-report", title="Second report")
+    Source.objects.filter(pk=report.pk).update(
+        review_state="published", published_at=timezone.now()
+    )
+    Recommendation.objects.filter(slug="renamed-rec").update(report=report)
+    assert b"renamed-rec" in assert_both_paths_agree(client, "a recommendation's report")
+    Source.objects.filter(pk=report.pk).update(review_state="archived")
+    assert b"renamed-rec" not in assert_both_paths_agree(client, "a report withdrawn")
+    Source.objects.filter(pk=report.pk).update(review_state="published")
+    assert b"renamed-rec" in assert_both_paths_agree(client, "a report published again")
 
     # An import writes a new entry's links before its row (institute.editorial.bulk_insert).
     path = tmp_path / "reforms.csv"

@@ -11,8 +11,9 @@ its files in Python). Triggers keep them in the writer's transaction:
   citation or a source's publication already does, for the search vector) or
   `SET export_topics = ''` (what a change to the row's other links does);
 - a write to a topic link, a secondary area or a response touches the reforms of the rows it
-  wrote; a topic, a source or a recommendation inserted, or its slug or review state changed,
-  touches the reforms linked to it.
+  wrote; a topic, a source or a recommendation inserted, or its slug or review state changed
+  (a recommendation's report, too), touches the reforms linked to it, a report's the reforms
+  that respond to its recommendations.
 
 The search vector's trigger fires now only when a column it reads is set (or `id`, the touch),
 so that a touch of the links does not compute a reform's search vector again.
@@ -32,12 +33,15 @@ BEGIN
       SELECT DISTINCT x.slug AS s FROM institute_citation l
       JOIN institute_source x ON x.id = l.source_id
       WHERE l.reform_id = NEW.id AND x.review_state = 'published') d);
-  -- In the database's collation, as the Python rows order them (by the ORM).
+  -- Published recommendations of published reports (Recommendation.objects.published()), in
+  -- the database's collation, as the Python rows order them (by the ORM).
   NEW.export_responds_to := (
     SELECT coalesce(string_agg(x.slug, ';' ORDER BY x.slug), '')
     FROM recommendations_response l
     JOIN recommendations_recommendation x ON x.id = l.recommendation_id
-    WHERE l.reform_id = NEW.id AND x.review_state = 'published');
+    JOIN institute_source report ON report.id = x.report_id
+    WHERE l.reform_id = NEW.id AND x.review_state = 'published'
+      AND report.review_state = 'published');
   NEW.export_secondary_areas := (
     SELECT coalesce(string_agg(s.area, ';' ORDER BY s.area COLLATE "C"), '')
     FROM reforms_secondaryarea s WHERE s.reform_id = NEW.id);
@@ -70,18 +74,29 @@ TRANSITIONS = {
     "UPDATE": "NEW TABLE AS new_rows OLD TABLE AS old_rows",
 }
 
-# (table, the columns whose change touches, the link table and its column naming the row):
-# the reforms linked to a row inserted (an import may write the links first) or changed.
+# (table, the columns whose change touches, the reforms linked to the rows `n`): the reforms
+# linked to a row inserted (an import may write the links first) or changed.
 TARGETS = [
-    ("reforms_topic", ("slug",), "reforms_reform_topics", "topic_id"),
+    (
+        "reforms_topic",
+        ("slug",),
+        "SELECT l.reform_id FROM reforms_reform_topics l JOIN {n} ON n.id = l.topic_id",
+    ),
     (
         "recommendations_recommendation",
-        ("slug", "review_state"),
-        "recommendations_response",
-        "recommendation_id",
+        ("slug", "review_state", "report_id"),
+        "SELECT l.reform_id FROM recommendations_response l JOIN {n} ON n.id = l.recommendation_id",
     ),
-    # A source's review state already touches its reforms (SET id = id, reforms/0006).
-    ("institute_source", ("slug",), "institute_citation", "source_id"),
+    # A source's citations, and the responses to the recommendations of a report. (Its review
+    # state also touches the reforms citing it, for the search vector: reforms/0006.)
+    (
+        "institute_source",
+        ("slug", "review_state"),
+        "SELECT l.reform_id FROM institute_citation l JOIN {n} ON n.id = l.source_id "
+        "UNION SELECT l.reform_id FROM recommendations_response l "
+        "JOIN recommendations_recommendation m ON m.id = l.recommendation_id "
+        "JOIN {n} ON n.id = m.report_id",
+    ),
 ]
 
 SEARCH_VECTOR_READS = (
@@ -107,18 +122,18 @@ def _forward_sql() -> str:
                 f"REFERENCING {transitions} FOR EACH STATEMENT "
                 "EXECUTE FUNCTION reforms_export_links_touch_rows();"
             )
-    for table, columns, links, key in TARGETS:
+    for table, columns, reforms in TARGETS:
         changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+        inserted = reforms.format(n="new_rows n")
+        row = reforms.format(n="(SELECT NEW.id AS id) n")
         out.append(
             f"""
 CREATE FUNCTION {table}_touch_export_links() RETURNS trigger AS $$
 BEGIN
   IF TG_LEVEL = 'STATEMENT' THEN
-    UPDATE reforms_reform SET export_topics = '' WHERE id IN (
-      SELECT l.reform_id FROM {links} l JOIN new_rows n ON n.id = l.{key});
+    UPDATE reforms_reform SET export_topics = '' WHERE id IN ({inserted});
   ELSE
-    UPDATE reforms_reform SET export_topics = '' WHERE id IN (
-      SELECT reform_id FROM {links} WHERE {key} = NEW.id);
+    UPDATE reforms_reform SET export_topics = '' WHERE id IN ({row});
   END IF;
   RETURN NULL;
 END
