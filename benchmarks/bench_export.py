@@ -102,9 +102,7 @@ def bare_copy() -> tuple[float, int]:
 def csv_query(*, before: bool) -> tuple[str, list]:
     """The SQL of /data/reforms.csv's cells (institute.datasets.export.sql_csv_cells); `before`,
     with the link cells worked out by a subquery each, as before reforms/0022 kept them."""
-    from django.db.models.expressions import RawSQL
-
-    from institute.datasets.export import sql_csv_cells
+    from institute.datasets.export import cells_query
     from institute.datasets.tables import TABLES, slugs_sql
     from institute.sources.models import Citation
     from reforms.models import Reform, Response
@@ -128,14 +126,7 @@ def csv_query(*, before: bool) -> tuple[str, list]:
             for c in table.columns
         ]
         table = dataclasses.replace(table, columns=columns)
-    cells = sql_csv_cells(table, t='"reforms_reform"', base_url="http://bench/")
-    names = [f"_cell_{n}" for n in range(len(cells))]
-    rows = (
-        table.queryset()
-        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
-        .values_list(*names)
-    )
-    return rows.query.sql_with_params()
+    return cells_query(table, table.queryset(), base_url="http://bench/", csv=True)
 
 
 def copy_to_nothing(sql: str, params: list) -> tuple[float, int]:

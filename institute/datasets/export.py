@@ -180,6 +180,25 @@ def _copy(sql: str, params: list) -> Iterator[tuple]:
         yield from copy.rows()
 
 
+def cells_query(table: Table, queryset, *, base_url: str, csv: bool) -> tuple[str, list] | None:
+    """The SQL (and its parameters) that reads `queryset`'s rows as the table's cells: as COPY's
+    CSV format should write them (`csv`, sql_csv_cells) or as `table_rows` gives them
+    (sql_cells); None where COPY cannot read them (see copy_csv)."""
+    if not _copyable(queryset):
+        return None
+    t = connection.ops.quote_name(table.get_model()._meta.db_table)
+    cells = (sql_csv_cells if csv else sql_cells)(table, t=t, base_url=base_url)
+    if cells is None:
+        return None
+    names = [f"_cell_{n}" for n in range(len(cells))]
+    rows = (
+        queryset.prefetch_related(None)
+        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
+        .values_list(*names)
+    )
+    return rows.query.sql_with_params()
+
+
 def crlf(data: bytes, quoted: bool) -> tuple[bytes, bool]:
     """`data`, a stretch of COPY's CSV, with its lines ended by CR LF as csv.writer ends them
     (COPY ends them with LF), and whether it ends inside a quoted cell (`quoted`: whether it
@@ -195,19 +214,10 @@ def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[bytes] | None
     """The CSV lines of `queryset`, without the header, as PostgreSQL writes them (COPY in CSV
     format; its UTF-8 bytes are passed on, no row parsed in Python), or None where it cannot:
     another database, a column without SQL, or a query the cells cannot be added to."""
-    if not _copyable(queryset):
+    query = cells_query(table, queryset, base_url=base_url, csv=True)
+    if query is None:
         return None
-    t = connection.ops.quote_name(table.get_model()._meta.db_table)
-    cells = sql_csv_cells(table, t=t, base_url=base_url)
-    if cells is None:
-        return None
-    names = [f"_cell_{n}" for n in range(len(cells))]
-    rows = (
-        queryset.prefetch_related(None)
-        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
-        .values_list(*names)
-    )
-    sql, params = rows.query.sql_with_params()
+    sql, params = query
 
     def lines() -> Iterator[bytes]:
         buffer, quoted, first = bytearray(), False, True
@@ -233,19 +243,10 @@ def copy_rows(table: Table, queryset, *, base_url: str) -> Iterator[list] | None
     """The rows of `queryset` as `table_rows` gives them (text, and numbers where a column is an
     integer), read by one COPY of the columns' SQL instead of the ORM and its prefetches; None
     where `copy_csv` would be."""
-    if not _copyable(queryset):
+    query = cells_query(table, queryset, base_url=base_url, csv=False)
+    if query is None:
         return None
-    t = connection.ops.quote_name(table.get_model()._meta.db_table)
-    cells = sql_cells(table, t=t, base_url=base_url)
-    if cells is None:
-        return None
-    names = [f"_cell_{n}" for n in range(len(cells))]
-    rows = (
-        queryset.prefetch_related(None)
-        .annotate(**{name: RawSQL(*cell) for name, cell in zip(names, cells, strict=True)})
-        .values_list(*names)
-    )
-    sql, params = rows.query.sql_with_params()
+    sql, params = query
     numbers = [n for n, column in enumerate(table.columns) if column.type == "integer"]
 
     def records() -> Iterator[list]:
