@@ -110,12 +110,14 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def import_is_writing(job: ImportJob) -> bool:
-    """Checked and planned: the worker is inside the import's transaction, with rows written
-    that no other connection can see yet."""
+    """The worker is inside the import's transaction, with rows written that no other
+    connection can see yet. On PostgreSQL a first part of the file is written (the stage is
+    the heartbeat's, written from its own connection while the import's transaction is open);
+    SQLite lets no other connection write then, so there the write lock says it."""
     job = ImportJob.objects.get(pk=job.pk)
-    if job.stage != "planned" or job.done != job.total:
-        return False
     if connection.vendor == "postgresql":
+        if job.stage != "written" or not 0 < job.done < job.total:
+            return False
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
@@ -126,6 +128,8 @@ def import_is_writing(job: ImportJob) -> bool:
                 [connection.settings_dict["NAME"]],
             )
             return cursor.fetchone()[0] > 0
+    if job.status != ImportJob.Status.RUNNING:
+        return False
     probe = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
     try:
         probe.execute("BEGIN IMMEDIATE")  # refused while another connection holds the write lock
@@ -277,7 +281,7 @@ def test_killing_the_worker_mid_import_writes_nothing_and_a_new_worker_fails_it(
         stop(first)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.RUNNING  # what used to stay forever
-    print(f"\nkilled while writing, after checking and planning {job.done}/{job.total} rows")
+    print(f"\nkilled while writing, with {job.done}/{job.total} rows written (not committed)")
     assert not Reform.objects.filter(slug__startswith="job-").exists()  # rolled back
 
     second = start_worker(log)

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from institute.datasets import apply, parse
+from institute.datasets import apply, importer, parse
 from institute.datasets.importer import failed_rows_csv, run_import
 from institute.datasets.parse import ImportRefused
 from institute.editorial import workflow
@@ -123,3 +123,84 @@ def test_new_entries_written_a_chunk_at_a_time_are_all_checked_and_all_undone(
     assert "6 new" in out
     assert sorted(Reform.objects.values_list("slug", flat=True)) == [f"chunk-{n}" for n in range(6)]
     assert EntryVersion.objects.count() == 6
+
+
+@pytest.mark.parametrize("part", [1, 2, 3, 1000])
+def test_a_file_imported_a_part_at_a_time_does_what_one_part_does(tmp_path, monkeypatch, part):
+    # New, changed and unchanged rows in every part: the same entries, versions and counts
+    # whatever the part's size.
+    monkeypatch.setattr(importer, "PART_ROWS", part)
+    import_reforms(tmp_path, (HEADER + rows(4)).encode())
+    again = (
+        HEADER
+        + rows(4).replace("Reform 1,", "Reform one,").replace("Reform 3,", "Reform three,")
+        + rows(3).replace("stream-", "more-")
+    )
+    out = import_reforms(tmp_path, again.encode())
+    assert "reforms: 3 new, 2 updated, 2 unchanged (written), 0 errors. 7 rows" in out
+    titles = dict(Reform.objects.values_list("slug", "title"))
+    assert titles["stream-1"] == "Reform one" and titles["stream-2"] == "Reform 2"
+    assert titles["more-2"] == "Reform 2" and len(titles) == 7
+    # One version each at creation, one more for each changed entry: nothing written twice.
+    assert EntryVersion.objects.count() == 7 + 2
+
+
+def test_a_key_seen_in_an_earlier_part_is_refused_and_nothing_stays(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    data = HEADER + rows(5) + rows(1) + rows(2).replace("stream-", "other-")
+    with pytest.raises(CommandError) as excinfo:
+        import_reforms(tmp_path, data.encode())
+    message = str(excinfo.value)
+    assert "1 problem(s)" in message
+    assert (
+        "Line 7, column “slug”: duplicates line 2: each slug may appear once in a file "
+        "(value “stream-0”)" in message
+    )
+    assert not Reform.objects.exists()
+    assert not EntryVersion.objects.exists()
+
+
+def test_a_bad_cell_after_parts_were_written_undoes_them_and_names_every_bad_row(
+    tmp_path, monkeypatch
+):
+    # Parts 1 and 2 are written before line 6 is read; the refusal undoes them, and the rows
+    # after it are still checked, with a repeated key in a part of its own.
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    lines = [f"late-{n},Reform {n},One sentence.,economy,adopted,\r\n" for n in range(9)]
+    lines[4] = "late-4,Reform 4,One sentence.,nowhere,adopted,\r\n"
+    lines[8] = "late-1,Reform 8,One sentence.,economy,adopted,\r\n"
+    with pytest.raises(ImportRefused) as excinfo:
+        run_import(table="reforms", data=(HEADER + "".join(lines)).encode())
+    assert [(p.line, p.column) for p in excinfo.value.problems] == [(6, "area"), (10, "slug")]
+    assert "duplicates line 3" in excinfo.value.problems[1].reason
+    assert not Reform.objects.exists()
+    assert not EntryVersion.objects.exists()
+
+
+def test_rows_the_write_path_refuses_in_later_parts_are_all_named(tmp_path, monkeypatch):
+    # The write path refuses part 2's row; part 3's is only checked, and named too.
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    lines = [f"part-{n},Reform {n},One sentence.,economy,adopted,\r\n" for n in range(6)]
+    lines[2] = "part-2,Reform 2,One sentence.,economy,adopted,economy\r\n"
+    lines[5] = "part-5,Reform 5,One sentence.,human-rights,adopted,human-rights\r\n"
+    data = ("slug,title,summary,area,status,secondary_areas\r\n" + "".join(lines)).encode()
+    with pytest.raises(CommandError) as excinfo:
+        import_reforms(tmp_path, data)
+    message = str(excinfo.value)
+    assert "2 problem(s)" in message
+    assert "Line 4, column “secondary_areas”: lists the reform's own area (economy)" in message
+    assert "Line 7, column “secondary_areas”: lists the reform's own area (human-rights)" in message
+    assert not Reform.objects.exists()
+
+
+def test_a_dry_run_in_parts_reports_every_row_and_writes_nothing(monkeypatch):
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    report = run_import(table="reforms", data=(HEADER + rows(5)).encode(), dry_run=True)
+    assert report.counts["new"] == 5
+    assert [o.line for o in report.outcomes] == [2, 3, 4, 5, 6]
+    assert report.basis["new"] == sorted(f"stream-{n}" for n in range(5))
+    assert not Reform.objects.exists()
+    # Without detail (the command line's), the counts only.
+    quiet = run_import(table="reforms", data=(HEADER + rows(5)).encode(), detail=False)
+    assert (quiet.counts["new"], quiet.outcomes, quiet.basis) == (5, [], {})
+    assert Reform.objects.count() == 5

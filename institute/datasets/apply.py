@@ -18,18 +18,19 @@ from institute.editorial.rights import recorded_user
 CREATE_CHUNK = 2000  # new entries checked and written at a time: what a batch holds in memory
 
 
-def _create(plan: Plan, *, by, comment: str, kind: str, progress=None) -> list:
+def _create(plan: Plan, *, by, comment: str, kind: str, write: bool, progress=None) -> list:
     """New entries, through the write path's batch form, a chunk at a time (so that its model
     instances and checked snapshots are never held for the whole file); a row it refuses is
     named by its line. Every chunk is checked even after one is refused, so that the refusal
-    names every such row; what was written is undone by the caller's transaction."""
+    names every such row; what was written is undone by the caller's transaction. Not `write`:
+    only checked (an earlier part of the file was refused)."""
     model = plan.table.get_model()
     created, problems = [], []
     total = len(plan.creates)
     for start in range(0, total, CREATE_CHUNK):
         chunk = [snap for _, snap in plan.creates[start : start + CREATE_CHUNK]]
         try:
-            if problems:  # nothing more is written: the rest is only checked, the same way
+            if problems or not write:  # nothing more is written: only checked, the same way
                 check_entries(model, chunk)
             else:
                 created += create_entries(model, chunk, by=by, kind=kind, comment=comment)
@@ -74,16 +75,24 @@ def _update(entry, new: dict, *, by, comment: str, kind: str | None):
 
 
 def apply_plan(
-    plan: Plan, *, by, comment: str, kind: str | None = None, progress=None
+    plan: Plan, *, by, comment: str, kind: str | None = None, write: bool = True, progress=None
 ) -> tuple[list, list]:
     """Write the plan; returns the entries created and those changed, as saved. `kind` is what
     their versions record (by default "created" for new entries, and the edit service's own for
-    changed ones)."""
+    changed ones). Not `write`: the new entries are only checked, so that a refusal names every
+    row the write path refuses (an earlier part of the file was refused already)."""
     created = []
     if plan.creates:
         created = _create(
-            plan, by=by, comment=comment, kind=kind or VersionKind.CREATED, progress=progress
+            plan,
+            by=by,
+            comment=comment,
+            kind=kind or VersionKind.CREATED,
+            write=write,
+            progress=progress,
         )
+    if not write:
+        return [], []
     changed = [(p.entry, p.new) for p in plan.updates.values() if p.new != p.old]
     updated = []
     for n, (entry, new) in enumerate(changed, start=1):

@@ -3,7 +3,7 @@ against what exists: the cleaned rows, or every problem with line, column, value
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -11,6 +11,7 @@ from django.db.models import CharField
 
 from institute.control_characters import allows_line_breaks, control_character_problem, shown
 from institute.datasets.columns import field_max_length
+from institute.datasets.file_keys import FileKeys, joined
 from institute.datasets.parse import ParsedFile, Problem
 from institute.datasets.tables import Table
 
@@ -64,54 +65,86 @@ def row_key(table: Table, row: dict) -> tuple:
     return tuple(row.get(k, "") for k in table.primary_key)
 
 
-def clean_rows(table: Table, parsed: ParsedFile, lookups: Lookups, progress=None):
-    """Every row's cleaned values, or every problem with line, column, value and reason. The
-    rows are read from the file as they are checked; problems with their shape are the
-    parsed file's own (`parsed.problems`)."""
+def clean_parts(
+    table: Table,
+    parsed: ParsedFile,
+    lookups: Lookups,
+    keys: FileKeys,
+    size: int | None,
+    progress=None,
+) -> Iterator[tuple[list[tuple[int, dict]], list[Problem]]]:
+    """The file's rows, cleaned, `size` at a time (all in one part when None), each part with
+    the problems of its rows: every cell against its column, the row against its table, its key
+    against every earlier row's (`keys`). The rows are read from the file as they are checked;
+    problems with their shape are the parsed file's own (`parsed.problems`). A table that checks
+    its rows together (`check_rows`) is read in one part."""
+    if size is not None and table.check_rows is not None:
+        raise ValueError(f"the {table.name} table checks its rows together: read it whole")
     columns = {c.name: c for c in table.columns}
+    part: list[tuple[int, dict]] = []
     problems: list[Problem] = []
-    cleaned: list[tuple[int, dict]] = []
-    seen: dict = {}
     total = parsed.total or 0
     n = 0
     for n, (line, raw) in enumerate(parsed.records(), start=1):
-        row, ok = {}, True
-        for name, value in raw.items():
-            column = columns[name]
-            if problem := control_character_problem(value, multiline=lookups.multiline(column)):
-                ok = False
-                problems.append(Problem(problem, line, name, shown(value)))
-                continue
-            try:
-                row[name] = column.cell.read(value, column, lookups)
-            except ValidationError as exc:
-                ok = False
-                problems.append(Problem(" ".join(exc.messages), line, name, value))
-        if ok and table.check_row is not None:
-            found = table.check_row(row, line, lookups)
+        row, found = clean_row(table, columns, line, raw, lookups)
+        if found:
             problems += found
-            ok = not found
-        if ok:
-            key = row_key(table, row)
-            if key in seen:
-                problems.append(
-                    Problem(
-                        f"duplicates line {seen[key]}: each {table.primary_key[0]} may "
-                        "appear once in a file",
-                        line,
-                        table.primary_key[0],
-                        " / ".join(str(k) for k in key),
-                    )
-                )
-                ok = False
-            else:
-                seen[key] = line
-        if ok:
-            cleaned.append((line, row))
+        else:
+            part.append((line, row))
+        if size is not None and n % size == 0:
+            yield _distinct(table, part, keys, problems), problems
+            part, problems = [], []
         if progress and n % 500 == 0:
             progress("checked", n, max(n, total))
     if progress:
         progress("checked", n, n)
+    rows = _distinct(table, part, keys, problems)
     if table.check_rows is not None:
-        problems += table.check_rows(cleaned, lookups)
-    return cleaned, problems
+        problems += table.check_rows(rows, lookups)
+    yield rows, problems
+
+
+def clean_row(table: Table, columns: dict, line: int, raw: dict, lookups: Lookups):
+    """(the row's cleaned values, []) or (None, its problems)."""
+    row, problems = {}, []
+    for name, value in raw.items():
+        column = columns[name]
+        if problem := control_character_problem(value, multiline=lookups.multiline(column)):
+            problems.append(Problem(problem, line, name, shown(value)))
+            continue
+        try:
+            row[name] = column.cell.read(value, column, lookups)
+        except ValidationError as exc:
+            problems.append(Problem(" ".join(exc.messages), line, name, value))
+    if not problems and table.check_row is not None:
+        problems = table.check_row(row, line, lookups)
+    return (None, problems) if problems else (row, [])
+
+
+def _distinct(
+    table: Table, part: list[tuple[int, dict]], keys: FileKeys, problems: list[Problem]
+) -> list[tuple[int, dict]]:
+    """The part's rows whose key no earlier row has; a problem for each of the others."""
+    if not part:
+        return part
+    wanted = [row_key(table, row) for _, row in part]
+    first = keys.earlier(list({joined(k) for k in wanted}))
+    rows, added = [], []
+    for (line, row), key in zip(part, wanted, strict=True):
+        seen = first.get(joined(key))
+        if seen is not None:
+            problems.append(
+                Problem(
+                    f"duplicates line {seen}: each {table.primary_key[0]} may appear once in "
+                    "a file",
+                    line,
+                    table.primary_key[0],
+                    " / ".join(str(k) for k in key),
+                )
+            )
+            continue
+        first[joined(key)] = line
+        rows.append((line, row))
+        added.append((joined(key), line))
+    keys.add(added)
+    return rows

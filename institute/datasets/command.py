@@ -82,6 +82,8 @@ class ImportCommand(BaseCommand):
                     progress=progress if progress.enabled else None,
                     source_name=file.name,
                     limits=limits,
+                    # The counts, not each row's outcome: a file may have a million rows.
+                    detail=False,
                 )
             except ImportRefused as exc:
                 lines = "\n  ".join(str(p) for p in exc.problems)
@@ -92,7 +94,7 @@ class ImportCommand(BaseCommand):
         for notice in report.notices:
             self.stdout.write(self.style.WARNING(notice))
         elapsed = time.monotonic() - started
-        rows = len(report.outcomes)
+        rows = report.rows
         self.stdout.write(
             self.style.SUCCESS(report.summary())
             + f" {rows:,} rows in {elapsed:.1f}s ({rows / max(elapsed, 1e-9):,.0f} rows/s)."

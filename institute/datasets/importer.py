@@ -19,19 +19,21 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 
 from institute.datasets.apply import apply_plan
-from institute.datasets.clean import Lookups, clean_rows
+from institute.datasets.clean import Lookups, clean_parts
+from institute.datasets.file_keys import FileKeys
 from institute.datasets.parse import ImportRefused, Limits, ParsedFile, Problem, parse
 from institute.datasets.plan import ImportReport, Plan, plan_entries
-from institute.datasets.tables import TABLES, Table
+from institute.datasets.tables import TABLES
+
+# Rows of a file checked, planned and written at a time, for a table whose rows are each one
+# entry (`Table.streams`): what an import holds in memory, whatever the file's length.
+PART_ROWS = 2000
 
 
-def plan_import(
-    table: Table, rows: list[tuple[int, dict]], lookups: Lookups, progress=None, preview=False
-) -> Plan:
+def plan_import(plan: Plan, rows: list[tuple[int, dict]], lookups: Lookups, progress=None) -> Plan:
     """Decide, per row, create / update / unchanged against what editors work on now."""
-    plan = Plan(table, preview=preview)
-    if table.plan is not None:
-        return table.plan(plan, rows, lookups)
+    if plan.table.plan is not None:
+        return plan.table.plan(plan, rows, lookups)
     return plan_entries(plan, rows, lookups, progress=progress)
 
 
@@ -46,42 +48,39 @@ def run_import(
     preview: bool = False,
     planned_against: dict | None = None,
     limits: Limits | None = None,
+    detail: bool = True,
 ) -> ImportReport:
     """Check, plan and (unless `dry_run`) write one CSV file; ImportRefused if anything is wrong.
 
     `data` is the file's bytes or a seekable binary file: it is read in chunks as it is checked,
-    never whole.
+    never whole. A table whose rows are each one entry is checked, planned and written
+    `PART_ROWS` rows at a time, in one transaction: what is held is a part, not the file.
 
     A dry run does everything a real run does inside a transaction and rolls it back, so its
     report is exactly what the real run would do. `planned_against` is a dry run's
     `report.basis`: the file is refused if it no longer plans against the same entries, at the
-    same versions (someone saved one since). `limits` are an upload's unless told.
+    same versions (someone saved one since). `limits` are an upload's unless told. Without
+    `detail` the report has the counts but not each row's outcome (a file of a million rows).
     """
     dataset = TABLES[table]
     parsed = parse(data, table=dataset, limits=limits, count=progress is not None)
     lookups = Lookups(dataset)
-    rows, problems = clean_rows(dataset, parsed, lookups, progress)
-    # A row that cannot be read as a row makes its cells' problems moot: only its own count.
-    problems = parsed.problems or problems
-    if problems:
-        raise _refused(parsed, sorted(problems, key=_problem_order))
     comment = f"CSV import{': ' + source_name if source_name else ''}"
-    # Planning reads only; writing re-checks each entry's version under its row lock.
-    plan = plan_import(dataset, rows, lookups, progress=progress, preview=preview)
-    if planned_against is not None and plan.basis() != planned_against:
-        # Confirming a preview: what was shown is what is written, or nothing is.
-        raise ImportRefused(
-            [
-                Problem(
-                    "Entries this file changes were changed by someone else (or created or "
-                    "deleted) since the preview; nothing was written. Check the file again to "
-                    "see what it would do now."
-                )
-            ]
-        )
+    plan = Plan(dataset, preview=preview, detail=detail or planned_against is not None)
     with transaction.atomic():
         try:
-            apply_plan(plan, by=by, comment=comment, progress=progress)
+            _import(plan, parsed, lookups, by=by, comment=comment, progress=progress)
+            if planned_against is not None and plan.basis() != planned_against:
+                # Confirming a preview: what was shown is what is written, or nothing is.
+                raise ImportRefused(
+                    [
+                        Problem(
+                            "Entries this file changes were changed by someone else (or created "
+                            "or deleted) since the preview; nothing was written. Check the file "
+                            "again to see what it would do now."
+                        )
+                    ]
+                )
         except ImportRefused as exc:
             transaction.set_rollback(True)
             raise _refused(parsed, exc.problems) from exc
@@ -97,7 +96,44 @@ def run_import(
             ) from exc
         if dry_run:
             transaction.set_rollback(True)
-    return ImportReport(table, plan.outcomes, parsed.notices, dry_run, plan.basis())
+    basis = plan.basis() if plan.detail else {}
+    return ImportReport(table, plan.outcomes, parsed.notices, dry_run, basis, plan.counts)
+
+
+def _import(plan: Plan, parsed: ParsedFile, lookups: Lookups, *, by, comment: str, progress):
+    """Each part of the file checked, planned and written (inside the caller's transaction); the
+    refusal names every problem. Once one part is refused nothing more is written, but every
+    later part is still checked the same way, so that one refusal names every bad row: problems
+    with the file's shape first, else with its cells and keys, else those the write path found.
+    """
+    table = plan.table
+    size = PART_ROWS if table.streams else None
+    cells: list[Problem] = []  # the cells' and keys' problems
+    writes: list[Problem] = []  # the write path's
+    with FileKeys() as keys:
+        parts = clean_parts(table, parsed, lookups, keys, size, None if size else progress)
+        for rows, problems in parts:
+            cells += problems
+            if cells or parsed.problems:
+                continue  # refused: the rest of the file is only checked
+            plan_import(plan, rows, lookups, progress=None if size else progress)
+            try:
+                apply_plan(
+                    plan,
+                    by=by,
+                    comment=comment,
+                    write=not writes,
+                    progress=None if size else progress,
+                )
+            except ImportRefused as exc:
+                writes += exc.problems
+            plan.written()
+            if progress and size:
+                progress("written" if not writes else "checked", parsed.read, parsed.total or 0)
+    # A row that cannot be read as a row makes its cells' problems moot: only its own count.
+    problems = parsed.problems or cells or writes
+    if problems:
+        raise ImportRefused(sorted(problems, key=_problem_order))
 
 
 def _refused(parsed: ParsedFile, problems: list[Problem]) -> ImportRefused:

@@ -73,10 +73,13 @@ def refusal_json(exc: ImportRefused, data: bytes, table: str) -> dict:
 
 
 class Heartbeat:
-    """Writes `heartbeat_at` of one job every `IMPORT_JOB_HEARTBEAT_SECONDS` until stopped."""
+    """Writes `heartbeat_at` of one job every `IMPORT_JOB_HEARTBEAT_SECONDS` until stopped, with
+    the import's progress as last told (`progress`): from its own thread, so its own connection,
+    which commits at once while the import's transaction is still open."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
+        self.progress: dict = {}  # stage, done, total
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id}", daemon=True)
 
@@ -92,7 +95,9 @@ class Heartbeat:
         try:
             while not self.stopped.wait(settings.IMPORT_JOB_HEARTBEAT_SECONDS):
                 try:
-                    ImportJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+                    ImportJob.objects.filter(pk=self.job_id).update(
+                        heartbeat_at=timezone.now(), **self.progress
+                    )
                 except DATABASE_ERRORS as exc:  # a busy or lost database: try again next beat
                     logger.warning("Heartbeat of import job %s not written: %s", self.job_id, exc)
                     connection.close()  # a broken connection is not reused: reconnect next beat
@@ -126,13 +131,15 @@ def run_import_job(job_id: int) -> str:
 def _run(job: ImportJob, data: bytes) -> str:
     job_id = job.pk
 
-    def progress(stage: str, done: int, total: int) -> None:
-        # Inside the import's transaction these writes show only when it commits; the
-        # checking and planning stages, which take most of the time, run before it.
-        if not transaction.get_connection().in_atomic_block:
-            ImportJob.objects.filter(pk=job_id).update(stage=stage, done=done, total=total)
+    with Heartbeat(job_id) as heartbeat:
 
-    with Heartbeat(job_id):
+        def progress(stage: str, done: int, total: int) -> None:
+            heartbeat.progress = {"stage": stage, "done": done, "total": total}
+            # Inside the import's transaction a write would show only when it commits: the
+            # heartbeat writes it from its own connection.
+            if not transaction.get_connection().in_atomic_block:
+                ImportJob.objects.filter(pk=job_id).update(**heartbeat.progress)
+
         try:
             report = run_import(
                 table=job.table,

@@ -159,6 +159,7 @@ class ParsedFile:
     notices: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     total: int | None = None  # how many records, when counted for a progress bar
+    read: int = 0  # records read so far
 
     def records(self) -> Iterator[tuple[int, dict]]:
         """(line number, {column: raw value}) for known columns, row by row."""
@@ -180,6 +181,7 @@ class ParsedFile:
                     )
                     continue
                 rows += 1
+                self.read = rows
                 if rows > self.limits.max_rows:
                     raise ImportRefused(
                         [

@@ -33,18 +33,18 @@ class Outcome:
 @dataclass
 class ImportReport:
     table: str
+    # Each row's outcome, when the run kept them (`Plan.detail`); the counts always.
     outcomes: list[Outcome]
     notices: list[str]
     dry_run: bool
     # What the plan was made against: the version of each existing entry it read ("label:pk"),
     # and the keys it creates. A confirmation passes it back (run_import's `planned_against`).
     basis: dict = field(default_factory=dict)
+    counts: Counter = field(default_factory=lambda: Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0}))
 
     @property
-    def counts(self) -> Counter:
-        counts = Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0})
-        counts.update(o.action for o in self.outcomes)
-        return counts
+    def rows(self) -> int:
+        return sum(self.counts.values())
 
     def summary(self) -> str:
         c = self.counts
@@ -67,20 +67,41 @@ class Planned:
 
 @dataclass
 class Plan:
-    """Every change the file makes, decided before anything is written."""
+    """Every change of the rows planned so far, decided before they are written. An import
+    plans and writes a file a part at a time (institute.datasets.importer): `written()` then
+    forgets the part's changes and keeps only what the report needs."""
 
     table: Table
     creates: list[tuple[int, dict]] = field(default_factory=list)  # (line, snapshot)
     updates: dict[tuple[str, int], Planned] = field(default_factory=dict)  # by (model, pk)
     outcomes: list[Outcome] = field(default_factory=list)
     preview: bool = False  # work out field-by-field changes for a person to read
+    # Keep each row's outcome and the basis (a person reads them: the admin's preview and
+    # report); without, only the counts, so that a file of a million rows is not held.
+    detail: bool = True
+    counts: Counter = field(default_factory=lambda: Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0}))
+    versions: dict[str, int] = field(default_factory=dict)  # the basis of parts written
+
+    def record(self, outcome: Outcome) -> None:
+        self.counts[outcome.action] += 1
+        if self.detail:
+            self.outcomes.append(outcome)
 
     def wants_changes(self) -> bool:
-        return self.preview and len(self.outcomes) < PREVIEW_LIMIT
+        return self.preview and self.detail and len(self.outcomes) < PREVIEW_LIMIT
+
+    def written(self) -> None:
+        """The planned changes are written: keep their basis (when kept), forget them."""
+        if self.detail:
+            self.versions.update(self._versions())
+        self.creates, self.updates = [], {}
+
+    def _versions(self) -> dict[str, int]:
+        return {f"{lb}:{pk}": p.entry.version for (lb, pk), p in self.updates.items()}
 
     def basis(self) -> dict:
         return {
-            "versions": {f"{lb}:{pk}": p.entry.version for (lb, pk), p in self.updates.items()},
+            "versions": {**self.versions, **self._versions()},
             "new": sorted(o.key for o in self.outcomes if o.action == NEW),
         }
 
@@ -155,7 +176,7 @@ def plan_targets(plan: Plan, targets: list[tuple[int, str, Callable[[dict], dict
                 snap = build(blank)
                 plan.creates.append((line, snap))
                 changes = diff(model, None, snap) if plan.wants_changes() else []
-                plan.outcomes.append(Outcome(line, key, NEW, changes))
+                plan.record(Outcome(line, key, NEW, changes))
                 continue
             old = current[entry.pk]
             record_update(plan, entry, old, build(old), line, key)
@@ -164,19 +185,22 @@ def plan_targets(plan: Plan, targets: list[tuple[int, str, Callable[[dict], dict
     return plan
 
 
-def record_update(plan: Plan, entry: Editorial, old: dict, new: dict, line: int, key: str):
-    """A row leaves `entry` as `new` (from `old`, as the file's earlier rows left it)."""
+def record_update(
+    plan: Plan, entry: Editorial, old: dict, new: dict, line: int, key: str, *, adds=False
+):
+    """A row leaves `entry` as `new` (from `old`, as the file's earlier rows left it); `adds`:
+    the row is a new child row of the entry (a citation, a response), counted as new."""
     model = type(entry)
     planned = plan.updates.get((model._meta.label, entry.pk))
     if planned is None:
         planned = plan.updates[(model._meta.label, entry.pk)] = Planned(entry, old, old)
     before, planned.new = planned.new, new
     if before == new:
-        plan.outcomes.append(Outcome(line, key, UNCHANGED))
+        plan.record(Outcome(line, key, UNCHANGED))
         return
     # Field-by-field changes are for the preview; past its length only the verdict counts.
     changes = diff(model, before, new) if plan.wants_changes() else []
-    plan.outcomes.append(Outcome(line, key, UPDATED, changes))
+    plan.record(Outcome(line, key, NEW if adds else UPDATED, changes))
 
 
 def preload_owners(plan: Plan, model, pks) -> None:

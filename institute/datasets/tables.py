@@ -52,6 +52,13 @@ class Table:
     check_rows: Callable | None = field(repr=False, default=None)
 
     @property
+    def streams(self) -> bool:
+        """Whether a file of this table can be imported a part at a time: each row is one
+        entry, planned on its own (no `plan` of the table's own, whose rows of one entry may be
+        anywhere in the file, and no `check_rows` across them)."""
+        return self.plan is None and self.check_rows is None
+
+    @property
     def header(self) -> list[str]:
         return [c.name for c in self.columns]
 

@@ -10,7 +10,7 @@ from institute import translations
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import Column, Key, Ref, translation_columns
 from institute.datasets.parse import ImportRefused, Problem
-from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
+from institute.datasets.plan import Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table, ref_slug_sql
 from institute.sources.models import Citation
 from recommendations.models import Recommendation
@@ -198,9 +198,7 @@ def plan_citations(plan: Plan, rows, lookups: Lookups) -> Plan:
         for k, v in values.items():
             if v is not None:
                 item[k] = v
-        record_update(plan, entry, snap, new, line, key)
-        if created:
-            plan.outcomes[-1].action = NEW
+        record_update(plan, entry, snap, new, line, key, adds=created)
     return plan
 
 
@@ -239,9 +237,7 @@ def _plan_response_citation(plan: Plan, lookups, line, row, key, source_pk, loca
     for k, v in values.items():
         if v is not None:
             item[k] = v
-    record_update(plan, entry, snap, new, line, key)
-    if created:
-        plan.outcomes[-1].action = NEW
+    record_update(plan, entry, snap, new, line, key, adds=created)
 
 
 CITATIONS = Table(

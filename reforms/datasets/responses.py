@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from institute.datasets.clean import Lookups
 from institute.datasets.columns import Choice, Column, Ref, translation_columns
-from institute.datasets.plan import NEW, Plan, owner_snapshot, preload_owners, record_update
+from institute.datasets.plan import Plan, owner_snapshot, preload_owners, record_update
 from institute.datasets.tables import Table, ref_slug_sql
 from recommendations.models import RELATION_EXPLANATIONS, Recommendation, ResponseRelation
 from reforms.models import Reform, Response
@@ -51,9 +51,8 @@ def plan_responses(plan: Plan, rows, lookups: Lookups) -> Plan:
         else:
             item["note"] = note
             item["relation"] = str(relation)
-        record_update(plan, reform, snap, new, line, f"{row['recommendation']}/{row['reform']}")
-        if item is None:
-            plan.outcomes[-1].action = NEW
+        key = f"{row['recommendation']}/{row['reform']}"
+        record_update(plan, reform, snap, new, line, key, adds=item is None)
     return plan
 
 
