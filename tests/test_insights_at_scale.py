@@ -44,8 +44,11 @@ def test_the_timeline_draws_the_first_reforms_and_counts_the_rest(client, crowde
     assert f"{EXTRA} more reforms are listed" in html
     assert "Planted draft answer" not in html
     svg = client.get(reverse("insights-chart", args=["answers-timeline", "svg"])).content.decode()
-    # Each mark is drawn once and copied once in the layer of links over it.
-    assert len(re.findall(r'<circle[^>]* class="mark ', svg)) == 2 * MARKS_PER_ROW
+    # Each mark is drawn once, and its outline copied once in the layer of links over it.
+    assert len(re.findall(r'<circle[^>]* class="mark ', svg)) == MARKS_PER_ROW
+    assert len(re.findall(r"<a [^>]*><title>[^<]*</title><circle [^>]*/></a>", svg)) == (
+        MARKS_PER_ROW
+    )
 
 
 def test_the_timeline_csv_lists_every_linked_reform(client, crowded):
@@ -76,4 +79,6 @@ def test_many_recommendations_share_the_page_s_marks(client):
     assert {len(row.marks) for row in timeline["chart"].rows} == {per_row}
     assert {row.more for row in timeline["chart"].rows} == {2}
     html = page.content.decode()
-    assert html.count('class="mark ') == 4 * rows * per_row  # wide and narrow, each linked
+    assert html.count('class="mark ') == 2 * rows * per_row  # wide and narrow
+    # Each linked: a link (wide and narrow) over each mark drawn.
+    assert len(re.findall(r"<a [^>]*><title>[^<]*</title><circle ", html)) == 2 * rows * per_row

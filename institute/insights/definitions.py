@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.db.models import Case, Count, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber, Substr
+from django.db.models import Case, Count, Value, When
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,8 +34,9 @@ from institute.insights.palettes import AREA_COLOURS, IMPLEMENTATION_COLOURS, ST
 from institute.listings.filters import FacetedFilterSet
 from recommendations.models import Audience, Implementation
 from recommendations.selectors import recommendation_filter_public
+from reforms import response_ledger
 from reforms.filters import DateKind, bounded_only
-from reforms.models import Area, Reform, ReformStatus, Response
+from reforms.models import Area, ReformStatus
 from reforms.selectors import reform_filter_public
 from reforms.tally import by_status, by_year
 
@@ -381,52 +382,26 @@ def answers_timeline(filters: Filters) -> Timeline:
     recommendations = list(
         rows.values("pk", "slug", "title", "title_ru", "title_kk", "report__published_on")
     )
-    linked = Response.objects.filter(
-        recommendation__in=rows.values("pk"), reform__in=Reform.objects.published()
-    )
-    dated = linked.exclude(reform__first_date="")
-    # How many reforms each row links, and how many are undated, in one grouped query: with a
-    # cap, a row draws its first reforms and says how many more there are.
-    totals: dict[int, int] = {}
-    undated = 0
-    grouped = linked.values("recommendation_id", undated=Q(reform__first_date=""))
-    for row in grouped.annotate(n=Count("pk")).order_by():
-        if row["undated"]:
-            undated += row["n"]
-        else:
-            totals[row["recommendation_id"]] = row["n"]
+    # From the ledger of published reforms' responses (reforms.response_ledger): counts, and
+    # each row's first reforms from an index, however many reforms respond.
+    pks = [rec["pk"] for rec in recommendations]
+    linked = response_ledger.linked(pks)
+    totals, undated = linked.dated, linked.undated
     # The rows drawn are those with a dated reform: the page's marks are shared among them.
     cap = filters.marks_per_row
     if cap is not None:
         cap = min(cap, marks_per_row(len(totals)))
-        dated = dated.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("recommendation_id")],
-                order_by=[F("reform__first_date").asc(), F("reform__title").asc()],
-            )
-        ).filter(rank__lte=cap)
-    responses = dated.values(
-        "recommendation_id",
-        "reform__slug",
-        "reform__title",
-        "reform__title_ru",
-        "reform__title_kk",
-        "reform__first_date",
-        "relation",
-    ).order_by("reform__first_date", "reform__title")
     marks: dict[int, list[Mark]] = {}
-    for r in responses:
-        marks.setdefault(r["recommendation_id"], []).append(
+    for m in response_ledger.first_marks(pks, cap):
+        reform = m.reform
+        marks.setdefault(m.recommendation_id, []).append(
             Mark(
-                r["reform__slug"],
-                translations.in_snapshot(
-                    {k.removeprefix("reform__"): v for k, v in r.items()}, "title"
-                ).value,
-                r["reform__first_date"],
-                date_label(r["reform__first_date"]),
-                reverse("reforms:detail", kwargs={"slug": r["reform__slug"]}),
-                kind=r["relation"],
+                reform["slug"],
+                translations.in_snapshot(reform, "title").value,
+                m.first_date,
+                date_label(m.first_date),
+                reverse("reforms:detail", kwargs={"slug": reform["slug"]}),
+                kind=m.relation,
             )
         )
     out = []

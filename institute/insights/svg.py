@@ -5,6 +5,7 @@ only, so that a downloaded file looks as the page does and the CSP has nothing t
 from __future__ import annotations
 
 import math
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from institute.insights.credit import Credit
@@ -17,6 +18,12 @@ WIDTH = 960
 COMPACT_WIDTH = 640  # drawn two abreast on the home page
 NARROW_WIDTH = 360  # a phone's width, drawn at about its own size there
 CHAR = 6.9  # the mean advance of a 13px character: enough to lay out labels without a font
+
+
+# The presentation attributes an invisible copy does without: the pointer hits its fill
+# (black by default, whatever its opacity); without its stroke a mark's outline is a pixel
+# inside the one drawn, its shape and size are the same.
+_UNSEEN = re.compile(r' (?:fill|stroke|stroke-width|class|font-weight)="[^"]*"')
 
 
 def el(name: str, attrs: dict | None = None, *children: str) -> str:
@@ -55,10 +62,17 @@ class Links:
         self.hits: list[str] = []
 
     def __call__(self, href: str, *children: str) -> str:
-        """`children` drawn, and over them, if there is an `href`, a link of the same shape."""
-        if href:
-            self.hits.append(el("a", {"href": self.base + href, "tabindex": "-1"}, *children))
-        return el("g", None, *children)
+        """`children` drawn, and over them, if there is an `href`, a link of the same shape.
+        The link, on top, is what the pointer reaches: it holds the tooltips (<title>), and of
+        the shapes only what makes their outline (no colours: the layer is never seen), so that
+        a page of many marks does not carry each one's words and colours twice."""
+        if not href:
+            return el("g", None, *children)
+        shapes = [c for c in children if not c.startswith("<title")]
+        tips = [c for c in children if c.startswith("<title")]
+        outlines = [_UNSEEN.sub("", c) for c in shapes]
+        self.hits.append(el("a", {"href": self.base + href, "tabindex": "-1"}, *tips, *outlines))
+        return el("g", None, *shapes)
 
 
 def _credited(credit: Credit, width: float, height: float, body: tuple[str, ...]):
