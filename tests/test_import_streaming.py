@@ -96,13 +96,16 @@ def test_a_new_reform_is_found_by_the_title_of_a_source_it_cites(tmp_path, clien
     assert [r.title for r in listing.context["page"].object_list] == ["Labour law"]
 
 
+@pytest.mark.parametrize(
+    "chunk", [(apply, "CREATE_CHUNK"), (importer, "PART_ROWS")], ids=["chunk", "part"]
+)
 def test_new_entries_written_a_chunk_at_a_time_are_all_checked_and_all_undone(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, chunk
 ):
     # The write path refuses a reform whose secondary areas list its own area: the first chunk
-    # is written, the second refused, the third only checked; the refusal names both bad rows
-    # and nothing stays.
-    monkeypatch.setattr(apply, "CREATE_CHUNK", 2)
+    # (of the write path's batch, or of the file) is written, the second refused, the third
+    # only checked; the refusal names both bad rows and nothing stays.
+    monkeypatch.setattr(*chunk, 2)
     lines = [f"chunk-{n},Reform {n},One sentence.,economy,adopted,\r\n" for n in range(6)]
     lines[2] = "chunk-2,Reform 2,One sentence.,economy,adopted,economy\r\n"
     lines[5] = "chunk-5,Reform 5,One sentence.,human-rights,adopted,human-rights\r\n"
@@ -116,7 +119,7 @@ def test_new_entries_written_a_chunk_at_a_time_are_all_checked_and_all_undone(
     assert not Reform.objects.exists()
     assert not EntryVersion.objects.exists()
 
-    monkeypatch.setattr(apply, "CREATE_CHUNK", 4)
+    monkeypatch.setattr(*chunk, 4)
     out = import_reforms(
         tmp_path, data.replace(b",economy\r\n", b",\r\n").replace(b",human-rights\r\n", b",\r\n")
     )
@@ -175,22 +178,6 @@ def test_a_bad_cell_after_parts_were_written_undoes_them_and_names_every_bad_row
     assert "duplicates line 3" in excinfo.value.problems[1].reason
     assert not Reform.objects.exists()
     assert not EntryVersion.objects.exists()
-
-
-def test_rows_the_write_path_refuses_in_later_parts_are_all_named(tmp_path, monkeypatch):
-    # The write path refuses part 2's row; part 3's is only checked, and named too.
-    monkeypatch.setattr(importer, "PART_ROWS", 2)
-    lines = [f"part-{n},Reform {n},One sentence.,economy,adopted,\r\n" for n in range(6)]
-    lines[2] = "part-2,Reform 2,One sentence.,economy,adopted,economy\r\n"
-    lines[5] = "part-5,Reform 5,One sentence.,human-rights,adopted,human-rights\r\n"
-    data = ("slug,title,summary,area,status,secondary_areas\r\n" + "".join(lines)).encode()
-    with pytest.raises(CommandError) as excinfo:
-        import_reforms(tmp_path, data)
-    message = str(excinfo.value)
-    assert "2 problem(s)" in message
-    assert "Line 4, column “secondary_areas”: lists the reform's own area (economy)" in message
-    assert "Line 7, column “secondary_areas”: lists the reform's own area (human-rights)" in message
-    assert not Reform.objects.exists()
 
 
 def test_a_dry_run_in_parts_reports_every_row_and_writes_nothing(monkeypatch):
