@@ -222,13 +222,15 @@ def sweep_import_jobs() -> dict:
         if not _worker_alive(job)
     ]
     if dead:
-        ImportJob.objects.filter(pk__in=dead, status=ImportJob.Status.RUNNING).update(
-            status=ImportJob.Status.FAILED,
-            stage="worker stopped",
-            finished_at=now,
-            report={"problems": [WORKER_STOPPED]},
-        )
-        _fail_dead_tasks(dead, now)
+        # Together: the job page and the task list never tell two stories, even for a moment.
+        with transaction.atomic():
+            ImportJob.objects.filter(pk__in=dead, status=ImportJob.Status.RUNNING).update(
+                status=ImportJob.Status.FAILED,
+                stage="worker stopped",
+                finished_at=now,
+                report={"problems": [WORKER_STOPPED]},
+            )
+            _fail_dead_tasks(dead, now)
         logger.warning("Import jobs %s: their worker stopped; marked failed", dead)
     expired = ImportJob.objects.filter(
         status=ImportJob.Status.FAILED,
