@@ -128,10 +128,11 @@ def _distinct(
     if not part:
         return part
     wanted = [row_key(table, row) for _, row in part]
-    first = keys.earlier(list({joined(k) for k in wanted}))
+    texts = [joined(key) for key in wanted]
+    first = keys.earlier(list(set(texts)))
     rows, added = [], []
-    for (line, row), key in zip(part, wanted, strict=True):
-        seen = first.get(joined(key))
+    for (line, row), key, text in zip(part, wanted, texts, strict=True):
+        seen = first.get(text)
         if seen is not None:
             problems.append(
                 Problem(
@@ -143,8 +144,8 @@ def _distinct(
                 )
             )
             continue
-        first[joined(key)] = line
+        first[text] = line
         rows.append((line, row))
-        added.append((joined(key), line))
+        added.append((text, line))
     keys.add(added)
     return rows

@@ -30,6 +30,11 @@ class Outcome:
     changes: list = field(default_factory=list)
 
 
+def no_rows() -> Counter:
+    """The counts of a file of which no row is planned yet."""
+    return Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0})
+
+
 @dataclass
 class ImportReport:
     table: str
@@ -40,7 +45,7 @@ class ImportReport:
     # What the plan was made against: the version of each existing entry it read ("label:pk"),
     # and the keys it creates. A confirmation passes it back (run_import's `planned_against`).
     basis: dict = field(default_factory=dict)
-    counts: Counter = field(default_factory=lambda: Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0}))
+    counts: Counter = field(default_factory=no_rows)
 
     @property
     def rows(self) -> int:
@@ -79,7 +84,7 @@ class Plan:
     # Keep each row's outcome and the basis (a person reads them: the admin's preview and
     # report); without, only the counts, so that a file of a million rows is not held.
     detail: bool = True
-    counts: Counter = field(default_factory=lambda: Counter({NEW: 0, UPDATED: 0, UNCHANGED: 0}))
+    counts: Counter = field(default_factory=no_rows)
     versions: dict[str, int] = field(default_factory=dict)  # the basis of parts written
 
     def record(self, outcome: Outcome) -> None:

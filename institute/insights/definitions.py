@@ -2,8 +2,9 @@
 published() rows the listing starts from: a bar's number is the row count its link shows.
 
 A chart is one grouped query (values().annotate(Count)), two for the scorecard (by audience and
-by theme) and the timeline (recommendations, then the reforms answering them), plus the
-choices its FilterSet reads once: the number of queries does not grow with the rows.
+by theme), three for the timeline (recommendations, then from reforms.response_ledger the
+counts and the first reforms answering them), plus the choices its FilterSet reads once: the
+number of queries does not grow with the rows.
 """
 
 from __future__ import annotations
