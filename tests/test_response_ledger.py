@@ -168,6 +168,24 @@ def test_the_timeline_draws_the_ledgers_first_reforms(world):
     assert world["planted"].slug not in body
 
 
+@pytest.mark.parametrize("prefix", ["", "/ru", "/kk"])
+def test_a_planted_draft_reaches_no_timeline_in_any_language(world, prefix):
+    planted = world["planted"]
+    # A working copy of a published reform, dated before every other: not the public row.
+    reform = Reform.objects.get(pk=world["reforms"][0].pk)
+    data = snapshot(reform)
+    data.update(title="Planted working copy", adopted_on="1990")
+    save_edit(reform, data, by=None)
+    client = Client()
+    for path in ("/insights/", "/insights/answers-timeline.svg", "/insights/answers-timeline.csv"):
+        page = client.get(prefix + path)
+        assert page.status_code == 200, path
+        body = b"".join(page.streaming_content) if page.streaming else page.content
+        assert planted.slug.encode() not in body, path
+        assert b"Planted working copy" not in body and b"1990" not in body, path
+        assert reform.slug.encode() in body, path
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_flushed_database_has_an_empty_ledger(world):
     assert ledger()
