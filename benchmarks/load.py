@@ -13,6 +13,11 @@ reads the published slugs, topics and search words from the server itself (`/dat
 requests, each thread on its own persistent connection (reopened when the server closes it, as
 gunicorn's sync workers do after every response), and stops.
 
+With --passes N (default 1) each server is sent the same requests N times in a row, each pass
+reported on its own: the first pass is what a crowd meets right after a publish (each address's
+first request is computed, the cache holds nothing yet), the later ones the same crowd while the
+content stays as it is (the page cache answers). The baseline server computes every pass.
+
 With --baseline-url it sends the same requests to that server first (started with PAGE_CACHE=0:
 every answer computed by its view) and then to --base-url, and prints both reports and the two
 figures side by side. The API's throttle (API_THROTTLE_RATE) would refuse most of the API's share
@@ -342,13 +347,22 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, in seconds")
     parser.add_argument("--seed", type=int, default=10, help="the same seed, the same requests")
     parser.add_argument(
+        "--passes",
+        type=int,
+        default=1,
+        help="send the same requests this many times to each server, each pass reported",
+    )
+    parser.add_argument(
         "--baseline-url",
         default="",
         help="a second server (PAGE_CACHE=0) sent the same requests first, as the baseline",
     )
     args = parser.parse_args(argv)
-    if args.requests < 1 or not 1 <= args.concurrency <= 500:
-        parser.error("--requests must be at least 1 and --concurrency between 1 and 500")
+    if args.requests < 1 or not 1 <= args.concurrency <= 500 or not 1 <= args.passes <= 10:
+        parser.error(
+            "--requests must be at least 1, --concurrency between 1 and 500 and --passes "
+            "between 1 and 10"
+        )
     for url in filter(None, (args.base_url, args.baseline_url)):
         parsed = urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -365,14 +379,17 @@ def main(argv=None) -> int:
     )
     work = plan(args.requests, site, args.seed)
     figures = []
+    servers = [(args.base_url, "the server", args.base_url)]
     if args.baseline_url:
-        figures.append(
-            (
-                "baseline (" + args.baseline_url + ")",
-                measure(args.baseline_url, work, args, "baseline, the same requests"),
-            )
-        )
-    figures.append((args.base_url, measure(args.base_url, work, args, "the server")))
+        baseline = ("baseline (" + args.baseline_url + ")", "baseline, the same requests")
+        servers.insert(0, (*baseline, args.baseline_url))
+    for name, title, url in servers:
+        for number in range(1, args.passes + 1):
+            if args.passes > 1:
+                name_, title_ = f"{name}, pass {number}", f"{title}, pass {number}"
+            else:
+                name_, title_ = name, title
+            figures.append((name_, measure(url, work, args, title_)))
     if len(figures) > 1:
         print("=== the same mix, the same run")
         for name, summary in figures:
