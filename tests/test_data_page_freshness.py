@@ -22,17 +22,18 @@ def test_publishing_changes_the_version_the_data_page_shows(client, make_role_us
 def test_the_package_is_built_once_per_content_version(client, make_role_user, settings, tmp_path):
     settings.DATA_PACKAGE_DIR = tmp_path
     first = b"".join(client.get(reverse("data-package")).streaming_content)
-    [built] = tmp_path.glob("*.zip")
+    [built] = tmp_path.glob("*/package-*.zip")
     stamp = built.stat().st_mtime_ns
     assert b"".join(client.get(reverse("data-package")).streaming_content) == first
     assert client.get(reverse("data")).context["version"] in built.name
-    assert [p.stat().st_mtime_ns for p in tmp_path.glob("*.zip")] == [stamp]  # not rebuilt
+    kept = tmp_path.glob("*/package-*.zip")
+    assert [p.stat().st_mtime_ns for p in kept] == [stamp]  # not rebuilt
 
     reform = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
     workflow.publish(reform, by=make_role_user("publisher"))
     after = b"".join(client.get(reverse("data-package")).streaming_content)
     assert after != first
-    assert len(list(tmp_path.glob("*.zip"))) == 2
+    assert len(list(tmp_path.glob("*/package-*.zip"))) == 2
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -72,3 +72,68 @@ def test_a_small_package_is_made_by_the_request_that_asks(client, settings, tmp_
     download = client.get("/data/package.zip")
     assert download.status_code == 200
     assert reform_slugs(b"".join(download.streaming_content)) == ["only-reform"]
+
+
+TABLE_FORMATS = ["csv", "csv-excel", "json", "xlsx"]
+
+
+def downloads(client) -> dict[str, tuple[bytes, str]]:
+    """Every whole-table download: address → (body, Content-Type)."""
+    from institute.datasets.tables import TABLES
+
+    found = {}
+    for name in TABLES:
+        for fmt in TABLE_FORMATS:
+            address = f"/data/{name}.{fmt}"
+            response = client.get(address)
+            assert response.status_code == 200, address
+            assert response["Content-Disposition"].startswith("attachment; filename="), address
+            body = b"".join(response.streaming_content)
+            if response.has_header("Content-Length"):
+                assert response["Content-Length"] == str(len(body)), address
+            found[address] = (body, response["Content-Type"])
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_table_is_sent_from_the_file_the_worker_made_the_same_bytes(client, large, settings):
+    settings.PAGE_CACHE = False  # each answer from its view
+    streamed = downloads(client)
+    assert b"second-reform" in streamed["/data/reforms.csv"][0]
+
+    call_command("run_worker", "--batch", verbosity=0)
+    assert downloads(client) == streamed
+    [kept] = [p for p in large.iterdir() if p.is_dir()]
+    for path in kept.iterdir():
+        assert b"planted-draft" not in path.read_bytes(), path.name
+    # Sent from those files: what they hold is what is sent ("CSV for Excel" after its mark).
+    for path in kept.glob("*.*"):
+        path.write_bytes(b"the file " + path.name.encode())
+    for address, (body, _) in downloads(client).items():
+        name, fmt = address.removeprefix("/data/").split(".")
+        held = b"the file " + f"{name}.{fmt.removesuffix('-excel')}".encode()
+        assert body == ("\ufeff".encode() + held if fmt == "csv-excel" else held), address
+
+    # A change: the files of the content before it are not sent for the content after it.
+    ReformFactory(published=True, slug="third-reform")
+    assert b"third-reform" in downloads(client)["/data/reforms.csv"][0]
+    call_command("run_worker", "--batch", verbosity=0)
+    files = downloads(client)
+    assert b"third-reform" in files["/data/reforms.csv"][0]
+    assert len([p for p in large.iterdir() if p.is_dir()]) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_table_longer_than_a_sheet_is_refused_as_a_workbook_before_and_after_the_worker(
+    client, large, settings
+):
+    settings.PAGE_CACHE = False
+    settings.XLSX_MAX_ROWS = 2  # the header and one reform; two are published
+    before = client.get("/data/reforms.xlsx")
+    call_command("run_worker", "--batch", verbosity=0)
+    after = client.get("/data/reforms.xlsx")
+    assert before.status_code == after.status_code == 400
+    assert after.content == before.content
+    assert b"more rows than a spreadsheet opens" in after.content
+    assert not list(large.glob("*/reforms.xlsx"))
+    assert client.get("/data/sources.xlsx").status_code == 200

@@ -18,13 +18,14 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
-import io
 import itertools
 import json
+import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -383,6 +384,42 @@ def stream_table(table: Table, queryset, *, fmt: str, base_url: str, qualifier: 
     return attachment(response, filename(table, fmt, qualifier=qualifier))
 
 
+def too_many_rows() -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        _(
+            "xlsx: there are more rows than a spreadsheet opens (%(limit)s, the header "
+            "included). Download them as CSV or JSON, which hold any number of rows, or "
+            "filter them to fewer."
+        )
+        % {"limit": f"{settings.XLSX_MAX_ROWS:,}"},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def finished_table(table: Table, handle, *, fmt: str):
+    """The response of a whole table from its finished file (institute.datasets.finished_files,
+    open in `handle`): the headers `stream_table` gives, the file's length besides."""
+    if fmt == "csv-excel":
+        size = os.fstat(handle.fileno()).st_size + len(BOM.encode())
+
+        def after_bom() -> Iterator[bytes]:
+            with handle:  # closed when the response is, read to its end or not
+                yield BOM.encode()
+                while chunk := handle.read(FileResponse.block_size):
+                    yield chunk
+
+        response = StreamingHttpResponse(after_bom(), content_type=CSV_CONTENT_TYPE)
+        response["Content-Length"] = str(size)
+        return attachment(response, filename(table, "csv", suffix="-excel"))
+    content_type = {
+        "csv": CSV_CONTENT_TYPE,
+        "json": "application/json; charset=utf-8",
+        "xlsx": XLSX_CONTENT_TYPE,
+    }[fmt]
+    response = FileResponse(handle, content_type=content_type)
+    return attachment(response, filename(table, fmt))
+
+
 def xlsx_response(table: Table, queryset, *, base_url: str, qualifier: str = ""):
     """The workbook as a download, or a 400 that says why where the rows are more than a sheet
     holds (never a workbook cut short)."""
@@ -391,15 +428,7 @@ def xlsx_response(table: Table, queryset, *, base_url: str, qualifier: str = "")
         write_xlsx(handle, table, queryset, base_url=base_url)
     except TooManyRows:
         handle.close()
-        return HttpResponseBadRequest(
-            _(
-                "xlsx: there are more rows than a spreadsheet opens (%(limit)s, the header "
-                "included). Download them as CSV or JSON, which hold any number of rows, or "
-                "filter them to fewer."
-            )
-            % {"limit": f"{settings.XLSX_MAX_ROWS:,}"},
-            content_type="text/plain; charset=utf-8",
-        )
+        return too_many_rows()
     except BaseException:
         handle.close()
         raise
@@ -413,24 +442,15 @@ def xlsx_response(table: Table, queryset, *, base_url: str, qualifier: str = "")
 
 
 # --- the data package --------------------------------------------------------------------------
-def table_csv_file(table: Table, *, base_url: str):
-    """The table's public CSV in a temporary file, written as it streams (memory stays flat)."""
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- the caller closes it
-    for text in export_lines(table, table.queryset(), base_url=base_url):
-        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
-    handle.seek(0)
-    return handle
-
-
-def content_version(tables: dict) -> str:
-    """A short fingerprint of the data (each table's CSV, as a file): the same content always
-    gives the same version."""
+def content_version(tables: dict[str, Path]) -> str:
+    """A short fingerprint of the data (each table's CSV file): the same content always gives
+    the same version."""
     digest = hashlib.sha256()
     for name in sorted(tables):
         digest.update(name.encode() + b"\0")
-        tables[name].seek(0)
-        while chunk := tables[name].read(1 << 20):
-            digest.update(chunk)
+        with tables[name].open("rb") as data:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()[:12]
 
 
@@ -479,25 +499,16 @@ def datapackage_descriptor(*, version: str, created: datetime.datetime, base_url
     }
 
 
-def data_package(*, base_url: str) -> tuple[io.BufferedRandom, str]:
-    """A ZIP of every table as CSV, the codebook and datapackage.json; returns (file, version)."""
-    tables = {name: table_csv_file(t, base_url=base_url) for name, t in TABLES.items()}
-    try:
-        version = content_version(tables)
-        created = timezone.now()
-        handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it when sent
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in tables.items():
-                data.seek(0)
-                with archive.open(f"{name}.csv", "w") as entry:
-                    shutil.copyfileobj(data, entry, 1 << 20)
-            descriptor = datapackage_descriptor(version=version, created=created, base_url=base_url)
-            archive.writestr(
-                "datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False)
-            )
-            archive.writestr("codebook.md", codebook_markdown(version=version, created=created))
-    finally:
-        for data in tables.values():
-            data.close()
-    handle.seek(0)
-    return handle, version
+def write_package(handle, tables: dict[str, Path], *, base_url: str) -> str:
+    """A ZIP of every table's CSV (`tables`: name → the file institute.datasets.finished_files
+    wrote), the codebook and datapackage.json, written to `handle`; returns its version."""
+    version = content_version(tables)
+    created = timezone.now()
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, path in tables.items():
+            with path.open("rb") as data, archive.open(f"{name}.csv", "w") as entry:
+                shutil.copyfileobj(data, entry, 1 << 20)
+        descriptor = datapackage_descriptor(version=version, created=created, base_url=base_url)
+        archive.writestr("datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False))
+        archive.writestr("codebook.md", codebook_markdown(version=version, created=created))
+    return version

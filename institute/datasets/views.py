@@ -12,13 +12,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from institute.datasets.export import stream_table
-from institute.datasets.package_files import package_file
+from institute.datasets.export import finished_table, stream_table, too_many_rows
+from institute.datasets.finished_files import package_file, table_file
 from institute.datasets.tables import TABLES
+from institute.datasets.xlsx import TooManyRows
 from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
 from institute.sharing import structured_data
 
 FORMATS = ("csv", "json", "xlsx", "csv-excel")
+# The finished file each format is sent from ("CSV for Excel": the CSV's, after a byte order mark).
+FILE_FORMATS = {"csv": "csv", "json": "json", "xlsx": "xlsx", "csv-excel": "csv"}
 FORMAT_LABELS = {
     "csv": "CSV",
     "json": "JSON",
@@ -72,13 +75,26 @@ def export_filtered(request, *, table_name: str, filterset, fmt: str):
 
 
 def data_table(request, table, fmt):
+    """A whole table: its finished file (institute.datasets.finished_files), else streamed as
+    the rows are read; as it stood at a moment with `?as_of=`."""
     if table not in TABLES or fmt not in FORMATS:
         raise Http404("No such table or format.")
     dataset = TABLES[table]
-    return as_of(
-        request,
-        lambda: stream_table(dataset, dataset.queryset(), fmt=fmt, base_url=base_url(request)),
-    )
+
+    def streamed():
+        return stream_table(dataset, dataset.queryset(), fmt=fmt, base_url=base_url(request))
+
+    if "as_of" in request.GET:
+        return as_of(request, streamed)
+    try:
+        found = table_file(table, FILE_FORMATS[fmt], base_url=base_url(request))
+    except TooManyRows:
+        return too_many_rows()
+    try:
+        handle = found.open("rb") if found else None
+    except FileNotFoundError:  # its set was removed since (a newer one is kept)
+        handle = None
+    return streamed() if handle is None else finished_table(dataset, handle, fmt=fmt)
 
 
 def as_of(request, build):

@@ -66,16 +66,25 @@ EARLIEST = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
 
 
 @contextmanager
-def public_state_at(when: datetime.datetime) -> Iterator[datetime.datetime]:
-    """Within the block, the public rows are those of `when` (see the module). Everything in it
-    is rolled back, whatever happens; so nothing read in it may leave it unread (stream into a
-    file first). Outside any transaction on PostgreSQL the block is one snapshot (REPEATABLE
-    READ), so that a publish committed meanwhile cannot reach half of what is read."""
+def one_snapshot() -> Iterator[None]:
+    """Within the block every read sees the database as one moment left it, so that a publish
+    committed meanwhile cannot reach half of what is read: a transaction, on PostgreSQL made
+    REPEATABLE READ when the block is outside any transaction (SQLite's is a snapshot as it
+    is)."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+@contextmanager
+def public_state_at(when: datetime.datetime) -> Iterator[datetime.datetime]:
+    """Within the block, the public rows are those of `when` (see the module). Everything in it
+    is rolled back, whatever happens; so nothing read in it may leave it unread (stream into a
+    file first). The block is `one_snapshot()`."""
+    with one_snapshot():
         try:
             _replay(when)
             yield when

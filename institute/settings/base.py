@@ -313,10 +313,11 @@ IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 *
 IMPORT_UPLOAD_MAX_ROWS = int(os.environ.get("IMPORT_UPLOAD_MAX_ROWS", "100000"))
 IMPORT_COMMAND_MAX_BYTES = int(os.environ.get("IMPORT_COMMAND_MAX_BYTES", str(1024**3)))
 IMPORT_COMMAND_MAX_ROWS = int(os.environ.get("IMPORT_COMMAND_MAX_ROWS", "1000000"))
-# The data package (/data/package.zip) is built once per content version and kept here.
+# The whole-dataset downloads (/data/package.zip, /data/<table>.<format>) are built once per
+# content version and kept here.
 DATA_PACKAGE_DIR = Path(os.environ.get("DATA_PACKAGE_DIR") or BASE_DIR / "var" / "data-packages")
-# The package is made by the worker ahead of visitors (institute.datasets.package_files): it looks
-# this often whether the content changed. A request builds a missing one itself only while no
+# They are made by the worker ahead of visitors (institute.datasets.finished_files): it looks this
+# often whether the content changed. A request builds a missing package itself only while no
 # table has more public rows than this; past that it is told the package is being made.
 DATA_PACKAGE_PREBUILD_SECONDS = env_int("DATA_PACKAGE_PREBUILD_SECONDS", 10)
 DATA_PACKAGE_INLINE_MAX_ROWS = env_int("DATA_PACKAGE_INLINE_MAX_ROWS", 20_000)

@@ -4,8 +4,8 @@
 this command closes the broken connections, waits (1 s, doubling to 30 s) and starts the loop
 again. A thread of its own sweeps import jobs whose worker died
 (institute.datasets.jobs.sweep_import_jobs) when it starts and every IMPORT_JOB_SWEEP_SECONDS;
-another makes the data package of the content as it is now, when it changed
-(institute.datasets.package_files.prebuild), every DATA_PACKAGE_PREBUILD_SECONDS.
+another makes the data package and the tables' files of the content as it is now, when it changed
+(institute.datasets.finished_files.prebuild), every DATA_PACKAGE_PREBUILD_SECONDS.
 """
 
 import contextlib
@@ -21,8 +21,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection, connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from institute.datasets.finished_files import prebuild
 from institute.datasets.jobs import DATABASE_ERRORS, sweep_import_jobs
-from institute.datasets.package_files import prebuild
 
 logger = logging.getLogger("institute.worker")
 MAX_BACKOFF = 30.0
@@ -52,12 +52,13 @@ def sweep() -> None:
 
 def make_package() -> None:
     if prebuild():
-        logger.info("Data package made for the content as it is now")
+        logger.info("Data package and table files made for the content as it is now")
 
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker (large admin imports, the data package after each change), "
+        "Run the background worker (large admin imports, the data package and table files after "
+        "each change), "
         "reconnecting after database errors and marking imports whose worker died as failed "
         "and retryable."
     )

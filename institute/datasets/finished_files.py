@@ -1,0 +1,181 @@
+"""The whole-dataset downloads as finished files, one set per content version, kept in
+DATA_PACKAGE_DIR where every server sees it: the data package and every table in every format
+(/data/<table>.csv, .json and .xlsx; "CSV for Excel" is the CSV's file after a byte order mark).
+
+A set is keyed by the site's address (the files' `url` columns) and the content marker, which
+every write to a table the files read moves on; with the newest version and review event, so
+that a database made afresh, whose marker starts again, does not meet the sets of the one
+before. A set is made in a folder of its own and renamed into place whole, so a request finds
+every file of it or none.
+
+Who builds it: the worker, ahead of visitors (`prebuild`, which `manage.py run_worker` runs
+every DATA_PACKAGE_PREBUILD_SECONDS for SITE_URL: a publish is followed by the new set within
+that time and the build's). The tables' CSVs are written once and zipped into the package.
+
+What a request does when the set of the content as it is now is not there yet:
+- /data/package.zip builds it itself only while the content is small (no table with more than
+  DATA_PACKAGE_INLINE_MAX_ROWS public rows: a second or two); past that it is told the package
+  is being made (at 1M reforms a build takes minutes), never kept waiting for it;
+- /data/<table>.<format> streams the table as it always did (institute.datasets.export), so a
+  download is never refused; the finished file, once there, is the same bytes (tests).
+Every file is made in the site's default language, the language of these addresses (they have
+no language prefix; a workbook's sheets for people are in it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+
+from institute.datasets import xlsx
+from institute.datasets.export import (
+    export_lines,
+    json_chunks,
+    public_rows,
+    write_package,
+    write_xlsx,
+)
+from institute.datasets.tables import TABLES
+from institute.editorial.as_of import one_snapshot
+from institute.listings.generation import content_marker
+
+KEEP_SETS = 8  # sets kept on disk (a file being read stays readable when its set is removed)
+# Written in a set's folder when a table has more rows than a sheet holds: the request answers
+# as it always has (a 400 that says so), without writing the rows to find out.
+TOO_MANY_ROWS = ".too-many-rows"
+
+
+def _key(base_url: str) -> str:
+    return hashlib.sha256(f"{base_url}|{content_marker()}".encode()).hexdigest()[:16]
+
+
+def _folder() -> Path:
+    folder = Path(settings.DATA_PACKAGE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def current(*, base_url: str) -> tuple[Path, str] | None:
+    """(path, version) of the package of the content as it is now, if it is built."""
+    for path in (_folder() / _key(base_url)).glob("package-*.zip"):
+        return path, path.stem.split("-", 1)[1]
+    return None
+
+
+def table_file(name: str, fmt: str, *, base_url: str) -> Path | None:
+    """The finished file of table `name` in `fmt` ("csv", "json" or "xlsx") for the content as it
+    is now, or None if its set is not built; xlsx.TooManyRows for a workbook with more rows than
+    a sheet holds."""
+    folder = _folder() / _key(base_url)
+    path = folder / f"{name}.{fmt}"
+    if path.exists():
+        return path
+    if (folder / f"{name}.{fmt}{TOO_MANY_ROWS}").exists():
+        raise xlsx.TooManyRows(f"{name} has more rows than a sheet holds")
+    return None
+
+
+def _write_tables(folder: Path, *, base_url: str) -> dict[str, Path]:
+    csv_files = {}
+    for name, table in TABLES.items():
+        csv_files[name] = folder / f"{name}.csv"
+        with csv_files[name].open("wb") as handle:
+            for text in export_lines(table, table.queryset(), base_url=base_url):
+                handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+        with (folder / f"{name}.json").open("w", encoding="utf-8", newline="") as handle:
+            rows = public_rows(table, table.queryset(), base_url=base_url)
+            try:
+                for chunk in json_chunks(table, rows):
+                    handle.write(chunk)
+            finally:
+                if hasattr(rows, "close"):
+                    rows.close()
+        # A count first (the build is one snapshot: the rows cannot grow past it meanwhile), so
+        # a table longer than a sheet is found without writing its rows.
+        too_many = folder / f"{name}.xlsx{TOO_MANY_ROWS}"
+        if table.queryset().count() + 1 > min(settings.XLSX_MAX_ROWS, xlsx.MAX_ROWS):
+            too_many.touch()
+            continue
+        try:
+            with (folder / f"{name}.xlsx").open("wb") as handle:
+                write_xlsx(handle, table, table.queryset(), base_url=base_url)
+        except xlsx.TooManyRows:  # a sheet the count does not foresee
+            (folder / f"{name}.xlsx").unlink()
+            too_many.touch()
+    return csv_files
+
+
+def build(*, base_url: str) -> tuple[Path, str]:
+    """Build the set of the content as it is now and keep it; the package's (path, version)."""
+    folder = _folder()
+    work = Path(tempfile.mkdtemp(dir=folder, suffix=".part"))
+    try:
+        # The key and every table read in one snapshot: a publish during the build, which
+        # moves the marker on, reaches neither the set nor its name. One file for every visitor
+        # (the addresses have no language), whichever page or worker made it: always in the
+        # default language.
+        with one_snapshot(), translation.override(settings.LANGUAGE_CODE):
+            key = _key(base_url)
+            csv_files = _write_tables(work, base_url=base_url)
+            with tempfile.NamedTemporaryFile(dir=work, suffix=".zip", delete=False) as package:
+                version = write_package(package, csv_files, base_url=base_url)
+        os.replace(package.name, work / f"package-{version}.zip")
+        try:
+            os.rename(work, folder / key)  # whole or not at all, for a request reading meanwhile
+        except OSError:
+            if not (folder / key).is_dir():
+                raise
+            # Another process made the same set first (the worker and a request): theirs it is.
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _remove_old(folder)
+    for path in (folder / key).glob("package-*.zip"):
+        return path, path.stem.split("-", 1)[1]
+    raise FileNotFoundError(f"The data package of set {key} is missing")
+
+
+def _remove_old(folder: Path) -> None:
+    sets = [p for p in folder.iterdir() if p.is_dir() and not p.name.endswith(".part")]
+    for old in sorted(sets, key=lambda p: p.stat().st_mtime)[:-KEEP_SETS]:
+        shutil.rmtree(old, ignore_errors=True)
+    # Packages kept by an earlier version of the site, one ZIP each beside the sets.
+    for old in folder.glob("*.zip"):
+        old.unlink(missing_ok=True)
+
+
+def small_enough_to_build_now() -> bool:
+    """Whether no table has more than DATA_PACKAGE_INLINE_MAX_ROWS public rows."""
+    limit = settings.DATA_PACKAGE_INLINE_MAX_ROWS
+    return not any(
+        table.queryset().order_by()[limit : limit + 1].exists() for table in TABLES.values()
+    )
+
+
+def package_file(*, base_url: str) -> tuple[Path, str] | None:
+    """(path, version) of the package of the content as it is now: the file kept, or one built
+    now if the content is small; None while the worker is making it."""
+    found = current(base_url=base_url)
+    if found is None and small_enough_to_build_now():
+        found = build(base_url=base_url)
+    return found
+
+
+def site_base_url() -> str:
+    """The site's address as a request names it (`https://host/`), from SITE_URL; "" unset."""
+    return settings.SITE_URL.rstrip("/") + "/" if settings.SITE_URL else ""
+
+
+def prebuild() -> bool:
+    """The worker's pass: build the set of the content as it is now for SITE_URL unless it is
+    built already. Whether it built one."""
+    base_url = site_base_url()
+    if not base_url or current(base_url=base_url) is not None:
+        return False
+    build(base_url=base_url)
+    return True
