@@ -1,7 +1,8 @@
 """A large data package is made by the worker after each change, never by a visitor's request:
 until it is made, /data/package.zip is a 503 that says so (with Retry-After) and /data/ says the
 package is being made, kept by no cache; the worker's pass makes the package of the content as
-it is now, which a draft never reaches. A small one is still made by the request that asks."""
+it is now, which a draft never reaches. A small one is still made by the request that asks.
+Every whole table is then sent from the file the same pass made, the bytes it streamed before."""
 
 import io
 import zipfile
@@ -137,3 +138,24 @@ def test_a_table_longer_than_a_sheet_is_refused_as_a_workbook_before_and_after_t
     assert b"more rows than a spreadsheet opens" in after.content
     assert not list(large.glob("*/reforms.xlsx"))
     assert client.get("/data/sources.xlsx").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_package_made_by_a_request_brings_the_tables_csvs_the_worker_the_rest(
+    client, settings, tmp_path
+):
+    settings.DATA_PACKAGE_DIR = tmp_path
+    settings.SITE_URL = "http://testserver"
+    settings.PAGE_CACHE = False
+    ReformFactory(published=True, slug="only-reform")
+    assert client.get("/data/package.zip").status_code == 200  # small: made by the request
+    [kept] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert sorted(p.suffix for p in kept.glob("reforms.*")) == [".csv"]
+    streamed = b"".join(client.get("/data/reforms.json").streaming_content)
+
+    call_command("run_worker", "--batch", verbosity=0)
+    assert sorted(p.suffix for p in kept.glob("reforms.*")) == [".csv", ".json", ".xlsx"]
+    assert (kept / "reforms.json").read_bytes() == streamed
+    (kept / "reforms.json").write_bytes(b"the worker's file")
+    assert b"".join(client.get("/data/reforms.json").streaming_content) == b"the worker's file"
+    assert not list(kept.glob("*.part"))

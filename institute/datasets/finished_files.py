@@ -5,8 +5,8 @@ DATA_PACKAGE_DIR where every server sees it: the data package and every table in
 A set is keyed by the site's address (the files' `url` columns) and the content marker, which
 every write to a table the files read moves on; with the newest version and review event, so
 that a database made afresh, whose marker starts again, does not meet the sets of the one
-before. A set is made in a folder of its own and renamed into place whole, so a request finds
-every file of it or none.
+before. Every file is renamed into place once written, so a request finds a whole file or
+none.
 
 Who builds it: the worker, ahead of visitors (`prebuild`, which `manage.py run_worker` runs
 every DATA_PACKAGE_PREBUILD_SECONDS for SITE_URL: a publish is followed by the new set within
@@ -18,6 +18,8 @@ What a request does when the set of the content as it is now is not there yet:
   is being made (at 1M reforms a build takes minutes), never kept waiting for it;
 - /data/<table>.<format> streams the table as it always did (institute.datasets.export), so a
   download is never refused; the finished file, once there, is the same bytes (tests).
+The package and the tables' CSVs are placed first, together; each table's JSON and workbook
+follow, each placed when written (at 1M rows they take longer than the package).
 Every file is made in the site's default language, the language of these addresses (they have
 no language prefix; a workbook's sheets for people are in it).
 """
@@ -49,6 +51,7 @@ KEEP_SETS = 8  # sets kept on disk (a file being read stays readable when its se
 # Written in a set's folder when a table has more rows than a sheet holds: the request answers
 # as it always has (a 400 that says so), without writing the rows to find out.
 TOO_MANY_ROWS = ".too-many-rows"
+COMPLETE = ".complete"  # every file of the set is written
 
 
 def _key(base_url: str) -> str:
@@ -81,50 +84,88 @@ def table_file(name: str, fmt: str, *, base_url: str) -> Path | None:
     return None
 
 
-def _write_tables(folder: Path, *, base_url: str) -> dict[str, Path]:
+def _write_csvs(folder: Path, *, base_url: str) -> dict[str, Path]:
     csv_files = {}
     for name, table in TABLES.items():
         csv_files[name] = folder / f"{name}.csv"
         with csv_files[name].open("wb") as handle:
             for text in export_lines(table, table.queryset(), base_url=base_url):
                 handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
-        with (folder / f"{name}.json").open("w", encoding="utf-8", newline="") as handle:
-            rows = public_rows(table, table.queryset(), base_url=base_url)
-            try:
-                for chunk in json_chunks(table, rows):
-                    handle.write(chunk)
-            finally:
-                if hasattr(rows, "close"):
-                    rows.close()
-        # A count first (the build is one snapshot: the rows cannot grow past it meanwhile), so
-        # a table longer than a sheet is found without writing its rows.
-        too_many = folder / f"{name}.xlsx{TOO_MANY_ROWS}"
-        if table.queryset().count() + 1 > min(settings.XLSX_MAX_ROWS, xlsx.MAX_ROWS):
-            too_many.touch()
-            continue
-        try:
-            with (folder / f"{name}.xlsx").open("wb") as handle:
-                write_xlsx(handle, table, table.queryset(), base_url=base_url)
-        except xlsx.TooManyRows:  # a sheet the count does not foresee
-            (folder / f"{name}.xlsx").unlink()
-            too_many.touch()
     return csv_files
 
 
-def build(*, base_url: str) -> tuple[Path, str]:
-    """Build the set of the content as it is now and keep it; the package's (path, version)."""
+def _placed(path: Path, write) -> None:
+    """`write(handle)` to a file beside `path`, renamed to it once complete: a request finds the
+    whole file or none."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as handle:
+        try:
+            write(handle)
+        except BaseException:
+            Path(handle.name).unlink()
+            raise
+    os.replace(handle.name, path)
+
+
+def _write_json_and_xlsx(folder: Path, *, base_url: str) -> None:
+    for name, table in TABLES.items():
+
+        def json_file(handle, table=table):
+            rows = public_rows(table, table.queryset(), base_url=base_url)
+            try:
+                for chunk in json_chunks(table, rows):
+                    handle.write(chunk.encode("utf-8"))
+            finally:
+                if hasattr(rows, "close"):
+                    rows.close()
+
+        _placed(folder / f"{name}.json", json_file)
+        # A count first (the build is one snapshot: the rows cannot grow past it meanwhile), so
+        # a table longer than a sheet is found without writing its rows.
+        if table.queryset().count() + 1 > min(settings.XLSX_MAX_ROWS, xlsx.MAX_ROWS):
+            (folder / f"{name}.xlsx{TOO_MANY_ROWS}").touch()
+            continue
+        try:
+            _placed(
+                folder / f"{name}.xlsx",
+                lambda handle, table=table: write_xlsx(
+                    handle, table, table.queryset(), base_url=base_url
+                ),
+            )
+        except xlsx.TooManyRows:  # a sheet the count does not foresee
+            (folder / f"{name}.xlsx{TOO_MANY_ROWS}").touch()
+
+
+def build(*, base_url: str, whole: bool = True) -> tuple[Path, str]:
+    """Build the set of the content as it is now and keep it; the package's (path, version).
+
+    First the tables' CSVs and the package, made in a folder of their own and renamed into place
+    together; then (`whole`) each table's JSON and workbook, each renamed into place when
+    written, so the package is not kept waiting for them. A set whose package is there already
+    gets only what it lacks."""
     folder = _folder()
+    # The key and every table read in one snapshot: a publish during the build, which moves the
+    # marker on, reaches neither the set nor its name. One file for every visitor (the
+    # addresses have no language), whichever page or worker made it: always in the default
+    # language.
+    with one_snapshot(), translation.override(settings.LANGUAGE_CODE):
+        key = _key(base_url)
+        if not list((folder / key).glob("package-*.zip")):
+            _build_package(folder, key, base_url=base_url)
+            _remove_old(folder)
+        if whole and not (folder / key / COMPLETE).exists():
+            _write_json_and_xlsx(folder / key, base_url=base_url)
+            (folder / key / COMPLETE).touch()
+    for path in (folder / key).glob("package-*.zip"):
+        return path, path.stem.split("-", 1)[1]
+    raise FileNotFoundError(f"The data package of set {key} is missing")
+
+
+def _build_package(folder: Path, key: str, *, base_url: str) -> None:
     work = Path(tempfile.mkdtemp(dir=folder, suffix=".part"))
     try:
-        # The key and every table read in one snapshot: a publish during the build, which
-        # moves the marker on, reaches neither the set nor its name. One file for every visitor
-        # (the addresses have no language), whichever page or worker made it: always in the
-        # default language.
-        with one_snapshot(), translation.override(settings.LANGUAGE_CODE):
-            key = _key(base_url)
-            csv_files = _write_tables(work, base_url=base_url)
-            with tempfile.NamedTemporaryFile(dir=work, suffix=".zip", delete=False) as package:
-                version = write_package(package, csv_files, base_url=base_url)
+        csv_files = _write_csvs(work, base_url=base_url)
+        with tempfile.NamedTemporaryFile(dir=work, suffix=".zip", delete=False) as package:
+            version = write_package(package, csv_files, base_url=base_url)
         os.replace(package.name, work / f"package-{version}.zip")
         try:
             os.rename(work, folder / key)  # whole or not at all, for a request reading meanwhile
@@ -134,10 +175,6 @@ def build(*, base_url: str) -> tuple[Path, str]:
             # Another process made the same set first (the worker and a request): theirs it is.
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _remove_old(folder)
-    for path in (folder / key).glob("package-*.zip"):
-        return path, path.stem.split("-", 1)[1]
-    raise FileNotFoundError(f"The data package of set {key} is missing")
 
 
 def _remove_old(folder: Path) -> None:
@@ -159,10 +196,11 @@ def small_enough_to_build_now() -> bool:
 
 def package_file(*, base_url: str) -> tuple[Path, str] | None:
     """(path, version) of the package of the content as it is now: the file kept, or one built
-    now if the content is small; None while the worker is making it."""
+    now if the content is small (the package only: the tables' other files are the worker's);
+    None while the worker is making it."""
     found = current(base_url=base_url)
     if found is None and small_enough_to_build_now():
-        found = build(base_url=base_url)
+        found = build(base_url=base_url, whole=False)
     return found
 
 
@@ -172,10 +210,10 @@ def site_base_url() -> str:
 
 
 def prebuild() -> bool:
-    """The worker's pass: build the set of the content as it is now for SITE_URL unless it is
-    built already. Whether it built one."""
+    """The worker's pass: build the set of the content as it is now for SITE_URL, or what it
+    lacks, unless it is complete. Whether it built anything."""
     base_url = site_base_url()
-    if not base_url or current(base_url=base_url) is not None:
+    if not base_url or (_folder() / _key(base_url) / COMPLETE).exists():
         return False
     build(base_url=base_url)
     return True
