@@ -105,8 +105,10 @@ def test_every_table_is_sent_from_the_file_the_worker_made_the_same_bytes(client
     call_command("run_worker", "--batch", verbosity=0)
     assert downloads(client) == streamed
     [kept] = [p for p in large.iterdir() if p.is_dir()]
+    assert kept.stat().st_mode & 0o777 == 0o755
     for path in kept.iterdir():
         assert b"planted-draft" not in path.read_bytes(), path.name
+        assert path.stat().st_mode & 0o777 == 0o644, path.name  # any server's user reads it
     # Sent from those files: what they hold is what is sent ("CSV for Excel" after its mark).
     for path in kept.glob("*.*"):
         path.write_bytes(b"the file " + path.name.encode())

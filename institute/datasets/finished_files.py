@@ -52,6 +52,9 @@ KEEP_SETS = 8  # sets kept on disk (a file being read stays readable when its se
 # as it always has (a 400 that says so), without writing the rows to find out.
 TOO_MANY_ROWS = ".too-many-rows"
 COMPLETE = ".complete"  # every file of the set is written
+# Temporary files and folders are made private (0600, 0700); what is placed is public data, read
+# by the web server's processes whatever user they run as.
+PUBLIC_FILE, PUBLIC_FOLDER = 0o644, 0o755
 
 
 def _key(base_url: str) -> str:
@@ -103,6 +106,7 @@ def _placed(path: Path, write) -> None:
         except BaseException:
             Path(handle.name).unlink()
             raise
+    os.chmod(handle.name, PUBLIC_FILE)
     os.replace(handle.name, path)
 
 
@@ -167,6 +171,9 @@ def _build_package(folder: Path, key: str, *, base_url: str) -> None:
         with tempfile.NamedTemporaryFile(dir=work, suffix=".zip", delete=False) as package:
             version = write_package(package, csv_files, base_url=base_url)
         os.replace(package.name, work / f"package-{version}.zip")
+        for path in work.iterdir():
+            os.chmod(path, PUBLIC_FILE)
+        os.chmod(work, PUBLIC_FOLDER)
         try:
             os.rename(work, folder / key)  # whole or not at all, for a request reading meanwhile
         except OSError:
