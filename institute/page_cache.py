@@ -43,11 +43,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from institute import languages
+from institute import answer_files, languages
 from institute.listings.generation import content_marker
 
 logger = logging.getLogger(__name__)
@@ -56,6 +62,9 @@ logger = logging.getLogger(__name__)
 # nothing the ETag does not).
 STATE_HEADER = "X-Page-Cache"
 HIT, STALE, MISS = "hit", "stale", "miss"
+# Set on a streamed answer that is sent from a file kept elsewhere already (a whole table's
+# finished file, institute.datasets.finished_files): not copied to a file of the cache's own.
+ON_DISK_ALREADY = "page_cache_on_disk_already"
 # Headers an entry never keeps: set per answer, or by the middleware outside this one.
 PER_ANSWER_HEADERS = {"set-cookie", "date", STATE_HEADER.lower()}
 
@@ -70,9 +79,20 @@ class Entry:
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
+    # The body's file (institute.answer_files) when it was too large for the shared cache.
+    file: str = ""
 
-    def response(self, state: str) -> HttpResponse:
-        response = HttpResponse(self.content, status=self.status)
+    def response(self, state: str) -> HttpResponseBase:
+        """The answer; FileNotFoundError if its file is gone (removed to make room, or kept by a
+        server whose folder this one does not see)."""
+        if self.file:
+            response = FileResponse(answer_files.open_answer(self.file), status=self.status)
+            # FileResponse names the file it sends; the answer's own headers say what it is.
+            for name in ("Content-Type", "Content-Disposition"):
+                if response.has_header(name):
+                    del response[name]
+        else:
+            response = HttpResponse(self.content, status=self.status)
         for name, value in self.headers:
             response[name] = value
         response[STATE_HEADER] = state
@@ -136,8 +156,8 @@ def serve(
     key = address_key(request)
     etag = make_etag(marker, request)
     entry = cache.get(key)
-    if isinstance(entry, Entry) and entry.marker == marker:
-        return _answer(request, entry, HIT, validators)
+    if (answer := _fresh(request, entry, marker, validators)) is not None:
+        return answer
     if validators and (not_modified := get_conditional_response(request, etag=etag)):
         # The client holds this state already (an ETag from another server, or from before
         # the cache lost the entry): nothing to compute.
@@ -151,13 +171,16 @@ def serve(
             # may have computed this state, kept it and dropped its lock (a slow thread on a
             # loaded machine); its entry is there now, since it is kept before the lock goes.
             latest = cache.get(key)
-            if isinstance(latest, Entry) and latest.marker == marker:
-                return _answer(request, latest, HIT, validators)
+            if (answer := _fresh(request, latest, marker, validators)) is not None:
+                return answer
             return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
         finally:
             cache.delete(lock)
-    if isinstance(entry, Entry):
-        return _answer(request, entry, STALE, validators)
+    if (
+        isinstance(entry, Entry)
+        and (answer := _answer(request, entry, STALE, validators)) is not None
+    ):
+        return answer
     deadline = time.monotonic() + settings.PAGE_CACHE_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
@@ -165,14 +188,23 @@ def serve(
         # lock seen gone means the entry read next is there if it was kept at all.
         computing = cache.get(lock) is not None
         entry = cache.get(key)
-        if isinstance(entry, Entry) and entry.marker == marker:
-            return _answer(request, entry, HIT, validators)
+        if (answer := _fresh(request, entry, marker, validators)) is not None:
+            return answer
         if not computing:
             break  # the computation ended without an entry to share (not keepable, or failed)
     return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
 
 
-def _answer(request: HttpRequest, entry: Entry, state: str, validators: bool) -> HttpResponseBase:
+def _fresh(request: HttpRequest, entry, marker: str, validators: bool) -> HttpResponseBase | None:
+    """The answer kept in `entry` if it was computed under `marker` and can still be sent."""
+    if isinstance(entry, Entry) and entry.marker == marker:
+        return _answer(request, entry, HIT, validators)
+    return None
+
+
+def _answer(
+    request: HttpRequest, entry: Entry, state: str, validators: bool
+) -> HttpResponseBase | None:
     last_modified = int(entry.stored_at)
     not_modified = validators and get_conditional_response(
         request, etag=entry.etag, last_modified=last_modified
@@ -183,7 +215,10 @@ def _answer(request: HttpRequest, entry: Entry, state: str, validators: bool) ->
                 not_modified[name] = value
         not_modified[STATE_HEADER] = state
         return not_modified
-    return entry.response(state)
+    try:
+        return entry.response(state)
+    except FileNotFoundError:
+        return None  # its file is gone: as if there were no entry
 
 
 def _compute_and_keep(
@@ -203,38 +238,91 @@ def _compute_and_keep(
         public_headers(response)
     response[STATE_HEADER] = MISS
 
-    def keep(content: bytes) -> None:
+    def keep(content: bytes, file: str = "") -> None:
         headers = tuple(
             (name, value)
             for name, value in response.items()
             if name.lower() not in PER_ANSWER_HEADERS
         )
-        entry = Entry(marker, etag, stored_at, response.status_code, headers, content)
+        entry = Entry(marker, etag, stored_at, response.status_code, headers, content, file)
         cache.set(key, entry, settings.PAGE_CACHE_TIMEOUT)
 
     if isinstance(response, StreamingHttpResponse):
-        response.streaming_content = _kept_when_complete(response.streaming_content, keep)
+        on_disk = not getattr(response, ON_DISK_ALREADY, False)
+        spill_name = f"{key.removeprefix('page:')}-{etag[3:-1]}" if on_disk else ""
+        response.streaming_content = _kept_when_complete(
+            response.streaming_content, keep, spill_name
+        )
     elif len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
         keep(response.content)
     return response
 
 
-def _kept_when_complete(chunks, keep: Callable[[bytes], None]) -> Iterator[bytes]:
-    """The stream as it goes, kept once its last chunk has left: a stream cut by an error or by
-    the client is never kept, nor one that grows past PAGE_CACHE_MAX_BYTES."""
+def _kept_when_complete(chunks, keep: Callable[..., None], spill_name: str) -> Iterator[bytes]:
+    """The stream as it goes, kept once its last chunk has left: in the shared cache up to
+    PAGE_CACHE_MAX_BYTES, past that in a file named `spill_name` (institute.answer_files; ""
+    for none). A stream cut by an error or by the client is never kept, nor one that grows past
+    what either holds."""
     kept: list[bytes] | None = []
+    spill: answer_files.Spill | None = None
     size = 0
-    for chunk in chunks:
-        chunk = chunk if isinstance(chunk, bytes) else bytes(chunk)
-        if kept is not None:
+    try:
+        for chunk in chunks:
+            chunk = chunk if isinstance(chunk, bytes) else bytes(chunk)
             size += len(chunk)
-            if size > settings.PAGE_CACHE_MAX_BYTES:
+            if kept is not None and size > settings.PAGE_CACHE_MAX_BYTES:
+                if spill_name and size <= answer_files.largest():
+                    spill = _spill(spill_name, kept)
                 kept = None
-            else:
+            if kept is not None:
                 kept.append(chunk)
-        yield chunk
-    if kept is not None:
-        keep(b"".join(kept))
+            elif spill is not None and not _spilled(spill, chunk):
+                spill = None
+            yield chunk
+        if kept is not None:
+            keep(b"".join(kept))
+        elif spill is not None:
+            placed, spill = _placed(spill), None
+            if placed:
+                keep(b"", placed)
+    finally:
+        if spill is not None:
+            spill.discard()
+
+
+def _spill(name: str, kept: list[bytes]) -> answer_files.Spill | None:
+    """A file begun with what was kept so far, or None where one cannot be written (a full disk:
+    the answer is sent all the same, not kept)."""
+    try:
+        spill = answer_files.Spill(name)
+        for chunk in kept:
+            spill.write(chunk)
+        return spill
+    except OSError as error:
+        logger.warning("An answer could not be kept on disk: %s", error)
+        return None
+
+
+def _spilled(spill: answer_files.Spill, chunk: bytes) -> bool:
+    """Whether the file still takes the answer (else it is dropped)."""
+    try:
+        if spill.write(chunk):
+            return True
+    except OSError as error:
+        logger.warning("An answer could not be kept on disk: %s", error)
+    spill.discard()
+    return False
+
+
+def _placed(spill: answer_files.Spill) -> str:
+    """The file's name once placed, or "" where it could not be (the answer was sent whole
+    all the same: its last chunk has left)."""
+    try:
+        return spill.keep()
+    except OSError as error:
+        logger.warning("An answer could not be kept on disk: %s", error)
+        spill.discard()
+        return ""
 
 
 def skipped(request: HttpRequest) -> bool:

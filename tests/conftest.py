@@ -152,3 +152,4 @@ def _own_data_packages(settings, tmp_path_factory):
     # A test's data is rolled back, and with it the package's key (on SQLite even the newest
     # version's id is reused): a package built by one test must not be served to the next.
     settings.DATA_PACKAGE_DIR = tmp_path_factory.mktemp("packages")
+    settings.PAGE_CACHE_DIR = tmp_path_factory.mktemp("page-cache")

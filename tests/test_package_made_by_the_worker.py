@@ -125,6 +125,11 @@ def test_every_table_is_sent_from_the_file_the_worker_made_the_same_bytes(client
     assert b"third-reform" in files["/data/reforms.csv"][0]
     assert len([p for p in large.iterdir() if p.is_dir()]) == 2
 
+    # The page cache sends them from where they are: no copy in its own files.
+    settings.PAGE_CACHE, settings.PAGE_CACHE_MAX_BYTES = True, 10
+    assert downloads(client) == files
+    assert not list(settings.PAGE_CACHE_DIR.iterdir())
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_table_longer_than_a_sheet_is_refused_as_a_workbook_before_and_after_the_worker(

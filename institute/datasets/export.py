@@ -40,6 +40,7 @@ from institute.datasets.spool import Spool
 from institute.datasets.spreadsheet import write_workbook
 from institute.datasets.tables import TABLES, Table, escape_formula, table_rows
 from institute.datasets.xlsx import TooManyRows
+from institute.page_cache import ON_DISK_ALREADY
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -410,6 +411,7 @@ def finished_table(table: Table, handle, *, fmt: str):
 
         response = StreamingHttpResponse(after_bom(), content_type=CSV_CONTENT_TYPE)
         response["Content-Length"] = str(size)
+        setattr(response, ON_DISK_ALREADY, True)
         return attachment(response, filename(table, "csv", suffix="-excel"))
     content_type = {
         "csv": CSV_CONTENT_TYPE,
@@ -417,6 +419,7 @@ def finished_table(table: Table, handle, *, fmt: str):
         "xlsx": XLSX_CONTENT_TYPE,
     }[fmt]
     response = FileResponse(handle, content_type=content_type)
+    setattr(response, ON_DISK_ALREADY, True)
     return attachment(response, filename(table, fmt))
 
 

@@ -182,11 +182,16 @@ else:
 # and the API answered from the shared cache while the public content stays as it was.
 # PAGE_CACHE=0 turns it off (the load test's baseline). For proxies and browsers: keep a page
 # PAGE_CACHE_MAX_AGE seconds, then serve it for PAGE_CACHE_STALE_WHILE_REVALIDATE more while
-# asking again. A download larger than PAGE_CACHE_MAX_BYTES is streamed, never kept.
+# asking again.
 PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
 PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 60)
 PAGE_CACHE_STALE_WHILE_REVALIDATE = env_int("PAGE_CACHE_STALE_WHILE_REVALIDATE", 30)
 PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 4 * 1024 * 1024)
+# A larger answer is kept as a file here instead (institute/answer_files.py: a folder every
+# server sees), the folder holding at most PAGE_CACHE_DISK_BYTES (one answer at most a quarter
+# of it; 0 keeps none on disk).
+PAGE_CACHE_DIR = Path(os.environ.get("PAGE_CACHE_DIR") or BASE_DIR / "var" / "page-cache")
+PAGE_CACHE_DISK_BYTES = env_int("PAGE_CACHE_DISK_BYTES", 4 * 1024**3)
 PAGE_CACHE_TIMEOUT = 24 * 3600  # an entry under an old marker is overwritten, or expires
 # The first visitors after a publish: one computes the page (holding a lock for at most
 # PAGE_CACHE_LOCK_SECONDS); the others get the previous answer meanwhile, or with none, wait up

@@ -34,6 +34,9 @@ if _db.get("ENGINE") == "django.db.backends.sqlite3" and str(_db["NAME"]) not in
 DATA_PACKAGE_DIR = Path(
     os.environ.get("DATA_PACKAGE_DIR") or tempfile.mkdtemp(prefix="reform-tracker-packages-")
 )
+PAGE_CACHE_DIR = Path(
+    os.environ.get("PAGE_CACHE_DIR") or tempfile.mkdtemp(prefix="reform-tracker-page-cache-")
+)
 
 # Off by default, so that a test sees the view's own work (its query budget, a changed setting);
 # the page cache's tests turn it on (tests/test_page_cache.py), and the servers the multi-server
