@@ -89,6 +89,7 @@ class Servers:
             "AXES_FAILURE_LIMIT": "2",
             "ADMIN_IMPORT_BACKGROUND_ROWS": "1",
             "DATA_PACKAGE_DIR": str(tmp_path / "packages"),
+            "PAGE_CACHE_DIR": str(tmp_path / "page-cache"),
             "LOG_LEVEL": "WARNING",
         }
 
