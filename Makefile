@@ -204,7 +204,8 @@ bench-smoke: install
 # A bounded load on a server that is already running (start it first: `make serve`, or `make
 # run`): 10,000 mixed public requests over 20 keep-alive connections against
 # http://127.0.0.1:$(PORT); prints req/s and p50/p95/p99 per kind; exits 1 on any 5xx or failed
-# connection. E.g. LOAD_ARGS="--concurrency 50 --requests 20000 --base-url http://host:8000".
+# connection. E.g. LOAD_ARGS="--concurrency 50 --requests 20000 --base-url http://host:8000";
+# "--passes 3" sends the same requests three times (the first pass meets an empty page cache).
 # With LOAD_ARGS="--baseline-url http://127.0.0.1:8001" the same requests go first to that
 # server (started with PAGE_CACHE=0) and both figures are printed side by side.
 LOAD_ARGS ?=
