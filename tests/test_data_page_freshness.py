@@ -1,6 +1,9 @@
 """The data package is built once per content version and kept on disk; the key follows the
 public content (review events and saved versions), so a publish shows a new version at once."""
 
+import os
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -29,12 +32,17 @@ def test_the_package_is_built_once_per_content_version(client, make_role_user, s
     kept = tmp_path.glob("*/package-*.zip")
     assert [p.stat().st_mtime_ns for p in kept] == [stamp]  # not rebuilt
 
+    # Left by builds whose process died: one two hours ago, one (perhaps still going) now.
+    abandoned, recent = tmp_path / "abandoned.part", tmp_path / "recent.part"
+    abandoned.mkdir(), recent.mkdir()
+    os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
+
     reform = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True)
     workflow.publish(reform, by=make_role_user("publisher"))
     after = b"".join(client.get(reverse("data-package")).streaming_content)
     assert after != first
     assert len(list(tmp_path.glob("*/package-*.zip"))) == 2
-    assert not list(tmp_path.glob("*.part"))
+    assert [p.name for p in tmp_path.glob("*.part")] == ["recent.part"]
 
 
 def test_a_write_outside_the_workflow_makes_a_new_package(client, settings, tmp_path):

@@ -30,6 +30,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -48,6 +49,8 @@ from institute.editorial.as_of import one_snapshot
 from institute.listings.generation import content_marker
 
 KEEP_SETS = 8  # sets kept on disk (a file being read stays readable when its set is removed)
+# A set's folder still being made after this long was left by a build whose process died.
+ABANDONED_SECONDS = 3600
 # Written in a set's folder when a table has more rows than a sheet holds: the request answers
 # as it always has (a 400 that says so), without writing the rows to find out.
 TOO_MANY_ROWS = ".too-many-rows"
@@ -185,7 +188,15 @@ def _build_package(folder: Path, key: str, *, base_url: str) -> None:
 
 
 def _remove_old(folder: Path) -> None:
-    sets = [p for p in folder.iterdir() if p.is_dir() and not p.name.endswith(".part")]
+    sets, now = [], time.time()
+    for path in folder.iterdir():
+        if not path.is_dir():
+            continue
+        if path.name.endswith(".part"):
+            if now - path.stat().st_mtime > ABANDONED_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)  # a build whose process died
+            continue
+        sets.append(path)
     for old in sorted(sets, key=lambda p: p.stat().st_mtime)[:-KEEP_SETS]:
         shutil.rmtree(old, ignore_errors=True)
     # Packages kept by an earlier version of the site, one ZIP each beside the sets.
