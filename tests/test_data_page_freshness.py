@@ -44,6 +44,15 @@ def test_the_package_is_built_once_per_content_version(client, make_role_user, s
     assert len(list(tmp_path.glob("*/package-*.zip"))) == 2
     assert [p.name for p in tmp_path.glob("*.part")] == ["recent.part"]
 
+    # A third: the current set and the one before are kept, the first is removed.
+    workflow.publish(
+        entry_in_state("reform", ReviewState.IN_REVIEW, approved=True),
+        by=make_role_user("publisher"),
+    )
+    client.get(reverse("data-package"))
+    assert len(list(tmp_path.glob("*/package-*.zip"))) == 2
+    assert not built.exists()
+
 
 def test_a_write_outside_the_workflow_makes_a_new_package(client, settings, tmp_path):
     from institute.sources.models import Source

@@ -48,7 +48,9 @@ from institute.datasets.tables import TABLES
 from institute.editorial.as_of import one_snapshot
 from institute.listings.generation import content_marker
 
-KEEP_SETS = 8  # sets kept on disk (a file being read stays readable when its set is removed)
+# Sets kept on disk: the current one and the one before. Only the current one is ever sent; a
+# file being sent stays readable when its set is removed, and at 1M reforms a set is gigabytes.
+KEEP_SETS = 2
 # A set's folder still being made after this long was left by a build whose process died.
 ABANDONED_SECONDS = 3600
 # Written in a set's folder when a table has more rows than a sheet holds: the request answers
