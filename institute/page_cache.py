@@ -26,10 +26,11 @@ was computed; a matching conditional request is answered 304.
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
 `private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any
-status but 200, an answer that sets a cookie or already says how it may be cached (the admin's
-`never_cache`, the 503 page), and a download larger than PAGE_CACHE_MAX_BYTES (streamed through,
-with its ETag). The API keeps its own headers and calls `serve()` after its throttle, so that
-every request counts (api.views). PAGE_CACHE=0 turns all of it off.
+status but 200, and an answer that sets a cookie or already says how it may be cached (the
+admin's `never_cache`, the 503 page). A download larger than PAGE_CACHE_MAX_BYTES is kept as a
+file instead (institute.answer_files), or, with no room for it there, streamed through with its
+ETag. The API keeps its own headers and calls `serve()` after its throttle, so that every
+request counts (api.views). PAGE_CACHE=0 turns all of it off.
 """
 
 from __future__ import annotations
