@@ -16,12 +16,15 @@ says which state it is), and are the first to go.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_FILE = 0o644  # temporary files are made private; any server's user reads a kept one
 # A file still being written after this long was left by a process that died: removed when room
@@ -41,27 +44,51 @@ def largest() -> int:
 
 
 class Spill:
-    """An answer being written to its file as it streams; `keep()` places it, `discard()` drops
-    it (a stream cut by an error or by the client, or grown past `largest()`)."""
+    """An answer being written to its file as it streams. Writing to disk never fails the answer:
+    a file that cannot be written (a full disk) is dropped and logged, and the answer is sent all
+    the same, not kept."""
 
-    def __init__(self, name: str):
-        self.name = name
-        self.size = 0
-        self._handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- kept or discarded below
-            dir=folder(), prefix=f"{name}.", suffix=".part", delete=False
-        )
+    def __init__(self, name: str, handle):
+        self.name, self._handle, self.size = name, handle, 0
+
+    @classmethod
+    def begin(cls, name: str, chunks: list[bytes]) -> Spill | None:
+        """A file begun with `chunks`, or None where it cannot be written."""
+        try:
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- kept or discarded below
+                dir=folder(), prefix=f"{name}.", suffix=".part", delete=False
+            )
+        except OSError as error:
+            logger.warning("An answer could not be kept on disk: %s", error)
+            return None
+        spill = cls(name, handle)
+        return spill if all(spill.write(chunk) for chunk in chunks) else None
 
     def write(self, chunk: bytes) -> bool:
-        """Whether the answer is still small enough to keep."""
-        self._handle.write(chunk)
+        """Whether the file took `chunk` and the answer is still small enough to keep; if not,
+        the file is dropped."""
+        try:
+            self._handle.write(chunk)
+        except OSError as error:
+            logger.warning("An answer could not be kept on disk: %s", error)
+            self.discard()
+            return False
         self.size += len(chunk)
-        return self.size <= largest()
+        if self.size > largest():
+            self.discard()
+            return False
+        return True
 
     def keep(self) -> str:
-        """Place the file; its name, for the entry."""
-        self._handle.close()
-        os.chmod(self._handle.name, PUBLIC_FILE)
-        os.replace(self._handle.name, folder() / self.name)
+        """Place the file; its name, for the entry, or "" where it could not be placed."""
+        try:
+            self._handle.close()
+            os.chmod(self._handle.name, PUBLIC_FILE)
+            os.replace(self._handle.name, folder() / self.name)
+        except OSError as error:
+            logger.warning("An answer could not be kept on disk: %s", error)
+            self.discard()
+            return ""
         _fit()
         return self.name
 

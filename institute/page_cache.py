@@ -273,57 +273,22 @@ def _kept_when_complete(chunks, keep: Callable[..., None], spill_name: str) -> I
             size += len(chunk)
             if kept is not None and size > settings.PAGE_CACHE_MAX_BYTES:
                 if spill_name and size <= answer_files.largest():
-                    spill = _spill(spill_name, kept)
+                    spill = answer_files.Spill.begin(spill_name, kept)
                 kept = None
             if kept is not None:
                 kept.append(chunk)
-            elif spill is not None and not _spilled(spill, chunk):
+            elif spill is not None and not spill.write(chunk):
                 spill = None
             yield chunk
         if kept is not None:
             keep(b"".join(kept))
         elif spill is not None:
-            placed, spill = _placed(spill), None
+            placed, spill = spill.keep(), None
             if placed:
                 keep(b"", placed)
     finally:
         if spill is not None:
             spill.discard()
-
-
-def _spill(name: str, kept: list[bytes]) -> answer_files.Spill | None:
-    """A file begun with what was kept so far, or None where one cannot be written (a full disk:
-    the answer is sent all the same, not kept)."""
-    try:
-        spill = answer_files.Spill(name)
-        for chunk in kept:
-            spill.write(chunk)
-        return spill
-    except OSError as error:
-        logger.warning("An answer could not be kept on disk: %s", error)
-        return None
-
-
-def _spilled(spill: answer_files.Spill, chunk: bytes) -> bool:
-    """Whether the file still takes the answer (else it is dropped)."""
-    try:
-        if spill.write(chunk):
-            return True
-    except OSError as error:
-        logger.warning("An answer could not be kept on disk: %s", error)
-    spill.discard()
-    return False
-
-
-def _placed(spill: answer_files.Spill) -> str:
-    """The file's name once placed, or "" where it could not be (the answer was sent whole
-    all the same: its last chunk has left)."""
-    try:
-        return spill.keep()
-    except OSError as error:
-        logger.warning("An answer could not be kept on disk: %s", error)
-        spill.discard()
-        return ""
 
 
 def skipped(request: HttpRequest) -> bool:

@@ -362,6 +362,13 @@ def export_lines(table: Table, queryset, *, base_url: str) -> Body:
     return Body(csv_lines(table, rows), rows)
 
 
+def json_body(table: Table, queryset, *, base_url: str) -> Body:
+    """`queryset`, public rows of `table` in the file's order, as the JSON export's text; the
+    database asked before this returns (see `export_lines`)."""
+    rows = response_rows(table, queryset, base_url=base_url)
+    return Body(json_chunks(table, rows), rows)
+
+
 def stream_table(table: Table, queryset, *, fmt: str, base_url: str, qualifier: str = ""):
     """An HTTP response with `queryset` (public rows of `table`, not yet `prepare`d) in `fmt`
     (csv, csv-excel, json or xlsx); `qualifier` names the filter in the file name. The database
@@ -374,9 +381,9 @@ def stream_table(table: Table, queryset, *, fmt: str, base_url: str, qualifier: 
         response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
         return attachment(response, filename(table, "csv", qualifier=qualifier, suffix=suffix))
     if fmt == "json":
-        rows = response_rows(table, queryset, base_url=base_url)
         response = StreamingHttpResponse(
-            Body(json_chunks(table, rows), rows), content_type="application/json; charset=utf-8"
+            json_body(table, queryset, base_url=base_url),
+            content_type="application/json; charset=utf-8",
         )
     elif fmt == "xlsx":
         return xlsx_response(table, queryset, base_url=base_url, qualifier=qualifier)

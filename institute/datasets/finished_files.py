@@ -31,19 +31,14 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import translation
 
 from institute.datasets import xlsx
-from institute.datasets.export import (
-    export_lines,
-    json_chunks,
-    public_rows,
-    write_package,
-    write_xlsx,
-)
+from institute.datasets.export import Body, export_lines, json_body, write_package, write_xlsx
 from institute.datasets.tables import TABLES
 from institute.editorial.as_of import one_snapshot
 from institute.listings.generation import content_marker
@@ -72,11 +67,16 @@ def _folder() -> Path:
     return folder
 
 
-def current(*, base_url: str) -> tuple[Path, str] | None:
-    """(path, version) of the package of the content as it is now, if it is built."""
-    for path in (_folder() / _key(base_url)).glob("package-*.zip"):
+def _package_in(folder: Path) -> tuple[Path, str] | None:
+    """(path, version) of the package in a set's folder, if it is there."""
+    for path in folder.glob("package-*.zip"):
         return path, path.stem.split("-", 1)[1]
     return None
+
+
+def current(*, base_url: str) -> tuple[Path, str] | None:
+    """(path, version) of the package of the content as it is now, if it is built."""
+    return _package_in(_folder() / _key(base_url))
 
 
 def table_file(name: str, fmt: str, *, base_url: str) -> Path | None:
@@ -92,13 +92,20 @@ def table_file(name: str, fmt: str, *, base_url: str) -> Path | None:
     return None
 
 
+def _write_body(handle, body: Body) -> None:
+    """A streamed export's text (institute.datasets.export) to `handle`, the very chunks a
+    streamed answer sends; its rows closed whatever happens."""
+    with closing(body):
+        for text in body:
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
 def _write_csvs(folder: Path, *, base_url: str) -> dict[str, Path]:
     csv_files = {}
     for name, table in TABLES.items():
         csv_files[name] = folder / f"{name}.csv"
         with csv_files[name].open("wb") as handle:
-            for text in export_lines(table, table.queryset(), base_url=base_url):
-                handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+            _write_body(handle, export_lines(table, table.queryset(), base_url=base_url))
     return csv_files
 
 
@@ -117,17 +124,12 @@ def _placed(path: Path, write) -> None:
 
 def _write_json_and_xlsx(folder: Path, *, base_url: str) -> None:
     for name, table in TABLES.items():
-
-        def json_file(handle, table=table):
-            rows = public_rows(table, table.queryset(), base_url=base_url)
-            try:
-                for chunk in json_chunks(table, rows):
-                    handle.write(chunk.encode("utf-8"))
-            finally:
-                if hasattr(rows, "close"):
-                    rows.close()
-
-        _placed(folder / f"{name}.json", json_file)
+        _placed(
+            folder / f"{name}.json",
+            lambda handle, table=table: _write_body(
+                handle, json_body(table, table.queryset(), base_url=base_url)
+            ),
+        )
         # A count first (the build is one snapshot: the rows cannot grow past it meanwhile), so
         # a table longer than a sheet is found without writing its rows.
         if table.queryset().count() + 1 > min(settings.XLSX_MAX_ROWS, xlsx.MAX_ROWS):
@@ -158,15 +160,16 @@ def build(*, base_url: str, whole: bool = True) -> tuple[Path, str]:
     # language.
     with one_snapshot(), translation.override(settings.LANGUAGE_CODE):
         key = _key(base_url)
-        if not list((folder / key).glob("package-*.zip")):
+        if _package_in(folder / key) is None:
             _build_package(folder, key, base_url=base_url)
             _remove_old(folder)
         if whole and not (folder / key / COMPLETE).exists():
             _write_json_and_xlsx(folder / key, base_url=base_url)
             (folder / key / COMPLETE).touch()
-    for path in (folder / key).glob("package-*.zip"):
-        return path, path.stem.split("-", 1)[1]
-    raise FileNotFoundError(f"The data package of set {key} is missing")
+    found = _package_in(folder / key)
+    if found is None:
+        raise FileNotFoundError(f"The data package of set {key} is missing")
+    return found
 
 
 def _build_package(folder: Path, key: str, *, base_url: str) -> None:
