@@ -4,6 +4,8 @@ recount, and no stale count or row after anything is published, archived or edit
 import itertools
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 
 from institute.editorial import workflow
@@ -299,3 +301,11 @@ def test_every_page_of_a_listing_is_its_own_rows(client, varied):
     seen = list(itertools.chain.from_iterable(_titles(client, {"page": str(n)}) for n in (1, 2, 3)))
     assert len(seen) == total == len(set(seen))
     assert seen == sorted(seen)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="work_mem is PostgreSQL's")
+def test_every_connection_searches_with_the_work_mem_set():
+    # PostgreSQL's default (4 MB) turns a search of many matches lossy: see the setting.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == settings.DATABASE_WORK_MEM

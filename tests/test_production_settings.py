@@ -152,6 +152,15 @@ def test_an_unreachable_database_is_one_line():
     assert len(lines) == 1 and lines[0].startswith("DATABASE_URL: the database does not answer")
 
 
+@pytest.mark.parametrize("value", ["lots", "16", "16mb", "0MB", "16 MB"])
+def test_a_database_work_mem_postgresql_cannot_read_is_one_line(value):
+    result = run("-m", "institute.preflight", env=production_env(DATABASE_WORK_MEM=value))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("AXES:")]
+    assert len(lines) == 1 and lines[0].startswith(f"DATABASE_WORK_MEM={value!r} is not")
+
+
 def test_sqlite_in_production_warns_but_starts(tmp_path):
     result = run(
         "-m",

@@ -116,6 +116,12 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_WORK_MEM = os.environ.get("DATABASE_WORK_MEM", "").strip() or "16MB"
+if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", DATABASE_WORK_MEM):
+    raise ImproperlyConfigured(
+        f"DATABASE_WORK_MEM={DATABASE_WORK_MEM!r} is not an amount of memory as PostgreSQL "
+        "writes it (a whole number and kB, MB or GB: 16MB)."
+    )
 # A connection kept between requests (conn_max_age) is checked before it is reused, so a
 # database restart costs a reconnect, not an error page.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -126,9 +132,14 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # disk (the default, 4), under which a streamed export sorts the whole table before its
     # first row instead of reading an index in the file's order. `bench_export.py 1000000`:
     # /data/reforms.csv's first row 3,633 ms with 4, 3 ms with 1.1, the whole file as fast.
+    # work_mem: PostgreSQL's default (4 MB) is too small for the bitmap of a search matching a
+    # sixth of 1M reforms, which then goes lossy and rereads every row of its pages, search
+    # vector and all: `/reforms/?q=tenge&area=human-rights` cold 2.9 s with 4 MB, 1.3 s with 16
+    # (benchmarks/README.md, section 3c). It is a limit per sort or hash of a query, not a
+    # reservation: a database shared by many servers may want it lower.
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
-        "options": "-c jit=off -c random_page_cost=1.1",
+        "options": f"-c jit=off -c random_page_cost=1.1 -c work_mem={DATABASE_WORK_MEM}",
     }
 if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     # SQLite (the quick start) has several writers at once: runserver's threads and db_worker.
