@@ -2,6 +2,7 @@
 `.env.example` itself is a file they read."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -87,3 +88,33 @@ def test_make_takes_port_and_the_worker_from_the_file_unless_told(tmp_path):
     assert "runserver 127.0.0.1:8125" in dry_run("run", "PORT=8125")
     assert "worker='db_worker --queue-name default'" in dry_run("serve")
     assert "runserver 127.0.0.1:8000" in dry_run("run", ENV_FILE="")
+
+
+def test_the_example_file_names_every_setting_read_from_the_environment():
+    """`.env.example` says it holds every setting the tracker reads: it is where an operator
+    looks, so a setting read and not listed there is one nobody finds."""
+    reads = re.compile(
+        r"""(?:os\.environ\.get|os\.environ\[|env_int|env_float|env_bool|env_list)\(?\s*"([A-Z_]+)\""""
+    )
+    read = {
+        name
+        for module in (ROOT / "institute" / "settings").glob("*.py")
+        for name in reads.findall(module.read_text(encoding="utf-8"))
+    }
+    listed = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert len(read) > 50  # the pattern finds what the settings read
+    assert sorted(read - listed) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("IMPORT_UPLOAD_MAX_ROWS", "many", "is not a whole number"),
+        ("IMPORT_JOB_STALE_SECONDS", "a minute", "is not a number"),
+        ("DATASET_EXPORT_COPY", "maybe", "is not a boolean"),
+    ],
+)
+def test_a_setting_that_is_not_its_kind_is_named(name, value, says):
+    result = manage("check", ENV_FILE="", **{name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}={value!r} {says}" in result.stderr

@@ -39,6 +39,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 INSTALLED_APPS = [
@@ -160,7 +170,7 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
 # view of the /data/ summary. Redis going away makes the site slower, never an error page
 # (institute/shared_cache.py); it is tried again every CACHE_RETRY_SECONDS.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
-CACHE_RETRY_SECONDS = float(os.environ.get("CACHE_RETRY_SECONDS") or 2)
+CACHE_RETRY_SECONDS = env_float("CACHE_RETRY_SECONDS", 2)
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -208,7 +218,7 @@ PAGE_CACHE_TIMEOUT = 24 * 3600  # an entry under an old marker is overwritten, o
 # PAGE_CACHE_LOCK_SECONDS); the others get the previous answer meanwhile, or with none, wait up
 # to PAGE_CACHE_WAIT_SECONDS for the one being computed.
 PAGE_CACHE_LOCK_SECONDS = env_int("PAGE_CACHE_LOCK_SECONDS", 30)
-PAGE_CACHE_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_WAIT_SECONDS") or 10)
+PAGE_CACHE_WAIT_SECONDS = env_float("PAGE_CACHE_WAIT_SECONDS", 10)
 PAGE_CACHE_SKIP = ["/admin/", "/healthz", "/api/"]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -324,11 +334,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True  # our own history and versions record imports
 # The largest CSV an import takes. An admin upload is kept whole in the database until it is
 # confirmed (and read whole into memory by the worker), so it has limits of its own. The command
-# line reads the file whole too: about 12 KB of memory a row of the reforms table.
-IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
-IMPORT_UPLOAD_MAX_ROWS = int(os.environ.get("IMPORT_UPLOAD_MAX_ROWS", "100000"))
-IMPORT_COMMAND_MAX_BYTES = int(os.environ.get("IMPORT_COMMAND_MAX_BYTES", str(1024**3)))
-IMPORT_COMMAND_MAX_ROWS = int(os.environ.get("IMPORT_COMMAND_MAX_ROWS", "1000000"))
+# line reads its file a part at a time (institute.datasets.importer).
+IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_UPLOAD_MAX_ROWS = env_int("IMPORT_UPLOAD_MAX_ROWS", 100_000)
+IMPORT_COMMAND_MAX_BYTES = env_int("IMPORT_COMMAND_MAX_BYTES", 1024**3)
+IMPORT_COMMAND_MAX_ROWS = env_int("IMPORT_COMMAND_MAX_ROWS", 1_000_000)
 # The whole-dataset downloads (/data/package.zip, /data/<table>.<format>) are built once per
 # content version and kept here.
 DATA_PACKAGE_DIR = Path(os.environ.get("DATA_PACKAGE_DIR") or BASE_DIR / "var" / "data-packages")
@@ -339,24 +349,24 @@ DATA_PACKAGE_PREBUILD_SECONDS = env_int("DATA_PACKAGE_PREBUILD_SECONDS", 10)
 DATA_PACKAGE_INLINE_MAX_ROWS = env_int("DATA_PACKAGE_INLINE_MAX_ROWS", 20_000)
 # On PostgreSQL the public CSV exports are written by the database (COPY ... TO STDOUT); off, by
 # Python, row by row (the same bytes, about 100 times slower). SQLite always takes the latter.
-DATASET_EXPORT_COPY = os.environ.get("DATASET_EXPORT_COPY", "1") != "0"
+DATASET_EXPORT_COPY = env_bool("DATASET_EXPORT_COPY", default=True)
 # Rows an XLSX sheet holds at most, its header included: by default the most a spreadsheet
 # opens (Excel's 1,048,576); lower it to cap the size of workbooks. A longer table or selection
 # is refused as a workbook (institute.datasets.export), never cut short.
-XLSX_MAX_ROWS = int(os.environ.get("XLSX_MAX_ROWS", "1048576"))
+XLSX_MAX_ROWS = env_int("XLSX_MAX_ROWS", 1_048_576)
 
 # Background jobs (large admin imports) are rows in the database run by `manage.py db_worker`,
 # which `make run` starts: no extra server to install.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Uploads above this many rows import in the background with a progress page.
-ADMIN_IMPORT_BACKGROUND_ROWS = int(os.environ.get("ADMIN_IMPORT_BACKGROUND_ROWS", "2000"))
+ADMIN_IMPORT_BACKGROUND_ROWS = env_int("ADMIN_IMPORT_BACKGROUND_ROWS", 2_000)
 # A running import writes a heartbeat this often; one silent for IMPORT_JOB_STALE_SECONDS, whose
 # worker is gone, is marked failed (retryable) by the sweep, which `manage.py run_worker` runs
 # every IMPORT_JOB_SWEEP_SECONDS. A failed job's file is deleted after IMPORT_JOB_KEEP_DAYS.
-IMPORT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("IMPORT_JOB_HEARTBEAT_SECONDS", "5"))
-IMPORT_JOB_STALE_SECONDS = float(os.environ.get("IMPORT_JOB_STALE_SECONDS", "60"))
-IMPORT_JOB_SWEEP_SECONDS = float(os.environ.get("IMPORT_JOB_SWEEP_SECONDS", "30"))
-IMPORT_JOB_KEEP_DAYS = int(os.environ.get("IMPORT_JOB_KEEP_DAYS", "7"))
+IMPORT_JOB_HEARTBEAT_SECONDS = env_float("IMPORT_JOB_HEARTBEAT_SECONDS", 5)
+IMPORT_JOB_STALE_SECONDS = env_float("IMPORT_JOB_STALE_SECONDS", 60)
+IMPORT_JOB_SWEEP_SECONDS = env_float("IMPORT_JOB_SWEEP_SECONDS", 30)
+IMPORT_JOB_KEEP_DAYS = env_int("IMPORT_JOB_KEEP_DAYS", 7)
 
 # --- Email: visitors' alerts and reviewers' notices (institute.alerts; README "Alerts") --------
 # The site's address as visitors reach it, for what is written outside a request: messages link
