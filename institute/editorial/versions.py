@@ -105,27 +105,29 @@ def snapshot(entry: Editorial) -> dict:
     for f in m2m_fields(type(entry)):
         data[f.name] = sorted(getattr(entry, f.name).values_list("pk", flat=True))
     for child in children_of(type(entry)):
-        rows = child.get_model()._default_manager.filter(**{child.owner_field: entry.pk})
-        data[child.name] = _child_rows(child, list(rows.order_by(*row_order(child))))
+        data[child.name] = [values for _, values in _child_rows(child, [entry.pk])]
     return data
 
 
-def _child_rows(child: Children, rows: list[models.Model]) -> list[dict]:
-    """Child rows as snapshot dicts, with their own children (in one query per kind)."""
-    out = [
-        {name: _json(getattr(row, _attname(row, name))) for name in child.fields} for row in rows
-    ]
+def _child_rows(child: Children, owners: list[int]) -> list[tuple[int, dict]]:
+    """The child rows of the entries `owners` (primary keys) as snapshot dicts, each with its
+    owner's key, in the snapshot's order, with their own children: one query per kind. Read
+    as values, not model instances: a bulk snapshot of 2,000 reforms reads about 9,000 rows."""
+    model = child.get_model()
+    columns = [model._meta.get_field(name).attname for name in child.fields]
+    owner = model._meta.get_field(child.owner_field).attname
+    rows = list(
+        model._default_manager.filter(**{f"{owner}__in": owners})
+        .order_by(*row_order(child))
+        .values_list("pk", owner, *columns)
+    )
+    out = [(row[1], dict(zip(child.fields, map(_json, row[2:]), strict=True))) for row in rows]
     for grandchild in child.children:
-        by_owner: dict[int, list[dict]] = {row.pk: [] for row in rows}
-        nested = grandchild.get_model()._default_manager.filter(
-            **{f"{grandchild.owner_field}__in": list(by_owner)}
-        )
-        for row in nested.order_by(*row_order(grandchild)):
-            by_owner[getattr(row, _attname(row, grandchild.owner_field))].append(
-                {name: _json(getattr(row, _attname(row, name))) for name in grandchild.fields}
-            )
-        for values, row in zip(out, rows, strict=True):
-            values[grandchild.name] = by_owner[row.pk]
+        by_owner: dict[int, list[dict]] = {row[0]: [] for row in rows}
+        for pk, values in _child_rows(grandchild, list(by_owner)):
+            by_owner[pk].append(values)
+        for row, (_, values) in zip(rows, out, strict=True):
+            values[grandchild.name] = by_owner[row[0]]
     return out
 
 
@@ -148,13 +150,8 @@ def snapshots(entries: list[Editorial]) -> dict[int, dict]:
     for child in children_of(model):
         for data in out.values():
             data[child.name] = []
-        rows = list(
-            child.get_model()
-            ._default_manager.filter(**{f"{child.owner_field}__in": pks})
-            .order_by(*row_order(child))
-        )
-        for row, values in zip(rows, _child_rows(child, rows), strict=True):
-            out[getattr(row, _attname(row, child.owner_field))][child.name].append(values)
+        for owner, values in _child_rows(child, pks):
+            out[owner][child.name].append(values)
     return out
 
 
