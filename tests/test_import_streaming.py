@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 
 from institute.datasets import apply, importer, parse
@@ -191,3 +192,24 @@ def test_a_dry_run_in_parts_reports_every_row_and_writes_nothing(monkeypatch):
     quiet = run_import(table="reforms", data=(HEADER + rows(5)).encode(), detail=False)
     assert (quiet.counts["new"], quiet.outcomes, quiet.basis) == (5, [], {})
     assert Reform.objects.count() == 5
+
+
+def estimated_rows(model) -> float:
+    """What PostgreSQL's planner takes `model`'s table to hold (-1: never analyzed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_an_import_of_many_rows_leaves_the_planner_the_tables_as_they_are(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "ANALYZE_AFTER_ROWS", 5)
+    before = estimated_rows(Reform), estimated_rows(EntryVersion)
+    import_reforms(tmp_path, (HEADER + rows(4)).encode())  # fewer: left to autovacuum
+    assert (estimated_rows(Reform), estimated_rows(EntryVersion)) == before
+    import_reforms(tmp_path, (HEADER + rows(9)).encode())  # 5 new, 4 unchanged
+    assert estimated_rows(Reform) == Reform.objects.count() == 9
+    assert estimated_rows(EntryVersion) == EntryVersion.objects.count()
+    assert estimated_rows(Reform.topics.through) == Reform.topics.through.objects.count()
