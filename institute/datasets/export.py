@@ -130,7 +130,7 @@ def attachment(response, name: str):
 # written bare.
 _FORMULA_ESCAPED = r"CASE WHEN {v} ~ '^[-=+@\t\r'']' THEN '''' || {v} ELSE {v} END"
 COPY_BATCH_BYTES = 1 << 16
-# The rows of a streamed CSV read by a query of their own before the rest (_head_first).
+# The rows of a streamed export read by a query of their own before the rest (_head_first).
 HEAD_ROWS = 200
 
 
@@ -235,40 +235,61 @@ def copy_csv(table: Table, queryset, *, base_url: str) -> Iterator[bytes] | None
     """The CSV lines of `queryset`, without the header, as PostgreSQL writes them (COPY in CSV
     format; its UTF-8 bytes are passed on, no row parsed in Python), or None where it cannot:
     another database, a column without SQL, or a query the cells cannot be added to."""
-    query = cells_query(table, queryset, base_url=base_url, csv=True)
-    if query is None:
+    queries = _queries(table, queryset, base_url=base_url, csv=True)
+    if queries is None:
         return None
-    queries, snapshot = [query], contextlib.nullcontext
-    if head_first := _head_first(table, queryset, query, base_url=base_url):
-        queries, snapshot = head_first, one_snapshot
 
     def lines() -> Iterator[bytes]:
         buffer, quoted, first = bytearray(), False, True
-        # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
-        with snapshot(), connection.cursor() as cursor:
-            for n, (sql, params) in enumerate(queries):
-                read = 0
-                with cursor.cursor.copy(
-                    f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params
-                ) as copy:
-                    for data in copy:  # a row at a time (psycopg's Copy.read)
-                        read += 1
-                        buffer += data
-                        # The first line goes alone: the download is seen to start at once.
-                        if first or len(buffer) >= COPY_BATCH_BYTES:
-                            text, quoted = crlf(bytes(buffer), quoted)
-                            yield text
-                            buffer.clear()
-                            first = False
-                if n == 0 and len(queries) > 1 and read < HEAD_ROWS:
-                    break  # the head was all of it: no rest to ask for
+        for data in _in_parts(queries, _copy_csv):
+            buffer += data
+            # The first line goes alone: the download is seen to start at once.
+            if first or len(buffer) >= COPY_BATCH_BYTES:
+                text, quoted = crlf(bytes(buffer), quoted)
+                yield text
+                buffer.clear()
+                first = False
         yield crlf(bytes(buffer), quoted)[0]
 
     return lines()
 
 
+def _copy_csv(sql: str, params: list) -> Iterator[bytes]:
+    """The lines of `COPY (sql) TO STDOUT` in CSV format, a row at a time (psycopg's
+    Copy.read), as bytes."""
+    # psycopg's own cursor: Django's debug wrapper of copy() takes no parameters.
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+    ):
+        yield from copy
+
+
+def _queries(table: Table, queryset, *, base_url: str, csv: bool) -> list[tuple[str, list]] | None:
+    """The queries (SQL and parameters) that read `queryset`'s cells (see cells_query): the
+    whole in one, or its head and its rest where its first rows come sooner that way
+    (_head_first); None where COPY cannot read them."""
+    whole = cells_query(table, queryset, base_url=base_url, csv=csv)
+    if whole is None:
+        return None
+    return _head_first(table, queryset, whole, base_url=base_url, csv=csv) or [whole]
+
+
+def _in_parts(queries: list[tuple[str, list]], read: Callable) -> Iterator:
+    """What `read(sql, params)` gives of each query in turn; several in one snapshot, the rest
+    not asked for when the head was all of it."""
+    with one_snapshot() if len(queries) > 1 else contextlib.nullcontext():
+        for n, (sql, params) in enumerate(queries):
+            count = 0
+            for item in read(sql, params):
+                count += 1
+                yield item
+            if n == 0 and len(queries) > 1 and count < HEAD_ROWS:
+                return
+
+
 def _head_first(
-    table: Table, queryset, query: tuple[str, list], *, base_url: str
+    table: Table, queryset, query: tuple[str, list], *, base_url: str, csv: bool
 ) -> list[tuple[str, list]] | None:
     """The queries of `queryset`'s first HEAD_ROWS rows and of the rest, where its first rows
     come sooner that way than by `query` (the whole of it); else None.
@@ -284,7 +305,7 @@ def _head_first(
     if whole is None:
         return None
     head, rest = (
-        cells_query(table, whole, base_url=base_url, csv=True, part=part)
+        cells_query(table, whole, base_url=base_url, csv=csv, part=part)
         for part in (slice(None, HEAD_ROWS), slice(HEAD_ROWS, None))
     )
     return [head, rest] if _startup_cost(*head) * 2 < _startup_cost(*query) else None
@@ -301,14 +322,13 @@ def copy_rows(table: Table, queryset, *, base_url: str) -> Iterator[list] | None
     """The rows of `queryset` as `table_rows` gives them (text, and numbers where a column is an
     integer), read by one COPY of the columns' SQL instead of the ORM and its prefetches; None
     where `copy_csv` would be."""
-    query = cells_query(table, queryset, base_url=base_url, csv=False)
-    if query is None:
+    queries = _queries(table, queryset, base_url=base_url, csv=False)
+    if queries is None:
         return None
-    sql, params = query
     numbers = [n for n, column in enumerate(table.columns) if column.type == "integer"]
 
     def records() -> Iterator[list]:
-        for record in _copy(sql, params):
+        for record in _in_parts(queries, _copy):
             row = list(record)
             for n in numbers:
                 row[n] = int(row[n])
