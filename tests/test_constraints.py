@@ -93,3 +93,45 @@ def test_a_reform_answers_a_recommendation_once():
     assert_rejected(
         lambda: ResponseFactory(recommendation=response.recommendation, reform=response.reform)
     )
+
+
+BROKEN = {
+    "nothing": {},
+    "an unknown area": {"area": "culture"},
+    "a status and an actor unknown": {"status": "finished", "acted_by": "aliens"},
+    "a date that is no date": {"announced_on": "2019-13"},
+    "a qualifier without its date": {"adopted_on": "", "adopted_qualifier": "by"},
+    "published without a time": {"review_state": "published", "published_at": None},
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN.values(), ids=BROKEN.keys())
+@pytest.mark.parametrize("exclude", [None, {"area", "status", "adopted_qualifier"}])
+def test_an_entrys_checks_asked_at_once_fail_as_djangos_one_by_one(broken, exclude):
+    """An entry's check constraints are asked in one query (institute.constraint_checks): what
+    fails, with which message, in which order, is what Django's own validation says."""
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+    from django.db.models import Model
+    from django.test.utils import CaptureQueriesContext
+
+    reform = ReformFactory()
+    for field, value in broken.items():
+        setattr(reform, field, value)
+
+    def errors(validate):
+        try:
+            validate(reform, exclude=exclude)
+        except ValidationError as e:
+            return e.message_dict
+        return None
+
+    with CaptureQueriesContext(connection) as ours:
+        asked_at_once = errors(type(reform).validate_constraints)
+    with CaptureQueriesContext(connection) as djangos:
+        one_by_one = errors(Model.validate_constraints)
+    assert asked_at_once == one_by_one
+    if exclude is None:  # else a constraint reading a field left out is not asked
+        assert (asked_at_once is None) == (not broken)
+    # A savepoint, the query, its release: three, where Django asks three a constraint.
+    assert len(ours.captured_queries) == 3 and len(djangos.captured_queries) > 30
