@@ -31,6 +31,7 @@ GENERIC = (
     "institute.sharing",
     "institute.dates",
     "institute.control_characters",
+    "institute.constraint_checks",
     "institute.translations",
     "institute.languages",
 )
