@@ -378,3 +378,18 @@ def test_a_file_read_head_first_is_one_moment_of_the_database(client, many_alike
     elsewhere.join()
     assert b"".join([*sent, *stream]) == before
     assert oldest.encode() not in download(client, FILTERED)  # withdrawn for the next one
+
+
+@pytest.mark.django_db(transaction=True)  # the parts' transaction the outermost, as served
+@pytest.mark.parametrize("chunks", [2, 9], ids=["in the head", "in the rest"])
+def test_a_client_that_leaves_a_file_read_head_first_does_not_break_the_connection(
+    client, many_alike, monkeypatch, chunks
+):
+    monkeypatch.setattr("institute.datasets.export.HEAD_ROWS", 5)
+    monkeypatch.setattr("institute.datasets.export.COPY_BATCH_BYTES", 1)
+    assert head_read_first(FILTERED)
+    stream = client.get(FILTERED)._iterator
+    for _ in range(1 + chunks):  # the header, then rows (one a chunk): five are the head's
+        next(stream)
+    stream.close()
+    assert len(rows_and_column(download(client, FILTERED), "slug")[0]) == 200
