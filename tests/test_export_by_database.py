@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 
 from institute.datasets.export import _queries
 from institute.datasets.tables import TABLES
+from institute.editorial.edits import save_edit
+from institute.editorial.versions import snapshot
 from reforms.models import Reform
 from reforms.selectors import reform_filter_public
 from tests.factories import (
@@ -346,8 +348,14 @@ def test_a_file_read_head_first_is_every_row_once_in_its_order(
     client, many_alike, monkeypatch, url
 ):
     monkeypatch.setattr("institute.datasets.export.HEAD_ROWS", 5)
+    # Planted: a draft the filter would keep, and a working copy of a row the file holds.
+    ReformFactory(slug="planted-draft", title="Alike 0", adopted_on="2014")
+    newest = Reform.objects.get(slug="alike-001")  # economy, adopted: in the file
+    save_edit(newest, {**snapshot(newest), "title": "Unpublished working copy"}, by=None)
     assert head_read_first(url)  # else this test would not be about it
     written = download(client, url)
+    assert b"planted-draft" not in written and b"Unpublished working" not in written
+    assert b"alike-001" in written  # the working copy's public row is
     with override_settings(DATASET_EXPORT_COPY=False):
         expected = download(client, url)
     rows, years = rows_and_column(written, "adopted_on")
