@@ -356,6 +356,10 @@ def test_a_file_read_head_first_is_every_row_once_in_its_order(
     written = download(client, url)
     assert b"planted-draft" not in written and b"Unpublished working" not in written
     assert b"alike-001" in written  # the working copy's public row is
+    for language in ("ru", "kk"):
+        translated = download(client, f"/{language}{url}")
+        assert b"alike-001" in translated and b"planted-draft" not in translated
+        assert b"Unpublished working" not in translated
     with override_settings(DATASET_EXPORT_COPY=False):
         expected = download(client, url)
     rows, years = rows_and_column(written, "adopted_on")
