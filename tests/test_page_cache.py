@@ -5,11 +5,17 @@ any kept answer; the signed-in, the admin and POSTs never kept; the API's thrott
 from __future__ import annotations
 
 import threading
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection, connections
+from django.db.backends.signals import connection_created
 from django.test import Client
+from psycopg import pq
 
 from institute.editorial import workflow
 from institute.editorial.edits import save_edit
@@ -276,6 +282,99 @@ def test_after_a_publish_one_request_recomputes_and_the_others_get_the_previous_
         if state == "stale":
             assert content == old
     assert fetch(url)[0] == "hit" and b"Brand new law" in fetch(url)[1]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def kept_connection_server(transactional_db, settings, tmp_path):
+    """The site served over HTTP by one thread of this process, which keeps its database
+    connection from request to request as a gunicorn worker's thread does (CONN_MAX_AGE; the
+    live server opens one per request). Yields (base URL, statements): statements() gives what
+    that thread's connections sent PostgreSQL since its last call (libpq's trace of the wire
+    protocol); .backends lists their server processes. The cache is the process's memory
+    here, so that its reads are not statements too."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the wire protocol traced is PostgreSQL's")
+    settings.PAGE_CACHE = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    server = make_server("127.0.0.1", 0, WSGIHandler(), handler_class=_Quiet)
+    trace = tmp_path / "wire.trace"
+    trace.touch()
+    files, backends = [], []
+
+    def traced(sender, connection, **kwargs):
+        if threading.current_thread() is not serving:
+            return
+        files.append(trace.open("a"))
+        connection.connection.pgconn.trace(files[-1].fileno())
+        connection.connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        backends.append(connection.connection.info.backend_pid)
+
+    def serve():
+        try:
+            server.serve_forever(poll_interval=0.05)
+        finally:
+            connections.close_all()
+
+    read = 0
+
+    def statements() -> list[str]:
+        nonlocal read
+        with trace.open() as lines:
+            sent = [line.split("\t", 3)[3].strip() for line in lines if line.startswith("F\t")]
+        fresh, read = sent[read:], len(sent)
+        return fresh
+
+    statements.backends = backends
+    serving = threading.Thread(target=serve, daemon=True)
+    connection_created.connect(traced)
+    serving.start()
+    yield f"http://127.0.0.1:{server.server_port}", statements
+    server.shutdown()
+    serving.join(timeout=10)
+    server.server_close()
+    connection_created.disconnect(traced)
+    for file in files:
+        file.close()
+
+
+def test_a_cached_answer_asks_the_database_one_query(kept_connection_server):
+    base, statements = kept_connection_server
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Asked once")
+    url = base + "/reforms/?area=economy"
+    assert fetch(url)[0] == "miss"
+    statements()
+    for _ in range(3):
+        assert fetch(url)[0] == "hit"
+        # The content marker, which is the kept connection's health check too: no `SELECT 1`
+        # before it (CONN_HEALTH_CHECKS), nothing after it.
+        sent = statements()
+        assert len(sent) == 1, sent
+        assert "listing_generation" in sent[0]
+    assert len(statements.backends) == 1  # one connection, kept
+
+
+def test_a_kept_connection_the_database_dropped_is_replaced_not_an_error(kept_connection_server):
+    base, statements = kept_connection_server
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Still answered")
+    url = base + "/reforms/"
+    fetch(url)
+    assert fetch(url)[0] == "hit"
+    (backend,) = statements.backends
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+        assert cursor.fetchone() == (True,)
+    try:
+        state, content = fetch(url)
+    except urllib.error.HTTPError as error:
+        pytest.fail(f"{error.code} after the database dropped the kept connection")
+    assert state == "hit" and b"Still answered" in content
+    assert len(statements.backends) == 2  # a new connection, the marker asked again on it
+    assert fetch(url)[0] == "hit" and len(statements.backends) == 2
 
 
 def test_page_cache_off_answers_every_request_from_the_view(tenge, settings):

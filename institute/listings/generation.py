@@ -10,7 +10,7 @@ only grows.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 from institute.editorial.models import EntryVersion, ReviewEvent
 
@@ -26,7 +26,37 @@ def generation() -> int:
 def content_marker() -> str:
     """The public content's state, in one query: the database, the generation, the newest
     version and review event (a database made afresh, whose generation starts again, does not
-    meet what was kept under the one before). The data package and the API's ETags key on it."""
+    meet what was kept under the one before). The data package and the API's ETags key on it.
+
+    It is the first query of every public request (institute.page_cache), and on a connection
+    kept from an earlier request it is that connection's health check too (CONN_HEALTH_CHECKS):
+    Django would send `SELECT 1` before it, a second round trip on every answer the cache
+    gives. A kept connection the database has dropped fails this read instead, which is then
+    asked again on a new connection, as Django's check would have had it; a database that is
+    down fails both, and the caller answers as it does for any database error."""
+    if _is_the_health_check():
+        connection.health_check_done = True
+        try:
+            return _read_marker()
+        except (InterfaceError, OperationalError):
+            if connection.is_usable():
+                raise  # the query failed, not the connection
+            connection.close()
+    return _read_marker()
+
+
+def _is_the_health_check() -> bool:
+    """Whether this is the first query on a kept connection that Django would check first; not
+    inside a transaction, whose connection cannot be replaced."""
+    return (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+
+
+def _read_marker() -> str:
     versions, events = EntryVersion._meta.db_table, ReviewEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

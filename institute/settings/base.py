@@ -131,7 +131,8 @@ if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", DATABASE_WORK_MEM):
         "writes it (a whole number and kB, MB or GB: 16MB)."
     )
 # A connection kept between requests (conn_max_age) is checked before it is reused, so a
-# database restart costs a reconnect, not an error page.
+# database restart costs a reconnect, not an error page; on a public request the content
+# marker's read is that check (institute/listings/generation.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # No JIT: at 100k reforms PostgreSQL 15 spent 310 ms compiling the export's query before its
