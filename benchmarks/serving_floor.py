@@ -1,0 +1,76 @@
+"""The floor under `make load`'s figures: the same server, answering bytes it already holds.
+
+A WSGI application for gunicorn that answers every request with bytes read once, at its start,
+from a running site (the home page, `/data/reforms.csv` and `/data/recommendations.csv`, which
+`benchmarks/load.py` reads first, and `/reforms/` for every other address), optionally after
+the round trips a cached answer of the page cache makes (institute/page_cache.py): the content
+marker's query to PostgreSQL (`database`) and one read of a page-sized value from Redis
+(`cache`). Nothing of Django runs. Served with the project's own gunicorn configuration and
+loaded by the same `load.py`, it shows what this machine gives the design before any of the
+site's code: the gap between its figures and the site's is the site's own cost.
+
+    make serve                                     # the site, on 8000, with its content
+    FLOOR_SITE=http://127.0.0.1:8000 FLOOR_ROUND_TRIPS=database,cache PORT=8002 \\
+        .venv/bin/gunicorn --config institute/gunicorn.conf.py benchmarks.serving_floor:application
+    make load PORT=8002 LOAD_ARGS="--concurrency 50 --requests 5000 --passes 2"
+
+FLOOR_ROUND_TRIPS is a comma-separated subset of `database,cache` (empty: none). The database
+is DATABASE_URL's (PostgreSQL), the cache CACHE_URL's (Redis), as for the site; each gunicorn
+thread keeps one connection to each.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.request
+
+import psycopg
+import redis
+
+from institute.envfile import load_env_file
+
+load_env_file()
+
+SITE = os.environ.get("FLOOR_SITE", "http://127.0.0.1:8000").rstrip("/")
+ROUND_TRIPS = {name for name in os.environ.get("FLOOR_ROUND_TRIPS", "").split(",") if name}
+if ROUND_TRIPS - {"database", "cache"}:
+    raise SystemExit(f"FLOOR_ROUND_TRIPS: unknown {sorted(ROUND_TRIPS - {'database', 'cache'})}")
+# The content marker's query, as institute/listings/generation.py asks it.
+MARKER_SQL = (
+    "SELECT (SELECT coalesce(sum(value), 0) FROM listing_generation), "
+    "(SELECT max(id) FROM institute_entryversion), (SELECT max(id) FROM institute_reviewevent)"
+)
+CACHE_KEY = "serving-floor:page"
+
+
+def _read(path: str) -> bytes:
+    with urllib.request.urlopen(SITE + path, timeout=60) as response:
+        return response.read()
+
+
+ANSWERS = {path: _read(path) for path in ("/", "/data/reforms.csv", "/data/recommendations.csv")}
+PAGE = _read("/reforms/")
+_connections = threading.local()
+
+
+def _round_trips() -> None:
+    if "database" in ROUND_TRIPS:
+        if not hasattr(_connections, "database"):
+            url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+            _connections.database = psycopg.connect(url, autocommit=True)
+        _connections.database.execute(MARKER_SQL).fetchone()
+    if "cache" in ROUND_TRIPS:
+        if not hasattr(_connections, "cache"):
+            _connections.cache = redis.Redis.from_url(os.environ["CACHE_URL"])
+            _connections.cache.set(CACHE_KEY, PAGE)
+        _connections.cache.get(CACHE_KEY)
+
+
+def application(environ, start_response):
+    _round_trips()
+    body = ANSWERS.get(environ["PATH_INFO"], PAGE)
+    start_response(
+        "200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
