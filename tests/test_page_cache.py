@@ -123,11 +123,14 @@ def test_a_planted_draft_or_working_copy_reaches_no_cached_answer(tenge):
     save_edit(tenge, {**snapshot(tenge), "title": "Unpublished working copy zebra"}, by=None)
     assert PendingRevision.objects.for_entry(tenge).exists()
     paths = [*PUBLIC_PAGES, "/reforms/?q=zebra", "/reforms/tenge-float/", "/reforms/planted-draft/"]
-    for path in paths:
+    pages = ["/", "/reforms/", "/reforms/?q=zebra", "/reforms/tenge-float/", "/reforms/feed/"]
+    translated = [f"/{language}{page}" for language in ("ru", "kk") for page in pages]
+    for path in paths + translated:
         for expected in ("miss", "hit"):
             response = get(path)
             text = body(response).decode()
             assert "Planted draft" not in text and "Unpublished working" not in text, path
+            assert response.status_code == 200 or path not in translated, path
             if response.status_code == 200:
                 assert response[STATE] == expected, path
     # The draft's own address is a 404, never kept: publishing it later shows it at once.
