@@ -5,7 +5,8 @@ from a running site (the home page, `/data/reforms.csv` and `/data/recommendatio
 `benchmarks/load.py` reads first, and `/reforms/` for every other address), optionally after
 the round trips a cached answer of the page cache makes (institute/page_cache.py): the content
 marker's query to PostgreSQL (`database`) and one read of a page-sized value from Redis
-(`cache`). Nothing of Django runs. Served with the project's own gunicorn configuration and
+(`cache`). Nothing of Django answers a request (it is set up only to give the marker's
+statement as the site sends it). Served with the project's own gunicorn configuration and
 loaded by the same `load.py`, it shows what this machine gives the design before any of the
 site's code: the gap between its figures and the site's is the site's own cost.
 
@@ -22,25 +23,32 @@ thread keeps one connection to each.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import urllib.request
+from pathlib import Path
 
 import psycopg
 import redis
 
-from institute.envfile import load_env_file
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
+
+from institute.envfile import load_env_file  # noqa: E402
 
 load_env_file()
+
+import django  # noqa: E402
+
+django.setup()  # for the marker's query only: nothing of Django answers a request
+
+from institute.listings.generation import marker_sql  # noqa: E402
 
 SITE = os.environ.get("FLOOR_SITE", "http://127.0.0.1:8000").rstrip("/")
 ROUND_TRIPS = {name for name in os.environ.get("FLOOR_ROUND_TRIPS", "").split(",") if name}
 if ROUND_TRIPS - {"database", "cache"}:
     raise SystemExit(f"FLOOR_ROUND_TRIPS: unknown {sorted(ROUND_TRIPS - {'database', 'cache'})}")
-# The content marker's query, as institute/listings/generation.py asks it.
-MARKER_SQL = (
-    "SELECT (SELECT coalesce(sum(value), 0) FROM listing_generation), "
-    "(SELECT max(id) FROM institute_entryversion), (SELECT max(id) FROM institute_reviewevent)"
-)
+MARKER_SQL = marker_sql()  # the content marker's statement, as the site sends it
 CACHE_KEY = "serving-floor:page"
 
 

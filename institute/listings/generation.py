@@ -56,12 +56,18 @@ def _is_the_health_check() -> bool:
     )
 
 
-def _read_marker() -> str:
+def marker_sql() -> str:
+    """The marker's one statement, without parameters: the generation, the newest version and
+    the newest review event."""
     versions, events = EntryVersion._meta.db_table, ReviewEvent._meta.db_table
+    return (
+        f"SELECT (SELECT coalesce(sum(value), 0) FROM {TABLE}), "
+        f"(SELECT max(id) FROM {versions}), (SELECT max(id) FROM {events})"
+    )
+
+
+def _read_marker() -> str:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT coalesce(sum(value), 0) FROM {TABLE}), "
-            f"(SELECT max(id) FROM {versions}), (SELECT max(id) FROM {events})"
-        )
+        cursor.execute(marker_sql())
         generation_now, version, event = cursor.fetchone()
     return f"{connection.settings_dict['NAME']}|{generation_now}|{version}|{event}"
