@@ -4,6 +4,7 @@ against what exists: the cleaned rows, or every problem with line, column, value
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -14,6 +15,7 @@ from institute.datasets.columns import field_max_length
 from institute.datasets.file_keys import FileKeys, joined
 from institute.datasets.parse import ParsedFile, Problem
 from institute.datasets.tables import Table
+from institute.datasets.unchanged import unchanged_rows
 
 
 class Lookups:
@@ -65,6 +67,17 @@ def row_key(table: Table, row: dict) -> tuple:
     return tuple(row.get(k, "") for k in table.primary_key)
 
 
+@dataclass
+class CleanPart:
+    """A part of a file, checked: the rows to plan, cleaned; the problems of its rows; and the
+    rows the database vouched for as unchanged (institute.datasets.unchanged), as (line, key,
+    the entry's primary key, its version), which are not cleaned or planned."""
+
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    unchanged: list[tuple[int, str, int, int]] = field(default_factory=list)
+
+
 def clean_parts(
     table: Table,
     parsed: ParsedFile,
@@ -72,7 +85,7 @@ def clean_parts(
     keys: FileKeys,
     size: int | None,
     progress=None,
-) -> Iterator[tuple[list[tuple[int, dict]], list[Problem]]]:
+) -> Iterator[CleanPart]:
     """The file's rows, cleaned, `size` at a time (all in one part when None), each part with
     the problems of its rows: every cell against its column, the row against its table, its key
     against every earlier row's (`keys`). The rows are read from the file as they are checked;
@@ -81,27 +94,52 @@ def clean_parts(
     if size is not None and table.check_rows is not None:
         raise ValueError(f"the {table.name} table checks its rows together: read it whole")
     columns = {c.name: c for c in table.columns}
-    part: list[tuple[int, dict]] = []
-    problems: list[Problem] = []
+    records: list[tuple[int, dict]] = []
     total = parsed.total or 0
-    n = 0
-    for n, (line, raw) in enumerate(parsed.records(), start=1):
-        row, found = clean_row(table, columns, line, raw, lookups)
-        if found:
-            problems += found
-        else:
-            part.append((line, row))
+    done = 0  # records of earlier parts
+    for n, record in enumerate(parsed.records(), start=1):
+        records.append(record)
         if size is not None and n % size == 0:
-            yield _distinct(table, part, keys, problems), problems
-            part, problems = [], []
+            yield _clean_part(table, columns, records, lookups, keys)
+            done, records = n, []
+    part = _clean_part(table, columns, records, lookups, keys, progress, done, total)
+    if table.check_rows is not None:
+        part.problems += table.check_rows(part.rows, lookups)
+    yield part
+
+
+def _clean_part(
+    table: Table,
+    columns: dict,
+    records: list[tuple[int, dict]],
+    lookups: Lookups,
+    keys: FileKeys,
+    progress=None,
+    done: int = 0,
+    total: int = 0,
+) -> CleanPart:
+    vouched = unchanged_rows(table, records)
+    rows, problems = [], []
+    for n, (line, raw) in enumerate(records, start=done + 1):
+        if line in vouched:
+            rows.append((line, raw))
+        else:
+            row, found = clean_row(table, columns, line, raw, lookups)
+            if found:
+                problems += found
+            else:
+                rows.append((line, row))
         if progress and n % 500 == 0:
             progress("checked", n, max(n, total))
     if progress:
-        progress("checked", n, n)
-    rows = _distinct(table, part, keys, problems)
-    if table.check_rows is not None:
-        problems += table.check_rows(rows, lookups)
-    yield rows, problems
+        progress("checked", done + len(records), done + len(records))
+    part = CleanPart(problems=problems)
+    for line, row in _distinct(table, rows, keys, problems):
+        if line in vouched:
+            part.unchanged.append((line, row_key(table, row)[0], *vouched[line]))
+        else:
+            part.rows.append((line, row))
+    return part
 
 
 def clean_row(table: Table, columns: dict, line: int, raw: dict, lookups: Lookups):

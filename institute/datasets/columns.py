@@ -64,6 +64,13 @@ class Cell:
     # Free text may hold commas, quotes and line breaks, or start like a formula; the other
     # cells (slugs, vocabulary values, dates, numbers) never do, so SQL writes them as they are.
     free_text = True
+    # Whether an import applies the cell to the entry (institute.datasets.unchanged compares
+    # only the cells that are).
+    imported = True
+
+    def must_have_value(self, column: Column) -> bool:
+        """Whether `read` refuses a blank cell."""
+        return column.required
 
     def read(self, raw: str, column: Column, context) -> Any:
         """The cell's value as the entry wants it, or ValidationError in plain words."""
@@ -86,6 +93,9 @@ class Cell:
 class Slug(Cell):
     free_text = False
     pattern = SLUG_PATTERN
+
+    def must_have_value(self, column) -> bool:
+        return True
 
     def read(self, raw, column, context) -> str:
         value = raw.strip()
@@ -142,6 +152,9 @@ class PositiveInteger(Cell):
     free_text = False
     type = "integer"
 
+    def must_have_value(self, column) -> bool:
+        return True
+
     def read(self, raw, column, context) -> int:
         try:
             number = int(raw.strip())
@@ -162,6 +175,8 @@ class Url(Cell):
 
 class NotImported(Cell):
     """Written on export (a page's address), ignored on import."""
+
+    imported = False
 
     def read(self, raw, column, context) -> None:
         return None
@@ -192,6 +207,9 @@ class Ref(Cell):
     @property
     def refers_to(self) -> tuple[str, str]:
         return (self.table, "slug")
+
+    def must_have_value(self, column) -> bool:
+        return True
 
     def read(self, raw, column, context) -> str:
         value = raw.strip()
@@ -254,12 +272,17 @@ class Links(Refs):
         published = context.published(self.target)
         items = [dict(i) for i in snapshot.get(self.child, [])]
         kept = [i for i in items if i[self.key] in set(wanted) or i[self.key] not in published]
+        changed = len(kept) != len(items)
         have = {i[self.key] for i in kept}
         for pk in wanted:
             if pk not in have:
                 kept.append({**dict(self.blank), self.key: pk})
                 have.add(pk)
-        if dict(self.blank).get("position") is not None:
+                changed = True
+        # Positions are numbered again only when the list changed: the rows an editor left
+        # (all at position 0, as the admin's inline adds them) are what the file was written
+        # from, and importing that file again changes nothing.
+        if dict(self.blank).get("position") is not None and changed:
             for n, item in enumerate(kept):
                 item["position"] = n
         snapshot[self.child] = kept
@@ -270,6 +293,8 @@ class Backlinks(Refs):
     """Entries that link to this one through child rows of their own (the reforms that answer a
     recommendation): written on export, ignored on import, since those rows are the other
     entries' to write, with their review."""
+
+    imported = False
 
     def read(self, raw, column, context) -> None:
         return None

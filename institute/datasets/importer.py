@@ -123,11 +123,16 @@ def _import(plan: Plan, parsed: ParsedFile, lookups: Lookups, *, by, comment: st
     writes: list[Problem] = []  # the write path's
     with FileKeys() as keys:
         parts = clean_parts(table, parsed, lookups, keys, size, None if size else progress)
-        for rows, problems in parts:
-            cells += problems
+        for part in parts:
+            cells += part.problems
             if cells or parsed.problems:
                 continue  # refused: the rest of the file is only checked
-            plan_import(plan, rows, lookups, progress=None if size else progress)
+            first = len(plan.outcomes)
+            for line, key, pk, version in part.unchanged:
+                plan.vouched_unchanged(line, key, pk, version)
+            plan_import(plan, part.rows, lookups, progress=None if size else progress)
+            if part.unchanged and plan.detail:  # the report lists rows in the file's order
+                plan.outcomes[first:] = sorted(plan.outcomes[first:], key=lambda o: o.line)
             try:
                 apply_plan(
                     plan,

@@ -92,6 +92,13 @@ class Plan:
         if self.detail:
             self.outcomes.append(outcome)
 
+    def vouched_unchanged(self, line: int, key: str, pk: int, version: int) -> None:
+        """A row the database found to be what the public file writes for its entry
+        (institute.datasets.unchanged): unchanged, planned against the entry at `version`."""
+        self.record(Outcome(line, key, UNCHANGED))
+        if self.detail:
+            self.versions[f"{self.table.get_model()._meta.label}:{pk}"] = version
+
     def wants_changes(self) -> bool:
         return self.preview and self.detail and len(self.outcomes) < PREVIEW_LIMIT
 
