@@ -9,6 +9,7 @@ import io
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import BinaryIO
 
 from django.conf import settings
@@ -215,11 +216,15 @@ class ParsedFile:
             text.detach()
 
     def _values(self, cells: list[str]) -> dict:
+        if len(cells) < len(self.header):
+            cells = cells + [""] * (len(self.header) - len(cells))
+        return {name: unescape_formula(cells[n]) for n, name in self._known}
+
+    @cached_property
+    def _known(self) -> list[tuple[int, str]]:
+        """(position, name) of the header's columns of the table: the rest are ignored."""
         known = set(self.table.header)
-        cells = cells + [""] * (len(self.header) - len(cells))
-        return {
-            h: unescape_formula(v) for h, v in zip(self.header, cells, strict=True) if h in known
-        }
+        return [(n, name) for n, name in enumerate(self.header) if name in known]
 
 
 def _reader(stream: BinaryIO):
