@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from institute.datasets import importer
+from institute.datasets import importer, plan
 from institute.datasets.importer import run_import
 from institute.datasets.parse import ImportRefused
 from institute.editorial.edits import save_edit
@@ -80,7 +80,9 @@ def report_of(data: bytes, **options):
     return [(o.line, o.key, o.action, o.changes) for o in report.outcomes], report.basis
 
 
-def test_the_report_is_the_row_by_row_paths(content, settings):
+def test_the_report_is_the_row_by_row_paths(content, settings, monkeypatch):
+    # Changes worked out for the first two rows that change something, wherever they are.
+    monkeypatch.setattr(plan, "PREVIEW_LIMIT", 2)
     data = public_file()
     data = edited(data, "r-02", "title", "Reform 2 retitled")
     data += new_row(data, slug="r-new", title="A new one", summary="One sentence.")
@@ -90,6 +92,8 @@ def test_the_report_is_the_row_by_row_paths(content, settings):
         reports[by_sql] = report_of(data, dry_run=True, preview=True)
     assert reports[True] == reports[False]
     outcomes, basis = reports[True]
+    changes = {key: bool(changes) for _, key, action, changes in outcomes if action != "unchanged"}
+    assert changes == {"r-01": True, "r-02": True, "r-new": False}
     actions = {key: action for _, key, action, _ in outcomes}
     assert actions.pop("r-new") == "new"
     assert actions.pop("r-02") == "updated"

@@ -16,7 +16,9 @@ from institute.editorial.models import Editorial, PendingRevision
 from institute.editorial.versions import children_of, m2m_fields, scalar_fields, snapshots
 
 PLAN_CHUNK = 500  # entries whose current state is read in one go
-PREVIEW_LIMIT = 500  # rows whose field-by-field changes are worked out for a preview
+# Rows that change something whose field-by-field changes are worked out for a preview (the
+# preview lists that many: institute.datasets.admin_import); unchanged rows do not count.
+PREVIEW_LIMIT = 500
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
 
@@ -100,7 +102,8 @@ class Plan:
             self.versions[f"{self.table.get_model()._meta.label}:{pk}"] = version
 
     def wants_changes(self) -> bool:
-        return self.preview and self.detail and len(self.outcomes) < PREVIEW_LIMIT
+        changed = self.counts[NEW] + self.counts[UPDATED]
+        return self.preview and self.detail and changed < PREVIEW_LIMIT
 
     def written(self) -> None:
         """The planned changes are written: keep their basis (when kept), forget them."""

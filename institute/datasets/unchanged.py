@@ -27,13 +27,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from institute.datasets.export import sql_cells
+from institute.datasets.file_keys import SEPARATOR
 from institute.datasets.tables import Table
 from institute.editorial.models import PendingRevision
 
 ENTRY = "e"  # the entries' table in the query
-# What joins a row's cells into one text (control characters are refused in every cell:
-# institute.control_characters); a row whose cells hold it is not vouched for.
-SEPARATOR = "\x1f"
 
 
 def applies(table: Table) -> bool:
