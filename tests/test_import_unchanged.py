@@ -5,6 +5,9 @@ for (an entry with a working copy, an edited cell, a repeated key, a required ce
 decided as before; and a file exported and imported again changes nothing, citations an editor
 left at position 0 included."""
 
+import csv
+import io
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -28,8 +31,8 @@ on_postgresql = pytest.mark.skipif(
 )
 
 
-def public_file() -> bytes:
-    return b"".join(Client().get("/data/reforms.csv").streaming_content)
+def public_file(table: str = "reforms") -> bytes:
+    return b"".join(Client().get(f"/data/{table}.csv").streaming_content)
 
 
 def edited(data: bytes, slug: str, column: str, value: str) -> bytes:
@@ -75,8 +78,8 @@ def content():
     return reforms
 
 
-def report_of(data: bytes, **options):
-    report = run_import(table="reforms", data=data, detail=True, **options)
+def report_of(data: bytes, table: str = "reforms", **options):
+    report = run_import(table=table, data=data, detail=True, **options)
     return [(o.line, o.key, o.action, o.changes) for o in report.outcomes], report.basis
 
 
@@ -101,6 +104,21 @@ def test_the_report_is_the_row_by_row_paths(content, settings, monkeypatch):
     assert set(actions.values()) == {"unchanged"} and len(actions) == 12  # r-00 among them
     assert [line for line, *_ in outcomes] == sorted(line for line, *_ in outcomes)
     assert len(basis["versions"]) == 14
+
+
+def test_the_sources_report_is_the_row_by_row_paths(demo_content, settings):
+    rows = list(csv.reader(io.StringIO(public_file("sources").decode(), newline="")))
+    rows[1][rows[0].index("title")] = "Retitled"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    data = out.getvalue().encode()
+    reports = {}
+    for by_sql in (True, False):
+        settings.IMPORT_UNCHANGED_BY_SQL = by_sql
+        reports[by_sql] = report_of(data, "sources", dry_run=True, preview=True)
+    assert reports[True] == reports[False]
+    actions = [action for _, _, action, _ in reports[True][0]]
+    assert actions.count("updated") == 1 and actions.count("unchanged") == len(actions) - 1
 
 
 def test_a_file_exported_and_imported_again_changes_nothing(content):
