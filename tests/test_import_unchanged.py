@@ -1,9 +1,9 @@
 """An import asks the database which rows are, cell for cell, what the public file writes for
 their entry now (institute.datasets.unchanged): those are reported unchanged without their
 entries being read. The report is the row-by-row path's, to the row; the rows it cannot vouch
-for (an entry with a working copy, an edited cell, a repeated key, a required cell blank) are
-decided as before; and a file exported and imported again changes nothing, citations an editor
-left at position 0 included."""
+for (an entry with a working copy, an edited cell, a repeated key) are decided as before, and
+a cell that path refuses is refused though the entry holds it too; and a file exported and
+imported again changes nothing, citations an editor left at position 0 included."""
 
 import csv
 import io
@@ -145,14 +145,24 @@ def test_a_repeated_row_is_refused_though_it_is_unchanged(content):
 
 
 @pytest.mark.parametrize("by_sql", [True, False])
-def test_a_required_cell_blank_in_the_entry_and_the_file_is_refused(content, settings, by_sql):
-    # Stored so by a path that checked nothing (an old import, a hand-made database).
-    Reform.objects.filter(slug="r-03").update(summary="")
+@pytest.mark.parametrize(
+    "column, stored, reason",
+    [
+        ("summary", "", "is required"),
+        ("title", "Reform\x0b3", "contains a control character (U+000B) at character 7"),
+        ("title", "Reform\n3", "contains a line break character (U+000A) at character 7"),
+    ],
+)
+def test_a_cell_refused_in_the_entry_and_the_file_is_refused(
+    content, settings, by_sql, column, stored, reason
+):
+    # Stored so by a path that checked nothing (an old import, before the rule, by hand).
+    Reform.objects.filter(slug="r-03").update(**{column: stored})
     settings.IMPORT_UNCHANGED_BY_SQL = by_sql
     with pytest.raises(ImportRefused) as refused:
         run_import(table="reforms", data=public_file())
     (problem,) = refused.value.problems
-    assert (problem.column, problem.reason) == ("summary", "is required")
+    assert problem.column == column and problem.reason.startswith(reason)
 
 
 @on_postgresql

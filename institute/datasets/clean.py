@@ -118,7 +118,7 @@ def _clean_part(
     done: int = 0,
     total: int = 0,
 ) -> CleanPart:
-    vouched = unchanged_rows(table, records)
+    vouched = unchanged_rows(table, records, lookups)
     rows, problems = [], []
     for n, (line, raw) in enumerate(records, start=done + 1):
         if line in vouched:

@@ -10,8 +10,9 @@ database's CSV files are written by: one definition of a cell), in one query a p
 cannot vouch for take the importer's usual path, which decides them exactly as before.
 
 It vouches only where that is safe: an entry with a working copy (editors work on the copy, not
-the row the file was written from) is left to the usual path, and so is a row with a required
-cell left blank (refused there) or a character the database cannot hold. A cell the import
+the row the file was written from) is left to the usual path, and so is a row that path
+refuses whatever the entry holds: a required cell left blank, a control character where the
+column allows none (an entry may hold one stored before the rule). A cell the import
 ignores (a page's address, the links other entries own) is not compared. Its rows are still
 counted, and their keys still checked against every other row's.
 
@@ -21,17 +22,21 @@ columns (they are worked out in Python there), and imports row by row.
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from institute.control_characters import control_character_problem
 from institute.datasets.export import sql_cells
 from institute.datasets.file_keys import SEPARATOR
 from institute.datasets.tables import Table
 from institute.editorial.models import PendingRevision
 
 ENTRY = "e"  # the entries' table in the query
+_ANY_CONTROL_BUT_SEPARATOR = re.compile("[\x00-\x1e]")
 
 
 def applies(table: Table) -> bool:
@@ -45,9 +50,12 @@ def applies(table: Table) -> bool:
     )
 
 
-def unchanged_rows(table: Table, part: list[tuple[int, dict]]) -> dict[int, tuple[int, int]]:
+def unchanged_rows(
+    table: Table, part: list[tuple[int, dict]], lookups
+) -> dict[int, tuple[int, int]]:
     """{line: (the entry's primary key, its version)} of the part's rows that are what the
-    public file writes for an entry with no working copy; the others are not in it."""
+    public file writes for an entry with no working copy; the others are not in it. `lookups`
+    (institute.datasets.clean.Lookups) says which cells may hold line breaks."""
     if not part or not applies(table):
         return {}
     cells = sql_cells(table, t=ENTRY, base_url="")
@@ -69,9 +77,15 @@ def unchanged_rows(table: Table, part: list[tuple[int, dict]]) -> dict[int, tupl
     lines, texts = [], []
     for line, raw in part:
         text = SEPARATOR.join([raw[name] for name in names])
-        # A row with a cell no text may hold (NUL) or that holds the separator, or with a
-        # required cell blank, is the usual path's to refuse, whatever the entry holds.
-        if "\x00" in text or text.count(SEPARATOR) >= len(names):
+        # A row the usual path refuses, whatever the entry holds, is left to it: a cell with a
+        # control character where its column allows none (the same check, asked only of a row
+        # that holds one) or holding the separator, or a required cell blank.
+        if text.count(SEPARATOR) >= len(names):
+            continue
+        if _ANY_CONTROL_BUT_SEPARATOR.search(text) and any(
+            control_character_problem(raw[c.name], multiline=lookups.multiline(c))
+            for c, _ in compared
+        ):
             continue
         if any(not raw[name].strip() for name in required):
             continue
