@@ -70,6 +70,7 @@ def unchanged_rows(
     if "slug" not in names:
         return {}
     required = [c.name for c in table.columns if c.name in names and c.cell.must_have_value(c)]
+    line_breaks = [(column.name, lookups.multiline(column)) for column, _ in compared]
     # Each row's cells go as one text, joined by a character no cell may hold, and are split
     # again by the database: one value a row to send rather than one a cell. The cells are as
     # Python reads them (a formula's apostrophe removed: parse.ParsedFile), so each is compared
@@ -83,8 +84,8 @@ def unchanged_rows(
         if text.count(SEPARATOR) >= len(names):
             continue
         if _ANY_CONTROL_BUT_SEPARATOR.search(text) and any(
-            control_character_problem(raw[c.name], multiline=lookups.multiline(c))
-            for c, _ in compared
+            control_character_problem(raw[name], multiline=multiline)
+            for name, multiline in line_breaks
         ):
             continue
         if any(not raw[name].strip() for name in required):
