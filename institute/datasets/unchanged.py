@@ -100,19 +100,23 @@ def unchanged_rows(
         if column.name != "slug":
             conditions.append(f"f.c[{n}] = {expression}")
             params += expression_params
-    # Materialized: each row split once, not once for every cell compared.
+    # Materialized: each row split once, not once for every cell compared. Lateral (and kept
+    # apart by OFFSET 0, which the planner does not flatten): each row looks its entry up by
+    # slug, whatever the planner thinks of the table: during an import of new rows the table is
+    # not yet analyzed, and a hash join read all of it for every part.
     sql = (
         f"WITH f AS MATERIALIZED (SELECT line, string_to_array(cells, chr({ord(SEPARATOR)})) "
         "AS c FROM unnest(%s::int[], %s::text[]) AS r(line, cells)) "
-        f"SELECT f.line, {ENTRY}.id, {ENTRY}.version FROM f "
-        f'JOIN {model._meta.db_table} {ENTRY} ON {ENTRY}."slug" = f.c[{names.index("slug") + 1}] '
-        f"WHERE NOT EXISTS (SELECT 1 FROM {PendingRevision._meta.db_table} p "
-        f"WHERE p.content_type_id = %s AND p.object_id = {ENTRY}.id)"
+        f"SELECT f.line, m.id, m.version FROM f CROSS JOIN LATERAL ("
+        f"SELECT {ENTRY}.id, {ENTRY}.version FROM {model._meta.db_table} {ENTRY} "
+        f'WHERE {ENTRY}."slug" = f.c[{names.index("slug") + 1}]'
         + "".join(f" AND {c}" for c in conditions)
+        + f" OFFSET 0) m WHERE NOT EXISTS (SELECT 1 FROM {PendingRevision._meta.db_table} p "
+        "WHERE p.content_type_id = %s AND p.object_id = m.id)"
     )
     content_type = ContentType.objects.get_for_model(model).pk
     with _binding_cursor() as cursor:
-        cursor.execute(sql.replace("%s", "%b"), [lines, texts, content_type, *params])
+        cursor.execute(sql.replace("%s", "%b"), [lines, texts, *params, content_type])
         return {line: (pk, version) for line, pk, version in cursor.fetchall()}
 
 
