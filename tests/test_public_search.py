@@ -6,6 +6,9 @@ that text, and a query in Cyrillic is told that only translated entries are foun
 import pytest
 from django.urls import reverse
 
+from institute.editorial import workflow
+from institute.listings.search import is_postgres
+from reforms.models import Reform
 from tests.factories import CitationFactory, ReformFactory, SourceFactory
 from tests.support import REFORM_SEARCH_QUERIES, REFORM_SEARCH_QUERIES_WARM
 
@@ -121,3 +124,26 @@ def test_a_title_marks_the_words_the_search_matched(client):
     ReformFactory(published=True, title="Cassation courts", summary="Two sentences. Here.")
     page = client.get(REFORMS, {"q": "cassation"}).content.decode()
     assert "<mark>Cassation</mark> courts</a>" in page
+
+
+def test_a_reform_is_searchable_from_its_publication_until_it_is_archived(
+    client, contributor, reviewer, publisher
+):
+    """Only published rows keep a search vector (reforms/0024): the workflow's publish, which
+    writes the review state alone, must give the row one, and archiving must take it away."""
+    reform = ReformFactory(title="Children's ombudsman", summary="An office. Two sentences.")
+    vectors = Reform.objects.filter(pk=reform.pk).values_list("search_vector", flat=True)
+    assert titles(client.get(REFORMS, {"q": "ombudsman"})) == []
+    if is_postgres():
+        assert list(vectors) == [None]
+
+    workflow.submit_for_review(reform, by=contributor)
+    workflow.approve(reform, by=reviewer)
+    workflow.publish(reform, by=publisher)
+    assert titles(client.get(REFORMS, {"q": "ombudsman"})) == ["Children's ombudsman"]
+    assert titles(client.get(REFORMS, {"q": "office"})) == ["Children's ombudsman"]
+
+    workflow.archive(reform, by=publisher)
+    assert titles(client.get(REFORMS, {"q": "ombudsman"})) == []
+    if is_postgres():
+        assert list(vectors) == [None]
