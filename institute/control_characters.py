@@ -8,6 +8,7 @@ lines (a TextField); a single-line field (a CharField: titles, slugs, names) hol
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django import forms
@@ -56,15 +57,21 @@ def text_fields(model) -> list:
     ]
 
 
+@functools.cache
+def _text_field_kinds(model) -> tuple[tuple[str, bool], ...]:
+    # Asked for every row of every import: the fields' list is the model's, fixed at start.
+    return tuple((field.name, allows_line_breaks(field)) for field in text_fields(model))
+
+
 def control_character_errors(model, values: dict) -> dict[str, list[str]]:
     """Per text field of `model` given in `values` (field name → value), why it cannot be stored."""
     errors: dict[str, list[str]] = {}
-    for field in text_fields(model):
-        value = values.get(field.name)
+    for name, multiline in _text_field_kinds(model):
+        value = values.get(name)
         if isinstance(value, str):
-            problem = control_character_problem(value, multiline=allows_line_breaks(field))
+            problem = control_character_problem(value, multiline=multiline)
             if problem:
-                errors[field.name] = [problem]
+                errors[name] = [problem]
     return errors
 
 
