@@ -56,9 +56,10 @@ def _cell(plan: Plan, n: int, column: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _update(entry, new: dict, *, by, comment: str, kind: str | None):
+def _update(entry, old: dict, new: dict, *, by, comment: str, kind: str | None):
     """One changed entry, through the edit service: a working copy when it is published, else
-    the row itself. Planned against the version read then: a save since refuses the file."""
+    the row itself. Planned against the version read then (`old`, its snapshot): a save since
+    refuses the file."""
     try:
         return save_edit(
             entry,
@@ -67,6 +68,7 @@ def _update(entry, new: dict, *, by, comment: str, kind: str | None):
             kind=kind,
             comment=comment,
             expected_version=entry.version,
+            before=old,
         )
     except StaleEdit as exc:
         raise ImportRefused(
@@ -93,10 +95,10 @@ def apply_plan(
         )
     if not write:
         return [], []
-    changed = [(p.entry, p.new) for p in plan.updates.values() if p.new != p.old]
+    changed = [p for p in plan.updates.values() if p.new != p.old]
     updated = []
-    for n, (entry, new) in enumerate(changed, start=1):
-        updated.append(_update(entry, new, by=by, comment=comment, kind=kind))
+    for n, p in enumerate(changed, start=1):
+        updated.append(_update(p.entry, p.old, p.new, by=by, comment=comment, kind=kind))
         if progress and (n % 100 == 0 or n == len(changed)):
             progress("written", n, len(changed))
     return created, updated

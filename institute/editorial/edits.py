@@ -318,6 +318,7 @@ def save_edit(
     comment: str = "",
     expected_version: int | None = None,
     copy_state: str | None = None,
+    before: dict | None = None,
 ) -> Editorial:
     """Write `data` (the entry's complete snapshot) as its next version, under its row lock.
 
@@ -328,13 +329,16 @@ def save_edit(
     "edited", or "working copy" for a published entry).
 
     `expected_version` is the version the edit was made against: if another was saved since,
-    `StaleEdit` is raised and nothing is written. Returns the entry as saved (locked).
+    `StaleEdit` is raised and nothing is written. `before`, with it, is the entry's working
+    snapshot the caller read at that version (an import's plan holds it): not read again.
+    Returns the entry as saved (locked).
     """
     with transaction.atomic():
         locked = type(entry)._default_manager.select_for_update().get(pk=entry.pk)
         check_version(locked.version, expected_version)
-        revision = pending_revision(locked)
-        before = revision.data if revision is not None else snapshot(locked)
+        if before is None or expected_version is None:
+            revision = pending_revision(locked)
+            before = revision.data if revision is not None else snapshot(locked)
         data = clean_snapshot(type(locked), data, instance=locked, before=before)
         ensure_baseline(locked)
         if locked.review_state == PUBLISHED:
