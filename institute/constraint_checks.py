@@ -30,7 +30,6 @@ from django.db import DatabaseError, connections, router, transaction
 from django.db.models import BooleanField, CheckConstraint, ExpressionWrapper, Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
-from django.db.models.sql.constants import SINGLE
 
 logger = logging.getLogger(__name__)
 _LENGTH = re.compile(r"\(\d+\)$")  # varchar(300) -> varchar
@@ -191,11 +190,5 @@ def _failed_checks_built(model, instance, checks, *, exclude, using) -> list[Che
         asked.append(constraint)
     if not asked:
         return []
-    savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
-    try:
-        with savepoint:
-            row = query.get_compiler(using=using).execute_sql(SINGLE)
-    except DatabaseError as e:
-        logger.warning("Got a database error checking the constraints of %r: %s", instance, e)
-        return []
-    return _broken(asked, row)
+    sql, params = query.get_compiler(using=using).as_sql()
+    return _broken(asked, _ask(connection, using, instance, sql, params))
