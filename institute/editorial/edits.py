@@ -336,8 +336,8 @@ def save_edit(
     with transaction.atomic():
         locked = type(entry)._default_manager.select_for_update().get(pk=entry.pk)
         check_version(locked.version, expected_version)
+        revision = pending_revision(locked)
         if before is None or expected_version is None:
-            revision = pending_revision(locked)
             before = revision.data if revision is not None else snapshot(locked)
         data = clean_snapshot(type(locked), data, instance=locked, before=before)
         ensure_baseline(locked)
@@ -353,7 +353,9 @@ def save_edit(
         else:
             locked.version += 1
             locked.updated_by = recorded_user(by)
-            apply_snapshot(locked, data)
+            # With no working copy, what the edit started from is what the row holds: the
+            # links and children it leaves as they were are not read and written again.
+            apply_snapshot(locked, data, stored=before if revision is None else None)
             record_version(locked, by=by, kind=kind or VersionKind.EDITED, comment=comment)
     return locked
 
@@ -399,4 +401,6 @@ def make_live(entry: Editorial, data: dict, *, by: Actor) -> None:
     as it goes public. The version was recorded when it was saved; none is added."""
     entry.updated_by = recorded_user(by) or entry.updated_by
     before = snapshot(entry)
-    apply_snapshot(entry, clean_snapshot(type(entry), data, instance=entry, before=before))
+    apply_snapshot(
+        entry, clean_snapshot(type(entry), data, instance=entry, before=before), stored=before
+    )

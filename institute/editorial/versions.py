@@ -208,20 +208,27 @@ def apply_scalars(entry: Editorial, data: dict) -> None:
             setattr(entry, f.attname, f.to_python(data[f.name]))
 
 
-def apply_snapshot(entry: Editorial, data: dict, *, validate: bool = True) -> None:
+def apply_snapshot(
+    entry: Editorial, data: dict, *, validate: bool = True, stored: dict | None = None
+) -> None:
     """Write a snapshot to the entry's row and its many-to-many and children, validated.
 
     The caller holds the row lock and has set the audit fields (version, updated_by).
     Children are matched by their key where they have one, so a kept response keeps its
     own citations; citations are replaced as a list when they differ. `validate=False` is for
     the read-only replay of history (institute.editorial.as_of): a version once published is
-    shown as it was, even if a rule added since would refuse it.
+    shown as it was, even if a rule added since would refuse it. `stored` is the snapshot the
+    row holds now, read under the caller's lock (or at the version it has checked): a
+    many-to-many field or child list equal to it is left as it is, not read again.
     """
     apply_scalars(entry, data)
     if validate:
         entry.full_clean(validate_constraints=True)
     entry.save()
+    kept = stored or {}
     for f in m2m_fields(type(entry)):
+        if f.name in data and f.name in kept and kept[f.name] == data[f.name]:
+            continue
         if f.name in data:
             wanted = set(data[f.name])
             found = set(
@@ -234,6 +241,8 @@ def apply_snapshot(entry: Editorial, data: dict, *, validate: bool = True) -> No
                 )
             getattr(entry, f.name).set(wanted)
     for child in children_of(type(entry)):
+        if child.name in data and child.name in kept and kept[child.name] == data[child.name]:
+            continue
         if child.name in data:
             _apply_children(entry, child, data[child.name], validate=validate)
 
