@@ -96,6 +96,12 @@ def clean_snapshot(
     a copy of `instance` (or a new instance) and each child row's own fields. Uniqueness and
     references are left to the database's constraints, which every write meets.
     ValidationError names each field or child list that is wrong."""
+    return _checked(model, data, instance, before)[0]
+
+
+def _checked(model: type[Editorial], data: dict, instance, before: dict | None) -> tuple:
+    """(the snapshot as it will be stored, the instance its fields were validated on):
+    `clean_snapshot`'s work, the instance kept for a caller that writes a new row from it."""
     data = model.normalized_snapshot(dict(data), before)
     candidate = model() if instance is None else copy.copy(instance)
     apply_scalars(candidate, data)
@@ -111,7 +117,7 @@ def clean_snapshot(
             errors.setdefault(child.name, []).append(problem)
     if errors:
         raise ValidationError(errors)
-    return data
+    return data, candidate
 
 
 def _child_problems(child: Children, rows: list[dict]) -> list[str]:
@@ -186,11 +192,11 @@ def create_entries(
     for one entry); `BatchInvalid` lists every entry that fails, and nothing is written. The
     caller holds a transaction."""
     user = recorded_user(by)
-    cleaned = check_entries(model, snapshots)
+    checked = _check_all(model, snapshots)
+    cleaned = [data for data, _obj in checked]
+    # The instances the fields were validated on: each already holds its snapshot's fields.
     objs = []
-    for data in cleaned:
-        obj = model()
-        apply_scalars(obj, data)
+    for _data, obj in checked:
         obj.created_by = obj.updated_by = user
         if hasattr(obj, "refresh_first_date"):
             obj.refresh_first_date()
@@ -227,15 +233,20 @@ def create_entries(
 def check_entries(model: type[Editorial], snapshots: list[dict]) -> list[dict]:
     """Each new entry's snapshot as it will be stored (`clean_snapshot`), or `BatchInvalid`
     listing every one that fails (by its index). Writes nothing."""
-    cleaned, errors = [], []
+    return [data for data, _obj in _check_all(model, snapshots)]
+
+
+def _check_all(model: type[Editorial], snapshots: list[dict]) -> list[tuple]:
+    """`check_entries`, each snapshot with the new instance it was validated on."""
+    checked, errors = [], []
     for n, data in enumerate(snapshots):
         try:
-            cleaned.append(clean_snapshot(model, data))
+            checked.append(_checked(model, data, None, None))
         except ValidationError as exc:
             errors.append((n, exc.message_dict))
     if errors:
         raise BatchInvalid(errors)
-    return cleaned
+    return checked
 
 
 def _insert_links(model, created: list, snaps: list[dict]) -> None:
