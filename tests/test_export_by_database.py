@@ -41,6 +41,8 @@ AWKWARD = [
     "+1 and -2",
     "@mention",
     "\tleading tab",
+    "-1, a leading minus",
+    "\rleading carriage return",
     "'already quoted",
     "Қазақстан: non-ASCII, “typographic” quotes — and dashes",
     "",

@@ -21,7 +21,8 @@ from institute.editorial.states import PUBLISHED
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_ESCAPED_FIRST = frozenset((*FORMULA_TRIGGERS, "'"))
+# What escape_formula puts an apostrophe before (institute.datasets.export says it in SQL too).
+ESCAPED_FIRST = frozenset((*FORMULA_TRIGGERS, "'"))
 
 
 def _unchanged(queryset: QuerySet, *, public: bool = True) -> QuerySet:
@@ -100,7 +101,7 @@ def escape_formula(value: str) -> str:
 
     A leading apostrophe is escaped too, so that "'abc" and an escaped "abc" never meet.
     """
-    if value and value[0] in _ESCAPED_FIRST:
+    if value and value[0] in ESCAPED_FIRST:
         return "'" + value
     return value
 
