@@ -180,6 +180,8 @@ def main() -> None:
             connection.close()
             if not keep:
                 teardown_databases(old, verbosity=0)
+    if len(sizes) < 2:
+        return  # no smaller size to compare with
     base = sizes[0]
     print(f"\np95(N)/p95({base:,}), cold / warm")
     for label, _url in CASES:
