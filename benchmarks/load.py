@@ -21,7 +21,7 @@ content stays as it is (the page cache answers). The baseline server computes ev
 With --baseline-url it sends the same requests to that server first (started with PAGE_CACHE=0:
 every answer computed by its view) and then to --base-url, and prints both reports and the two
 figures side by side. The API's throttle (API_THROTTLE_RATE) would refuse most of the API's share
-from one address: start the servers with API_THROTTLE_RATE= (no limit) for a load test.
+from one address: start the servers with API_THROTTLE_RATE=off (no limit) for a load test.
 
 It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, at 50
 connections issue 24's target and whether each pass of the server met it, and the errors: a

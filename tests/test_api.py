@@ -512,6 +512,33 @@ def test_production_counts_the_client_its_proxy_names_and_refuses_a_bad_rate():
     assert "API_THROTTLE_RATE='lots' is not a rate" in bad.stderr
 
 
+def test_the_throttle_is_turned_off_by_off_in_the_environment_or_the_env_file(tmp_path):
+    rate = "result = settings.API_THROTTLE_RATE"
+    assert in_production(rate) == "120/minute"
+    assert in_production(rate, API_THROTTLE_RATE="off") is None
+    assert in_production(rate, API_THROTTLE_RATE="") is None  # set, and empty, in the environment
+
+    def from_file(text: str):
+        """The rate a process reads with `text` as its .env, read as every entry point reads
+        it (before the settings)."""
+        env_file = tmp_path / "load.env"
+        env_file.write_text(text)
+        program = (
+            "from institute.envfile import load_env_file\nload_env_file()\n"
+            "import django\ndjango.setup()\nfrom django.conf import settings\n"
+            "print(settings.API_THROTTLE_RATE)"
+        )
+        env = production_env(API_THROTTLE_RATE=None, ENV_FILE=str(env_file))
+        completed = run("-c", program, env=env)
+        assert completed.returncode == 0, completed.stderr
+        return completed.stdout.strip().splitlines()[-1]
+
+    assert from_file("API_THROTTLE_RATE=off\n") == "None"
+    assert from_file("API_THROTTLE_RATE=30/minute\n") == "30/minute"
+    # An empty value in the file counts as unset (institute/envfile.py): the default stands.
+    assert from_file("API_THROTTLE_RATE=\n") == "120/minute"
+
+
 def test_the_api_is_read_only(client, world):
     for path in ("reforms/", "reforms/reform-00/", "topics/", "schema/"):
         for method in ("post", "put", "patch", "delete"):

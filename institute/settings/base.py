@@ -393,15 +393,17 @@ LOGGING = {
 }
 
 # --- The public read API (/api/v1/, the api package; README "API") ---------------------------
-# Anonymous requests per client address, counted in the default cache (CACHES); empty: no limit.
-# Tests set it low (tests/test_api.py). A 304 counts too: it is a request.
-API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute").strip() or None
+# Anonymous requests per client address, counted in the default cache (CACHES); "off" (or an
+# empty variable in the environment: in a .env file an empty value is the default) for no
+# limit. Tests set it low (tests/test_api.py). A 304 counts too: it is a request.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute").strip()
+API_THROTTLE_RATE = None if API_THROTTLE_RATE.lower() in ("", "off") else API_THROTTLE_RATE
 if API_THROTTLE_RATE and not re.fullmatch(
     r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE
 ):
     raise ImproperlyConfigured(
         f"API_THROTTLE_RATE={API_THROTTLE_RATE!r} is not a rate: requests/period, e.g. "
-        "120/minute (periods: second, minute, hour, day); empty for no limit."
+        "120/minute (periods: second, minute, hour, day); off for no limit."
     )
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 500
