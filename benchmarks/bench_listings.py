@@ -8,6 +8,12 @@ are printed (at 1M beside issue 24's targets), with p95(N)/p95(smallest N) at th
 listing's facet counts are timed from the pre-aggregated tally and, the same-run baseline,
 counted over the rows. Figures only; nothing is asserted on time.
 
+Then the crowd after a publish (issue 24, section 2): each listing case served by a threaded
+HTTP server in this process, its answer kept by the page cache, then a write, then VISITORS
+requests at once, ROUNDS times; p50 / p95 / max of their times and the page cache's answers
+(one recomputes, the others get the previous answer while it does), beside the same with the
+page cache off (every visitor computes the page: the baseline).
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rt_bench \
         .venv/bin/python benchmarks/bench_listings.py 1000 100000
 
@@ -20,7 +26,11 @@ from __future__ import annotations
 import os
 import statistics
 import sys
+import threading
 import time
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.test")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,6 +39,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
@@ -160,6 +173,64 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
     return out
 
 
+VISITORS, ROUNDS = 10, 3
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def crowd_after_publish(base: str, url: str, *, cached: bool) -> tuple[list[float], Counter]:
+    """Each round: `url` answered (and, with the page cache, kept), a write, then VISITORS
+    requests at once; their times in ms and the page cache's X-Page-Cache answers."""
+    settings.PAGE_CACHE = cached
+    times, states = [], Counter()
+    start = threading.Barrier(VISITORS)
+
+    def visit(_) -> tuple[float, str]:
+        start.wait()
+        began = time.perf_counter()
+        with urllib.request.urlopen(base + url, timeout=600) as response:
+            response.read()
+            state = response.headers.get("X-Page-Cache") or "off"
+        return (time.perf_counter() - began) * 1000, state
+
+    for _ in range(ROUNDS):
+        urllib.request.urlopen(base + url, timeout=600).read()
+        invalidate()
+        with ThreadPoolExecutor(VISITORS) as pool:
+            for elapsed, state in pool.map(visit, range(VISITORS)):
+                times.append(elapsed)
+                states[state] += 1
+    return sorted(times), states
+
+
+def measure_crowd(n: int) -> None:
+    """The crowd after a publish, for each listing case, with the page cache and without."""
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
+    server.set_app(WSGIHandler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    print(f"  {VISITORS} visitors at once after a write, {ROUNDS} rounds (p50 / p95 / max ms):")
+    try:
+        for label, url in CASES:
+            if label == "detail":
+                continue
+            line = []
+            for cached in (False, True):
+                times, states = crowd_after_publish(base, url, cached=cached)
+                p50, p95 = pctl(times)
+                said = ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
+                line.append(f"{p50:7.0f} /{p95:7.0f} /{times[-1]:7.0f} ({said})")
+            target = verdict(label, n, pctl(times)[1], 0) if label != "insights" else ""
+            print(f"    {label:<12} page cache off (baseline) {line[0]}   on {line[1]}{target}")
+    finally:
+        settings.PAGE_CACHE = False
+        server.shutdown()
+        server.server_close()
+
+
 def main() -> None:
     keep = "--keep" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--keep"]
@@ -176,6 +247,7 @@ def main() -> None:
                 seed(n)
             print(f"N={n:,}: seeded in {time.perf_counter() - start:.1f}s", flush=True)
             results[n] = measure(n)
+            measure_crowd(n)
         finally:
             connection.close()
             if not keep:
