@@ -186,7 +186,7 @@ fuzz: install
 		tests/test_api.py::test_schemathesis_finds_no_failure
 
 # Figures for the notes (issue 11's table, benchmarks/README.md): listings and search at 1k, 100k
-# and 1M published reforms, exports of 1M, imports of 100k realistic rows, each beside same-run
+# and 1M published reforms (one request, and ten visitors at once after a publish), exports of 1M, imports of 100k realistic rows, each beside same-run
 # references (django-import-export's stock import and export, a bare COPY). Throw-away test
 # databases of DATABASE_URL (PostgreSQL). BENCH_ROWS scales every part to one size; figures
 # only, nothing is asserted on time. `make bench-smoke` runs it all at 1,000 rows (in CI).
