@@ -27,7 +27,16 @@ from django.db import connection
 
 from reforms.models import Topic
 
-FLAT = ("status", "initiated_by", "acted_by", "has_response", "undated")
+# What of a cell each flat filter reads: a value among those chosen, or (a yes/no filter) true
+# or false. "undated" is the year's absence (the year is always read).
+FILTER_COLUMNS = {
+    "status": "status",
+    "initiated_by": "initiated_by",
+    "acted_by": "acted_by",
+    "has_response": "answers",
+    "undated": "undated",
+}
+FLAT = tuple(FILTER_COLUMNS)
 FACETED = {"area", "topic", *FLAT}
 
 
@@ -56,13 +65,6 @@ class Cell:
         return self.also_area or self.area
 
 
-# The column of the tally each flat filter reads ("undated" reads the year, always kept).
-FILTER_COLUMNS = {
-    "status": "status",
-    "initiated_by": "initiated_by",
-    "acted_by": "acted_by",
-    "has_response": "answers",
-}
 # What a column summed over reads as in a coarser cell: nothing a filter would ask of it.
 SUMMED_OVER = {"status": "''", "initiated_by": "''", "acted_by": "''", "answers": "0"}
 
@@ -98,19 +100,12 @@ def _single(values) -> str | None:
 
 def _passes(cell: Cell, active: dict, skip: str = "") -> bool:
     """Whether the cell's reforms pass the active flat filters (all but `skip`)."""
-    for name in FLAT:
+    for name, column in FILTER_COLUMNS.items():
         value = active.get(name)
         if name == skip or value in (None, "", [], ()):
             continue
-        if name == "status" and cell.status not in value:
-            return False
-        if name == "initiated_by" and cell.initiated_by not in value:
-            return False
-        if name == "acted_by" and cell.acted_by not in value:
-            return False
-        if name == "has_response" and cell.answers != (value == "true"):
-            return False
-        if name == "undated" and cell.undated != (value == "true"):
+        held = getattr(cell, column)
+        if held != (value == "true") if isinstance(value, str) else held not in value:
             return False
     return True
 
