@@ -105,7 +105,8 @@ def _passes(cell: Cell, active: dict, skip: str = "") -> bool:
         if name == skip or value in (None, "", [], ()):
             continue
         held = getattr(cell, column)
-        if held != (value == "true") if isinstance(value, str) else held not in value:
+        yes_no = isinstance(value, str)  # "true" or "false"; else the values chosen
+        if (held != (value == "true")) if yes_no else (held not in value):
             return False
     return True
 
