@@ -21,6 +21,7 @@ from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
 from institute.listings.filters import Chip, FacetedFilterSet
 from institute.listings.search import names_matching, search, with_rank, words
 from recommendations.models import Recommendation
+from reforms import row_cells
 from reforms.models import (
     STATUS_EXPLANATIONS,
     Actor,
@@ -260,21 +261,32 @@ class ReformFilter(FacetedFilterSet):
         # A subquery, not a join: a reform with two of the chosen topics is still one row.
         return queryset.filter(has_topic(value)) if value else queryset
 
+    # A facet's condition and the counts read every row the other filters keep: on PostgreSQL
+    # they read the relations' facts from the row (reforms.row_cells), not a subquery.
     def facet_condition(self, name, value):
         if name == "topic":
-            return has_topic(value)
+            return row_cells.has_topic(value) if row_cells.kept() else has_topic(value)
         if name == "has_response":
             return Q(answers=(value == "true"))
         if name == "area":
+            if row_cells.kept():
+                return Q(area__in=value) | row_cells.in_secondary_areas(value)
             return in_areas(value)
         if name == "undated":
             return _undated(value)
         return super().facet_condition(name, value)
 
     def facet_group_queryset(self, queryset):
-        return queryset.annotate(
-            answers=answers_a_recommendation_in(), undated_flag=undated_last("first_date")
-        )
+        if row_cells.kept():
+            answers = ExpressionWrapper(row_cells.answers(), output_field=BooleanField())
+        else:
+            answers = answers_a_recommendation_in()
+        return queryset.annotate(answers=answers, undated_flag=undated_last("first_date"))
+
+    def related_facet_counts(self, name, rows):
+        if name == "topic" and row_cells.kept():
+            return row_cells.topic_counts(rows)
+        return super().related_facet_counts(name, rows)
 
     def facet_counts_all(self):
         """From the pre-aggregated tally (reforms.tally) where it has the filters' dimensions
@@ -290,6 +302,10 @@ class ReformFilter(FacetedFilterSet):
         the area filter finds it there."""
         if name != "area":
             return []
+        if row_cells.kept():
+            return [
+                (area, row_cells.in_secondary_areas([area]) & ~Q(area=area)) for area in Area.values
+            ]
         return [(area, in_areas([area]) & ~Q(area=area)) for area in Area.values]
 
     def facet_help(self, name, value) -> str:

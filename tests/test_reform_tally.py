@@ -274,6 +274,39 @@ def test_a_search_or_two_areas_are_counted_over_the_rows(world):
         assert filterset.facet_counts_all() == FacetedFilterSet.facet_counts_all(filterset)
 
 
+SEARCHES = [
+    {"q": ["reform"]},
+    {"q": ["reform"], "area": [RIGHTS]},
+    {"q": ["reform"], "topic": ["courts"], "has_response": ["false"]},
+    {"q": ["reform"], "area": [ECONOMY, JUSTICE], "topic": ["budget", "courts"]},
+    {"q": ["reform"], "has_response": ["true"], "undated": ["false"]},
+]
+
+
+def test_a_search_s_counts_are_the_rows_each_value_would_show(world):
+    """A search is counted over its rows (on PostgreSQL reading the links' facts kept on each
+    row, reforms.row_cells). Each facet value's number is how many reforms the listing shows
+    when that value is chosen instead, the listing's filters asking the relations themselves:
+    a secondary area, a topic, an answer to a draft recommendation, a planted draft."""
+    for state in SEARCHES:
+        filterset = ReformFilter(query_dict(state), queryset=Reform.objects.published())
+        counts, total = filterset.facet_counts_all()
+        assert total == filterset.qs.count(), state
+        checked = 0
+        for name in filterset.facets:
+            mine = filterset.facet_values(name, counts.get(name, {}))
+            for value, _label in filterset.facet_choices(name):
+                if value == "":
+                    continue  # "any": no value chosen
+                chosen = ReformFilter(
+                    query_dict({**state, name: [str(value)]}), queryset=Reform.objects.published()
+                )
+                assert mine.get(str(value), 0) == chosen.qs.count(), (state, name, value)
+                checked += mine.get(str(value), 0)
+        assert checked, state  # some value of some facet counted a row
+    assert ReformFilter(query_dict(SEARCHES[0]), queryset=Reform.objects.published()).qs.count()
+
+
 def test_the_insights_reform_charts_read_the_tally_and_match_the_rows(world, client):
     def expected(params):
         """Each chart's bars counted again in Python over the published reforms."""

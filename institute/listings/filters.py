@@ -252,13 +252,16 @@ class FacetedFilterSet(django_filters.FilterSet):
                 if row[alias]:
                     counts[name][value] = counts[name].get(value, 0) + row[alias]
         for name in related:
-            field = self.facets[name][1]
             narrowed = base.filter(others(name)) if others(name) is not None else base
-            # One row per (entry, related value) pair, each pair once: a plain count is exact.
-            for value, n in narrowed.values_list(field).annotate(n=Count("pk")):
+            for value, n in self.related_facet_counts(name, narrowed):
                 if value not in (None, ""):
                     counts[name][str(value)] = n
         return counts, total
+
+    def related_facet_counts(self, name: str, rows: QuerySet):
+        """(value, how many of `rows` have it) for a facet through a to-many relation."""
+        # One row per (entry, related value) pair, each pair once: a plain count is exact.
+        return rows.values_list(self.facets[name][1]).annotate(n=Count("pk"))
 
     def more_facet_counts(self, name: str) -> list[tuple[str, Q]]:
         """What a facet on a column counts besides its column's value: (value, condition) pairs,
