@@ -13,6 +13,9 @@ The shape of the data, chosen to look like the tracker's real content at scale:
 - 1–5 citations a reform, of published sources (a few of draft ones, which search must not see),
   with locators and, on some, quotes.
 - About one reform in eight answers one or two recommendations (a response with a note).
+- About one reform in eight is also filed under a second area (a secondary area), as 11 of the
+  92 reforms of the demo content are. Drawn by a generator of its own, so that everything else
+  is what it was before secondary areas were seeded (2026-12-06).
 
 Deterministic for a given N. `seed(n)` writes through Django's connection and leaves the search
 vectors computed and the tables ANALYZEd; the reforms' slugs are `reform-<i>` for i in 0..N-1.
@@ -146,6 +149,7 @@ def seed(n: int, *, batch: int = 50_000) -> None:
 
     assert connection.vendor == "postgresql", "the seeder uses COPY"
     rnd = random.Random(20240601 + n)
+    also = random.Random(20261206 + n)  # the secondary areas' own (see the docstring)
     now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC).isoformat()
     connection.ensure_connection()
     pg = connection.connection
@@ -218,7 +222,12 @@ def seed(n: int, *, batch: int = 50_000) -> None:
         # reforms' own row trigger computes them once, with their citations, when the citations
         # are written first in the same transaction. The child tables' foreign-key checks (a
         # query per row at commit) are off too: the rows refer to what was just written.
-        children = ("institute_citation", "reforms_reform_topics", "recommendations_response")
+        children = (
+            "institute_citation",
+            "reforms_reform_topics",
+            "recommendations_response",
+            "reforms_secondaryarea",
+        )
         for table in children:
             cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
         # Secondary indexes (the search's GIN above all) are built much faster once, after the
@@ -234,7 +243,7 @@ def seed(n: int, *, batch: int = 50_000) -> None:
         first_id = cur.fetchone()[0] + 1
         for start in range(0, n, batch):
             stop = min(n, start + batch)
-            reforms, topics, citations, responses = [], [], [], []
+            reforms, topics, citations, responses, secondary_areas = [], [], [], [], []
             for i in range(start, stop):
                 pk = first_id + i
                 area = AREAS[i % 4]
@@ -289,6 +298,8 @@ def seed(n: int, *, batch: int = 50_000) -> None:
                 if rnd.random() < 0.125:
                     for rec in rnd.sample(rec_ids, rnd.randint(1, 2)):
                         responses.append(f"{pk}\t{rec}\t{_text(_sentence(rnd, 6, 14))}\tanswers")
+                if also.random() < 0.125:
+                    secondary_areas.append(f"{pk}\t{also.choice([a for a in AREAS if a != area])}")
             with transaction.atomic():
                 _copy(
                     cur,
@@ -301,6 +312,7 @@ def seed(n: int, *, batch: int = 50_000) -> None:
                     "recommendations_response (reform_id, recommendation_id, note, relation)",
                     responses,
                 )
+                _copy(cur, "reforms_secondaryarea (reform_id, area)", secondary_areas)
                 _copy(
                     cur,
                     "reforms_reform (id, review_state, published_at, created_at, updated_at, "
@@ -318,6 +330,7 @@ def seed(n: int, *, batch: int = 50_000) -> None:
             "reforms_reform_topics",
             "institute_citation",
             "recommendations_response",
+            "reforms_secondaryarea",
         ):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
