@@ -44,7 +44,11 @@ def field_schema(field: forms.Field) -> dict:
         if highs:
             number["maximum"] = int(min(highs))
         return {"anyOf": [number, EMPTY]}
-    return {"type": "string"}
+    # Django's form fields refuse a NUL character (400): the schema says so.
+    return {"type": "string", "pattern": NO_NUL}
+
+
+NO_NUL = "^[^\\x00]*$"
 
 
 EMPTY = {"type": "string", "maxLength": 0}

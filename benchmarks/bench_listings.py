@@ -4,7 +4,8 @@ For each N (argv, default 1000 100000 1000000) a throw-away test database of DAT
 PostgreSQL is created, seeded by benchmarks/seed.py and ANALYZEd; then each case is requested
 cold (the first request after a write to the reforms table, which is what a publish is to a
 cache) and warm (the same request again), and p50/p95 in ms, the query count and the page's size
-are printed (at 1M beside issue 24's targets), with p95(N)/p95(smallest N) at the end. Then the
+are printed (at 1M beside issue 24's targets; beside it, the size a browser is sent, gzip, and
+the time compressing the page takes), with p95(N)/p95(smallest N) at the end. Then the
 listing's facet counts are timed from the pre-aggregated tally and, the same-run baseline,
 counted over the rows. Figures only; nothing is asserted on time.
 
@@ -50,6 +51,7 @@ from django.test.utils import (  # noqa: E402
     setup_test_environment,
     teardown_databases,
 )
+from django.utils.text import compress_string  # noqa: E402
 
 from benchmarks.seed import seed  # noqa: E402
 
@@ -83,6 +85,9 @@ def invalidate() -> None:
 
 
 SIZES: dict[str, int] = {}
+# What a browser is sent (Accept-Encoding: gzip; institute/compression.py), and the time that
+# compression takes, for each case's last page.
+SENT: dict[str, tuple[int, float]] = {}
 
 
 def request(client: Client, url: str) -> tuple[float, int]:
@@ -93,6 +98,19 @@ def request(client: Client, url: str) -> tuple[float, int]:
     assert response.status_code == 200, (url, response.status_code)
     SIZES[url] = len(response.content)
     return elapsed, len(ctx.captured_queries)
+
+
+def sent(client: Client, url: str) -> tuple[int, float]:
+    """The page's bytes as a browser is sent them, and the median time of compressing it."""
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.get("Content-Encoding") == "gzip", url
+    plain = client.get(url).content
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        compress_string(plain)
+        times.append((time.perf_counter() - start) * 1000)
+    return len(response.content), statistics.median(times)
 
 
 def measure_counts(repeat: int) -> None:
@@ -163,9 +181,11 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
             warm.append(elapsed)
         out[label] = {"cold": (*pctl(cold), cold_q), "warm": (*pctl(warm), warm_q)}
         c, w = out[label]["cold"], out[label]["warm"]
+        gzipped, compressing = sent(client, url)
         print(
             f"  {label:<12} cold p50={c[0]:8.1f} p95={c[1]:8.1f} q={c[2]:<3} "
-            f"warm p50={w[0]:8.1f} p95={w[1]:8.1f} q={w[2]:<3} {SIZES[url] / 1024:,.0f} KB"
+            f"warm p50={w[0]:8.1f} p95={w[1]:8.1f} q={w[2]:<3} {SIZES[url] / 1024:,.0f} KB "
+            f"(sent gzip {gzipped / 1024:,.0f} KB, compressed in {compressing:.1f} ms)"
             f"{verdict(label, n, c[1], SIZES[url])}",
             flush=True,
         )

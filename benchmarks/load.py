@@ -23,6 +23,10 @@ every answer computed by its view) and then to --base-url, and prints both repor
 figures side by side. The API's throttle (API_THROTTLE_RATE) would refuse most of the API's share
 from one address: start the servers with API_THROTTLE_RATE=off (no limit) for a load test.
 
+Requests say `Accept-Encoding: identity` unless --accept-encoding says otherwise (`gzip`, as a
+browser sends: the server then sends its text answers compressed, institute/compression.py);
+the report gives the bodies' bytes as received.
+
 It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, at 50
 connections issue 24's target and whether each pass of the server met it, and the errors: a
 status of 500 or more, or a connection that failed (refused, reset, timed out). It exits 1 if
@@ -88,6 +92,7 @@ class Result:
     seconds: float
     path: str = ""
     error: str = ""  # why it counts as an error; empty when it does not
+    size: int = 0  # the body's bytes as sent (compressed, if the server compressed it)
 
 
 # --- talking to the server ---------------------------------------------------------------------
@@ -96,9 +101,10 @@ class Result:
 class Connection:
     """One persistent HTTP/1.1 connection, reopened when the server closes it."""
 
-    def __init__(self, base, timeout: float):
+    def __init__(self, base, timeout: float, accept_encoding: str = "identity"):
         self.base = base
         self.timeout = timeout
+        self.accept_encoding = accept_encoding
         self.conn = self._open()
         self.sent = 0
         self.reconnects = 0
@@ -115,7 +121,7 @@ class Connection:
         if self.conn.sock is None and self.sent:
             self.reconnects += 1  # http.client reopens it itself; counted for the report
         self.sent += 1
-        self.conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+        self.conn.request("GET", path, headers={"Accept-Encoding": self.accept_encoding})
         response = self.conn.getresponse()
         body = response.read()  # the whole body: a request is done when its last byte is in
         if response.will_close:
@@ -225,14 +231,14 @@ def plan(requests: int, site: Site, seed: int) -> list[tuple[str, str]]:
 # --- running it --------------------------------------------------------------------------------
 
 
-def run(base, work: list[tuple[str, str]], concurrency: int, timeout: float):
+def run(base, work: list[tuple[str, str]], concurrency: int, timeout: float, accept_encoding: str):
     results: list[Result] = []
     lock = threading.Lock()
     cursor = iter(work)
     reconnects = [0]
 
     def worker() -> None:
-        conn = Connection(base, timeout)
+        conn = Connection(base, timeout, accept_encoding)
         local: list[Result] = []
         while True:
             with lock:
@@ -242,14 +248,14 @@ def run(base, work: list[tuple[str, str]], concurrency: int, timeout: float):
             kind, path = item
             start = time.perf_counter()
             try:
-                status, _ = conn.get(path)
+                status, body = conn.get(path)
             except (OSError, http.client.HTTPException) as exc:
                 local.append(Result(kind, 0, time.perf_counter() - start, path, repr(exc)))
                 conn.reset()
                 continue
             elapsed = time.perf_counter() - start
             error = f"HTTP {status}" if status >= 500 else ""
-            local.append(Result(kind, status, elapsed, path, error))
+            local.append(Result(kind, status, elapsed, path, error, len(body)))
         conn.close()
         with lock:
             results.extend(local)
@@ -301,6 +307,11 @@ def report(results: list[Result], wall: float, concurrency: int, reconnects: int
         f"{len(results)} requests in {wall:.2f} s over {concurrency} connections: "
         f"{len(results) / wall:.1f} req/s; {reconnects} reconnections"
     )
+    sent = sum(r.size for r in results)
+    print(
+        f"bodies received: {sent / 1e6:.1f} MB, {sent / max(len(results), 1) / 1e3:.1f} kB a "
+        "request"
+    )
     statuses = Counter(r.status for r in results)
     print("statuses: " + ", ".join(f"{s or 'failed'}: {n}" for s, n in sorted(statuses.items())))
     print(f"errors (status >= 500 or connection failed): {len(errors)}")
@@ -350,7 +361,9 @@ TARGET_CONNECTIONS, TARGET_RATE, TARGET_P95_MS = 50, 1000, 50
 def measure(url: str, work, args, title: str) -> Summary:
     base = urlsplit(url)
     print(f"=== {title}: {url}")
-    results, wall, reconnects = run(base, work, args.concurrency, args.timeout)
+    results, wall, reconnects = run(
+        base, work, args.concurrency, args.timeout, args.accept_encoding
+    )
     summary = report(results, wall, args.concurrency, reconnects)
     print()
     return summary
@@ -370,6 +383,11 @@ def main(argv=None) -> int:
         type=int,
         default=1,
         help="send the same requests this many times to each server, each pass reported",
+    )
+    parser.add_argument(
+        "--accept-encoding",
+        default="identity",
+        help="the Accept-Encoding sent; 'gzip' as a browser does (the server then compresses text)",
     )
     parser.add_argument(
         "--baseline-url",

@@ -22,7 +22,9 @@ stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given 
 copy; a page's language is its address's, and the key holds it as well; an English page at an
 unprefixed address also varies on Accept-Language, institute.languages) and carries
 validators: a weak ETag made of the marker and the address, and Last-Modified, when the entry
-was computed; a matching conditional request is answered 304.
+was computed; a matching conditional request is answered 304. A text answer is compressed once,
+when it is kept, and given compressed to every client that accepts gzip (institute.compression;
+`Vary: Accept-Encoding`).
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
 `private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any
@@ -54,7 +56,7 @@ from django.http import (
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from institute import answer_files, languages
+from institute import answer_files, compression, languages
 from institute.listings.generation import content_marker
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,9 @@ class Entry:
     content: bytes
     # The body's file (institute.answer_files) when it was too large for the shared cache.
     file: str = ""
+    # The body gzip-compressed once, for every client that accepts it (institute.compression);
+    # b"" where it is not compressed.
+    gzipped: bytes = b""
 
     def response(self, state: str) -> HttpResponseBase:
         """The answer; FileNotFoundError if its file is gone (removed to make room, or kept by a
@@ -94,6 +99,8 @@ class Entry:
                     del response[name]
         else:
             response = HttpResponse(self.content, status=self.status)
+            if self.gzipped:
+                setattr(response, compression.PRECOMPRESSED, self.gzipped)
         for name, value in self.headers:
             response[name] = value
         response[STATE_HEADER] = state
@@ -240,12 +247,20 @@ def _compute_and_keep(
     response[STATE_HEADER] = MISS
 
     def keep(content: bytes, file: str = "") -> None:
+        # Compressed once here rather than on each answer (institute.compression); the entry
+        # says it varies on Accept-Encoding, and so does a 304 made from it.
+        gzipped = compression.precompress(response, content) if content else b""
+        if gzipped:
+            setattr(response, compression.PRECOMPRESSED, gzipped)
+            patch_vary_headers(response, ["Accept-Encoding"])
         headers = tuple(
             (name, value)
             for name, value in response.items()
             if name.lower() not in PER_ANSWER_HEADERS
         )
-        entry = Entry(marker, etag, stored_at, response.status_code, headers, content, file)
+        entry = Entry(
+            marker, etag, stored_at, response.status_code, headers, content, file, gzipped
+        )
         cache.set(key, entry, settings.PAGE_CACHE_TIMEOUT)
 
     if isinstance(response, StreamingHttpResponse):

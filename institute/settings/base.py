@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # first: the API's CORS headers on every answer
+    # Outside every middleware that writes a body: text answers gzip-compressed for a client that
+    # accepts it, a kept page's from its entry (institute/compression.py).
+    "institute.compression.CompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, which answers conditional requests for static files itself.
     "institute.conditional_get.IgnoreFutureIfModifiedSinceMiddleware",
