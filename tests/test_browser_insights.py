@@ -34,6 +34,23 @@ def test_insights_renders_accessibly_and_its_bars_lead_to_their_rows(
     page.wait_for_url(re.compile(r"/reforms/\?.*status="))
     assert result_count(page) == count
 
+    # A label, clicked where its words end, opens what it names: the layer of links over the
+    # drawing holds the box each label is written in, not a copy of its words.
+    page.goto(f"{live_server.url}/insights/")
+    for chart, opens in (
+        ("status-by-area", r"/reforms/\?.*area=economy"),
+        ("answers-timeline", r"/recommendations/[^/?]+/$"),
+    ):
+        drawn = page.locator(
+            f"#{chart} .chart-wide svg.chart g.row text, #{chart} .chart-wide svg.chart g.bar text"
+        )
+        label = drawn.filter(has_text="Economy").first if chart == "status-by-area" else drawn.first
+        label.scroll_into_view_if_needed()
+        box = label.bounding_box()  # in the viewport's coordinates, as the mouse's are
+        page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)
+        page.wait_for_url(re.compile(opens))
+        page.go_back()
+
     # The page's own filters: ticking an area applies it (the listings' script), and the
     # status chart then has that area's bar alone.
     page.goto(f"{live_server.url}/insights/")

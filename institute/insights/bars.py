@@ -21,6 +21,7 @@ from institute.insights.svg import (
     document,
     el,
     legend,
+    lines_box,
     multiline,
     nice_ticks,
     text,
@@ -175,12 +176,14 @@ def render_horizontal(
             y += 28
         lines = wrap(bar.label, label_w, lines=2)
         if narrow:
-            label = multiline(left, y + 7.5 * len(lines), lines, line_height=15, fill=INK)
+            label_y = y + 7.5 * len(lines)
             y += 15 * len(lines) + 2
         mid = y + row_h / 2
         if not narrow:
-            label = multiline(left, mid, lines, line_height=15, fill=INK)
-        parts = [link(bar.href, tooltip(bar.label), label)]
+            label_y = mid
+        label = multiline(left, label_y, lines, line_height=15, fill=INK)
+        box = lines_box(left, label_y, lines, label_w)
+        parts = [link(bar.href, tooltip(bar.label), label, hit=box)]
         x = x0
         for seg in bar.segments:
             if not seg.count:

@@ -24,6 +24,8 @@ CHAR = 6.9  # the mean advance of a 13px character: enough to lay out labels wit
 # (black by default, whatever its opacity); without its stroke a mark's outline is a pixel
 # inside the one drawn, its shape and size are the same.
 _UNSEEN = re.compile(r' (?:fill|stroke|stroke-width|class|font-weight)="[^"]*"')
+# Shapes with an inside, which the pointer finds anywhere within.
+_AREAS = ("<rect", "<circle", "<path")
 
 
 def el(name: str, attrs: dict | None = None, *children: str) -> str:
@@ -61,16 +63,22 @@ class Links:
         self.base = base
         self.hits: list[str] = []
 
-    def __call__(self, href: str, *children: str) -> str:
+    def __call__(self, href: str, *children: str, hit: str = "") -> str:
         """`children` drawn, and over them, if there is an `href`, a link of the same shape.
         The link, on top, is what the pointer reaches: it holds the tooltips (<title>), and of
         the shapes only what makes their outline (no colours: the layer is never seen), so that
-        a page of many marks does not carry each one's words and colours twice."""
+        a page of many marks does not carry each one's words and colours twice. Text written
+        on a shape is left out of it (a mark's count is written on it only where it fits);
+        `hit`, a shape of its own, stands for text alone (a label: the box it is written in)."""
         if not href:
             return el("g", None, *children)
         shapes = [c for c in children if not c.startswith("<title")]
         tips = [c for c in children if c.startswith("<title")]
         outlines = [_UNSEEN.sub("", c) for c in shapes]
+        if hit:
+            outlines = [hit]
+        elif any(c.startswith(_AREAS) for c in outlines):
+            outlines = [c for c in outlines if not c.startswith("<text")]
         self.hits.append(el("a", {"href": self.base + href, "tabindex": "-1"}, *tips, *outlines))
         return el("g", None, *shapes)
 
@@ -159,6 +167,13 @@ def wrap(content: str, width: float, lines: int = 2) -> list[str]:
         last = out[-1] if len(out[-1]) <= most - 1 else out[-1][: most - 1].rstrip()
         out[-1] = last.rstrip(",;:") + "…"
     return out
+
+
+def lines_box(x, y, lines: list[str], width: float, line_height: float = 15) -> str:
+    """The box `multiline(x, y, lines)` is written in, `width` wide (the column it wraps to),
+    as a link's shape for the pointer: a label's words need not be a second time."""
+    height = len(lines) * line_height
+    return el("rect", {"x": x, "y": y - height / 2, "width": width, "height": height})
 
 
 def multiline(x, y, lines: list[str], line_height: float = 15, **attrs) -> str:

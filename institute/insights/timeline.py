@@ -19,6 +19,7 @@ from institute.insights.svg import (
     Links,
     document,
     el,
+    lines_box,
     multiline,
     text,
     text_width,
@@ -126,15 +127,15 @@ def render_timeline(
         # An untranslated title says which language it is in.
         language = {"lang": row.label_language} if row.label_language else {}
         if narrow:
-            label = multiline(
-                left, y + 4 + 7.5 * len(lines), lines, line_height=15, fill=INK, **language
-            )
+            label_y = y + 4 + 7.5 * len(lines)
             y += 15 * len(lines) + 4
         mid = y + row_h / 2
         if not narrow:
-            label = multiline(left, mid, lines, line_height=15, fill=INK, **language)
+            label_y = mid
+        label = multiline(left, label_y, lines, line_height=15, fill=INK, **language)
+        box = lines_box(left, label_y, lines, label_w)
         made = row.date_label or _("undated")
-        parts = [link(row.href, tooltip(f"{row.label} ({made})"), label)]
+        parts = [link(row.href, tooltip(f"{row.label} ({made})"), label, hit=box)]
         xs = [x_of(m.date) for m in row.marks if m.date] + ([x_of(row.date)] if row.date else [])
         if len(xs) > 1:
             parts.append(
