@@ -7,8 +7,9 @@ differences:
 
 - Only text compresses here (HTML, CSV, JSON, XML, SVG, JavaScript): a PNG, a workbook or a zip
   is compressed already, and gzip would spend the time to send the same bytes.
-- A streamed answer is sent as it is: a whole table's export, a release's file or a static file
-  (which WhiteNoise sends compressed itself). Compressed as it goes, a download would leave no
+- A streamed answer is sent as it is: an export, a release's file or a static file (which
+  WhiteNoise sends compressed itself; a whole table's finished file has a compressed twin the
+  worker made, institute.datasets.finished_files). Compressed as it goes, a download would leave no
   faster than the compressor: Django's gzip takes the reforms' CSV at 15–17 MB/s here, less than
   half the rate the export writes it (benchmarks/README.md, section 4).
 - `gzip;q=0` in Accept-Encoding refuses gzip, as HTTP says (`accepts_gzip`).

@@ -135,7 +135,7 @@ def public_headers(response: HttpResponseBase) -> None:
 
 
 def keepable(response: HttpResponseBase) -> bool:
-    """An answer anyone may be given: a 200 that sets no cookie and has not said already how it
+    """An answer anyone may be given: a 200 that sets no cookie, has not said already how it
     may be cached."""
     return (
         response.status_code == 200
@@ -245,6 +245,10 @@ def _compute_and_keep(
         response["Last-Modified"] = http_date(stored_at)
         public_headers(response)
     response[STATE_HEADER] = MISS
+    if response.has_header("Content-Encoding"):
+        # In a coding this client asked for (a finished file's compressed twin): an entry is
+        # kept under the address alone, for every client.
+        return response
 
     def keep(content: bytes, file: str = "") -> None:
         # Compressed once here rather than on each answer (institute.compression); the entry

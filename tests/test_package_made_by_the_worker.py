@@ -4,6 +4,7 @@ package is being made, kept by no cache; the worker's pass makes the package of 
 it is now, which a draft never reaches. A small one is still made by the request that asks.
 Every whole table is then sent from the file the same pass made, the bytes it streamed before."""
 
+import gzip
 import io
 import zipfile
 
@@ -161,8 +162,61 @@ def test_a_package_made_by_a_request_brings_the_tables_csvs_the_worker_the_rest(
     streamed = b"".join(client.get("/data/reforms.json").streaming_content)
 
     call_command("run_worker", "--batch", verbosity=0)
-    assert sorted(p.suffix for p in kept.glob("reforms.*")) == [".csv", ".json", ".xlsx"]
+    assert sorted(p.name for p in kept.glob("reforms.*")) == [
+        "reforms.csv",
+        "reforms.csv.gz",
+        "reforms.json",
+        "reforms.json.gz",
+        "reforms.xlsx",
+    ]
     assert (kept / "reforms.json").read_bytes() == streamed
     (kept / "reforms.json").write_bytes(b"the worker's file")
     assert b"".join(client.get("/data/reforms.json").streaming_content) == b"the worker's file"
     assert not list(kept.glob("*.part"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_that_accepts_gzip_is_sent_the_compressed_twin_the_worker_made(
+    client, large, settings
+):
+    settings.PAGE_CACHE = False
+    plain = downloads(client)
+    gzip_client = {"Accept-Encoding": "gzip, deflate, br"}
+    # Before the worker: the tables stream as they are read, uncompressed.
+    before = client.get("/data/reforms.csv", headers=gzip_client)
+    assert not before.has_header("Content-Encoding")
+
+    call_command("run_worker", "--batch", verbosity=0)
+    [kept] = [p for p in large.iterdir() if p.is_dir()]
+    for address, (body, content_type) in plain.items():
+        response = client.get(address, headers=gzip_client)
+        sent = b"".join(response.streaming_content)
+        assert response["Content-Type"] == content_type, address
+        assert "Accept-Encoding" in response.get("Vary", "") or address.endswith(
+            (".xlsx", ".csv-excel")
+        )
+        if address.endswith((".csv", ".json")):
+            assert response["Content-Encoding"] == "gzip", address
+            assert response["Content-Length"] == str(len(sent)), address
+            assert gzip.decompress(sent) == body, address
+            twin = kept / (address.removeprefix("/data/") + ".gz")
+            assert sent == twin.read_bytes() and twin.stat().st_mode & 0o777 == 0o644
+        else:  # a workbook is a zip already; CSV for Excel is the CSV after a mark
+            assert not response.has_header("Content-Encoding"), address
+            assert sent == body, address
+    # gzip;q=0 refuses it; a client that asks for nothing is sent the file as it is.
+    refused = client.get("/data/reforms.json", headers={"Accept-Encoding": "gzip;q=0"})
+    assert not refused.has_header("Content-Encoding")
+    assert b"".join(refused.streaming_content) == plain["/data/reforms.json"][0]
+
+    # The page cache keeps what every client may be given: a compressed answer is not kept
+    # under the address, and the next client that asks for no coding gets the file as it is.
+    settings.PAGE_CACHE = True
+    for headers in (gzip_client, {}, gzip_client):
+        response = client.get("/data/reforms.csv", headers=headers)
+        sent = response.getvalue()
+        unpacked = gzip.decompress(sent) if response.has_header("Content-Encoding") else sent
+        assert unpacked == plain["/data/reforms.csv"][0]
+        assert response.has_header("ETag")
+        if not headers:
+            assert not response.has_header("Content-Encoding")

@@ -486,9 +486,10 @@ def too_many_rows() -> HttpResponseBadRequest:
     )
 
 
-def finished_table(table: Table, handle, *, fmt: str):
+def finished_table(table: Table, handle, *, fmt: str, gzipped: bool = False):
     """The response of a whole table from its finished file (institute.datasets.finished_files,
-    open in `handle`): the headers `stream_table` gives, the file's length besides."""
+    open in `handle`): the headers `stream_table` gives, the file's length besides; `gzipped`,
+    the file is its compressed twin, sent as `Content-Encoding: gzip`."""
     if fmt == "csv-excel":
         size = os.fstat(handle.fileno()).st_size + len(BOM.encode())
 
@@ -508,6 +509,8 @@ def finished_table(table: Table, handle, *, fmt: str):
         "xlsx": XLSX_CONTENT_TYPE,
     }[fmt]
     response = FileResponse(handle, content_type=content_type)
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
     setattr(response, ON_DISK_ALREADY, True)
     return attachment(response, filename(table, fmt))
 

@@ -19,13 +19,16 @@ What a request does when the set of the content as it is now is not there yet:
 - /data/<table>.<format> streams the table as it always did (institute.datasets.export), so a
   download is never refused; the finished file, once there, is the same bytes (tests).
 The package and the tables' CSVs are placed first, together; each table's JSON and workbook
-follow, each placed when written (at 1M rows they take longer than the package).
+follow, each placed when written (at 1M rows they take longer than the package); last, each CSV
+and JSON compressed (`<table>.<format>.gz`), sent as it is to a client that accepts gzip
+(institute.compression): the same bytes, a fraction of the transfer, compressed once.
 Every file is made in the site's default language, the language of these addresses (they have
 no language prefix; a workbook's sheets for people are in it).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import shutil
@@ -52,6 +55,9 @@ ABANDONED_SECONDS = 3600
 # as it always has (a 400 that says so), without writing the rows to find out.
 TOO_MANY_ROWS = ".too-many-rows"
 COMPLETE = ".complete"  # every file of the set is written
+# A file's compressed twin, for the formats that are text (a workbook is a zip already; "CSV for
+# Excel" is the CSV's file after a mark, which a compressed file cannot be sent after).
+GZIPPED, GZIPPED_FORMATS = ".gz", ("csv", "json")
 # Temporary files and folders are made private (0600, 0700); what is placed is public data, read
 # by the web server's processes whatever user they run as.
 PUBLIC_FILE, PUBLIC_FOLDER = 0o644, 0o755
@@ -79,12 +85,15 @@ def current(*, base_url: str) -> tuple[Path, str] | None:
     return _package_in(_folder() / _key(base_url))
 
 
-def table_file(name: str, fmt: str, *, base_url: str) -> Path | None:
+def table_file(name: str, fmt: str, *, base_url: str, gzipped: bool = False) -> Path | None:
     """The finished file of table `name` in `fmt` ("csv", "json" or "xlsx") for the content as it
     is now, or None if its set is not built; xlsx.TooManyRows for a workbook with more rows than
-    a sheet holds."""
+    a sheet holds. `gzipped`: its compressed twin, None until the worker has made it."""
     folder = _folder() / _key(base_url)
     path = folder / f"{name}.{fmt}"
+    if gzipped:
+        path = path.with_name(path.name + GZIPPED)
+        return path if fmt in GZIPPED_FORMATS and path.exists() else None
     if path.exists():
         return path
     if (folder / f"{name}.{fmt}{TOO_MANY_ROWS}").exists():
@@ -146,6 +155,30 @@ def _write_json_and_xlsx(folder: Path, *, base_url: str) -> None:
             (folder / f"{name}.xlsx{TOO_MANY_ROWS}").touch()
 
 
+def _write_gzipped(folder: Path) -> None:
+    """Each table's CSV and JSON compressed beside it, at gzip's usual level (6), the header
+    without a time or a name: the same file gives the same bytes."""
+    for name in TABLES:
+        for fmt in GZIPPED_FORMATS:
+            plain = folder / f"{name}.{fmt}"
+            if not plain.exists():
+                continue
+
+            def write(handle, plain=plain):
+                with (
+                    plain.open("rb") as source,
+                    gzip.GzipFile(
+                        filename="", mode="wb", compresslevel=6, fileobj=handle, mtime=0
+                    ) as target,
+                ):
+                    shutil.copyfileobj(source, target, COPY_BLOCK)
+
+            _placed(plain.with_name(plain.name + GZIPPED), write)
+
+
+COPY_BLOCK = 1 << 20
+
+
 def build(*, base_url: str, whole: bool = True) -> tuple[Path, str]:
     """Build the set of the content as it is now and keep it; the package's (path, version).
 
@@ -165,6 +198,7 @@ def build(*, base_url: str, whole: bool = True) -> tuple[Path, str]:
             _remove_old(folder)
         if whole and not (folder / key / COMPLETE).exists():
             _write_json_and_xlsx(folder / key, base_url=base_url)
+            _write_gzipped(folder / key)
             (folder / key / COMPLETE).touch()
     found = _package_in(folder / key)
     if found is None:

@@ -7,13 +7,14 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute.compression import accepts_gzip
 from institute.datasets.export import finished_table, stream_table, too_many_rows
-from institute.datasets.finished_files import package_file, table_file
+from institute.datasets.finished_files import GZIPPED_FORMATS, package_file, table_file
 from institute.datasets.tables import TABLES
 from institute.datasets.xlsx import TooManyRows
 from institute.editorial.as_of import BadMoment, parse_moment, public_state_at
@@ -90,11 +91,21 @@ def data_table(request, table, fmt):
         found = table_file(table, FILE_FORMATS[fmt], base_url=base_url(request))
     except TooManyRows:
         return too_many_rows()
+    # The file's compressed twin, for a client that accepts it (not "CSV for Excel", whose mark
+    # goes before the file's bytes), once the worker has made it.
+    twin = None
+    if found and fmt in GZIPPED_FORMATS and accepts_gzip(request):
+        twin = table_file(table, fmt, base_url=base_url(request), gzipped=True)
     try:
-        handle = found.open("rb") if found else None
+        handle = (twin or found).open("rb") if found else None
     except FileNotFoundError:  # its set was removed since (a newer one is kept)
         handle = None
-    return streamed() if handle is None else finished_table(dataset, handle, fmt=fmt)
+    if handle is None:
+        return streamed()
+    response = finished_table(dataset, handle, fmt=fmt, gzipped=twin is not None)
+    if fmt in GZIPPED_FORMATS:
+        patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 def as_of(request, build):
