@@ -171,7 +171,7 @@ def wrap(content: str, width: float, lines: int = 2) -> list[str]:
 
 def lines_box(x, y, lines: list[str], width: float, line_height: float = 15) -> str:
     """The box `multiline(x, y, lines)` is written in, `width` wide (the column it wraps to),
-    as a link's shape for the pointer: a label's words need not be a second time."""
+    as a link's shape for the pointer, so that a label's words are not written a second time."""
     height = len(lines) * line_height
     return el("rect", {"x": x, "y": y - height / 2, "width": width, "height": height})
 
