@@ -85,9 +85,6 @@ def invalidate() -> None:
 
 
 SIZES: dict[str, int] = {}
-# What a browser is sent (Accept-Encoding: gzip; institute/compression.py), and the time that
-# compression takes, for each case's last page.
-SENT: dict[str, tuple[int, float]] = {}
 
 
 def request(client: Client, url: str) -> tuple[float, int]:
@@ -101,7 +98,8 @@ def request(client: Client, url: str) -> tuple[float, int]:
 
 
 def sent(client: Client, url: str) -> tuple[int, float]:
-    """The page's bytes as a browser is sent them, and the median time of compressing it."""
+    """The page's bytes as a browser is sent them (Accept-Encoding: gzip;
+    institute/compression.py), and the median time of compressing it."""
     response = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert response.get("Content-Encoding") == "gzip", url
     plain = client.get(url).content

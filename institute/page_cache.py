@@ -135,7 +135,7 @@ def public_headers(response: HttpResponseBase) -> None:
 
 
 def keepable(response: HttpResponseBase) -> bool:
-    """An answer anyone may be given: a 200 that sets no cookie, has not said already how it
+    """An answer anyone may be given: a 200 that sets no cookie and has not said already how it
     may be cached."""
     return (
         response.status_code == 200
