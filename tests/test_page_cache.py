@@ -296,9 +296,10 @@ class _Quiet(WSGIRequestHandler):
 def kept_connection_server(transactional_db, settings, tmp_path):
     """The site served over HTTP by one thread of this process, which keeps its database
     connection from request to request as a gunicorn worker's thread does (CONN_MAX_AGE; the
-    live server opens one per request). Yields (base URL, statements): statements() gives what
-    that thread's connections sent PostgreSQL since its last call (libpq's trace of the wire
-    protocol); .backends lists their server processes. The cache is the process's memory
+    live server opens one per request). Yields (base URL, statements): statements() gives the
+    messages that thread's connections sent PostgreSQL since its last call, each as (kind,
+    fields) from libpq's trace of the wire protocol ("Query", "Parse", "Bind", ...);
+    .backends lists their server processes. The cache is the process's memory
     here, so that its reads are not statements too."""
     if connection.vendor != "postgresql":
         pytest.skip("the wire protocol traced is PostgreSQL's")
@@ -325,10 +326,15 @@ def kept_connection_server(transactional_db, settings, tmp_path):
 
     read = 0
 
-    def statements() -> list[str]:
+    def statements() -> list[tuple[str, str]]:
         nonlocal read
         with trace.open() as lines:
-            sent = [line.split("\t", 3)[3].strip() for line in lines if line.startswith("F\t")]
+            # libpq's lines: F (sent), the length, the message's kind, its fields.
+            sent = [
+                (*line.rstrip("\n").split("\t", 3)[2:], "")[:2]
+                for line in lines
+                if line.startswith("F\t")
+            ]
         fresh, read = sent[read:], len(sent)
         return fresh
 
@@ -350,15 +356,38 @@ def test_a_cached_answer_asks_the_database_one_query(kept_connection_server):
     entry_in_state("reform", ReviewState.PUBLISHED, title="Asked once")
     url = base + "/reforms/?area=economy"
     assert fetch(url)[0] == "miss"
-    statements()
+    # The content marker is prepared once on the connection (planned once, not per answer).
+    parsed = [text for kind, text in statements() if kind == "Parse"]
+    (marker,) = [text for text in parsed if "listing_generation" in text]
+    name = marker.split('"')[1]
+    assert name, marker
     for _ in range(3):
         assert fetch(url)[0] == "hit"
         # The content marker, which is the kept connection's health check too: no `SELECT 1`
-        # before it (CONN_HEALTH_CHECKS), nothing after it.
+        # before it (CONN_HEALTH_CHECKS), nothing after it, sent by the name it was prepared
+        # under.
         sent = statements()
-        assert len(sent) == 1, sent
-        assert "listing_generation" in sent[0]
+        asked = [(kind, text) for kind, text in sent if kind in ("Query", "Parse", "Bind")]
+        assert len(asked) == 1 and asked[0][0] == "Bind", sent
+        assert f'"{name}"' in asked[0][1]
     assert len(statements.backends) == 1  # one connection, kept
+
+
+def test_the_marker_is_sent_as_text_where_prepared_statements_are_off(
+    kept_connection_server, monkeypatch
+):
+    """DATABASE_PREPARED_STATEMENTS=0, for a pooler that cannot hold them: nothing prepared."""
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    base, statements = kept_connection_server
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Asked as text")
+    url = base + "/reforms/"
+    assert fetch(url)[0] == "miss"
+    for _ in range(2):
+        assert fetch(url)[0] == "hit"
+        sent = statements()
+        named = [text for kind, text in sent if kind in ("Parse", "Bind") and '"_' in text]
+        assert not named, sent
+        assert any("listing_generation" in text for kind, text in sent), sent
 
 
 def test_a_kept_connection_the_database_dropped_is_replaced_not_an_error(kept_connection_server):

@@ -17,6 +17,7 @@ REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
 # (DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; a deployment must not.)
 OURS = {
     "DEBUG",
+    "DATABASE_PREPARED_STATEMENTS",
     "CACHE_URL",
     "CSP_REPORT_URI",
     "CSRF_TRUSTED_ORIGINS",
@@ -159,6 +160,18 @@ def test_a_database_work_mem_postgresql_cannot_read_is_one_line(value):
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if not line.startswith("AXES:")]
     assert len(lines) == 1 and lines[0].startswith(f"DATABASE_WORK_MEM={value!r} is not")
+
+
+def test_the_content_marker_s_prepared_statement_can_be_turned_off_for_a_pooler():
+    show = "result = settings.DATABASES['default']['OPTIONS']['prepare_threshold']"
+    assert in_production(show) == 5
+    assert in_production(show, DATABASE_PREPARED_STATEMENTS="1") == 5
+    assert in_production(show, DATABASE_PREPARED_STATEMENTS="0") is None
+    result = run(
+        "-m", "institute.preflight", env=production_env(DATABASE_PREPARED_STATEMENTS="some")
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "DATABASE_PREPARED_STATEMENTS='some' is not a boolean" in result.stderr
 
 
 def test_sqlite_in_production_warns_but_starts(tmp_path):

@@ -10,6 +10,9 @@ only grows.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from functools import cache
+
 from django.db import InterfaceError, OperationalError, connection
 
 from institute.editorial.models import EntryVersion, ReviewEvent
@@ -67,7 +70,42 @@ def marker_sql() -> str:
 
 
 def _read_marker() -> str:
-    with connection.cursor() as cursor:
+    with _marker_cursor() as cursor:
         cursor.execute(marker_sql())
         generation_now, version, event = cursor.fetchone()
     return f"{connection.settings_dict['NAME']}|{generation_now}|{version}|{event}"
+
+
+@contextmanager
+def _marker_cursor():
+    """A cursor for the marker's statement: on PostgreSQL, Django's wrapper (logged, its errors
+    Django's) over a psycopg cursor that binds on the server and asks PostgreSQL to keep the
+    statement prepared on the connection.
+
+    The marker's three subqueries cost PostgreSQL more to plan than to run: planned once per
+    connection, PostgreSQL's CPU per cached answer under `make load` halved (benchmarks/README.md,
+    section 4). Django's own cursors bind on the client, which psycopg never prepares, so this
+    is the site's one prepared statement; with DATABASE_PREPARED_STATEMENTS=0 (for a pooler that
+    cannot hold them) the connection's `prepare_threshold` is None and psycopg sends it plainly."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            yield cursor
+            return
+        raw = _preparing_cursor()(cursor.cursor.connection)
+        with type(cursor)(raw, cursor.db) as prepared:
+            yield prepared
+
+
+@cache
+def _preparing_cursor() -> type:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            super().execute(query, params, prepare=prepare, binary=binary)
+            # The statement's text where Django's query log reads it (`last_executed_query`
+            # reads a client-binding cursor's `_query`; this one keeps none once prepared).
+            self._query = self._convert_query(query, params)
+            return self
+
+    return PreparingCursor
