@@ -11,9 +11,9 @@ only grows.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import cache
 
 from django.db import InterfaceError, OperationalError, connection
+from django.db.backends.postgresql.base import ServerBindingCursor
 
 from institute.editorial.models import EntryVersion, ReviewEvent
 
@@ -91,21 +91,17 @@ def _marker_cursor():
         if connection.vendor != "postgresql":
             yield cursor
             return
-        raw = _preparing_cursor()(cursor.cursor.connection)
+        raw = _PreparingCursor(cursor.cursor.connection)
         with type(cursor)(raw, cursor.db) as prepared:
             yield prepared
 
 
-@cache
-def _preparing_cursor() -> type:
-    from django.db.backends.postgresql.base import ServerBindingCursor
+class _PreparingCursor(ServerBindingCursor):
+    """psycopg's cursor that binds on the server, asking for each statement to be prepared."""
 
-    class PreparingCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=True, binary=None):
-            super().execute(query, params, prepare=prepare, binary=binary)
-            # The statement's text where Django's query log reads it (`last_executed_query`
-            # reads a client-binding cursor's `_query`; this one keeps none once prepared).
-            self._query = self._convert_query(query, params)
-            return self
-
-    return PreparingCursor
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        super().execute(query, params, prepare=prepare, binary=binary)
+        # The statement's text where Django's query log reads it (`last_executed_query` reads a
+        # client-binding cursor's `_query`; this one keeps none once prepared).
+        self._query = self._convert_query(query, params)
+        return self
