@@ -149,9 +149,10 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     # vector and all: `/reforms/?q=tenge&area=human-rights` cold 2.9 s with 4 MB, 1.3 s with 16
     # (benchmarks/README.md, section 3c). It is a limit per sort or hash of a query, not a
     # reservation: a database shared by many servers may want it lower.
-    # prepare_threshold: Django leaves it None (nothing prepared). Django's cursors bind on the
-    # client, which psycopg never prepares whatever this says; the content marker's cursor binds
-    # on the server and asks for its statement to be prepared (institute/listings/generation.py).
+    # prepare_threshold: Django leaves it None (nothing prepared); 5 is psycopg's own default.
+    # Django's cursors bind on the client, which psycopg never prepares whatever this says; the
+    # content marker's cursor binds on the server and asks for its statement to be prepared
+    # (institute/listings/generation.py).
     # A pooler that cannot hold prepared statements (PgBouncer in transaction mode before 1.21,
     # or without max_prepared_statements) needs DATABASE_PREPARED_STATEMENTS=0.
     DATABASES["default"]["OPTIONS"] = {
