@@ -27,6 +27,13 @@ Requests say `Accept-Encoding: identity` unless --accept-encoding says otherwise
 browser sends: the server then sends its text answers compressed, institute/compression.py);
 the report gives the bodies' bytes as received.
 
+With --cpu-of NAMES (comma-separated process names, Linux's /proc; only where the server runs
+on this machine), each pass also prints the CPU time each named kind of process spent per
+answer, e.g. `--cpu-of gunicorn,postgres,redis-server`, and the load generator's own. Those are
+steadier than req/s on a machine whose speed moves between runs: the same code gives the same
+milliseconds of CPU per answer when the rate does not repeat. A process that exits during a
+pass takes its time with it (a gunicorn worker restarted, a database connection closed).
+
 It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, at 50
 connections issue 24's target and whether each pass of the server met it, and the errors: a
 status of 500 or more, or a connection that failed (refused, reset, timed out). It exits 1 if
@@ -40,13 +47,14 @@ import argparse
 import csv
 import http.client
 import io
+import os
 import random
 import re
 import sys
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 AREAS = ["economy", "human-rights", "political-participation", "justice-anti-corruption"]
@@ -332,11 +340,14 @@ class Summary:
     p50: float
     p95: float
     errors: int
+    # Milliseconds of CPU per answer by kind of process (--cpu-of); empty when not asked.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def line(self, name: str) -> str:
         return (
             f"{name:<34}{self.rate:>9.1f} req/s   p50 {self.p50:>7.1f} ms   "
             f"p95 {self.p95:>7.1f} ms   errors {self.errors}"
+            + "".join(f"   {who} {ms:.3f}" for who, ms in self.cpu.items())
         )
 
     def verdict(self) -> str:
@@ -358,13 +369,45 @@ class Summary:
 TARGET_CONNECTIONS, TARGET_RATE, TARGET_P95_MS = 50, 1000, 50
 
 
+def cpu_seconds(names: list[str]) -> dict[str, float]:
+    """The CPU time (user and system, in seconds) used so far by this machine's processes of
+    each name (the name /proc/PID/stat gives: gunicorn, postgres, redis-server)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(names, 0.0)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as file:
+                stat = file.read()
+        except OSError:
+            continue  # ended since the listing
+        # The name is in parentheses and may hold spaces; user and system time are the 12th and
+        # 13th fields after it.
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name in totals:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            totals[name] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
 def measure(url: str, work, args, title: str) -> Summary:
     base = urlsplit(url)
     print(f"=== {title}: {url}")
+    before, own = cpu_seconds(args.cpu_of), time.process_time()
     results, wall, reconnects = run(
         base, work, args.concurrency, args.timeout, args.accept_encoding
     )
     summary = report(results, wall, args.concurrency, reconnects)
+    if args.cpu_of:
+        after, own = cpu_seconds(args.cpu_of), time.process_time() - own
+        spent = {name: after[name] - before[name] for name in args.cpu_of}
+        spent["load.py"] = own
+        summary.cpu = {name: 1000 * seconds / len(results) for name, seconds in spent.items()}
+        print(
+            "CPU per answer (ms): "
+            + ", ".join(f"{name} {ms:.3f}" for name, ms in summary.cpu.items())
+        )
     print()
     return summary
 
@@ -394,7 +437,15 @@ def main(argv=None) -> int:
         default="",
         help="a second server (PAGE_CACHE=0) sent the same requests first, as the baseline",
     )
+    parser.add_argument(
+        "--cpu-of",
+        default="",
+        help="process names whose CPU time per answer is printed (Linux): gunicorn,postgres",
+    )
     args = parser.parse_args(argv)
+    args.cpu_of = [name.strip() for name in args.cpu_of.split(",") if name.strip()]
+    if args.cpu_of and not os.path.exists("/proc/self/stat"):
+        parser.error("--cpu-of reads /proc, which this system does not have (Linux only)")
     if args.requests < 1 or not 1 <= args.concurrency <= 500 or not 1 <= args.passes <= 10:
         parser.error(
             "--requests must be at least 1, --concurrency between 1 and 500 and --passes "
