@@ -29,10 +29,10 @@ the report gives the bodies' bytes as received.
 
 With --cpu-of NAMES (comma-separated process names, Linux's /proc; only where the server runs
 on this machine), each pass also prints the CPU time each named kind of process spent per
-answer, e.g. `--cpu-of gunicorn,postgres,redis-server`, and the load generator's own. Those are
-steadier than req/s on a machine whose speed moves between runs: the same code gives the same
-milliseconds of CPU per answer when the rate does not repeat. A process that exits during a
-pass takes its time with it (a gunicorn worker restarted, a database connection closed).
+answer, e.g. `--cpu-of gunicorn,postgres,redis-server`, and the load generator's own: which
+process a change moves, when the rates of runs overlap. Every process of each name on the
+machine counts; one that exits during a pass takes its time with it (a gunicorn worker
+restarted, a database connection closed).
 
 It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, at 50
 connections issue 24's target and whether each pass of the server met it, and the errors: a
