@@ -394,7 +394,9 @@ def cpu_seconds(names: list[str]) -> dict[str, float]:
 def measure(url: str, work, args, title: str) -> Summary:
     base = urlsplit(url)
     print(f"=== {title}: {url}")
-    before, own = cpu_seconds(args.cpu_of), time.process_time()
+    # /proc is read only when asked: without --cpu-of, load.py runs where there is none.
+    before = cpu_seconds(args.cpu_of) if args.cpu_of else {}
+    own = time.process_time()
     results, wall, reconnects = run(
         base, work, args.concurrency, args.timeout, args.accept_encoding
     )
