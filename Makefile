@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The .env file (institute/envfile.py; manage.py and gunicorn read it, so every target below
+# The .env file (institute/envfile.py; manage.py and the web server read it, so every target below
 # that runs manage.py uses the database and settings the file names: put DATABASE_URL there, not
 # on one command's line, or `make demo-users` and `make run` may use two databases; both print
 # the one they use). make takes the two settings it needs itself, PORT and WORKER_COMMAND, from
@@ -85,11 +85,12 @@ run: content
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Production mode (README, "Production"): the production settings (a missing secret stops it
-# with one line, exit 2), hashed static files, migrations, then gunicorn with the background
-# worker beside it. The worker is restarted whenever it exits; Ctrl-C or SIGTERM stops gunicorn,
-# then the worker. The worker is `manage.py run_worker` where it exists, else `db_worker`;
+# with one line, exit 2), hashed static files, migrations, then the web server
+# (institute/web_server.py) with the background worker beside it. The worker is restarted
+# whenever it exits; Ctrl-C or SIGTERM stops the web server, then the worker. The worker
+# is `manage.py run_worker` where it exists, else `db_worker`;
 # WORKER_COMMAND overrides it. It runs in its own session (setsid) so that only this recipe stops
-# it: a Ctrl-C meant for gunicorn must not look like a crash to be restarted.
+# it: a Ctrl-C meant for the web server must not look like a crash to be restarted.
 ifeq ($(origin WORKER_COMMAND),undefined)
 WORKER_COMMAND := $(call from_env_file,WORKER_COMMAND)
 endif
@@ -111,12 +112,12 @@ serve: $(VENV)/.installed-production catalogues
 		echo "serve: the worker ($$worker) exited with status $$status; restarting it in $(WORKER_RESTART_DELAY) s" >&2; \
 		sleep $(WORKER_RESTART_DELAY) & child=$$!; wait $$child; \
 	  done ) & supervisor=$$!; \
-	PORT=$(PORT) $(BIN)/gunicorn --config institute/gunicorn.conf.py & web=$$!; \
+	PORT=$(PORT) $(BIN)/python -m institute.web_server & web=$$!; \
 	trap 'kill -TERM $$web 2>/dev/null' INT TERM; \
 	wait $$web; status=$$?; \
 	while kill -0 $$web 2>/dev/null; do wait $$web; status=$$?; done; \
 	kill -TERM $$supervisor 2>/dev/null; wait $$supervisor; \
-	echo "serve: gunicorn and the worker have stopped"; exit $$status
+	echo "serve: the web server and the worker have stopped"; exit $$status
 
 # A server needs only the production lock (no test tools); `make install` adds the rest.
 $(VENV)/.installed-production: requirements.lock

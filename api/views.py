@@ -44,7 +44,7 @@ class AnonymousPerAddress(AnonRateThrottle):
 
     def get_ident(self, request):
         # DRF's own believes X-Forwarded-For from anyone once NUM_PROXIES is set, so a client
-        # reaching gunicorn directly could name a new address on every request.
+        # reaching the web server directly could name a new address on every request.
         return client_address(request)
 
 

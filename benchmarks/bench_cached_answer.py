@@ -1,8 +1,8 @@
 """What one answer from the page cache costs, one request at a time in one process.
 
-Each address given (default `/reforms/`) is answered through Django's WSGI handler, as gunicorn
-calls it, first computed (the page cache off: the same run's baseline) and then from the cache,
-and the cache's two round trips are timed on their own: the content marker's query
+Each address given (default `/reforms/`) is answered through Django's WSGI handler, as the web
+server calls it, first computed (the page cache off: the same run's baseline) and then from the
+cache, and the cache's two round trips are timed on their own: the content marker's query
 (institute/listings/generation.py) and the read of the kept answer (the shared cache). Mean
 microseconds over `--repeat` requests after 200 unmeasured ones; figures only.
 

@@ -11,7 +11,7 @@ Stdlib only (threads and http.client), so it runs with any Python against any ba
 reads the published slugs, topics and search words from the server itself (`/data/reforms.csv`,
 `/data/recommendations.csv`, the home page's stylesheet), then sends exactly `--requests`
 requests, each thread on its own persistent connection (reopened when the server closes it, as
-gunicorn's sync workers do after every response), and stops.
+a server that keeps no connection alive does after every response), and stops.
 
 With --passes N (default 1) each server is sent the same requests N times in a row, each pass
 reported on its own: the first pass is what a crowd meets right after a publish (each address's
@@ -29,10 +29,10 @@ the report gives the bodies' bytes as received.
 
 With --cpu-of NAMES (comma-separated process names, Linux's /proc; only where the server runs
 on this machine), each pass also prints the CPU time each named kind of process spent per
-answer, e.g. `--cpu-of gunicorn,postgres,redis-server`, and the load generator's own: which
-process a change moves, when the rates of runs overlap. Every process of each name on the
-machine counts; one that exits during a pass takes its time with it (a gunicorn worker
-restarted, a database connection closed).
+answer, e.g. `--cpu-of reform-tracker,postgres,redis-server` (`make serve`'s web server names
+its processes reform-tracker), and the load generator's own: which process a change moves, when
+the rates of runs overlap. Every process of each name on the machine counts; one that exits
+during a pass takes its time with it (a worker restarted, a database connection closed).
 
 It prints req/s and p50/p95/p99 latency per kind of request and overall, the statuses, at 50
 connections issue 24's target and whether each pass of the server met it, and the errors: a
@@ -371,7 +371,7 @@ TARGET_CONNECTIONS, TARGET_RATE, TARGET_P95_MS = 50, 1000, 50
 
 def cpu_seconds(names: list[str]) -> dict[str, float]:
     """The CPU time (user and system, in seconds) used so far by this machine's processes of
-    each name (the name /proc/PID/stat gives: gunicorn, postgres, redis-server)."""
+    each name (the name /proc/PID/stat gives: reform-tracker, postgres, redis-server)."""
     tick = os.sysconf("SC_CLK_TCK")
     totals = dict.fromkeys(names, 0.0)
     for entry in os.scandir("/proc"):
@@ -383,8 +383,9 @@ def cpu_seconds(names: list[str]) -> dict[str, float]:
         except OSError:
             continue  # ended since the listing
         # The name is in parentheses and may hold spaces; user and system time are the 12th and
-        # 13th fields after it.
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        # 13th fields after it. The kernel keeps 15 bytes of a name: "reform-tracker worker-1"
+        # becomes "reform-tracker ".
+        name = stat[stat.index("(") + 1 : stat.rindex(")")].strip()
         if name in totals:
             fields = stat[stat.rindex(")") + 2 :].split()
             totals[name] += (int(fields[11]) + int(fields[12])) / tick
@@ -442,7 +443,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--cpu-of",
         default="",
-        help="process names whose CPU time per answer is printed (Linux): gunicorn,postgres",
+        help="process names whose CPU time per answer is printed (Linux): reform-tracker,postgres",
     )
     args = parser.parse_args(argv)
     args.cpu_of = [name.strip() for name in args.cpu_of.split(",") if name.strip()]

@@ -1,23 +1,24 @@
 """The floor under `make load`'s figures: the same server, answering bytes it already holds.
 
-A WSGI application for gunicorn that answers every request with bytes read once, at its start,
+A WSGI application for the web server that answers every request with bytes read once, at its start,
 from a running site (the home page, `/data/reforms.csv` and `/data/recommendations.csv`, which
 `benchmarks/load.py` reads first, and `/reforms/` for every other address), optionally after
 the round trips a cached answer of the page cache makes (institute/page_cache.py): the content
 marker's query to PostgreSQL (`database`) and one read of a page-sized value from Redis
 (`cache`). Nothing of Django answers a request (it is set up only to give the marker's
-statement as the site sends it). Served with the project's own gunicorn configuration and
-loaded by the same `load.py`, it shows what this machine gives the design before any of the
-site's code: the gap between its figures and the site's is the site's own cost.
+statement as the site sends it). Served by the project's own web server
+(institute/web_server.py) and loaded by the same `load.py`, it shows what this machine gives the
+design before any of the site's code: the gap between its figures and the site's is the site's
+own cost.
 
     make serve                                     # the site, on 8000, with its content
     FLOOR_SITE=http://127.0.0.1:8000 FLOOR_ROUND_TRIPS=database,cache PORT=8002 \\
-        .venv/bin/gunicorn --config institute/gunicorn.conf.py benchmarks.serving_floor:application
+        .venv/bin/python -m institute.web_server benchmarks.serving_floor:application
     make load PORT=8002 LOAD_ARGS="--concurrency 50 --requests 5000 --passes 2"
 
 FLOOR_ROUND_TRIPS is a comma-separated subset of `database,cache` (empty: none). The database
-is DATABASE_URL's (PostgreSQL), the cache CACHE_URL's (Redis), as for the site; each gunicorn
-thread keeps one connection to each.
+is DATABASE_URL's (PostgreSQL), the cache CACHE_URL's (Redis), as for the site; each of the
+server's threads keeps one connection to each.
 """
 
 from __future__ import annotations

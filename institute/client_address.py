@@ -35,7 +35,7 @@ def parse_trusted_proxies(entries: list[str]) -> list[Network]:
 
 
 def bind_is_loopback(bind: str) -> bool:
-    """Whether gunicorn's BIND (empty: its default, 127.0.0.1:$PORT) accepts connections only
+    """Whether the web server's BIND (empty: its default, 127.0.0.1:$PORT) accepts connections only
     from this machine. A unix socket counts as not: its REMOTE_ADDR is no IP address anyway."""
     if not bind:
         return True
@@ -58,7 +58,7 @@ def _is_trusted_proxy(address: str) -> bool:
 
 
 def proxy_count() -> int:
-    """How many proxies stand before gunicorn: DRF's own setting, so API_NUM_PROXIES keeps its
+    """How many proxies stand before the web server: DRF's own setting, so API_NUM_PROXIES keeps its
     documented meaning; at least one, since REMOTE_ADDR is one when the header is believed."""
     return max(1, settings.REST_FRAMEWORK.get("NUM_PROXIES") or 1)
 

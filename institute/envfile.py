@@ -1,5 +1,5 @@
 """The `.env` file: a checkout's settings (copy `.env.example` to `.env`), read by every entry
-point (manage.py, the WSGI module, gunicorn's configuration, the production preflight) before
+point (manage.py, the WSGI module, the web server's launcher, the production preflight) before
 the settings are chosen, so the file may name DJANGO_SETTINGS_MODULE too.
 
 The environment wins: a variable already set, even to "", is left alone, so `DEBUG=0 make run`

@@ -1,10 +1,10 @@
 """`python -m institute.preflight`: the first step of `make serve`.
 
-Loads the production settings, checks that the database answers and runs Django's deployment
-checks, and says whose X-Forwarded-For the API's throttle and the sign-in lockout believe. A
-missing or wrong setting is printed as one line per problem, without a traceback, and
-the exit status is 2; deployment warnings are printed and do not stop the start. SQLite is
-allowed, with a warning.
+Loads the production settings, checks the web server's own (institute/web_server.py) and that
+the database answers, runs Django's deployment checks, and says whose X-Forwarded-For the API's
+throttle and the sign-in lockout believe. A missing or wrong setting is printed as one line per
+problem, without a traceback, and the exit status is 2; deployment warnings are printed and do
+not stop the start. SQLite is allowed, with a warning.
 """
 
 import os
@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import DatabaseError, connection
 
+from institute import web_server
 from institute.client_address import proxy_count
 from institute.envfile import load_env_file
 
@@ -52,6 +53,10 @@ def main() -> int:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
         django.setup()
     except (ImproperlyConfigured, ValueError) as exc:  # dj-database-url raises ValueError
+        return fail(str(exc))
+    try:
+        web_server.server(os.environ)  # built, not started: BIND and the like refused here
+    except web_server.ConfigurationError as exc:
         return fail(str(exc))
 
     print(trusted_proxies_summary())

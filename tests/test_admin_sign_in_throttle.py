@@ -112,7 +112,7 @@ def test_through_the_proxy_a_stranger_cannot_lock_an_editor_out(client, editor, 
 
 @pytest.mark.parametrize("trusted", [[], [PROXY]], ids=["no proxy trusted", "loopback trusted"])
 def test_rotating_x_forwarded_for_does_not_escape_the_lockout(client, editor, settings, trusted):
-    # A brute force straight at gunicorn (BIND=0.0.0.0), naming a new address every time.
+    # A brute force straight at the web server (BIND=0.0.0.0), naming a new address every time.
     settings.TRUSTED_PROXIES = trusted
     statuses = [
         sign_in(

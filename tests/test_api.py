@@ -485,10 +485,10 @@ def test_behind_the_proxy_each_client_has_its_own_allowance(client, settings):
 
 
 @pytest.mark.parametrize("trusted", [[], ["127.0.0.1"]], ids=["no proxy trusted", "loopback"])
-def test_a_client_reaching_gunicorn_directly_cannot_rotate_x_forwarded_for(
+def test_a_client_reaching_the_web_server_directly_cannot_rotate_x_forwarded_for(
     client, settings, trusted
 ):
-    # Production's API_NUM_PROXIES=1, with gunicorn bound beyond the loopback (BIND=0.0.0.0).
+    # Production's API_NUM_PROXIES=1, with the web server bound beyond the loopback (BIND=0.0.0.0).
     settings.API_THROTTLE_RATE = "3/minute"
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     settings.TRUSTED_PROXIES = trusted

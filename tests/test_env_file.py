@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOW = (
     "import os; from django.conf import settings; "
     "print(settings.SETTINGS_MODULE, settings.DEBUG, settings.ALLOWED_HOSTS, "
-    "repr(settings.SECRET_KEY), os.environ.get('LOG_LEVEL'), os.environ.get('GUNICORN_TIMEOUT'))"
+    "repr(settings.SECRET_KEY), os.environ.get('LOG_LEVEL'), os.environ.get('WEB_CONCURRENCY'))"
 )
 OURS = ("DJANGO_SETTINGS_MODULE", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY", "LOG_LEVEL", "ENV_FILE")
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return run_manage(*args, drop=(*OURS, "GUNICORN_TIMEOUT"), **env)
+    return run_manage(*args, drop=(*OURS, "WEB_CONCURRENCY"), **env)
 
 
 def test_manage_py_reads_the_env_file_and_the_environment_wins(tmp_path):
@@ -33,7 +33,7 @@ def test_manage_py_reads_the_env_file_and_the_environment_wins(tmp_path):
         'SECRET_KEY="kept as written # not a comment"\n'
         "LOG_LEVEL=WARNING\n"
         "DEBUG=0\n"
-        "GUNICORN_TIMEOUT=\n",  # empty: unset, as in .env.example
+        "WEB_CONCURRENCY=\n",  # empty: unset, as in .env.example
         encoding="utf-8",
     )
     result = manage("shell", "-v", "0", "-c", SHOW, ENV_FILE=str(env_file), LOG_LEVEL="ERROR")

@@ -1,5 +1,6 @@
-"""More than one server (README, "Running more than one server"): two gunicorn servers, one
-worker each, on one database and one Redis, and the background worker beside them.
+"""More than one server (README, "Running more than one server"): two web servers (`python -m
+institute.web_server`, what `make serve` runs), one worker process each, on one database and one
+Redis, and the background worker beside them.
 
 Needs a Redis that answers at TEST_REDIS_URL (default redis://127.0.0.1:6379/0); `.ci/run`
 starts one. Elsewhere these tests are skipped with the reason. Every key they write carries a
@@ -96,11 +97,9 @@ class Servers:
     def web(self, name: str) -> str:
         port = free_port()
         log = (self.tmp_path / f"{name}.log").open("a")
-        command = [sys.executable, "-m", "gunicorn", "institute.wsgi:application"]
-        command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"]
-        self.processes.append(
-            subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log)
-        )
+        command = [sys.executable, "-m", "institute.web_server"]
+        env = {**self.env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+        self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
         url = f"http://127.0.0.1:{port}"
         wait_for(lambda: self._up(url), f"server {name} on port {port}")
         return url

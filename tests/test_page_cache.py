@@ -295,7 +295,7 @@ class _Quiet(WSGIRequestHandler):
 @pytest.fixture
 def kept_connection_server(transactional_db, settings, tmp_path):
     """The site served over HTTP by one thread of this process, which keeps its database
-    connection from request to request as a gunicorn worker's thread does (CONN_MAX_AGE; the
+    connection from request to request as a web server worker's thread does (CONN_MAX_AGE; the
     live server opens one per request). Yields (base URL, statements): statements() gives the
     messages that thread's connections sent PostgreSQL since its last call, each as (kind,
     fields) from libpq's trace of the wire protocol ("Query", "Parse", "Bind", ...);

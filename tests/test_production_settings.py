@@ -23,6 +23,11 @@ OURS = {
     "CSRF_TRUSTED_ORIGINS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "BIND",
+    "PORT",
+    "WEB_CONCURRENCY",
+    "WEB_THREADS",
+    "GUNICORN_THREADS",
+    "LOG_LEVEL",
     "TRUSTED_PROXIES",
     "API_NUM_PROXIES",
     *REQUIRED,
@@ -153,6 +158,18 @@ def test_an_unreachable_database_is_one_line():
     assert len(lines) == 1 and lines[0].startswith("DATABASE_URL: the database does not answer")
 
 
+@pytest.mark.parametrize(
+    ("name", "value"), [("BIND", "tracker.example.org"), ("WEB_THREADS", "0"), ("PORT", "80a")]
+)
+def test_a_web_server_setting_it_cannot_use_stops_the_preflight_in_one_line(name, value):
+    # Before the database is asked or migrations run: the server would refuse it anyway.
+    result = run("-m", "institute.preflight", env=production_env(**{name: value}))
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("AXES:")]
+    assert len(lines) == 1 and lines[0].startswith(f"{name}"), result.stderr
+    assert "the database does not answer" not in result.stderr
+
+
 @pytest.mark.parametrize("value", ["lots", "16", "16mb", "0MB", "16 MB"])
 def test_a_database_work_mem_postgresql_cannot_read_is_one_line(value):
     result = run("-m", "institute.preflight", env=production_env(DATABASE_WORK_MEM=value))
@@ -186,7 +203,7 @@ def test_sqlite_in_production_warns_but_starts(tmp_path):
 
 def test_x_forwarded_for_is_believed_only_from_trusted_proxies():
     show = "result = settings.TRUSTED_PROXIES"
-    # gunicorn on the loopback (the default, or BIND there): only a local proxy can connect.
+    # The web server on the loopback (the default, or BIND there): only a local proxy can connect.
     assert in_production(show) == ["127.0.0.1", "::1"]
     assert in_production(show, BIND="127.0.0.1:9000") == ["127.0.0.1", "::1"]
     # Reachable from other machines, whose headers say whatever they like: nobody, unless named.

@@ -1,4 +1,4 @@
-"""The cache is shared by every process (gunicorn's workers, the background worker, commands):
+"""The cache is shared by every process (the web server's workers, the background worker, commands):
 the database's `django_cache` table by default, Redis with CACHE_URL. A per-process memory cache
 would give each worker its own /data/ summary."""
 

@@ -172,7 +172,7 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
 
-# One cache for every process (gunicorn's workers, the background worker): the database's
+# One cache for every process (the web server's workers, the background worker): the database's
 # table `django_cache` (made by `manage.py createcachetable`; the test runner makes its own), or
 # Redis with CACHE_URL=redis://host:6379/0, which several servers share (README, "Running more
 # than one server"). Never a per-process memory cache, which would leave each worker its own
@@ -240,14 +240,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): the
 # API's throttle and the sign-in lockout count the client such a proxy names, and anyone else by
 # the address they connect from (institute/client_address.py). None here: development has no
-# proxy. Production trusts the loopback when gunicorn listens only there (see there).
+# proxy. Production trusts the loopback when the web server listens only there (see there).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 parse_trusted_proxies(TRUSTED_PROXIES)  # a typo stops the start, with the entry named
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is refused (HTTP 429), even with the right password, for
 # AXES_COOLOFF_MINUTES. A successful sign-in before then clears the count. Attempts are rows in
-# the database, so every gunicorn worker counts the same ones. Locking the pair, not the
+# the database, so every web server worker counts the same ones. Locking the pair, not the
 # username, means nobody elsewhere can lock an editor out by guessing wrong on purpose.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check

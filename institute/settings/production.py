@@ -66,7 +66,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# HTTPS. gunicorn listens on the loopback behind a TLS-terminating proxy that sets
+# HTTPS. The web server listens on the loopback behind a TLS-terminating proxy that sets
 # X-Forwarded-Proto. SECURE_SSL_REDIRECT=0 serves plain HTTP (a local load test).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -83,8 +83,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")  # https://… origins, 
 # all clients would share one allowance and one lockout.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env_int("API_NUM_PROXIES", 1)}  # noqa: F405
 # ...but only from a proxy: the header is believed when the connection comes from one of
-# TRUSTED_PROXIES. Unset, that is the loopback while gunicorn listens only there (nothing else can
-# connect), and nobody once BIND opens it to other machines, which could write any header.
+# TRUSTED_PROXIES. Unset, that is the loopback while the web server listens only there (nothing
+# else can connect), and nobody once BIND opens it to other machines, which could write any header.
 LOOPBACK_PROXIES = ["127.0.0.1", "::1"]
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 if not TRUSTED_PROXIES and bind_is_loopback(os.environ.get("BIND", "")):
