@@ -1,6 +1,6 @@
 """The production web server (`python -m institute.web_server`, what `make serve` runs): its
-settings, a Unix socket, its processes' name, the settings it retired said aloud, and a clean
-stop on SIGTERM."""
+settings, a Unix socket, its processes' name, the settings it retired said aloud, a clean stop
+on SIGTERM, and the WSGI module's file wrapper for a server that offers none."""
 
 import http.client
 import os
@@ -11,11 +11,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from wsgiref.util import FileWrapper
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.test import RequestFactory
 
 from institute.web_server import ConfigurationError, server
+from institute.wsgi import FILE_BLOCK_BYTES, application
+from reforms.models import Reform
+from tests.factories import ReformFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,3 +146,35 @@ def test_it_serves_on_a_unix_socket_names_its_processes_and_stops_on_sigterm(tmp
     assert "GUNICORN_TIMEOUT is no longer used" in log
     assert "GUNICORN_WORKER_CLASS is no longer used" in log
     assert '"GET /healthz HTTP/1.1" qs="" 200' in log
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("server_has_one", [False, True], ids=["granian's case", "gunicorn's"])
+def test_a_file_sent_whole_leaves_in_large_blocks_unless_the_server_has_its_own_wrapper(
+    client, settings, tmp_path, server_has_one
+):
+    """granian offers no `wsgi.file_wrapper`, and Django's FileResponse would then read a
+    finished file 4 KiB at a time; the WSGI module offers one that reads 256 KiB."""
+    settings.DATA_PACKAGE_DIR = tmp_path
+    settings.DATA_PACKAGE_INLINE_MAX_ROWS = 1  # the worker makes the tables' files
+    settings.SITE_URL = "http://testserver"
+    ReformFactory.create_batch(16, published=True)
+    Reform.objects.update(summary="A long summary. " * 3750)  # 60 KB a row
+    call_command("run_worker", "--batch", verbosity=0)
+    expected = b"".join(client.get("/data/reforms.csv").streaming_content)
+    assert len(expected) > 3 * FILE_BLOCK_BYTES
+
+    environ = RequestFactory().get("/data/reforms.csv").environ
+    environ.pop("wsgi.file_wrapper", None)
+    if server_has_one:
+        environ["wsgi.file_wrapper"] = FileWrapper
+    started = []
+    body = application(environ, lambda status, headers: started.append(status))
+    try:
+        blocks = list(body)
+    finally:
+        body.close()
+    assert started == ["200 OK"]
+    assert b"".join(blocks) == expected
+    size = 4096 if server_has_one else FILE_BLOCK_BYTES  # the server's own wrapper: Django's size
+    assert {len(block) for block in blocks[:-1]} == {size}
