@@ -3,7 +3,7 @@
 granian (a WSGI server whose HTTP side is in Rust) serves `institute.wsgi:application`, or the
 WSGI application APP names (`module:attribute`; benchmarks/serving_floor.py is served so). It
 replaced gunicorn, whose own Python was half of a cached answer's CPU: the same crowd was
-answered at about 1.5 times the rate and half the p95 (benchmarks/README.md, section 4).
+answered at about 1.4 times the rate and half the p95 (benchmarks/README.md, section 4).
 
 It listens on the loopback (a TLS-terminating proxy in front forwards to it); BIND overrides the
 whole address (0.0.0.0:8000, [::]:8000 or unix:/run/reform-tracker.sock). WEB_CONCURRENCY is the

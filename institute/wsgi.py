@@ -12,8 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "institute.settings.production")
 # blocks of this size. Django's FileResponse reads 4 KiB at a time unless the server offers
 # `wsgi.file_wrapper`; gunicorn did (and sent with sendfile), granian does not, so each 4 KiB
 # was a trip from Python to the server's threads: at 100,000 reforms, where the mix's filtered
-# exports are files of megabytes, the crowd's rate fell by a quarter (benchmarks/README.md,
-# section 4, "granian adopted").
+# exports are files of megabytes, the crowd's rate fell a quarter below gunicorn's
+# (benchmarks/README.md, section 4, "granian adopted").
 FILE_BLOCK_BYTES = 256 * 1024
 
 
