@@ -145,6 +145,8 @@ class Connection:
 
 
 def read_site(base, timeout: float) -> Site:
+    # A connection for each address: parsing a large table (86 MB at 100,000 reforms) outlasts
+    # a server's keep-alive (gunicorn's was 2 s), which would close the next request's socket.
     conn = Connection(base, timeout)
     try:
         status, body = conn.get("/data/reforms.csv")
@@ -156,11 +158,13 @@ def read_site(base, timeout: float) -> Site:
         words = sorted(
             {w.lower() for row in rows for w in re.findall(r"[A-Za-z]{5,}", row.get("title", ""))}
         )
+        conn.reset()
         status, body = conn.get("/data/recommendations.csv")
         recommendations = []
         if status == 200:
             recs = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
             recommendations = [row["slug"] for row in recs if row.get("slug")]
+        conn.reset()
         status, body = conn.get("/")
         if status != 200:
             raise RuntimeError(f"/ answered {status}")
