@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.urls import reverse
 
 from institute.editorial import workflow
@@ -141,6 +142,15 @@ NO_REFORM_INLINE_ROWS = {
 }
 
 
+def database_url() -> str:
+    """The test database as DATABASE_URL, for a process a test starts (a server, the worker)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"] or "postgres"
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def run_manage(*args: str, drop=(), **env: str) -> subprocess.CompletedProcess:
     """`manage.py ARGS` in a process of its own, with this environment but for the variables in
     `drop` (the settings a test means to choose), plus `env`."""
@@ -153,3 +163,16 @@ def run_manage(*args: str, drop=(), **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def start_web_server(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """The production web server (`python -m institute.web_server`, what `make serve` runs) in a
+    process of its own with `env`, its output appended to `log_path`; the caller stops it."""
+    with open(log_path, "a") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "institute.web_server"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

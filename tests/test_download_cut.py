@@ -13,7 +13,6 @@ import http.client
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from django.db import connection
 
 from reforms.models import Reform
 from tests.factories import ReformFactory
+from tests.support import start_web_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,14 +62,7 @@ def _serve(*, log_path: Path, copy: str, **extra: str) -> tuple[subprocess.Popen
         "DATASET_EXPORT_COPY": copy,
         **extra,
     }
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "institute.web_server"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_web_server(env, log_path)
     deadline = time.monotonic() + 60
     while True:
         if server.poll() is not None:

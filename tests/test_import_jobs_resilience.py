@@ -27,6 +27,7 @@ from institute.datasets.jobs import run_import_job, sweep_import_jobs
 from institute.datasets.models import ImportJob
 from reforms.models import Reform
 from tests.factories import UserFactory
+from tests.support import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "slug,title,summary,area,topics,status,announced_on\r\n"
@@ -76,14 +77,6 @@ def wait_for(predicate, timeout: float, what: str, worker=None):
             pytest.fail(f"the worker exited ({worker.returncode}) while waiting for {what}")
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def start_worker(log: Path) -> subprocess.Popen:

@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from django.db import connection
 
 from institute.editorial.states import ReviewState
 from institute.listings.generation import content_marker
 from reforms.models import Reform
 from tests.factories import UserFactory, entry_in_state
+from tests.support import database_url, start_web_server
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -54,14 +54,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def wait_for(predicate, what: str, timeout: float = 30.0):
@@ -96,10 +88,8 @@ class Servers:
 
     def web(self, name: str) -> str:
         port = free_port()
-        log = (self.tmp_path / f"{name}.log").open("a")
-        command = [sys.executable, "-m", "institute.web_server"]
         env = {**self.env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-        self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
+        self.processes.append(start_web_server(env, self.tmp_path / f"{name}.log"))
         url = f"http://127.0.0.1:{port}"
         wait_for(lambda: self._up(url), f"server {name} on port {port}")
         return url

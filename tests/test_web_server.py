@@ -15,13 +15,13 @@ from wsgiref.util import FileWrapper
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import RequestFactory
 
 from institute.web_server import ConfigurationError, server
 from institute.wsgi import FILE_BLOCK_BYTES, application
 from reforms.models import Reform
 from tests.factories import ReformFactory
+from tests.support import database_url, start_web_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,14 +78,6 @@ def test_a_setting_the_server_cannot_use_is_refused_in_one_line(environ, message
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = f"{db['USER']}:{db['PASSWORD']}" if db["PASSWORD"] else db["USER"] or "postgres"
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: Path):
         super().__init__("localhost", timeout=10)
@@ -105,20 +97,13 @@ def test_it_serves_on_a_unix_socket_names_its_processes_and_stops_on_sigterm(tmp
         **os.environ,
         "ENV_FILE": "",
         "DJANGO_SETTINGS_MODULE": "institute.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "BIND": f"unix:{sock}",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_TIMEOUT": "60",
         "GUNICORN_WORKER_CLASS": "sync",
     }
-    with open(log_path, "w") as log:
-        web = subprocess.Popen(
-            [sys.executable, "-m", "institute.web_server"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    web = start_web_server(env, log_path)
     try:
         deadline = time.monotonic() + 60
         while True:
