@@ -14,6 +14,7 @@ cuts it. GUNICORN_THREADS is still read where WEB_THREADS is not set (the name i
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def _count(name: str, value: str | None, default: int) -> int:
     return int(value)
 
 
-def server(environ: os._Environ | dict, application: str = APPLICATION) -> Granian:
+def server(environ: Mapping[str, str], application: str = APPLICATION) -> Granian:
     """The server these settings describe, not yet started."""
     address = parse_bind(environ.get("BIND", ""), environ.get("PORT", ""))
     # granian's guidance: one worker process a core; each worker's HTTP side is its own thread

@@ -2,11 +2,10 @@
 looks whole (issue 23).
 
 The production web server (`python -m institute.web_server`, what `make serve` runs) serves the
-test database over real HTTP/1.1. Once the body is
-under way the test ends the server's database session (`pg_terminate_backend`: the database gone,
-for that server), then reads on. The response must then stop without chunked encoding's last
-chunk, which every HTTP client reports as an error, instead of ending cleanly after the rows
-sent so far.
+test database over real HTTP/1.1. Once the body is under way the test ends the server's database
+session (`pg_terminate_backend`: the database gone, for that server), then reads on. The response
+must then stop without chunked encoding's last chunk, which every HTTP client reports as an
+error, instead of ending cleanly after the rows sent so far.
 """
 
 import http.client
@@ -21,9 +20,7 @@ from django.db import connection
 
 from reforms.models import Reform
 from tests.factories import ReformFactory
-from tests.support import start_web_server
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import database_url, start_web_server
 
 ROWS = 510  # more than one chunk (500) of the JSON's server-side cursor
 # About 30 MB in all: far more than the sockets between the database, the server and the client
@@ -45,14 +42,11 @@ def _free_port() -> int:
 
 
 def _serve(*, log_path: Path, copy: str, **extra: str) -> tuple[subprocess.Popen, int]:
-    db = connection.settings_dict
     port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "institute.settings.local",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
+        "DATABASE_URL": database_url(),
         "DEBUG": "0",
         "SECRET_KEY": "x",
         "ALLOWED_HOSTS": "127.0.0.1",
