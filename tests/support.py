@@ -5,6 +5,7 @@ posts them, and the query counts the public listings are held to."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from django.contrib.messages import get_messages
@@ -176,3 +177,12 @@ def start_web_server(env: dict[str, str], log_path: Path) -> subprocess.Popen:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+def wait_for_log_line(log_path: Path, text: str, timeout: float = 15.0) -> str:
+    """The log once it holds `text` (else as it is after `timeout` seconds): a server writes an
+    answer's access line only after the answer has left, a moment after its client read it."""
+    deadline = time.monotonic() + timeout
+    while text not in (log := log_path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return log

@@ -20,7 +20,7 @@ from django.db import connection
 
 from reforms.models import Reform
 from tests.factories import ReformFactory
-from tests.support import database_url, start_web_server
+from tests.support import database_url, start_web_server, wait_for_log_line
 
 ROWS = 510  # more than one chunk (500) of the JSON's server-side cursor
 # About 30 MB in all: far more than the sockets between the database, the server and the client
@@ -127,6 +127,9 @@ def test_a_download_cut_by_the_database_is_a_broken_response(path, copy, tmp_pat
     assert "institute/datasets/export.py" in log, log[-3000:]
 
 
+ACCESS_LINE = '"GET /reforms/export.csv HTTP/1.1" qs="" 200'
+
+
 def test_a_long_download_read_slowly_arrives_whole(tmp_path):
     """A filtered export read slowly for several seconds arrives whole: nothing in the server
     cuts a download that is still moving (gunicorn's sync worker, the server before, killed such
@@ -148,11 +151,11 @@ def test_a_long_download_read_slowly_arrives_whole(tmp_path):
             time.sleep(0.25)
         took = time.monotonic() - started
         client.close()
+        log = wait_for_log_line(log_path, ACCESS_LINE)
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert took > 4, took  # the read did last past the old timeout, or the test proves nothing
     assert received.count(SUMMARY.encode()) == ROWS
-    log = log_path.read_text()
     assert "GUNICORN_TIMEOUT is no longer used" in log  # said, not silently dropped
-    assert '"GET /reforms/export.csv HTTP/1.1" qs="" 200' in log
+    assert ACCESS_LINE in log

@@ -21,7 +21,7 @@ from institute.web_server import ConfigurationError, server
 from institute.wsgi import FILE_BLOCK_BYTES, application
 from reforms.models import Reform
 from tests.factories import ReformFactory
-from tests.support import database_url, start_web_server
+from tests.support import database_url, start_web_server, wait_for_log_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,6 +89,9 @@ class UnixConnection(http.client.HTTPConnection):
         self.sock.connect(str(self.path))
 
 
+ACCESS_LINE = '"GET /healthz HTTP/1.1" qs="" 200'
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_serves_on_a_unix_socket_names_its_processes_and_stops_on_sigterm(tmp_path):
     sock = tmp_path / "tracker.sock"
@@ -124,6 +127,7 @@ def test_it_serves_on_a_unix_socket_names_its_processes_and_stops_on_sigterm(tmp
             children = listed.read_text().split()
             names = {Path(f"/proc/{pid}/comm").read_text().strip() for pid in [web.pid, *children]}
             assert names == {"reform-tracker"}, names
+        wait_for_log_line(log_path, ACCESS_LINE)
     finally:
         web.send_signal(signal.SIGTERM)
         status = web.wait(timeout=40)
@@ -131,7 +135,7 @@ def test_it_serves_on_a_unix_socket_names_its_processes_and_stops_on_sigterm(tmp
     assert status == 0, log
     assert "GUNICORN_TIMEOUT is no longer used" in log
     assert "GUNICORN_WORKER_CLASS is no longer used" in log
-    assert '"GET /healthz HTTP/1.1" qs="" 200' in log
+    assert ACCESS_LINE in log
 
 
 @pytest.mark.django_db(transaction=True)
