@@ -9,21 +9,27 @@ differences:
   is compressed already, and gzip would spend the time to send the same bytes.
 - A streamed answer is sent as it is: an export, a release's file or a static file (which
   WhiteNoise sends compressed itself; a whole table's finished file has a compressed twin the
-  worker made, institute.datasets.finished_files). Compressed as it goes, a download would
-  leave no faster than the compressor: Django's gzip takes the reforms' CSV at 15–17 MB/s
-  here, less than half the rate the export writes it (benchmarks/README.md, section 4).
+  worker made, institute.datasets.finished_files, and a download the page cache kept as a file
+  one made after its first visitor's, institute.answer_files: `write_twin` makes both).
+  Compressed as it goes, a download would leave no faster than the compressor: Django's gzip
+  takes the reforms' CSV at 15–17 MB/s here, less than half the rate the export writes it
+  (benchmarks/README.md, section 4).
 - `gzip;q=0` in Accept-Encoding refuses gzip, as HTTP says (`accepts_gzip`).
 
 The public page cache compresses an answer once, when it keeps it, and hands its compressed
 bytes on with every answer it gives from the entry (`PRECOMPRESSED`): a cached page costs no
 compression however often it is asked for. A download it kept whole (up to
 PAGE_CACHE_MAX_BYTES) is streamed to its first visitor as it is and sent compressed from the
-entry after that. Those bytes are the same for every visitor and carry none of Django's random
+entry after that; one it kept as a file, from the file's twin once that is made. Those bytes are the same for every visitor and carry none of Django's random
 padding, which guards a page holding a secret (a CSRF token) against BREACH: the page cache
 keeps only anonymous answers that set no cookie, so they hold none.
 """
 
 from __future__ import annotations
+
+import gzip
+import shutil
+from typing import BinaryIO
 
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
@@ -67,6 +73,17 @@ def precompress(response: HttpResponseBase, content: bytes | None = None) -> byt
         return b""
     compressed = compress_string(content)
     return compressed if len(compressed) < len(content) else b""
+
+
+def write_twin(source: BinaryIO, target: BinaryIO) -> None:
+    """A file's compressed twin, as every finished file and kept answer has one: gzip's usual
+    level (6), the header without a time or a name, so that the same file gives the same bytes
+    on any server and on any day."""
+    with gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=target, mtime=0) as out:
+        shutil.copyfileobj(source, out, TWIN_BLOCK)
+
+
+TWIN_BLOCK = 1 << 20
 
 
 def accepts_gzip(request: HttpRequest) -> bool:

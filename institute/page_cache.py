@@ -24,7 +24,8 @@ unprefixed address also varies on Accept-Language, institute.languages) and carr
 validators: a weak ETag made of the marker and the address, and Last-Modified, when the entry
 was computed; a matching conditional request is answered 304. A text answer is compressed once,
 when it is kept, and given compressed to every client that accepts gzip (institute.compression;
-`Vary: Accept-Encoding`).
+`Vary: Accept-Encoding`); a text answer kept as a file, once its compressed twin is made
+(institute.answer_files).
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
 `private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any
@@ -87,24 +88,38 @@ class Entry:
     # The body gzip-compressed once, for every client that accepts it (institute.compression);
     # b"" where it is not compressed.
     gzipped: bytes = b""
+    # The file is text, and has a compressed twin once answer_files has made it.
+    file_twin: bool = False
 
-    def response(self, state: str) -> HttpResponseBase:
-        """The answer; FileNotFoundError if its file is gone (removed to make room, or kept by a
-        server whose folder this one does not see)."""
+    def response(self, state: str, *, gzip: bool = False) -> HttpResponseBase:
+        """The answer (`gzip`: for a client that accepts it); FileNotFoundError if its file is
+        gone (removed to make room, or kept by a server whose folder this one does not see)."""
         if self.file:
-            response = FileResponse(answer_files.open_answer(self.file), status=self.status)
+            handle = self._twin() if gzip and self.file_twin else None
+            coding = "gzip" if handle else ""
+            handle = handle or answer_files.open_answer(self.file)
+            response = FileResponse(handle, status=self.status)
             # FileResponse names the file it sends; the answer's own headers say what it is.
             for name in ("Content-Type", "Content-Disposition"):
                 if response.has_header(name):
                     del response[name]
         else:
+            coding = ""
             response = HttpResponse(self.content, status=self.status)
             if self.gzipped:
                 setattr(response, compression.PRECOMPRESSED, self.gzipped)
         for name, value in self.headers:
             response[name] = value
+        if coding:
+            response["Content-Encoding"] = coding
         response[STATE_HEADER] = state
         return response
+
+    def _twin(self):
+        try:
+            return answer_files.open_answer(self.file, gzipped=True)
+        except FileNotFoundError:
+            return None  # not made yet (the file as it is meanwhile), or removed to make room
 
 
 def enabled() -> bool:
@@ -224,7 +239,7 @@ def _answer(
         not_modified[STATE_HEADER] = state
         return not_modified
     try:
-        return entry.response(state)
+        return entry.response(state, gzip=compression.accepts_gzip(request))
     except FileNotFoundError:
         return None  # its file is gone: as if there were no entry
 
@@ -256,6 +271,11 @@ def _compute_and_keep(
         gzipped = compression.precompress(response, content) if content else b""
         if gzipped:
             setattr(response, compression.PRECOMPRESSED, gzipped)
+        # A kept file's compressed twin is made after its first visitor's download, not in it.
+        file_twin = bool(file) and compression.compressible(response)
+        if file_twin:
+            answer_files.compress_later(file)
+        if gzipped or file_twin:
             patch_vary_headers(response, ["Accept-Encoding"])
         headers = tuple(
             (name, value)
@@ -263,7 +283,15 @@ def _compute_and_keep(
             if name.lower() not in PER_ANSWER_HEADERS
         )
         entry = Entry(
-            marker, etag, stored_at, response.status_code, headers, content, file, gzipped
+            marker,
+            etag,
+            stored_at,
+            response.status_code,
+            headers,
+            content,
+            file,
+            gzipped,
+            file_twin,
         )
         cache.set(key, entry, settings.PAGE_CACHE_TIMEOUT)
 

@@ -4,6 +4,7 @@ any kept answer; the signed-in, the admin and POSTs never kept; the API's thrott
 
 from __future__ import annotations
 
+import gzip
 import threading
 import urllib.error
 import urllib.request
@@ -17,6 +18,7 @@ from django.db.backends.signals import connection_created
 from django.test import Client
 from psycopg import pq
 
+from institute import answer_files
 from institute.editorial import workflow
 from institute.editorial.edits import save_edit
 from institute.editorial.models import PendingRevision
@@ -62,6 +64,10 @@ def body(response) -> bytes:
 
 def get(path: str, client: Client | None = None, **headers):
     return (client or Client()).get(path, headers=headers)
+
+
+def vary(response) -> set[str]:
+    return {v.strip().lower() for v in response.get("Vary", "").split(",")}
 
 
 def test_a_second_anonymous_request_is_answered_from_the_cache_with_the_same_bytes(tenge):
@@ -190,9 +196,68 @@ def test_a_download_larger_than_the_shared_cache_holds_is_sent_from_a_file_until
     assert get("/reforms/export.csv")[STATE] == "hit"
 
 
+def test_a_text_download_kept_as_a_file_is_sent_from_its_compressed_twin_once_made(
+    tenge, settings, superuser
+):
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    for path in ("/reforms/export.csv", "/reforms/export.json?area=economy"):
+        first = get(path, Accept_Encoding="gzip")
+        # The first visitor's download is not held while it is compressed.
+        assert "Content-Encoding" not in first
+        plain = body(first)
+        answer_files.wait_for_twins()
+        kept = get(path, Accept_Encoding="gzip, deflate, br")
+        assert (kept[STATE], kept["Content-Encoding"]) == ("hit", "gzip"), path
+        sent = body(kept)
+        assert kept["Content-Length"] == str(len(sent)), path
+        assert gzip.decompress(sent) == plain, path
+        for header in ("Content-Type", "Content-Disposition", "ETag", "Cache-Control"):
+            assert kept[header] == first[header], (path, header)
+        assert {"accept-encoding", "cookie"} <= vary(kept), path
+        assert body(get(path, Accept_Encoding="gzip")) == sent  # the same bytes, made once
+        for refused in ("identity", "gzip;q=0", ""):
+            as_is = get(path, Accept_Encoding=refused)
+            assert "Content-Encoding" not in as_is and body(as_is) == plain, (path, refused)
+            assert "accept-encoding" in vary(as_is), path
+        assert get(path, Accept_Encoding="gzip", If_None_Match=first["ETag"]).status_code == 304
+
+    news = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, slug="courts-reopen")
+    workflow.publish(news, by=superuser)
+    after = get("/reforms/export.csv", Accept_Encoding="gzip")
+    assert after[STATE] == "miss" and "Content-Encoding" not in after
+    assert b"courts-reopen" in body(after)
+    answer_files.wait_for_twins()
+    again = get("/reforms/export.csv", Accept_Encoding="gzip")
+    assert again[STATE] == "hit" and b"courts-reopen" in gzip.decompress(body(again))
+
+
+def test_a_kept_file_is_sent_as_it_is_until_its_twin_is_made_or_when_it_is_gone(tenge, settings):
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    plain = body(get("/reforms/export.csv"))
+    answer_files.wait_for_twins()
+    twins = list(settings.PAGE_CACHE_DIR.glob("*.gz"))
+    assert len(twins) == 1
+    twins[0].unlink()  # removed to make room, or not made yet
+    again = get("/reforms/export.csv", Accept_Encoding="gzip")
+    assert again[STATE] == "hit" and "Content-Encoding" not in again
+    assert body(again) == plain
+
+
+def test_a_download_that_is_not_text_gets_no_twin(tenge, settings):
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    first = body(get("/reforms/export.xlsx"))
+    answer_files.wait_for_twins()
+    kept = get("/reforms/export.xlsx", Accept_Encoding="gzip")
+    assert kept[STATE] == "hit" and "Content-Encoding" not in kept
+    assert body(kept) == first and first.startswith(b"PK")  # a zip already
+    assert len(list(settings.PAGE_CACHE_DIR.iterdir())) == 1
+    assert not list(settings.PAGE_CACHE_DIR.glob("*.gz"))
+
+
 def test_a_kept_file_that_is_gone_is_computed_again_not_an_error(tenge, settings):
     settings.PAGE_CACHE_MAX_BYTES = 100
     expected = body(get("/reforms/export.csv"))
+    answer_files.wait_for_twins()
     for kept in settings.PAGE_CACHE_DIR.iterdir():
         kept.unlink()  # made room for another, or kept by a server whose disk this one lacks
     again = get("/reforms/export.csv")
@@ -207,11 +272,13 @@ def test_files_are_kept_within_their_room(tenge, settings):
     settings.PAGE_CACHE_DISK_BYTES = 4 * size + 3  # one answer fits (at most a quarter)...
     for path in ("/reforms/export.csv?sort=title", "/reforms/export.csv?sort=oldest"):
         body(get(path))
+    answer_files.wait_for_twins()  # twins count
     files = list(settings.PAGE_CACHE_DIR.iterdir())
     assert sum(f.stat().st_size for f in files) <= settings.PAGE_CACHE_DISK_BYTES
     settings.PAGE_CACHE_DISK_BYTES = 4 * size - 4  # ...and one larger than a quarter is not
     body(get("/reforms/export.csv?sort=status"))
     assert get("/reforms/export.csv?sort=status")[STATE] == "miss"
+    answer_files.wait_for_twins()
     assert not list(settings.PAGE_CACHE_DIR.glob("*.part"))
 
 

@@ -28,7 +28,6 @@ no language prefix; a workbook's sheets for people are in it).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 import shutil
@@ -40,6 +39,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import translation
 
+from institute import compression
 from institute.datasets import xlsx
 from institute.datasets.export import Body, export_lines, json_body, write_package, write_xlsx
 from institute.datasets.tables import TABLES
@@ -156,8 +156,7 @@ def _write_json_and_xlsx(folder: Path, *, base_url: str) -> None:
 
 
 def _write_gzipped(folder: Path) -> None:
-    """Each table's CSV and JSON compressed beside it, at gzip's usual level (6), the header
-    without a time or a name: the same file gives the same bytes."""
+    """Each table's CSV and JSON compressed beside it (institute.compression.write_twin)."""
     for name in TABLES:
         for fmt in GZIPPED_FORMATS:
             plain = folder / f"{name}.{fmt}"
@@ -165,18 +164,10 @@ def _write_gzipped(folder: Path) -> None:
                 continue
 
             def write(handle, plain=plain):
-                with (
-                    plain.open("rb") as source,
-                    gzip.GzipFile(
-                        filename="", mode="wb", compresslevel=6, fileobj=handle, mtime=0
-                    ) as target,
-                ):
-                    shutil.copyfileobj(source, target, COPY_BLOCK)
+                with plain.open("rb") as source:
+                    compression.write_twin(source, handle)
 
             _placed(plain.with_name(plain.name + GZIPPED), write)
-
-
-COPY_BLOCK = 1 << 20
 
 
 def build(*, base_url: str, whole: bool = True) -> tuple[Path, str]:
