@@ -20,9 +20,11 @@ The public page cache compresses an answer once, when it keeps it, and hands its
 bytes on with every answer it gives from the entry (`PRECOMPRESSED`): a cached page costs no
 compression however often it is asked for. A download it kept whole (up to
 PAGE_CACHE_MAX_BYTES) is streamed to its first visitor as it is and sent compressed from the
-entry after that; one it kept as a file, from the file's twin once that is made. Those bytes are the same for every visitor and carry none of Django's random
-padding, which guards a page holding a secret (a CSRF token) against BREACH: the page cache
-keeps only anonymous answers that set no cookie, so they hold none.
+entry after that; one it kept as a file, from the file's twin once that is made. Those bytes
+are the same for every visitor (a part of them can be resumed, institute.byte_ranges) and
+carry none of Django's random padding, which guards a page holding a secret (a CSRF token)
+against BREACH: the page cache keeps only anonymous answers that set no cookie, so they hold
+none.
 """
 
 from __future__ import annotations

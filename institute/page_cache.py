@@ -32,8 +32,9 @@ Never kept, and never marked public: a request with a session cookie (signed-in 
 status but 200, and an answer that sets a cookie or already says how it may be cached (the
 admin's `never_cache`, the 503 page). A download larger than PAGE_CACHE_MAX_BYTES is kept as a
 file instead (institute.answer_files), or, with no room for it there, streamed through with its
-ETag. The API keeps its own headers and calls `serve()` after its throttle, so that every
-request counts (api.views). PAGE_CACHE=0 turns all of it off.
+ETag; one sent from a file of its own already (a whole table's finished file) is sent from
+that file, with its ETag. The API keeps its own headers and calls `serve()` after its
+throttle, so that every request counts (api.views). PAGE_CACHE=0 turns all of it off.
 """
 
 from __future__ import annotations
@@ -296,8 +297,12 @@ def _compute_and_keep(
         cache.set(key, entry, settings.PAGE_CACHE_TIMEOUT)
 
     if isinstance(response, StreamingHttpResponse):
-        on_disk = not getattr(response, ON_DISK_ALREADY, False)
-        spill_name = f"{key.removeprefix('page:')}-{etag[3:-1]}" if on_disk else ""
+        own_file = getattr(response, ON_DISK_ALREADY, False)
+        if own_file and int(response.get("Content-Length", 0)) > settings.PAGE_CACHE_MAX_BYTES:
+            # Its own file, too large to keep here: sent as it is, which leaves it a file
+            # (sent in blocks by the server, a part of it to a client resuming a download).
+            return response
+        spill_name = "" if own_file else f"{key.removeprefix('page:')}-{etag[3:-1]}"
         response.streaming_content = _kept_when_complete(
             response.streaming_content, keep, spill_name
         )

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",  # first: the API's CORS headers on every answer
+    # A part of a download sent from a file, of the bytes as they leave (institute/byte_ranges.py).
+    "institute.byte_ranges.ByteRangeMiddleware",
     # Outside every middleware that writes a body: text answers gzip-compressed for a client that
     # accepts it, a kept page's from its entry (institute/compression.py).
     "institute.compression.CompressionMiddleware",
