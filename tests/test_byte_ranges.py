@@ -91,6 +91,18 @@ def test_a_cut_download_is_resumed_where_it_stopped(served, path):
     assert resumed == content
 
 
+def test_a_finished_file_past_the_shared_cache_is_sent_from_itself_from_the_first_request(
+    published, settings
+):
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    for path in ("/data/package.zip", "/data/reforms.csv"):
+        first = get(path, Range="bytes=0-1")
+        assert first.status_code == 206, path
+        assert body(first) == (b"PK" if path.endswith(".zip") else b"sl"), path
+    # Not copied into the page cache's own files: they are finished files already.
+    assert not list(settings.PAGE_CACHE_DIR.iterdir())
+
+
 def test_the_compressed_twin_is_resumed_in_its_own_bytes(served):
     _, plain = whole("/data/reforms.csv")
     _, sent = whole("/data/reforms.csv", Accept_Encoding="gzip")
