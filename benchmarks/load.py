@@ -27,6 +27,9 @@ Requests say `Accept-Encoding: identity` unless --accept-encoding says otherwise
 browser sends: the server then sends its text answers compressed, institute/compression.py);
 the report gives the bodies' bytes as received.
 
+With --only KINDS (comma-separated kinds of the mix, e.g. `--only export-csv,home`) only those
+kinds are sent, in their weights: with --cpu-of, what one kind of answer costs the server.
+
 With --cpu-of NAMES (comma-separated process names, Linux's /proc; only where the server runs
 on this machine), each pass also prints the CPU time each named kind of process spent per
 answer, e.g. `--cpu-of reform-tracker,postgres,redis-server` (`make serve`'s web server names
@@ -234,9 +237,13 @@ def make_path(kind: str, site: Site, rng: random.Random) -> str:
     raise ValueError(kind)
 
 
-def plan(requests: int, site: Site, seed: int) -> list[tuple[str, str]]:
+def plan(
+    requests: int, site: Site, seed: int, only: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """The requests, kinds drawn by their weights in MIX (`only`: of those kinds alone)."""
     rng = random.Random(seed)
-    kinds = rng.choices(list(MIX), weights=list(MIX.values()), k=requests)
+    mix = {kind: weight for kind, weight in MIX.items() if not only or kind in only}
+    kinds = rng.choices(list(mix), weights=list(mix.values()), k=requests)
     return [(kind, make_path(kind, site, rng)) for kind in kinds]
 
 
@@ -449,8 +456,16 @@ def main(argv=None) -> int:
         default="",
         help="process names whose CPU time per answer is printed (Linux): reform-tracker,postgres",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="send only these kinds of request (comma-separated, of: " + ", ".join(MIX) + ")",
+    )
     args = parser.parse_args(argv)
     args.cpu_of = [name.strip() for name in args.cpu_of.split(",") if name.strip()]
+    args.only = [kind.strip() for kind in args.only.split(",") if kind.strip()]
+    if unknown := [kind for kind in args.only if kind not in MIX]:
+        parser.error(f"--only: no kind {', '.join(unknown)}; the kinds are {', '.join(MIX)}")
     if args.cpu_of and not os.path.exists("/proc/self/stat"):
         parser.error("--cpu-of reads /proc, which this system does not have (Linux only)")
     if args.requests < 1 or not 1 <= args.concurrency <= 500 or not 1 <= args.passes <= 10:
@@ -472,7 +487,7 @@ def main(argv=None) -> int:
         f"recommendations, {len(site.topics)} topics; {args.requests} requests, "
         f"{args.concurrency} connections, seed {args.seed}"
     )
-    work = plan(args.requests, site, args.seed)
+    work = plan(args.requests, site, args.seed, args.only)
     figures = []
     servers = [(args.base_url, "the server", args.base_url)]
     if args.baseline_url:
