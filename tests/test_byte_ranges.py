@@ -103,6 +103,21 @@ def test_a_finished_file_past_the_shared_cache_is_sent_from_itself_from_the_firs
     assert not list(settings.PAGE_CACHE_DIR.iterdir())
 
 
+def test_csv_for_excel_is_the_mark_then_the_finished_file_and_is_resumed_across_the_mark(
+    served,
+):
+    _, plain = whole("/data/reforms.csv")
+    _, excel = whole("/data/reforms.csv-excel")
+    assert excel == "\ufeff".encode() + plain
+    for first, last in ((0, 1), (1, 5), (2, 2), (3, 40), (3, len(excel) - 1)):
+        part = get("/data/reforms.csv-excel", Range=f"bytes={first}-{last}")
+        assert part.status_code == 206 and body(part) == excel[first : last + 1], (first, last)
+    cut = 2  # within the mark
+    resumed = get("/data/reforms.csv-excel", Range=f"bytes=0-{cut - 1}")
+    rest = get("/data/reforms.csv-excel", Range=f"bytes={cut}-")
+    assert body(resumed) + body(rest) == excel
+
+
 def test_the_compressed_twin_is_resumed_in_its_own_bytes(served):
     _, plain = whole("/data/reforms.csv")
     _, sent = whole("/data/reforms.csv", Accept_Encoding="gzip")
@@ -219,8 +234,8 @@ def test_a_real_server_sends_the_part_it_was_asked_for(live_server, settings):
     settings.PAGE_CACHE_MAX_BYTES = 100  # sent from its file, through the server's file wrapper
     publish_two(settings, site=live_server.url)
 
-    def fetch(**headers) -> tuple[int, dict, bytes]:
-        request = urllib.request.Request(live_server.url + "/data/reforms.csv", headers=headers)
+    def fetch(path="/data/reforms.csv", **headers) -> tuple[int, dict, bytes]:
+        request = urllib.request.Request(live_server.url + path, headers=headers)
         with urllib.request.urlopen(request) as answer:
             return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
 
@@ -231,3 +246,7 @@ def test_a_real_server_sends_the_part_it_was_asked_for(live_server, settings):
     assert status == 206 and part == content[3:]
     assert headers["content-length"] == str(len(content) - 3)
     assert headers["content-range"] == f"bytes 3-{len(content) - 1}/{len(content)}"
+    status, headers, excel = fetch("/data/reforms.csv-excel")
+    assert status == 200 and excel == "\ufeff".encode() + content
+    assert int(headers["content-length"]) == len(excel)
+    assert fetch("/data/reforms.csv-excel", Range="bytes=1-")[2] == excel[1:]
