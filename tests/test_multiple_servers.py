@@ -169,6 +169,29 @@ def post(session: requests.Session, url: str, **kwargs) -> requests.Response:
     )
 
 
+def test_a_download_kept_by_one_server_is_sent_compressed_and_in_parts_by_the_other(servers):
+    """The kept file, its compressed twin (made by the server that kept it) and a part of either,
+    through granian, from a folder both servers see."""
+    servers.env["PAGE_CACHE_MAX_BYTES"] = "100"  # the export past the shared cache: kept as a file
+    for slug in ("first", "second"):
+        entry_in_state("reform", ReviewState.PUBLISHED, slug=slug, title=f"Reform {slug}")
+    a, b = servers.web("a"), servers.web("b")
+    path = "/reforms/export.csv?sort=title"
+    first = visitor().get(a + path, headers={"Accept-Encoding": "identity"}, timeout=60)
+    assert first.headers[STATE] == "miss" and b"Reform second" in first.content
+
+    def compressed_on_b():
+        answer = visitor().get(b + path, headers={"Accept-Encoding": "gzip"}, timeout=60)
+        return answer if answer.headers.get("Content-Encoding") == "gzip" else None
+
+    kept = wait_for(compressed_on_b, "the twin, sent by B", timeout=20)
+    assert kept.headers[STATE] == "hit" and kept.content == first.content  # decompressed
+    part = visitor().get(b + path, headers={"Accept-Encoding": "identity", "Range": "bytes=7-"})
+    assert part.status_code == 206 and part.content == first.content[7:]
+    size = len(first.content)
+    assert part.headers["Content-Range"] == f"bytes 7-{size - 1}/{size}"
+
+
 def test_two_servers_share_the_cache_sessions_throttle_lockout_and_import_jobs(servers):
     UserFactory(username="chief", password=PASSWORD, is_staff=True, is_superuser=True)
     UserFactory(username="victim", password=PASSWORD, is_staff=True)
