@@ -298,9 +298,12 @@ def _compute_and_keep(
 
     if isinstance(response, StreamingHttpResponse):
         own_file = getattr(response, ON_DISK_ALREADY, False)
-        if own_file and int(response.get("Content-Length", 0)) > settings.PAGE_CACHE_MAX_BYTES:
-            # Its own file, too large to keep here: sent as it is, which leaves it a file
-            # (sent in blocks by the server, a part of it to a client resuming a download).
+        largest = settings.PAGE_CACHE_MAX_BYTES
+        if not own_file:
+            largest = max(largest, answer_files.largest())
+        if int(response.get("Content-Length", 0)) > largest:
+            # Known to be larger than anything it could be kept as: sent as it is, which leaves
+            # a file a file (sent in the server's blocks, a part of it to a client resuming).
             return response
         spill_name = "" if own_file else f"{key.removeprefix('page:')}-{etag[3:-1]}"
         response.streaming_content = _kept_when_complete(

@@ -103,6 +103,15 @@ def test_a_finished_file_past_the_shared_cache_is_sent_from_itself_from_the_firs
     assert not list(settings.PAGE_CACHE_DIR.iterdir())
 
 
+def test_a_computed_file_larger_than_anything_kept_is_sent_as_a_file(published, settings):
+    settings.PAGE_CACHE_MAX_BYTES = 100
+    settings.PAGE_CACHE_DISK_BYTES = 0  # no room on disk: never kept, so never wrapped to be
+    for _ in range(2):
+        workbook = get("/reforms/export.xlsx", Range="bytes=0-1")
+        assert (workbook.status_code, body(workbook)) == (206, b"PK")
+        assert workbook["X-Page-Cache"] == "miss"
+
+
 def test_csv_for_excel_is_the_mark_then_the_finished_file_and_is_resumed_across_the_mark(
     served,
 ):
