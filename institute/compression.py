@@ -77,15 +77,15 @@ def precompress(response: HttpResponseBase, content: bytes | None = None) -> byt
     return compressed if len(compressed) < len(content) else b""
 
 
+TWIN_BLOCK = 1 << 20
+
+
 def write_twin(source: BinaryIO, target: BinaryIO) -> None:
     """A file's compressed twin, as every finished file and kept answer has one: gzip's usual
     level (6), the header without a time or a name, so that the same file gives the same bytes
     on any server and on any day."""
     with gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=target, mtime=0) as out:
         shutil.copyfileobj(source, out, TWIN_BLOCK)
-
-
-TWIN_BLOCK = 1 << 20
 
 
 def accepts_gzip(request: HttpRequest) -> bool:
