@@ -32,9 +32,10 @@ Never kept, and never marked public: a request with a session cookie (signed-in 
 status but 200, and an answer that sets a cookie or already says how it may be cached (the
 admin's `never_cache`, the 503 page). A download larger than PAGE_CACHE_MAX_BYTES is kept as a
 file instead (institute.answer_files), or, with no room for it there, streamed through with its
-ETag; one sent from a file of its own already (a whole table's finished file) is sent from
-that file, with its ETag. The API keeps its own headers and calls `serve()` after its
-throttle, so that every request counts (api.views). PAGE_CACHE=0 turns all of it off.
+ETag; one whose length is known to exceed what it could be kept as (a whole table's finished
+file past PAGE_CACHE_MAX_BYTES, a file computed for the request past the disk's room) is sent
+from its file as it is, with its ETag. The API keeps its own headers and calls `serve()` after
+its throttle, so that every request counts (api.views). PAGE_CACHE=0 turns all of it off.
 """
 
 from __future__ import annotations
