@@ -18,9 +18,10 @@ differences:
 
 The public page cache compresses an answer once, when it keeps it, and hands its compressed
 bytes on with every answer it gives from the entry (`PRECOMPRESSED`): a cached page costs no
-compression however often it is asked for. A download it kept whole (up to
-PAGE_CACHE_MAX_BYTES) is streamed to its first visitor as it is and sent compressed from the
-entry after that; one it kept as a file, from the file's twin once that is made. Those bytes
+compression however often it is asked for. It keeps no plain copy beside them: a client that
+does not accept gzip is given the body decompressed from the entry. A download it kept whole
+(up to PAGE_CACHE_MAX_BYTES) is streamed to its first visitor as it is and sent compressed from
+the entry after that; one it kept as a file, from the file's twin once that is made. Those bytes
 are the same for every visitor (a part of them can be resumed, institute.byte_ranges) and
 carry none of Django's random padding, which guards a page holding a secret (a CSRF token)
 against BREACH: the page cache keeps only anonymous answers that set no cookie, so they hold
@@ -118,12 +119,16 @@ class CompressionMiddleware(GZipMiddleware):
     def process_response(self, request, response):
         if response.streaming or not compressible(response):
             return response
-        if response.has_header("Content-Encoding") or len(response.content) < SMALLEST:
+        # The page cache's answer to a client that accepts gzip holds the compressed body
+        # already (its entry keeps no other), whatever its length.
+        body = getattr(response, PRECOMPRESSED, b"")
+        if response.has_header("Content-Encoding") or (
+            not body and len(response.content) < SMALLEST
+        ):
             return response
         patch_vary_headers(response, ("Accept-Encoding",))
         if not accepts_gzip(request):
             return response
-        body = getattr(response, PRECOMPRESSED, b"")
         if not body:
             # Compressed now, with Django's random padding (a signed-in page holds a CSRF token).
             return super().process_response(request, response)

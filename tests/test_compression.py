@@ -9,8 +9,13 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils.text import compress_string
 
-from institute import answer_files
+from institute import answer_files, page_cache
+from institute.compression import PRECOMPRESSED, SMALLEST, CompressionMiddleware
 from institute.editorial.states import ReviewState
 from tests.factories import entry_in_state
 from tests.support import login
@@ -85,6 +90,44 @@ def test_a_kept_page_is_compressed_once_and_sent_as_kept(site, settings):
     first = fetch(site + "/insights/", **{"Accept-Encoding": GZIP})[2]
     second = fetch(site + "/insights/", **{"Accept-Encoding": GZIP})[2]
     assert first != second and gzip.decompress(first) == gzip.decompress(second)
+
+
+def test_a_page_kept_compressed_alone_is_given_whole_to_a_client_without_gzip(site, settings):
+    """An entry keeps the compressed body only: a client that does not accept gzip, asking
+    after one that does, is given the page decompressed from it, as it was computed."""
+    settings.PAGE_CACHE = False
+    computed = {path: fetch(site + path, **{"Accept-Encoding": "identity"}) for path in TEXT_PAGES}
+    settings.PAGE_CACHE = True
+    for path in [*TEXT_PAGES, "/reforms/export.csv"]:
+        _, kept_headers, _ = fetch(site + path, **{"Accept-Encoding": GZIP})
+        assert kept_headers["x-page-cache"] == "miss", path
+        _, headers, body = fetch(site + path, **{"Accept-Encoding": "identity"})
+        assert headers["x-page-cache"] == "hit" and "content-encoding" not in headers, path
+        assert int(headers["content-length"]) == len(body) > 0, path
+        if path in computed:
+            assert body == computed[path][2], path
+            assert headers["content-type"] == computed[path][1]["content-type"], path
+        _, again, compressed = fetch(site + path, **{"Accept-Encoding": GZIP})
+        assert again["content-encoding"] == "gzip" and gzip.decompress(compressed) == body, path
+        # What the shared cache holds for the address: the compressed body, and no other.
+        request = RequestFactory().get(path, HTTP_HOST=site.removeprefix("http://"))
+        entry = cache.get(page_cache.address_key(request))
+        assert entry.content == b"" and entry.gzipped == compressed, path
+
+
+def test_a_precompressed_body_shorter_than_the_threshold_is_sent_as_what_it_is(rf):
+    """A page just long enough to be compressed may compress below the length the middleware
+    compresses from: given from the entry, it still says it is gzip."""
+    body = compress_string(b"a" * 300)
+    assert len(body) < SMALLEST
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    setattr(response, PRECOMPRESSED, body)
+    answer = CompressionMiddleware(lambda request: response)(
+        rf.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    )
+    assert answer["Content-Encoding"] == "gzip" and answer.content == body
+    assert gzip.decompress(answer.content) == b"a" * 300
+    assert "Accept-Encoding" in answer["Vary"]
 
 
 def test_a_compressed_answer_is_revalidated_by_its_etag(site):
