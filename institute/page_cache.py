@@ -75,8 +75,9 @@ ON_DISK_ALREADY = "page_cache_on_disk_already"
 # Headers an entry never keeps: set per answer, or by the middleware outside this one.
 PER_ANSWER_HEADERS = {"set-cookie", "date", STATE_HEADER.lower()}
 # The keys' form. Its number changes with what an entry holds, so that servers of two forms
-# sharing one cache (a rolling deploy) each read only their own: 2, a compressed body is kept
-# without the plain one, which a server of form 1 would have sent empty.
+# sharing one cache (a rolling deploy) each read only their own. 2: a compressed body is kept
+# without the plain one (which a server of form 1 would send empty), and the answer's
+# Content-Security-Policy with it (form 1's entries hold none: their server set it per answer).
 KEY_PREFIX = "page:2:"
 
 

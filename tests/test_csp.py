@@ -120,6 +120,23 @@ def test_public_pages_carry_no_inline_script_or_style(client, entries, name, ent
     assert inline_code(response.content.decode()) == []
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "entry"), PUBLIC_PAGES)
+def test_a_page_from_the_page_cache_carries_the_policy_it_was_kept_with(
+    client, entries, settings, name, entry
+):
+    """The policy is set inside the page cache and kept with the answer: every answer the
+    cache gives carries what the page computed anew carries."""
+    url = reverse(name, kwargs={"slug": entries[entry].slug} if entry else {})
+    settings.PAGE_CACHE = False
+    policy = client.get(url)["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    settings.PAGE_CACHE = True
+    answers = [client.get(url, HTTP_ACCEPT_ENCODING=coding) for coding in ("", "gzip", "")]
+    assert [a["X-Page-Cache"] for a in answers] == ["miss", "hit", "hit"]
+    assert [a["Content-Security-Policy"] for a in answers] == [policy] * 3
+
+
 def admin_pages(entries) -> list[str]:
     reform, recommendation, source = (entries[k] for k in ("reform", "recommendation", "source"))
     pages = [reverse("admin:index"), reverse("admin:institute_review_queue")]
