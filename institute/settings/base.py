@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "institute.languages.FirstVisitLanguageMiddleware",
     "institute.page_cache.PublicPageCacheMiddleware",
     # Inside the page cache: a kept answer keeps its policy, built once rather than on every
-    # answer the cache gives (about a tenth of a cached answer's CPU).
+    # answer the cache gives (70-100 µs of CPU an answer here, benchmarks/README.md section 4).
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
