@@ -1,9 +1,9 @@
-"""Every published reform in /sitemap.xml, its `lastmod` the time of its latest publication
-(the public history), not of an edit the public has not seen."""
+"""Every published reform in the sitemap (the pages /sitemap.xml lists), its `lastmod` the time
+of its latest publication (the public history), not of an edit the public has not seen."""
 
 from django.contrib.sitemaps import Sitemap
 
-from institute.editorial.history import with_last_published
+from institute.editorial.history import latest_publication, with_last_published
 from institute.languages import InEveryLanguage
 from reforms.models import Reform
 
@@ -14,3 +14,7 @@ class ReformSitemap(InEveryLanguage, Sitemap):
 
     def lastmod(self, reform):
         return reform.last_published
+
+    def get_latest_lastmod(self):
+        # Django's own reads every item for it, on every request for the index.
+        return latest_publication(Reform.objects.published())

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -186,3 +187,28 @@ def wait_for_log_line(log_path: Path, text: str, timeout: float = 15.0) -> str:
     while text not in (log := log_path.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return log
+
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def sitemap_pages(client) -> list[bytes]:
+    """Every page /sitemap.xml's index lists, as a search engine reads them, in its order."""
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    index = ElementTree.fromstring(response.content)
+    pages = []
+    for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS):
+        page = client.get(loc.text.removeprefix("http://testserver"))
+        assert page.status_code == 200, loc.text
+        pages.append(page.content)
+    return pages
+
+
+def sitemap_urls(client) -> list[ElementTree.Element]:
+    """The <url> elements of every page of the sitemap, in order."""
+    return [
+        url
+        for page in sitemap_pages(client)
+        for url in ElementTree.fromstring(page).findall("s:url", SITEMAP_NS)
+    ]

@@ -12,10 +12,13 @@ from xml.etree import ElementTree
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
 from institute.editorial.history import record_publication
+from reforms.sitemaps import ReformSitemap
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,
@@ -23,11 +26,11 @@ from tests.factories import (
     SourceFactory,
     TopicFactory,
 )
+from tests.support import SITEMAP_NS, sitemap_urls
 
 pytestmark = pytest.mark.django_db
 
 DRAFT_TITLE = "Planted draft that must stay unseen"
-SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 class Head(HTMLParser):
@@ -169,12 +172,9 @@ def test_structured_data_cannot_close_its_script_element(client):
 
 
 def test_sitemap_lists_every_published_entry_with_its_last_publication(client, entries):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    root = ElementTree.fromstring(response.content)
     urls = {
         u.find("s:loc", SITEMAP_NS).text: getattr(u.find("s:lastmod", SITEMAP_NS), "text", None)
-        for u in root.findall("s:url", SITEMAP_NS)
+        for u in sitemap_urls(client)
     }
     assert "http://testserver/reforms/police-reform/" in urls
     assert "http://testserver/recommendations/free-courts/" in urls
@@ -183,13 +183,60 @@ def test_sitemap_lists_every_published_entry_with_its_last_publication(client, e
     assert not any("planted-draft" in loc for loc in urls)
     reform = entries["reform"]
     latest = record_publication(reform, by=None).created_at  # an update went live since
-    sitemap = ElementTree.fromstring(client.get("/sitemap.xml").content)
     lastmods = {
         u.find("s:loc", SITEMAP_NS).text: u.find("s:lastmod", SITEMAP_NS).text
-        for u in sitemap.findall("s:url", SITEMAP_NS)
+        for u in sitemap_urls(client)
         if u.find("s:lastmod", SITEMAP_NS) is not None
     }
     assert lastmods["http://testserver/reforms/police-reform/"] == latest.date().isoformat()
+    # The index dates each section by its latest publication, read in one query.
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    dated = {
+        s.find("s:loc", SITEMAP_NS).text: s.find("s:lastmod", SITEMAP_NS)
+        for s in index.findall("s:sitemap", SITEMAP_NS)
+    }
+    assert dated["http://testserver/sitemap-reforms.xml"].text.startswith(latest.date().isoformat())
+    assert dated["http://testserver/sitemap-pages.xml"] is None  # the pages have no date
+
+
+def test_the_sitemap_is_an_index_of_pages_that_each_hold_at_most_its_limit(client, monkeypatch):
+    """Every published reform once in each language, across as many pages as the limit makes
+    (a search engine reads 50,000 addresses a file), each page reading only its own reforms."""
+    monkeypatch.setattr(ReformSitemap, "limit", 7)
+    slugs = [f"reform-{n}" for n in range(5)]
+    for slug in slugs:
+        ReformFactory(published=True, slug=slug)
+    ReformFactory(slug="a-draft")
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    listed = [loc.text for loc in index.findall("s:sitemap/s:loc", SITEMAP_NS)]
+    reform_pages = [loc for loc in listed if "/sitemap-reforms.xml" in loc]
+    assert reform_pages == [
+        "http://testserver/sitemap-reforms.xml",
+        "http://testserver/sitemap-reforms.xml?p=2",
+        "http://testserver/sitemap-reforms.xml?p=3",
+    ]
+    found = []
+    for address in reform_pages:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(address.removeprefix("http://testserver"))
+        urls = ElementTree.fromstring(page.content).findall("s:url", SITEMAP_NS)
+        assert 0 < len(urls) <= 7
+        found += [u.find("s:loc", SITEMAP_NS).text for u in urls]
+        # The reforms a page shows are read with a limit (its seven addresses are three
+        # reforms at most, or four across a boundary): never every reform for one page.
+        read = [
+            q["sql"]
+            for q in queries
+            if 'FROM "reforms_reform"' in q["sql"] and "COUNT(" not in q["sql"]
+        ]
+        limits = [re.search(r"LIMIT (\d+)( OFFSET \d+)?$", sql) for sql in read]
+        assert read and all(limit and int(limit[1]) <= 4 for limit in limits), read
+    assert found == [
+        f"http://testserver{prefix}/reforms/{slug}/"
+        for slug in slugs
+        for prefix in ("", "/ru", "/kk")
+    ]
+    assert client.get("/sitemap-reforms.xml?p=4").status_code == 404
 
 
 def test_robots_points_to_the_sitemap_and_keeps_crawlers_out_of_admin_and_filters(client):

@@ -211,11 +211,20 @@ TABLE: dict[str, list[Case]] = {
         public(
             "sitemap",
             lambda w: "/sitemap.xml",
-            must_show=lambda w: [
-                f"/reforms/{w.reform.slug}/",
-                f"/recommendations/{w.recommendation.slug}/",
-            ],
+            must_show=lambda w: ["/sitemap-reforms.xml", "/sitemap-recommendations.xml"],
         )
+    ],
+    "sitemap-<section>.xml": [
+        public(
+            "sitemap of reforms",
+            lambda w: "/sitemap-reforms.xml",
+            must_show=lambda w: [f"/reforms/{w.reform.slug}/"],
+        ),
+        public(
+            "sitemap of recommendations",
+            lambda w: "/sitemap-recommendations.xml",
+            must_show=lambda w: [f"/recommendations/{w.recommendation.slug}/"],
+        ),
     ],
     "robots.txt": [public("robots", lambda w: "/robots.txt", must_show=lambda w: ["Sitemap: "])],
     "favicon.ico": [case("favicon", lambda w: "/favicon.ico", roles(301, 301, 301, 301, 301, 301))],

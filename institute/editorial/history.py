@@ -139,6 +139,20 @@ def with_last_published(qs: QuerySet) -> QuerySet:
     return qs.annotate(last_published=Subquery(latest.values("created_at")[:1]))
 
 
+def latest_publication(qs: QuerySet):
+    """The time of the latest publication of any entry in `qs` (None if none was ever
+    published), in one query: a sitemap's `lastmod` for all its pages, as the index gives it."""
+    return (
+        Publication.objects.filter(
+            content_type=content_type_of(qs.model),
+            object_id__in=qs.values("pk"),
+            kind=PublicationKind.PUBLISHED,
+        )
+        .aggregate(latest=Max("created_at"))
+        .get("latest")
+    )
+
+
 def last_published_number(entry: Editorial) -> int:
     """The number of the version last made live (0 if none ever was)."""
     numbers = Publication.objects.for_entry(entry).filter(kind=PublicationKind.PUBLISHED)
