@@ -180,6 +180,7 @@ class LanguagePairs(Sequence):
 
     def __getitem__(self, index):
         if not isinstance(index, slice):
+            index = index + len(self) if index < 0 else index
             return self[index : index + 1][0]
         # The paginator's slices are from and to a row number; anything else is counted first.
         start, stop = index.start or 0, index.stop
