@@ -165,6 +165,16 @@ class InEveryLanguage:
     def paginator(self) -> Paginator:
         return Paginator(LanguagePairs(self.items(), self._languages()), self.limit)
 
+    def location(self, item):
+        """The item's address in the active language, worked out once a request: Django's
+        sitemap asks for each address five times (as the `loc` of its language and as an
+        alternate of every language's), and reversing it was most of a page's time."""
+        known = self.__dict__.setdefault("_locations", {})
+        key = (getattr(item, "pk", item), translation.get_language())
+        if key not in known:
+            known[key] = super().location(item)
+        return known[key]
+
 
 class LanguagePairs(Sequence):
     """(item, language) for every item of `items` (a list or a queryset) and language, in
