@@ -40,11 +40,14 @@ its throttle, so that every request counts (api.views). PAGE_CACHE=0 turns all o
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from gzip import decompress as gunzip
 
 from django.conf import settings
@@ -60,7 +63,7 @@ from django.http import (
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from institute import answer_files, compression, languages
+from institute import answer_files, compression, languages, revalidation
 from institute.listings.generation import content_marker
 
 logger = logging.getLogger(__name__)
@@ -184,11 +187,15 @@ def serve(
     *,
     marker: str | None = None,
     validators: bool = True,
+    detached: Callable[[], HttpResponseBase] | None = None,
 ) -> HttpResponseBase:
     """The answer to `request` for the content as it is now: from the cache when it was computed
     under the current marker, else `compute()`'d once (single flight) and kept. `marker` is the
     current one if the caller has read it already; `validators` False leaves ETag,
-    Last-Modified, Cache-Control, Vary and the 304s to the caller (the API has its own)."""
+    Last-Modified, Cache-Control, Vary and the 304s to the caller (the API has its own).
+    `detached`, where given, computes the same answer on another thread (a request of its own):
+    with a previous answer to give meanwhile, the recomputation runs there, and this request
+    waits for it at most PAGE_CACHE_STALE_AFTER_SECONDS."""
     if marker is None:
         try:
             marker = content_marker()
@@ -208,6 +215,7 @@ def serve(
         return not_modified
     lock = key + ":computing"
     if cache.add(lock, marker, settings.PAGE_CACHE_LOCK_SECONDS):
+        handed_over = False
         try:
             # Read again under the lock: between the read above and the lock, another request
             # may have computed this state, kept it and dropped its lock (a slow thread on a
@@ -215,9 +223,25 @@ def serve(
             latest = cache.get(key)
             if (answer := _fresh(request, latest, marker, validators)) is not None:
                 return answer
-            return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
+            previous = latest if isinstance(latest, Entry) else entry
+            work = partial(_recompute, detached, key, marker, etag, validators, previous, lock)
+            if (
+                detached is not None
+                and isinstance(previous, Entry)
+                and settings.PAGE_CACHE_STALE_AFTER_SECONDS is not None
+                and (recomputing := revalidation.start(work)) is not None
+            ):
+                handed_over = True  # the lock is the recomputation's to drop
+                here = partial(
+                    _compute_and_keep, request, compute, key, marker, etag, validators, previous
+                )
+                return _while_recomputed(
+                    request, recomputing, previous, key, marker, validators, here
+                )
+            return _compute_and_keep(request, compute, key, marker, etag, validators, previous)
         finally:
-            cache.delete(lock)
+            if not handed_over:
+                cache.delete(lock)
     if (
         isinstance(entry, Entry)
         and (answer := _answer(request, entry, STALE, validators)) is not None
@@ -237,10 +261,57 @@ def serve(
     return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
 
 
-def _fresh(request: HttpRequest, entry, marker: str, validators: bool) -> HttpResponseBase | None:
+def _recompute(detached, key, marker, etag, validators, previous, lock) -> HttpResponseBase | None:
+    """On a thread of institute.revalidation: the answer computed and kept, then the lock
+    dropped. A streamed answer is read whole here, where its database connection is (and kept
+    as its last chunk leaves), and None is returned for it: its entry is the answer."""
+    try:
+        response = _compute_and_keep(None, detached, key, marker, etag, validators, previous)
+        if not response.streaming:
+            return response
+        try:
+            for _ in response:
+                pass
+        finally:
+            response.close()
+        return None
+    finally:
+        cache.delete(lock)
+
+
+def _while_recomputed(
+    request: HttpRequest,
+    recomputing: Future,
+    previous: Entry,
+    key: str,
+    marker: str,
+    validators: bool,
+    here: Callable[[], HttpResponseBase],
+) -> HttpResponseBase:
+    """The recomputed answer if it is ready within PAGE_CACHE_STALE_AFTER_SECONDS, else the
+    previous one, while the recomputation goes on. `here` computes it on this thread."""
+    try:
+        response = recomputing.result(timeout=settings.PAGE_CACHE_STALE_AFTER_SECONDS)
+    except TimeoutError:
+        if (answer := _answer(request, previous, STALE, validators)) is not None:
+            return answer
+        response = recomputing.result()  # the previous answer's file is gone: wait for it
+    # From the entry it kept, as a hit is: in this client's coding, a 304 where it holds it.
+    if (answer := _fresh(request, cache.get(key), marker, validators, MISS)) is not None:
+        return answer
+    if response is None:
+        # A stream read whole there but not kept (too large for the cache and its folder):
+        # computed again for this request, as it would be without a previous answer.
+        return here()
+    return response
+
+
+def _fresh(
+    request: HttpRequest, entry, marker: str, validators: bool, state: str = HIT
+) -> HttpResponseBase | None:
     """The answer kept in `entry` if it was computed under `marker` and can still be sent."""
     if isinstance(entry, Entry) and entry.marker == marker:
-        return _answer(request, entry, HIT, validators)
+        return _answer(request, entry, state, validators)
     return None
 
 
@@ -387,4 +458,17 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, private=True)
             patch_vary_headers(response, ["Cookie"])
             return response
-        return serve(request, lambda: self.get_response(request))
+        return serve(
+            request,
+            lambda: self.get_response(request),
+            detached=lambda: self.get_response(_detached(request)),
+        )
+
+
+def _detached(request: HttpRequest) -> HttpRequest:
+    """A copy of `request` for another thread to answer, which the views and middleware inside
+    this one may write to (its META too: the CSRF middleware does) while this thread goes on
+    with the original."""
+    twin = copy.copy(request)
+    twin.META = dict(request.META)
+    return twin

@@ -94,7 +94,7 @@ def test_the_example_file_names_every_setting_read_from_the_environment():
     """`.env.example` says it holds every setting the tracker reads: it is where an operator
     looks, so a setting read and not listed there is one nobody finds."""
     reads = re.compile(
-        r"""(?:os\.environ\.get|os\.environ\[|env_int|env_float|env_bool|env_list)\(?\s*"([A-Z_]+)\""""
+        r"""(?:os\.environ\.get|os\.environ\[|env_int|env_float|env_bool|env_list|env_seconds_or_off)\(?\s*"([A-Z_]+)\""""
     )
     read = {
         name
@@ -112,6 +112,12 @@ def test_the_example_file_names_every_setting_read_from_the_environment():
         ("IMPORT_UPLOAD_MAX_ROWS", "many", "is not a whole number"),
         ("IMPORT_JOB_STALE_SECONDS", "a minute", "is not a number"),
         ("DATASET_EXPORT_COPY", "maybe", "is not a boolean"),
+        (
+            "PAGE_CACHE_STALE_AFTER_SECONDS",
+            "soon",
+            'is not a number of seconds (0 or more) or "off"',
+        ),
+        ("PAGE_CACHE_STALE_AFTER_SECONDS", "-1", 'is not a number of seconds (0 or more) or "off"'),
     ],
 )
 def test_a_setting_that_is_not_its_kind_is_named(name, value, says):

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
 from django.test import Client
 from psycopg import pq
 
-from institute import answer_files
+from institute import answer_files, revalidation
 from institute.editorial import workflow
 from institute.editorial.edits import save_edit
 from institute.editorial.models import PendingRevision
@@ -352,6 +354,112 @@ def test_after_a_publish_one_request_recomputes_and_the_others_get_the_previous_
         if state == "stale":
             assert content == old
     assert fetch(url)[0] == "hit" and b"Brand new law" in fetch(url)[1]
+
+
+def fetch_whole(url: str, **headers) -> tuple[int, str, bytes]:
+    """Status, X-Page-Cache and body, a 4xx answer too."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers[STATE], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers[STATE], error.read()
+
+
+def recomputations_ended(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while revalidation.running():
+        assert time.monotonic() < deadline, "a recomputation did not end"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def slow_pages(live_server, settings, superuser):
+    """A live server whose page cache gives the previous answer to the visitor who recomputes
+    one at once (PAGE_CACHE_STALE_AFTER_SECONDS=0: every page is slower than that), with a
+    published reform; yields a function that publishes another, titled as asked."""
+    settings.PAGE_CACHE = True
+    settings.PAGE_CACHE_STALE_AFTER_SECONDS = 0
+    # The database's cache table outlives a test whose writes are committed, and a marker of
+    # this test's may equal one of an earlier test's: none of their answers.
+    cache.clear()
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Already public")
+
+    def publish(title: str):
+        news = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, title=title)
+        return workflow.publish(news, by=superuser)
+
+    yield publish
+    recomputations_ended()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/reforms/", "/ru/reforms/", "/reforms/export.csv"])
+def test_after_a_publish_a_slow_answer_is_recomputed_while_its_visitor_gets_the_previous_one(
+    slow_pages, live_server, path
+):
+    url = live_server.url + path
+    old = fetch_whole(url)
+    assert old[:2] == (200, "miss")
+    assert fetch_whole(url)[:2] == (200, "hit")
+    slow_pages("Brand new law")
+    # The visitor who recomputes it is not kept waiting: the answer of a moment ago, as the
+    # others get while it is computed.
+    assert fetch_whole(url) == (200, "stale", old[2])
+    recomputations_ended()
+    status, state, content = fetch_whole(url)
+    assert (status, state) == (200, "hit")
+    assert b"Brand new law" in content and b"Already public" in content
+    # Given compressed from the entry the other thread kept, as every hit is.
+    zipped = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(zipped, timeout=30) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(response.read()) == content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_visitor_who_recomputes_gets_the_new_answer_when_it_is_ready_in_time(
+    slow_pages, live_server, settings
+):
+    settings.PAGE_CACHE_STALE_AFTER_SECONDS = 30
+    url = live_server.url + "/reforms/"
+    assert fetch_whole(url)[:2] == (200, "miss")
+    slow_pages("Brand new law")
+    status, state, content = fetch_whole(url)
+    assert (status, state) == (200, "miss")
+    assert b"Brand new law" in content
+    assert fetch_whole(url) == (200, "hit", content)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_that_is_not_kept_is_given_from_the_recomputation(
+    slow_pages, live_server, settings, superuser
+):
+    """A reform taken off the site: its page, kept before, is now a 404, computed on the other
+    thread and given to the visitor who waited for it, never the page of a moment ago."""
+    settings.PAGE_CACHE_STALE_AFTER_SECONDS = 30
+    reform = slow_pages("To be withdrawn")
+    url = live_server.url + reform.get_absolute_url()
+    assert fetch_whole(url)[:2] == (200, "miss")
+    assert fetch_whole(url)[:2] == (200, "hit")
+    workflow.archive(reform, by=superuser)
+    status, state, content = fetch_whole(url)
+    assert status == 404 and state is None
+    assert b"To be withdrawn" not in content
+    assert fetch_whole(url)[0] == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_no_thread_free_the_visitor_computes_the_answer_itself(
+    slow_pages, live_server, settings
+):
+    settings.PAGE_CACHE_REVALIDATE_THREADS = 0
+    url = live_server.url + "/reforms/"
+    assert fetch_whole(url)[:2] == (200, "miss")
+    slow_pages("Brand new law")
+    status, state, content = fetch_whole(url)
+    assert (status, state) == (200, "miss") and b"Brand new law" in content
+    assert revalidation.running() == 0
 
 
 class _Quiet(WSGIRequestHandler):

@@ -47,6 +47,20 @@ def env_float(name: str, default: float) -> float:
     return _env_number(name, default, float, "a number")
 
 
+def _seconds_or_off(value: str) -> float | None:
+    if value.strip().lower() == "off":
+        return None
+    seconds = float(value)
+    if not seconds >= 0:  # also refuses nan
+        raise ValueError(value)
+    return seconds
+
+
+def env_seconds_or_off(name: str, default: float | None) -> float | None:
+    """A number of seconds, 0 or more, or None for "off"."""
+    return _env_number(name, default, _seconds_or_off, 'a number of seconds (0 or more) or "off"')
+
+
 DEBUG = env_bool("DEBUG", default=False)
 
 INSTALLED_APPS = [
@@ -232,6 +246,12 @@ PAGE_CACHE_TIMEOUT = 24 * 3600  # an entry under an old marker is overwritten, o
 # to PAGE_CACHE_WAIT_SECONDS for the one being computed.
 PAGE_CACHE_LOCK_SECONDS = env_int("PAGE_CACHE_LOCK_SECONDS", 30)
 PAGE_CACHE_WAIT_SECONDS = env_float("PAGE_CACHE_WAIT_SECONDS", 10)
+# The one who computes it is given the new answer if it is ready within
+# PAGE_CACHE_STALE_AFTER_SECONDS, else the previous one as well, while the computation finishes
+# on a thread of its own (at most PAGE_CACHE_REVALIDATE_THREADS at once a process; past that it
+# computes it itself). "off": it waits for the computation whole.
+PAGE_CACHE_STALE_AFTER_SECONDS = env_seconds_or_off("PAGE_CACHE_STALE_AFTER_SECONDS", 0.25)
+PAGE_CACHE_REVALIDATE_THREADS = env_int("PAGE_CACHE_REVALIDATE_THREADS", 2)
 PAGE_CACHE_SKIP = ["/admin/", "/healthz", "/api/"]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,7 +4,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .base import env_bool
+from .base import env_bool, env_seconds_or_off
 from .local import *  # noqa: F403
 
 DEBUG = False
@@ -42,3 +42,7 @@ PAGE_CACHE_DIR = Path(
 # the page cache's tests turn it on (tests/test_page_cache.py), and the servers the multi-server
 # tests start run with it as production does.
 PAGE_CACHE = env_bool("PAGE_CACHE", default=False)
+# A test's own data is in its transaction, which a recomputation on another thread would not
+# see: the visitor waits for the computation, unless a test (on a real server, its data
+# committed) says otherwise.
+PAGE_CACHE_STALE_AFTER_SECONDS = env_seconds_or_off("PAGE_CACHE_STALE_AFTER_SECONDS", None)
