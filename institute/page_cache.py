@@ -6,7 +6,8 @@ language, the host, the path and the query) and carries the content marker it wa
 (`institute.listings.generation.content_marker`, which every write to a public table moves on
 in the writer's own transaction). An entry whose marker is the current one is fresh; any other
 is stale and is never served as an answer in its own right, so a publish shows on the next
-request, on every server that shares the cache.
+request, on every server that shares the cache (on a page slower to compute than
+PAGE_CACHE_STALE_AFTER_SECONDS, once it is computed: below).
 
 The first visitors after a publish:
 
@@ -16,6 +17,11 @@ The first visitors after a publish:
   entry, if there is one: the answer that was right a moment ago, for at most as long as the
   computation takes (the lock expires after PAGE_CACHE_LOCK_SECONDS). With no previous entry
   they wait for the computation, up to PAGE_CACHE_WAIT_SECONDS, then compute it themselves.
+- Not kept waiting by a slow page: with a previous entry, the one who computes a page runs the
+  computation on a thread of its own (institute.revalidation) and waits for it at most
+  PAGE_CACHE_STALE_AFTER_SECONDS; past that it is given the previous answer too, and the new
+  one is kept when ready. An answer that is not kept (a page now a 404) is given to it if it
+  comes in time. The API, whose computation belongs to its view, computes on its own thread.
 
 For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
 stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
