@@ -418,10 +418,18 @@ def test_after_a_publish_a_slow_answer_is_recomputed_while_its_visitor_gets_the_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_visitor_who_recomputes_gets_the_new_answer_when_it_is_ready_in_time(
-    slow_pages, live_server, settings
+@pytest.mark.parametrize(
+    ("stale_after", "threads"),
+    [
+        pytest.param(30, 2, id="ready in time"),
+        pytest.param(0, 0, id="no thread free: computed by the visitor's own"),
+    ],
+)
+def test_the_visitor_who_recomputes_gets_the_new_answer_when_it_is_there_to_give(
+    slow_pages, live_server, settings, stale_after, threads
 ):
-    settings.PAGE_CACHE_STALE_AFTER_SECONDS = 30
+    settings.PAGE_CACHE_STALE_AFTER_SECONDS = stale_after
+    settings.PAGE_CACHE_REVALIDATE_THREADS = threads
     url = live_server.url + "/reforms/"
     assert fetch_whole(url)[:2] == (200, "miss")
     slow_pages("Brand new law")
@@ -447,19 +455,6 @@ def test_an_answer_that_is_not_kept_is_given_from_the_recomputation(
     assert status == 404 and state is None
     assert b"To be withdrawn" not in content
     assert fetch_whole(url)[0] == 404
-
-
-@pytest.mark.django_db(transaction=True)
-def test_with_no_thread_free_the_visitor_computes_the_answer_itself(
-    slow_pages, live_server, settings
-):
-    settings.PAGE_CACHE_REVALIDATE_THREADS = 0
-    url = live_server.url + "/reforms/"
-    assert fetch_whole(url)[:2] == (200, "miss")
-    slow_pages("Brand new law")
-    status, state, content = fetch_whole(url)
-    assert (status, state) == (200, "miss") and b"Brand new law" in content
-    assert revalidation.running() == 0
 
 
 class _Quiet(WSGIRequestHandler):
