@@ -238,13 +238,11 @@ def serve(
                 and (recomputing := revalidation.start(work)) is not None
             ):
                 handed_over = True  # the lock is the recomputation's to drop
-                here = partial(
-                    _compute_and_keep, request, compute, key, marker, etag, validators, previous
-                )
+                here = partial(_compute_and_keep, compute, key, marker, etag, validators, previous)
                 return _while_recomputed(
                     request, recomputing, previous, key, marker, validators, here
                 )
-            return _compute_and_keep(request, compute, key, marker, etag, validators, previous)
+            return _compute_and_keep(compute, key, marker, etag, validators, previous)
         finally:
             if not handed_over:
                 cache.delete(lock)
@@ -264,7 +262,7 @@ def serve(
             return answer
         if not computing:
             break  # the computation ended without an entry to share (not keepable, or failed)
-    return _compute_and_keep(request, compute, key, marker, etag, validators, entry)
+    return _compute_and_keep(compute, key, marker, etag, validators, entry)
 
 
 def _recompute(detached, key, marker, etag, validators, previous, lock) -> HttpResponseBase | None:
@@ -272,7 +270,7 @@ def _recompute(detached, key, marker, etag, validators, previous, lock) -> HttpR
     dropped. A streamed answer is read whole here, where its database connection is (and kept
     as its last chunk leaves), and None is returned for it: its entry is the answer."""
     try:
-        response = _compute_and_keep(None, detached, key, marker, etag, validators, previous)
+        response = _compute_and_keep(detached, key, marker, etag, validators, previous)
         if not response.streaming:
             return response
         try:
@@ -340,9 +338,7 @@ def _answer(
         return None  # its file is gone: as if there were no entry
 
 
-def _compute_and_keep(
-    request, compute, key, marker, etag, validators, previous
-) -> HttpResponseBase:
+def _compute_and_keep(compute, key, marker, etag, validators, previous) -> HttpResponseBase:
     response = compute()
     if not keepable(response):
         return response
