@@ -250,7 +250,7 @@ PAGE_CACHE_WAIT_SECONDS = env_float("PAGE_CACHE_WAIT_SECONDS", 10)
 # PAGE_CACHE_STALE_AFTER_SECONDS, else the previous one as well, while the computation finishes
 # on a thread of its own (at most PAGE_CACHE_REVALIDATE_THREADS at once a process; past that it
 # computes it itself). "off": it waits for the computation whole.
-PAGE_CACHE_STALE_AFTER_SECONDS = env_seconds_or_off("PAGE_CACHE_STALE_AFTER_SECONDS", 0.25)
+PAGE_CACHE_STALE_AFTER_SECONDS = env_seconds_or_off("PAGE_CACHE_STALE_AFTER_SECONDS", 0.1)
 PAGE_CACHE_REVALIDATE_THREADS = env_int("PAGE_CACHE_REVALIDATE_THREADS", 2)
 PAGE_CACHE_SKIP = ["/admin/", "/healthz", "/api/"]
 
