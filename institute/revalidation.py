@@ -14,6 +14,7 @@ cache then expires (PAGE_CACHE_LOCK_SECONDS) and the next visitor computes the a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.db import connections
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _running = 0
 _running_lock = threading.Lock()
@@ -56,7 +58,10 @@ def running() -> int:
 def _run(work: Callable[[], T], future: Future[T]) -> None:
     try:
         future.set_result(work())
-    except BaseException as error:  # the caller's to raise, as if it had computed it itself
+    except BaseException as error:
+        # Logged here: the visitor may have been given the previous answer and never asks for
+        # it. The caller raises it too if it waits for the result, as if it had computed it.
+        logger.exception("A page recomputed on its own thread failed")
         future.set_exception(error)
     finally:
         connections.close_all()

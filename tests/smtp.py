@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from email import policy
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.support import free_port
 
 
 class Inbox:
@@ -43,16 +44,10 @@ def links_in(message: EmailMessage) -> list[str]:
     return re.findall(r"https?://\S+", body_of(message))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_inbox(settings):
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
@@ -68,5 +63,5 @@ def smtp_inbox(settings):
 def smtp_down(settings):
     """Django's SMTP backend pointed at a port nobody listens on."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _free_port()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     settings.EMAIL_USE_TLS = False

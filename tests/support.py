@@ -3,6 +3,7 @@ factories.py): the roles and moves the matrices run over, admin URLs and forms a
 posts them, and the query counts the public listings are held to."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -165,6 +166,13 @@ def run_manage(*args: str, drop=(), **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_web_server(env: dict[str, str], log_path: Path) -> subprocess.Popen:

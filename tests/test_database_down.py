@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = "postgres://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
 
@@ -35,12 +37,6 @@ run("127.0.0.1", int(sys.argv[1]), get_internal_wsgi_application(), threading=Tr
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url):
     """(status, headers, body) for any status, over real HTTP."""
     try:
@@ -53,7 +49,7 @@ def _get(url):
 @pytest.fixture(scope="module")
 def down_site(tmp_path_factory):
     """The base URL of the site with its database unreachable; .log is its stderr afterwards."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("database-down") / "server.log"
     env = {
         **os.environ,

@@ -20,7 +20,7 @@ from django.db import connection
 
 from reforms.models import Reform
 from tests.factories import ReformFactory
-from tests.support import database_url, start_web_server, wait_for_log_line
+from tests.support import database_url, free_port, start_web_server, wait_for_log_line
 
 ROWS = 510  # more than one chunk (500) of the JSON's server-side cursor
 # About 30 MB in all: far more than the sockets between the database, the server and the client
@@ -35,14 +35,8 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _serve(*, log_path: Path, copy: str, **extra: str) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "institute.settings.local",

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from institute.editorial.states import ReviewState
 from institute.listings.generation import content_marker
 from reforms.models import Reform
 from tests.factories import UserFactory, entry_in_state
-from tests.support import database_url, start_web_server
+from tests.support import database_url, free_port, start_web_server
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -48,12 +47,6 @@ def redis_answers(url: str) -> str:
     except redis.RedisError as exc:
         return f"no Redis answers at {url} ({exc}); set TEST_REDIS_URL or run .ci/run"
     return ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(predicate, what: str, timeout: float = 30.0):

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,12 +73,6 @@ def test_two_processes_share_the_cache_on_sqlite(tmp_path):
         f"from django.core.cache import cache; print(cache.get({key!r}))", DATABASE_URL=url
     )
     assert seen.splitlines()[-1] == value
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
