@@ -54,6 +54,11 @@ class Endpoint(generics.GenericAPIView):
     pagination_class = CursorPages
     as_of = None  # the moment `?as_of=` names, once initial() has read it
 
+    def get_throttles(self):
+        # The copy of a request another thread answers to keep it (institute.page_cache) is not
+        # one more request: its visitor's was counted.
+        return [] if page_cache.recomputing(self.request) else super().get_throttles()
+
     def initial(self, request, *args, **kwargs):
         """The language of the answer's words (api.language), DRF's checks (the throttle first,
         outside any replay of history), then `as_of`."""
@@ -79,6 +84,9 @@ class Endpoint(generics.GenericAPIView):
                 response = make()
                 response["X-As-Of"] = self.as_of.isoformat()
                 return response
+        if page_cache.recomputing(request):
+            # Answered on another thread to be kept, as serve() keeps what it computes here.
+            return self.rendered(request, make)
         marker = content_marker()
         tag, modified = quote_etag(etag(request, marker)), first_seen(marker)
         stamp = int(modified.timestamp())
@@ -86,13 +94,24 @@ class Endpoint(generics.GenericAPIView):
         if response is None and page_cache.enabled():
             # After the throttle (in `initial()`), so a cached answer counts as a request too.
             response = page_cache.serve(
-                request, partial(self.rendered, request, make), marker=marker, validators=False
+                request,
+                partial(self.rendered, request, make),
+                marker=marker,
+                validators=False,
+                detach=page_cache.view_detach(request._request),
             )
+            if (previous := page_cache.kept_under(response)) not in (None, marker):
+                # The previous answer, given while this one is computed: the ETag of its own
+                # state, which the current one's never matches, and no date, which a client
+                # could only compare with the current one's (the previous state's first sight,
+                # should the cache have lost it, is now: later).
+                tag, stamp = quote_etag(etag(request, previous)), None
         elif response is None:
             response = make()
         if response.status_code in (200, 304):
             response["ETag"] = tag
-            response["Last-Modified"] = http_date(stamp)
+            if stamp is not None:
+                response["Last-Modified"] = http_date(stamp)
             # Stored by caches, but revalidated on every use: a 304 costs the marker and its
             # time (two queries, besides the throttle's).
             patch_cache_control(response, public=True, no_cache=True)

@@ -21,7 +21,8 @@ The first visitors after a publish:
   computation on a thread of its own (institute.revalidation) and waits for it at most
   PAGE_CACHE_STALE_AFTER_SECONDS; past that it is given the previous answer too, and the new
   one is kept when ready. An answer that is not kept (a page now a 404) is given to it if it
-  comes in time. The API, whose computation belongs to its view, computes on its own thread.
+  comes in time. The API, which calls `serve()` from its view, has its view called again for
+  the copy of the request the other thread answers (`view_detach`).
 
 For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
 stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
@@ -66,6 +67,7 @@ from django.http import (
     HttpResponseBase,
     StreamingHttpResponse,
 )
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
@@ -78,6 +80,7 @@ logger = logging.getLogger(__name__)
 # nothing the ETag does not).
 STATE_HEADER = "X-Page-Cache"
 HIT, STALE, MISS = "hit", "stale", "miss"
+_KEPT_UNDER = "page_cache_marker"
 # Set on a streamed answer that is sent from a file kept elsewhere already (a whole table's
 # finished file, institute.datasets.finished_files): not copied to a file of the cache's own.
 ON_DISK_ALREADY = "page_cache_on_disk_already"
@@ -141,6 +144,7 @@ class Entry:
         if coding:
             response["Content-Encoding"] = coding
         response[STATE_HEADER] = state
+        setattr(response, _KEPT_UNDER, self.marker)
         return response
 
     def _twin(self):
@@ -193,15 +197,15 @@ def serve(
     *,
     marker: str | None = None,
     validators: bool = True,
-    detached: Callable[[], HttpResponseBase] | None = None,
+    detach: Callable[[], Callable[[], HttpResponseBase]] | None = None,
 ) -> HttpResponseBase:
     """The answer to `request` for the content as it is now: from the cache when it was computed
     under the current marker, else `compute()`'d once (single flight) and kept. `marker` is the
     current one if the caller has read it already; `validators` False leaves ETag,
     Last-Modified, Cache-Control, Vary and the 304s to the caller (the API has its own).
-    `detached`, where given, computes the same answer on another thread (a request of its own):
-    with a previous answer to give meanwhile, the recomputation runs there, and this request
-    waits for it at most PAGE_CACHE_STALE_AFTER_SECONDS."""
+    `detach`, where given, makes on this thread what computes the same answer on another (for
+    a copy of the request): with a previous answer to give meanwhile, the recomputation runs
+    there, and this request waits for it at most PAGE_CACHE_STALE_AFTER_SECONDS."""
     if marker is None:
         try:
             marker = content_marker()
@@ -230,12 +234,16 @@ def serve(
             if (answer := _fresh(request, latest, marker, validators)) is not None:
                 return answer
             previous = latest if isinstance(latest, Entry) else entry
-            work = partial(_recompute, detached, key, marker, etag, validators, previous, lock)
             if (
-                detached is not None
+                detach is not None
                 and isinstance(previous, Entry)
                 and settings.PAGE_CACHE_STALE_AFTER_SECONDS is not None
-                and (recomputing := revalidation.start(work)) is not None
+                and (
+                    recomputing := revalidation.start(
+                        partial(_recompute, detach(), key, marker, etag, validators, previous, lock)
+                    )
+                )
+                is not None
             ):
                 handed_over = True  # the lock is the recomputation's to drop
                 here = partial(_compute_and_keep, compute, key, marker, etag, validators, previous)
@@ -265,12 +273,12 @@ def serve(
     return _compute_and_keep(compute, key, marker, etag, validators, entry)
 
 
-def _recompute(detached, key, marker, etag, validators, previous, lock) -> HttpResponseBase | None:
+def _recompute(compute, key, marker, etag, validators, previous, lock) -> HttpResponseBase | None:
     """On a thread of institute.revalidation: the answer computed and kept, then the lock
     dropped. A streamed answer is read whole here, where its database connection is (and kept
     as its last chunk leaves), and None is returned for it: its entry is the answer."""
     try:
-        response = _compute_and_keep(detached, key, marker, etag, validators, previous)
+        response = _compute_and_keep(compute, key, marker, etag, validators, previous)
         if not response.streaming:
             return response
         try:
@@ -463,14 +471,51 @@ class PublicPageCacheMiddleware:
         return serve(
             request,
             lambda: self.get_response(request),
-            detached=lambda: self.get_response(_detached(request)),
+            detach=lambda: partial(self.get_response, _detached(request)),
         )
 
 
 def _detached(request: HttpRequest) -> HttpRequest:
     """A copy of `request` for another thread to answer, which the views and middleware inside
     this one may write to (its META too: the CSRF middleware does) while this thread goes on
-    with the original."""
+    with the original. Made on this thread, before it goes on."""
     twin = copy.copy(request)
     twin.META = dict(request.META)
     return twin
+
+
+_RECOMPUTING = "page_cache_recomputing"
+
+
+def view_detach(request: HttpRequest) -> Callable[[], Callable[[], HttpResponseBase]]:
+    """`serve()`'s `detach` for a view that calls it itself (the API, after its throttle): the
+    view called again, on the other thread, for a copy of `request` marked `recomputing()`, in
+    this thread's language. The middleware around the view is not run again, as it is not when
+    the view computes the answer on this thread: it handles whichever answer serve() gives."""
+
+    def detach() -> Callable[[], HttpResponseBase]:
+        twin = _detached(request)
+        setattr(twin, _RECOMPUTING, True)
+        match, language = request.resolver_match, translation.get_language()
+
+        def compute() -> HttpResponseBase:
+            with translation.override(language):
+                return match.func(twin, *match.args, **match.kwargs)
+
+        return compute
+
+    return detach
+
+
+def recomputing(request) -> bool:
+    """Whether `request` is the copy another thread answers to keep a visitor's answer
+    (`view_detach`): its view computes the answer as it is, without `serve()`, validators or
+    anything its visitor's request was counted by (the throttle)."""
+    return getattr(request, _RECOMPUTING, False)
+
+
+def kept_under(response: HttpResponseBase) -> str | None:
+    """The marker of the entry `response` was given from, or None for an answer computed for
+    this request: a caller that adds its own validators (the API) gives a previous answer
+    those of its own state, so that a client holding it is never told it is current."""
+    return getattr(response, _KEPT_UNDER, None)

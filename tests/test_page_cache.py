@@ -457,6 +457,72 @@ def test_an_answer_that_is_not_kept_is_given_from_the_recomputation(
     assert fetch_whole(url)[0] == 404
 
 
+def fetch_api(url: str, **headers) -> tuple[int, str, bytes, dict[str, str]]:
+    """Status, X-Page-Cache, body and headers, a 304 or 429 too."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers[STATE], response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers[STATE], error.read(), error.headers
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/api/v1/reforms/", "/api/v1/reforms/?lang=ru&area=economy"])
+def test_after_a_publish_the_api_is_recomputed_while_its_client_gets_the_previous_answer(
+    slow_pages, live_server, settings, path
+):
+    url = live_server.url + path
+    status, state, old, first = fetch_api(url)
+    assert (status, state) == (200, "miss")
+    assert fetch_api(url)[:3] == (200, "hit", old)
+    slow_pages("Brand new law")
+    status, state, content, stale = fetch_api(url)
+    assert (status, state, content) == (200, "stale", old)
+    # The previous answer says which state it is of: a client holding it is never told, by a
+    # conditional request, that it holds the current one.
+    assert stale["ETag"] == first["ETag"] and stale["Last-Modified"] is None
+    recomputations_ended()
+    status, state, content, fresh = fetch_api(url, **{"If-None-Match": stale["ETag"]})
+    assert (status, state) == (200, "hit")
+    assert b"Brand new law" in content and fresh["ETag"] != stale["ETag"]
+    assert fresh["Last-Modified"] and fresh["Content-Language"] == first["Content-Language"]
+    assert fetch_api(url, **{"If-None-Match": fresh["ETag"]})[0] == 304
+    # What the other thread kept is what the view answers on the visitor's own.
+    settings.PAGE_CACHE = False
+    assert fetch_api(url)[2] == content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_recomputation_on_another_thread_is_not_counted_by_the_throttle(
+    slow_pages, live_server, settings
+):
+    settings.API_THROTTLE_RATE = "4/minute"
+    url = live_server.url + "/api/v1/reforms/"
+    assert [fetch_api(url)[1] for _ in range(2)] == ["miss", "hit"]
+    slow_pages("Brand new law")
+    assert fetch_api(url)[1] == "stale"
+    recomputations_ended()
+    status, state, content, _ = fetch_api(url)
+    assert (status, state) == (200, "hit") and b"Brand new law" in content
+    assert fetch_api(url)[0] == 429  # the client's fifth request; the recomputation was none
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_client_who_recomputes_gets_the_new_answer_when_it_is_there_to_give(
+    slow_pages, live_server, settings
+):
+    settings.PAGE_CACHE_STALE_AFTER_SECONDS = 30
+    url = live_server.url + "/api/v1/reforms/"
+    assert fetch_api(url)[1] == "miss"
+    slow_pages("Brand new law")
+    status, state, content, headers = fetch_api(url)
+    assert (status, state) == (200, "miss") and b"Brand new law" in content
+    status, state, again, hit = fetch_api(url)
+    assert (status, state, again) == (200, "hit", content)
+    assert (headers["ETag"], headers["Last-Modified"]) == (hit["ETag"], hit["Last-Modified"])
+
+
 class _Quiet(WSGIRequestHandler):
     def log_message(self, *args):
         pass
