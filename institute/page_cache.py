@@ -29,7 +29,9 @@ stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given 
 copy; a page's language is its address's, and the key holds it as well; an English page at an
 unprefixed address also varies on Accept-Language, institute.languages) and carries
 validators: a weak ETag made of the marker and the address, and Last-Modified, when the entry
-was computed; a matching conditional request is answered 304. A text answer is compressed once,
+was computed; a matching conditional request is answered 304. The previous answer, given while
+the current one is computed, says `public, no-cache` instead: a proxy keeps it, but asks again
+before giving it. A text answer is compressed once,
 when it is kept, and given compressed to every client that accepts gzip (institute.compression;
 `Vary: Accept-Encoding`); a text answer kept as a file, once its compressed twin is made
 (institute.answer_files).
@@ -81,6 +83,7 @@ logger = logging.getLogger(__name__)
 STATE_HEADER = "X-Page-Cache"
 HIT, STALE, MISS = "hit", "stale", "miss"
 _KEPT_UNDER = "page_cache_marker"
+STALE_CACHE_CONTROL = "public, no-cache"
 # Set on a streamed answer that is sent from a file kept elsewhere already (a whole table's
 # finished file, institute.datasets.finished_files): not copied to a file of the cache's own.
 ON_DISK_ALREADY = "page_cache_on_disk_already"
@@ -339,11 +342,17 @@ def _answer(
             if name.lower() in {"cache-control", "vary", "etag", "last-modified"}:
                 not_modified[name] = value
         not_modified[STATE_HEADER] = state
-        return not_modified
-    try:
-        return entry.response(state, gzip=compression.accepts_gzip(request))
-    except FileNotFoundError:
-        return None  # its file is gone: as if there were no entry
+        answer = not_modified
+    else:
+        try:
+            answer = entry.response(state, gzip=compression.accepts_gzip(request))
+        except FileNotFoundError:
+            return None  # its file is gone: as if there were no entry
+    if state == STALE and validators:
+        # Out of date already: a proxy may keep it, but must ask again before giving it, and is
+        # then told 304 only while it is still what this server gives.
+        answer["Cache-Control"] = STALE_CACHE_CONTROL
+    return answer
 
 
 def _compute_and_keep(compute, key, marker, etag, validators, previous) -> HttpResponseBase:

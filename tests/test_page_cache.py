@@ -457,7 +457,7 @@ def test_an_answer_that_is_not_kept_is_given_from_the_recomputation(
     assert fetch_whole(url)[0] == 404
 
 
-def fetch_api(url: str, **headers) -> tuple[int, str, bytes, dict[str, str]]:
+def fetch_full(url: str, **headers) -> tuple[int, str, bytes, dict[str, str]]:
     """Status, X-Page-Cache, body and headers, a 304 or 429 too."""
     request = urllib.request.Request(url, headers=headers)
     try:
@@ -468,29 +468,80 @@ def fetch_api(url: str, **headers) -> tuple[int, str, bytes, dict[str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/reforms/", "/reforms/export.csv"])
+def test_a_previous_answer_is_not_given_to_proxies_as_fresh(slow_pages, live_server, path):
+    url = live_server.url + path
+    first = fetch_full(url)[3]
+    assert first["Cache-Control"] == "public, max-age=60, stale-while-revalidate=30"
+    slow_pages("Brand new law")
+    status, state, _, stale = fetch_full(url)
+    assert (status, state) == (200, "stale")
+    # A proxy may keep it, but asks again before giving it to anyone.
+    assert stale["Cache-Control"] == "public, no-cache"
+    assert (stale["ETag"], stale["Last-Modified"]) == (first["ETag"], first["Last-Modified"])
+    recomputations_ended()
+    status, state, content, fresh = fetch_full(url, **{"If-None-Match": stale["ETag"]})
+    assert (status, state) == (200, "hit") and b"Brand new law" in content
+    assert fresh["Cache-Control"] == first["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", ["/api/v1/reforms/", "/api/v1/reforms/?lang=ru&area=economy"])
 def test_after_a_publish_the_api_is_recomputed_while_its_client_gets_the_previous_answer(
     slow_pages, live_server, settings, path
 ):
     url = live_server.url + path
-    status, state, old, first = fetch_api(url)
+    status, state, old, first = fetch_full(url)
     assert (status, state) == (200, "miss")
-    assert fetch_api(url)[:3] == (200, "hit", old)
+    assert fetch_full(url)[:3] == (200, "hit", old)
     slow_pages("Brand new law")
-    status, state, content, stale = fetch_api(url)
+    status, state, content, stale = fetch_full(url)
     assert (status, state, content) == (200, "stale", old)
     # The previous answer says which state it is of: a client holding it is never told, by a
     # conditional request, that it holds the current one.
     assert stale["ETag"] == first["ETag"] and stale["Last-Modified"] is None
     recomputations_ended()
-    status, state, content, fresh = fetch_api(url, **{"If-None-Match": stale["ETag"]})
+    status, state, content, fresh = fetch_full(url, **{"If-None-Match": stale["ETag"]})
     assert (status, state) == (200, "hit")
     assert b"Brand new law" in content and fresh["ETag"] != stale["ETag"]
     assert fresh["Last-Modified"] and fresh["Content-Language"] == first["Content-Language"]
-    assert fetch_api(url, **{"If-None-Match": fresh["ETag"]})[0] == 304
+    assert fetch_full(url, **{"If-None-Match": fresh["ETag"]})[0] == 304
     # What the other thread kept is what the view answers on the visitor's own.
     settings.PAGE_CACHE = False
-    assert fetch_api(url)[2] == content
+    assert fetch_full(url)[2] == content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_clients_given_the_previous_answer_while_one_computes_hold_its_own_etag(
+    live_server, settings, superuser
+):
+    """The others, while one client computes the API's answer on its own thread (the wait
+    `off`): a client given the answer from before the publish, sending its ETag back, must
+    get the new answer, not a 304 that keeps it on the old one until the next publish."""
+    settings.PAGE_CACHE = True
+    settings.PAGE_CACHE_STALE_AFTER_SECONDS = None
+    cache.clear()
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Already public")
+    url = live_server.url + "/api/v1/reforms/?sort=title"
+    before = fetch_full(url)[3]["ETag"]
+    news = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, title="Brand new law")
+    workflow.publish(news, by=superuser)
+    start = threading.Barrier(8)
+
+    def after_publish():
+        start.wait()
+        return fetch_full(url)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: after_publish(), range(8)))
+    after = fetch_full(url)[3]["ETag"]
+    assert after != before
+    for status, state, content, headers in answers:
+        assert status == 200
+        assert headers["ETag"] == (before if state == "stale" else after), state
+        assert (b"Brand new law" in content) == (state != "stale")
+        if state == "stale":
+            assert fetch_full(url, **{"If-None-Match": headers["ETag"]})[0] == 200
 
 
 @pytest.mark.django_db(transaction=True)
@@ -499,13 +550,13 @@ def test_the_api_recomputation_on_another_thread_is_not_counted_by_the_throttle(
 ):
     settings.API_THROTTLE_RATE = "4/minute"
     url = live_server.url + "/api/v1/reforms/"
-    assert [fetch_api(url)[1] for _ in range(2)] == ["miss", "hit"]
+    assert [fetch_full(url)[1] for _ in range(2)] == ["miss", "hit"]
     slow_pages("Brand new law")
-    assert fetch_api(url)[1] == "stale"
+    assert fetch_full(url)[1] == "stale"
     recomputations_ended()
-    status, state, content, _ = fetch_api(url)
+    status, state, content, _ = fetch_full(url)
     assert (status, state) == (200, "hit") and b"Brand new law" in content
-    assert fetch_api(url)[0] == 429  # the client's fifth request; the recomputation was none
+    assert fetch_full(url)[0] == 429  # the client's fifth request; the recomputation was none
 
 
 @pytest.mark.django_db(transaction=True)
@@ -514,11 +565,11 @@ def test_the_api_client_who_recomputes_gets_the_new_answer_when_it_is_there_to_g
 ):
     settings.PAGE_CACHE_STALE_AFTER_SECONDS = 30
     url = live_server.url + "/api/v1/reforms/"
-    assert fetch_api(url)[1] == "miss"
+    assert fetch_full(url)[1] == "miss"
     slow_pages("Brand new law")
-    status, state, content, headers = fetch_api(url)
+    status, state, content, headers = fetch_full(url)
     assert (status, state) == (200, "miss") and b"Brand new law" in content
-    status, state, again, hit = fetch_api(url)
+    status, state, again, hit = fetch_full(url)
     assert (status, state, again) == (200, "hit", content)
     assert (headers["ETag"], headers["Last-Modified"]) == (hit["ETag"], hit["Last-Modified"])
 
