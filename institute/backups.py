@@ -19,7 +19,9 @@ from pathlib import Path
 
 from django.core.cache import cache
 from django.core.management.base import CommandError
-from django.db import connections
+from django.db import DatabaseError, connections
+
+from institute.listings.generation import generation, move_past
 
 POSTGRES, SQLITE = "postgresql", "sqlite"
 PRIVATE_FOLDER, PRIVATE_FILE = 0o700, 0o600
@@ -137,8 +139,10 @@ def backup_database(directory: Path, *, alias: str = "default") -> Path:
 
 
 def restore_database(path: Path, *, alias: str = "default") -> None:
-    """Replace the database's contents with those of the backup at `path`."""
+    """Replace the database's contents with those of the backup at `path`; then move the
+    content's generation past the one it replaced (institute.listings.generation.move_past)."""
     check_backup_file(path)
+    replaced = _generation_or_none(alias)
     if engine_of(alias) == POSTGRES:
         connections[alias].close()  # our own connection must not hold locks the restore needs
         run_client(
@@ -167,7 +171,20 @@ def restore_database(path: Path, *, alias: str = "default") -> None:
             source.backup(connection.connection)
         finally:
             source.close()
-    # The restored listing generation (institute.listings.generation) is the backup's, lower than
-    # the one now: a cache kept outside the database (Redis) could hold figures of the newer
-    # content under the values it will count through again.
+    # The restored listing generation is the backup's, lower than the one it replaced: moved on
+    # past it, so that no marker of the content from now on is one the replaced content had (its
+    # finished files and answers are kept under those); the cache forgets the rest.
+    move_past(replaced, using=alias)
     cache.clear()
+
+
+def _generation_or_none(alias: str) -> int | None:
+    """The listing generation, or None where it cannot be read (no such table yet, or no
+    database to read it from: the one a backup is restored into afresh)."""
+    try:
+        return generation(using=alias)
+    except DatabaseError:
+        return None
+    finally:
+        if connections[alias].vendor == POSTGRES:
+            connections[alias].close()

@@ -9,7 +9,8 @@ import stat
 import subprocess
 import sys
 import uuid
-from io import StringIO
+import zipfile
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from institute.datasets import finished_files
+from institute.editorial import workflow
+from institute.editorial.states import ReviewState
 from institute.sources.models import Source
-from tests.factories import SourceFactory
+from tests.factories import SourceFactory, entry_in_state
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,6 +100,43 @@ def test_sqlite_restore_brings_back_deleted_and_changed_rows(on_sqlite, tmp_path
     assert dict(Source.objects.values_list("slug", "title")) == BEFORE
 
 
+def publish(slug: str, title: str, by) -> None:
+    """A reform through review and publish, as an editor's: the same statements every time."""
+    entry = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, slug=slug, title=title)
+    workflow.publish(entry, by=by)
+
+
+def test_after_a_restore_the_downloads_never_give_what_it_took_away(
+    on_sqlite, tmp_path, settings, superuser, client
+):
+    """The same publish before and after a restore gives the same generation, newest version
+    and review event: without the restore moving the generation on, the data files finished
+    for the content it took away were the current content's again."""
+    settings.SITE_URL = "http://testserver"
+    publish("before-the-backup", "Public before the backup", superuser)
+    out = StringIO()
+    call_command("backup_db", output_dir=str(tmp_path), stdout=out)
+    backup = Path(out.getvalue().strip())
+    publish("by-mistake", "Published by mistake", superuser)
+    assert finished_files.prebuild()  # the worker's files of the content with it
+    assert b"Published by mistake" in body(client.get("/data/reforms.csv"))
+
+    call_command("restore_db", str(backup), interactive=False, stdout=StringIO())
+    publish("after-the-restore", "Published after the restore", superuser)
+    for address in ("/data/reforms.csv", "/data/reforms.json", "/reforms/export.csv"):
+        content = body(client.get(address))
+        assert b"Published after the restore" in content, address
+        assert b"Published by mistake" not in content, address
+        assert b"Public before the backup" in content, address
+    package = zipfile.ZipFile(BytesIO(body(client.get("/data/package.zip"))))
+    assert b"Published by mistake" not in package.read("reforms.csv")
+
+
+def body(response) -> bytes:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def test_sqlite_restore_refuses_a_file_that_is_not_a_database(on_sqlite, tmp_path):
     make_sources()
     not_a_backup = tmp_path / "reform_tracker-20250101T000000Z.dump"
@@ -124,8 +165,10 @@ def test_sqlite_restore_refuses_a_file_others_can_write(on_sqlite, tmp_path):
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-def manage(*args: str, database_url: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "institute.settings.test"}
+def manage(
+    *args: str, database_url: str, stdin: str | None = None, **environment: str
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "institute.settings.test", **environment}
     env["DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -246,3 +289,46 @@ def test_postgresql_restore_refuses_a_file_others_can_write(
     assert "Type 'yes'" not in refused.stdout
     after = manage("shell", "-c", SOURCES_AS_DICT, database_url=url)
     assert "Changed after the backup" in after.stdout
+
+
+PUBLISH = (
+    "from django.contrib.auth import get_user_model; "
+    "from tests.test_backups import publish; "
+    "publish({slug!r}, {title!r}, get_user_model().objects.get(username='restorer'))"
+)
+DATA_FILE = (
+    "from django.test import Client; r = Client().get('/data/reforms.csv'); "
+    "print(b''.join(r.streaming_content) if r.streaming else r.content)"
+)
+
+
+def test_postgresql_after_a_restore_the_downloads_never_give_what_it_took_away(
+    postgres_sources, scratch_database_url, tmp_path
+):
+    """As on SQLite above: the same publish after the restore as before it, and the worker's
+    data files finished for the content the restore took away."""
+    files = {"SITE_URL": "http://testserver", "DATA_PACKAGE_DIR": str(tmp_path / "packages")}
+
+    def run(code: str) -> str:
+        done = manage("shell", "-c", code, database_url=scratch_database_url, **files)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run(
+        "from django.contrib.auth import get_user_model; "
+        "get_user_model().objects.create_superuser('restorer', 'r@example.org', 'pw-12345678x')"
+    )
+    run(PUBLISH.format(slug="before-the-backup", title="Public before the backup"))
+    backup = manage("backup_db", "--output-dir", str(tmp_path), database_url=scratch_database_url)
+    assert backup.returncode == 0, backup.stderr
+    dump = backup.stdout.strip().splitlines()[-1]
+    run(PUBLISH.format(slug="by-mistake", title="Published by mistake"))
+    run("from institute.datasets import finished_files; assert finished_files.prebuild()")
+    assert "Published by mistake" in run(DATA_FILE)
+
+    restore = manage("restore_db", "--no-input", dump, database_url=scratch_database_url)
+    assert restore.returncode == 0, restore.stderr
+    run(PUBLISH.format(slug="after-the-restore", title="Published after the restore"))
+    data = run(DATA_FILE)
+    assert "Published after the restore" in data and "Public before the backup" in data
+    assert "Published by mistake" not in data

@@ -10,9 +10,17 @@ only grows.
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 from institute.editorial.models import EntryVersion, ReviewEvent
@@ -20,10 +28,31 @@ from institute.editorial.models import EntryVersion, ReviewEvent
 TABLE = "listing_generation"
 
 
-def generation() -> int:
-    with connection.cursor() as cursor:
+def generation(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT coalesce(sum(value), 0) FROM {TABLE}")
         return int(cursor.fetchone()[0])
+
+
+def move_past(floor: int | None, *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Move the generation on past `floor` and past the time now in milliseconds since 1970,
+    whichever is more; return it.
+
+    For a restore (institute.backups), which brings back the backup's generation, lower than
+    the one it replaces: without this, the writes after it count through values already
+    counted, and the content they make is given a marker the replaced content had (the same
+    generation, newest version and review event: the same publishes give them), under which
+    answers, finished files and first sightings are kept outside the database. What a restore
+    took away would then be served again. `floor` is the generation before the restore, None
+    where it could not be read (a database restored into afresh): past the time, which no
+    generation reaches written fewer than once a millisecond, whatever it was."""
+    target = max((floor or 0) + 1, int(time.time() * 1000))
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(sum(value), 0) FROM {TABLE}")
+        now = int(cursor.fetchone()[0])
+        if now < target:
+            cursor.execute(f"UPDATE {TABLE} SET value = value + %s WHERE slot = 0", [target - now])
+    return max(now, target)
 
 
 def content_marker() -> str:
