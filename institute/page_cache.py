@@ -31,10 +31,9 @@ unprefixed address also varies on Accept-Language, institute.languages) and carr
 validators: a weak ETag made of the marker and the address, and Last-Modified, when the entry
 was computed; a matching conditional request is answered 304. The previous answer, given while
 the current one is computed, says `public, no-cache` instead: a proxy keeps it, but asks again
-before giving it. A text answer is compressed once,
-when it is kept, and given compressed to every client that accepts gzip (institute.compression;
-`Vary: Accept-Encoding`); a text answer kept as a file, once its compressed twin is made
-(institute.answer_files).
+before giving it. A text answer is compressed once, when it is kept, and given compressed to
+every client that accepts gzip (institute.compression; `Vary: Accept-Encoding`); a text answer
+kept as a file, once its compressed twin is made (institute.answer_files).
 
 Never kept, and never marked public: a request with a session cookie (signed-in staff: marked
 `private`), any method but GET and HEAD, the admin and the health check (PAGE_CACHE_SKIP), any

@@ -45,7 +45,8 @@ def move_past(floor: int | None, *, using: str = DEFAULT_DB_ALIAS) -> int:
     answers, finished files and first sightings are kept outside the database. What a restore
     took away would then be served again. `floor` is the generation before the restore, None
     where it could not be read (a database restored into afresh): past the time, which no
-    generation reaches written fewer than once a millisecond, whatever it was."""
+    generation reaches written fewer than once a millisecond, whatever it was. A database made
+    afresh starts past the time too (migration reforms/0026), for the same reason."""
     target = max((floor or 0) + 1, int(time.time() * 1000))
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute(f"SELECT coalesce(sum(value), 0) FROM {TABLE}")
