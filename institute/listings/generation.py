@@ -48,11 +48,13 @@ def move_past(floor: int | None, *, using: str = DEFAULT_DB_ALIAS) -> int:
     generation reaches written fewer than once a millisecond, whatever it was. A database made
     afresh starts past the time too (migration reforms/0026), for the same reason."""
     target = max((floor or 0) + 1, int(time.time() * 1000))
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(sum(value), 0) FROM {TABLE}")
-        now = int(cursor.fetchone()[0])
+    with transaction.atomic(using=using):
+        now = generation(using=using)
         if now < target:
-            cursor.execute(f"UPDATE {TABLE} SET value = value + %s WHERE slot = 0", [target - now])
+            with connections[using].cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {TABLE} SET value = value + %s WHERE slot = 0", [target - now]
+                )
     return max(now, target)
 
 
