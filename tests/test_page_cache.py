@@ -356,14 +356,19 @@ def test_after_a_publish_one_request_recomputes_and_the_others_get_the_previous_
     assert fetch(url)[0] == "hit" and b"Brand new law" in fetch(url)[1]
 
 
-def fetch_whole(url: str, **headers) -> tuple[int, str, bytes]:
-    """Status, X-Page-Cache and body, a 4xx answer too."""
+def fetch_full(url: str, **headers) -> tuple[int, str, bytes, dict[str, str]]:
+    """Status, X-Page-Cache, body and headers, a 3xx or 4xx answer too."""
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers[STATE], response.read()
+            return response.status, response.headers[STATE], response.read(), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, error.headers[STATE], error.read()
+        return error.code, error.headers[STATE], error.read(), error.headers
+
+
+def fetch_whole(url: str, **headers) -> tuple[int, str, bytes]:
+    """Status, X-Page-Cache and body, a 4xx answer too."""
+    return fetch_full(url, **headers)[:3]
 
 
 def recomputations_ended(timeout: float = 30) -> None:
@@ -455,16 +460,6 @@ def test_an_answer_that_is_not_kept_is_given_from_the_recomputation(
     assert status == 404 and state is None
     assert b"To be withdrawn" not in content
     assert fetch_whole(url)[0] == 404
-
-
-def fetch_full(url: str, **headers) -> tuple[int, str, bytes, dict[str, str]]:
-    """Status, X-Page-Cache, body and headers, a 304 or 429 too."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers[STATE], response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers[STATE], error.read(), error.headers
 
 
 @pytest.mark.django_db(transaction=True)
