@@ -165,6 +165,41 @@ def test_a_cell_refused_in_the_entry_and_the_file_is_refused(
     assert problem.column == column and problem.reason.startswith(reason)
 
 
+@pytest.mark.parametrize("by_sql", [True, False])
+def test_a_control_character_in_a_cell_the_import_ignores_is_refused(content, settings, by_sql):
+    # The page's address is not compared (the import ignores it), but every cell of a row is
+    # checked for what no cell may hold, on either path.
+    data = public_file()
+    row = next(line for line in data.decode().split("\r\n") if line.startswith("r-03,"))
+    url = row.split(",")[data.decode().split("\r\n", 1)[0].split(",").index("url")]
+    settings.IMPORT_UNCHANGED_BY_SQL = by_sql
+    with pytest.raises(ImportRefused) as refused:
+        run_import(table="reforms", data=edited(data, "r-03", "url", url + "\x0b"))
+    (problem,) = refused.value.problems
+    assert problem.column == "url"
+    assert problem.reason.startswith("contains a control character (U+000B)")
+
+
+@pytest.mark.parametrize("by_sql", [True, False])
+def test_a_key_repeated_across_parts_names_its_first_line_each_time(
+    content, settings, monkeypatch, by_sql
+):
+    lines = public_file().split(b"\r\n")
+    header, rows = lines[0], {line.split(b",", 1)[0]: line for line in lines[1:] if line}
+    a, b, c = rows[b"r-04"], rows[b"r-05"], rows[b"r-06"]
+    data = b"\r\n".join([header, a, b, a, a, c, c, b, b""])  # lines 2 to 9
+    monkeypatch.setattr(importer, "PART_ROWS", 2)  # parts: 2-3, 4-5, 6-7, 8-9
+    settings.IMPORT_UNCHANGED_BY_SQL = by_sql
+    with pytest.raises(ImportRefused) as refused:
+        run_import(table="reforms", data=data)
+    assert [(p.line, p.reason.split(":")[0]) for p in refused.value.problems] == [
+        (4, "duplicates line 2"),
+        (5, "duplicates line 2"),
+        (7, "duplicates line 6"),
+        (8, "duplicates line 3"),
+    ]
+
+
 @on_postgresql
 def test_a_part_of_unchanged_rows_costs_two_statements(monkeypatch, settings):
     published_reforms(12)

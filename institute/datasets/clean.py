@@ -15,7 +15,7 @@ from institute.datasets.columns import field_max_length
 from institute.datasets.file_keys import FileKeys, joined
 from institute.datasets.parse import ParsedFile, Problem
 from institute.datasets.tables import Table
-from institute.datasets.unchanged import unchanged_rows
+from institute.datasets.unchanged import UnchangedRows
 
 
 class Lookups:
@@ -94,15 +94,16 @@ def clean_parts(
     if size is not None and table.check_rows is not None:
         raise ValueError(f"the {table.name} table checks its rows together: read it whole")
     columns = {c.name: c for c in table.columns}
-    records: list[tuple[int, dict]] = []
+    unchanged = UnchangedRows(table, lookups)
     total = parsed.total or 0
     done = 0  # records of earlier parts
+    records: list[tuple[int, dict]] = []
     for n, record in enumerate(parsed.records(), start=1):
         records.append(record)
         if size is not None and n % size == 0:
-            yield _clean_part(table, columns, records, lookups, keys)
+            yield _clean_part(table, columns, records, lookups, keys, unchanged)
             done, records = n, []
-    part = _clean_part(table, columns, records, lookups, keys, progress, done, total)
+    part = _clean_part(table, columns, records, lookups, keys, unchanged, progress, done, total)
     if table.check_rows is not None:
         part.problems += table.check_rows(part.rows, lookups)
     yield part
@@ -114,11 +115,12 @@ def _clean_part(
     records: list[tuple[int, dict]],
     lookups: Lookups,
     keys: FileKeys,
+    unchanged: UnchangedRows,
     progress=None,
     done: int = 0,
     total: int = 0,
 ) -> CleanPart:
-    vouched = unchanged_rows(table, records, lookups)
+    vouched = unchanged.rows(records)
     rows, problems = [], []
     for n, (line, raw) in enumerate(records, start=done + 1):
         if line in vouched:
@@ -167,10 +169,15 @@ def _distinct(
         return part
     wanted = [row_key(table, row) for _, row in part]
     texts = [joined(key) for key in wanted]
-    first = keys.earlier(list(set(texts)))
-    rows, added = [], []
+    first: dict[str, int] = {}  # each key's first line in this part
+    for (line, _), text in zip(part, texts, strict=True):
+        first.setdefault(text, line)
+    earlier = keys.claim(first)
+    rows = []
     for (line, row), key, text in zip(part, wanted, texts, strict=True):
-        seen = first.get(text)
+        seen = earlier.get(text)
+        if seen is None and first[text] != line:
+            seen = first[text]
         if seen is not None:
             problems.append(
                 Problem(
@@ -182,8 +189,5 @@ def _distinct(
                 )
             )
             continue
-        first[text] = line
         rows.append((line, row))
-        added.append((text, line))
-    keys.add(added)
     return rows

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from institute.binding_cursor import binding_cursor
+
 TABLE = "import_file_keys"
 # Keys asked about in one statement: far under SQLite's limit of bound parameters.
 ASK_BATCH = 1000
@@ -19,7 +21,7 @@ SEPARATOR = "\x1f"
 
 
 class FileKeys:
-    """`earlier(keys)`: the line where each key was first read; `add(pairs)`: keys read now."""
+    """`claim(first)`: the keys read now; the line where each was read before, if it was."""
 
     def __enter__(self) -> FileKeys:
         with connection.cursor() as cursor:
@@ -34,32 +36,38 @@ class FileKeys:
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE {TABLE}")
 
-    def earlier(self, keys: list[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # One array, not a thousand parameters: psycopg splits a statement's text at
-                # each of them, which was most of this check's time.
-                cursor.execute(f"SELECT key, line FROM {TABLE} WHERE key = ANY(%s)", [keys])
+    def claim(self, first: dict[str, int]) -> dict[str, int]:
+        """`first`: keys read now, each with its first line. Returns the line where each of them
+        was read before, if it was; the others are kept, with their line, for the next call."""
+        if not first:
+            return {}
+        if connection.vendor == "postgresql":
+            # One statement: the keys and lines go as two arrays, bound apart from the text (a
+            # thousand parameters split the statement's text at each, and Django quotes each
+            # value into it). The SELECT sees the table as it was before the INSERT beside it
+            # (PostgreSQL runs a statement's parts on one snapshot): only earlier keys.
+            with binding_cursor() as cursor:
+                cursor.execute(
+                    f"WITH n AS (SELECT * FROM unnest(%b::text[], %b::int[]) AS n(key, line)), "
+                    f"kept AS (INSERT INTO {TABLE} (key, line) SELECT key, line FROM n "
+                    f"ON CONFLICT (key) DO NOTHING) "
+                    f"SELECT t.key, t.line FROM {TABLE} t JOIN n USING (key)",
+                    [list(first), list(first.values())],
+                )
                 return dict(cursor.fetchall())
+        keys = list(first)
+        earlier: dict[str, int] = {}
+        with connection.cursor() as cursor:
             for start in range(0, len(keys), ASK_BATCH):
                 batch = keys[start : start + ASK_BATCH]
                 marks = ", ".join(["%s"] * len(batch))
                 cursor.execute(f"SELECT key, line FROM {TABLE} WHERE key IN ({marks})", batch)
-                found.update(cursor.fetchall())
-        return found
-
-    def add(self, pairs: list[tuple[str, int]]) -> None:
-        if not pairs:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # psycopg's own cursor: Django's wrapper of copy() takes no statement options.
-                with cursor.cursor.copy(f"COPY {TABLE} (key, line) FROM STDIN") as copy:
-                    for pair in pairs:
-                        copy.write_row(pair)
-            else:
-                cursor.executemany(f"INSERT INTO {TABLE} (key, line) VALUES (%s, %s)", pairs)
+                earlier.update(cursor.fetchall())
+            cursor.executemany(
+                f"INSERT INTO {TABLE} (key, line) VALUES (%s, %s)",
+                [(key, line) for key, line in first.items() if key not in earlier],
+            )
+        return earlier
 
 
 def joined(key: tuple) -> str:

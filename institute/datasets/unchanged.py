@@ -11,8 +11,8 @@ cannot vouch for take the importer's usual path, which decides them exactly as b
 
 It vouches only where that is safe: an entry with a working copy (editors work on the copy, not
 the row the file was written from) is left to the usual path, and so is a row that path
-refuses whatever the entry holds: a required cell left blank, a control character where the
-column allows none (an entry may hold one stored before the rule). A cell the import
+refuses whatever the entry holds: a required cell left blank, a control character in any cell
+whose column allows none (an entry may hold one stored before the rule). A cell the import
 ignores (a page's address, the links other entries own) is not compared. Its rows are still
 counted, and their keys still checked against every other row's.
 
@@ -23,13 +23,13 @@ columns (they are worked out in Python there), and imports row by row.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
-import psycopg
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
-from institute.control_characters import control_character_problem
+from institute.binding_cursor import binding_cursor
 from institute.datasets.export import sql_cells
 from institute.datasets.file_keys import SEPARATOR
 from institute.datasets.tables import Table
@@ -37,6 +37,11 @@ from institute.editorial.models import PendingRevision
 
 ENTRY = "e"  # the entries' table in the query
 _ANY_CONTROL_BUT_SEPARATOR = re.compile("[\x00-\x1e]")
+# What no cell may hold (institute.control_characters), the separator apart, and what only a
+# cell of many lines may: a row holding the first, or the second in a single-line cell, is
+# refused by the usual path whatever its entry holds.
+_NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
 
 
 def applies(table: Table) -> bool:
@@ -50,83 +55,101 @@ def applies(table: Table) -> bool:
     )
 
 
-def unchanged_rows(
-    table: Table, part: list[tuple[int, dict]], lookups
-) -> dict[int, tuple[int, int]]:
-    """{line: (the entry's primary key, its version)} of the part's rows that are what the
-    public file writes for an entry with no working copy; the others are not in it. `lookups`
-    (institute.datasets.clean.Lookups) says which cells may hold line breaks."""
-    if not part or not applies(table):
-        return {}
-    cells = sql_cells(table, t=ENTRY, base_url="")
-    if cells is None:
-        return {}
-    compared = [
-        (column, cell)
-        for column, cell in zip(table.columns, cells, strict=True)
-        if column.name in part[0][1] and column.cell.imported
-    ]
-    names = [column.name for column, _ in compared]
-    if "slug" not in names:
-        return {}
-    required = [c.name for c in table.columns if c.name in names and c.cell.must_have_value(c)]
-    line_breaks = [(column.name, lookups.multiline(column)) for column, _ in compared]
-    # Each row's cells go as one text, joined by a character no cell may hold, and are split
-    # again by the database: one value a row to send rather than one a cell. The cells are as
-    # Python reads them (a formula's apostrophe removed: parse.ParsedFile), so each is compared
-    # with the export's cell before its apostrophe is added.
-    lines, texts = [], []
-    for line, raw in part:
-        text = SEPARATOR.join([raw[name] for name in names])
-        # A row the usual path refuses, whatever the entry holds, is left to it: a cell with a
-        # control character where its column allows none (the same check, asked only of a row
-        # that holds one) or holding the separator, or a required cell blank.
-        if text.count(SEPARATOR) >= len(names):
-            continue
-        if _ANY_CONTROL_BUT_SEPARATOR.search(text) and any(
-            control_character_problem(raw[name], multiline=multiline)
-            for name, multiline in line_breaks
-        ):
-            continue
-        if any(not raw[name].strip() for name in required):
-            continue
-        lines.append(line)
-        texts.append(text)
-    if not lines:
-        return {}
-    model = table.get_model()
-    conditions, params = [], []
-    for n, (column, (expression, expression_params)) in enumerate(compared, start=1):
-        if column.name != "slug":
-            conditions.append(f"f.c[{n}] = {expression}")
-            params += expression_params
-    # Materialized: each row split once, not once for every cell compared. Lateral (and kept
-    # apart by OFFSET 0, which the planner does not flatten): each row looks its entry up by
-    # slug, whatever the planner thinks of the table: during an import of new rows the table is
-    # not yet analyzed, and a hash join read all of it for every part.
-    sql = (
-        f"WITH f AS MATERIALIZED (SELECT line, string_to_array(cells, chr({ord(SEPARATOR)})) "
-        "AS c FROM unnest(%s::int[], %s::text[]) AS r(line, cells)) "
-        f"SELECT f.line, m.id, m.version FROM f CROSS JOIN LATERAL ("
-        f"SELECT {ENTRY}.id, {ENTRY}.version FROM {model._meta.db_table} {ENTRY} "
-        f'WHERE {ENTRY}."slug" = f.c[{names.index("slug") + 1}]'
-        + "".join(f" AND {c}" for c in conditions)
-        + f" OFFSET 0) m WHERE NOT EXISTS (SELECT 1 FROM {PendingRevision._meta.db_table} p "
-        "WHERE p.content_type_id = %s AND p.object_id = m.id)"
-    )
-    content_type = ContentType.objects.get_for_model(model).pk
-    with _binding_cursor() as cursor:
-        cursor.execute(sql.replace("%s", "%b"), [lines, texts, *params, content_type])
-        return {line: (pk, version) for line, pk, version in cursor.fetchall()}
+class UnchangedRows:
+    """One import's question, asked of each part of its file: `rows(part)` is {line: (the
+    entry's primary key, its version)} of the part's rows that are what the public file writes
+    for an entry with no working copy; the others are not in it. The statement is made once,
+    from the file's columns (every row of a parsed file has the same, in the same order), at
+    its first part. `lookups` (institute.datasets.clean.Lookups) says which cells may hold
+    line breaks."""
+
+    def __init__(self, table: Table, lookups):
+        self.table = table
+        self.lookups = lookups
+        self.on = applies(table)
+        self._names: list[str] | None = None
+
+    def rows(self, part: list[tuple[int, dict]]) -> dict[int, tuple[int, int]]:
+        if not part or not self.on:
+            return {}
+        if self._names is None:
+            self._prepare(list(part[0][1]))
+            if not self.on:
+                return {}
+        # Each row's cells go as one text, joined by a character no cell may hold, and are
+        # split again by the database: one value a row to send rather than one a cell. The
+        # cells are as Python reads them (a formula's apostrophe removed: parse.ParsedFile), so
+        # each is compared with the export's cell before its apostrophe is added.
+        lines, texts = [], []
+        separators, single_line, required = len(self._names) - 1, self._single_line, self._required
+        for line, raw in part:
+            text = SEPARATOR.join(raw.values())
+            # A row the usual path refuses, whatever the entry holds, is left to it: a cell
+            # holding the separator, a control character where its column allows none (the
+            # usual path's check of every cell, asked in full only of a row that holds one), a
+            # required cell blank.
+            if text.count(SEPARATOR) != separators:
+                continue
+            if _ANY_CONTROL_BUT_SEPARATOR.search(text) and (
+                _NEVER.search(text) or _LINE_BREAKS.search(SEPARATOR.join(single_line(raw)))
+            ):
+                continue
+            if not all(map(str.strip, required(raw))):
+                continue
+            lines.append(line)
+            texts.append(text)
+        if not lines:
+            return {}
+        with binding_cursor() as cursor:
+            cursor.execute(self._sql, [lines, texts, *self._params])
+            return {line: (pk, version) for line, pk, version in cursor.fetchall()}
+
+    def _prepare(self, names: list[str]) -> None:
+        """The statement and the rows' checks for a file of these columns (the table's)."""
+        self._names = names
+        table, lookups = self.table, self.lookups
+        columns = {column.name: column for column in table.columns}
+        cells = sql_cells(table, t=ENTRY, base_url="")
+        compared = [
+            (column, cell)
+            for column, cell in zip(table.columns, cells or (), strict=False)
+            if column.name in names and column.cell.imported
+        ]
+        if cells is None or "slug" not in {column.name for column, _ in compared}:
+            self.on = False
+            return
+        self._single_line = _cells([name for name in names if not lookups.multiline(columns[name])])
+        self._required = _cells(
+            [column.name for column, _ in compared if column.cell.must_have_value(column)]
+        )
+        model = table.get_model()
+        conditions, params = [], []
+        for column, (expression, expression_params) in compared:
+            if column.name != "slug":
+                conditions.append(f"f.c[{names.index(column.name) + 1}] = {expression}")
+                params += expression_params
+        # Materialized: each row split once, not once for every cell compared. Lateral (and
+        # kept apart by OFFSET 0, which the planner does not flatten): each row looks its entry
+        # up by slug, whatever the planner thinks of the table: during an import of new rows the
+        # table is not yet analyzed, and a hash join read all of it for every part.
+        sql = (
+            f"WITH f AS MATERIALIZED (SELECT line, string_to_array(cells, chr({ord(SEPARATOR)})) "
+            "AS c FROM unnest(%s::int[], %s::text[]) AS r(line, cells)) "
+            f"SELECT f.line, m.id, m.version FROM f CROSS JOIN LATERAL ("
+            f"SELECT {ENTRY}.id, {ENTRY}.version FROM {model._meta.db_table} {ENTRY} "
+            f'WHERE {ENTRY}."slug" = f.c[{names.index("slug") + 1}]'
+            + "".join(f" AND {c}" for c in conditions)
+            + f" OFFSET 0) m WHERE NOT EXISTS (SELECT 1 FROM {PendingRevision._meta.db_table} p "
+            "WHERE p.content_type_id = %s AND p.object_id = m.id)"
+        )
+        # Parameters bound apart from the text, in binary (institute.binding_cursor).
+        self._sql = sql.replace("%s", "%b")
+        self._params = [*params, ContentType.objects.get_for_model(model).pk]
 
 
-def _binding_cursor():
-    """A cursor that sends the statement's parameters apart from its text, in binary, wrapped
-    as Django wraps its own (errors, the query log): Django's cursors write every value into
-    the statement's text, quoted, which took half of this query's time when each cell went on
-    its own."""
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
+def _cells(names: list[str]):
+    """A function of a row: its cells of these columns, as a tuple."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda raw: (raw[name],)
+    return itemgetter(*names) if names else lambda raw: ()
