@@ -289,6 +289,15 @@ class ReformFilter(FacetedFilterSet):
             answers = answers_a_recommendation_in()
         return queryset.annotate(answers=answers, undated_flag=undated_last("first_date"))
 
+    def related_facet_in_groups(self, name, condition):
+        """A search's topics are counted in the grouped query: finding its matches again (its
+        index, then the rows it names) costs more than bringing their topics back. Other rows
+        are read again by a scan, which at 1M costs less than bringing back every row's topics
+        (benchmarks/README.md, section 3c, "A search's topics counted in the same read")."""
+        if name == "topic" and row_cells.kept() and self.active().get("q"):
+            return row_cells.topics_in_groups(condition), row_cells.count_topics
+        return None
+
     def related_facet_counts(self, name, rows):
         if name == "topic" and row_cells.kept():
             return row_cells.topic_counts(rows)

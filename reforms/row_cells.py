@@ -7,12 +7,19 @@ besides its own, its topics. The row holds those facts already, as the data file
 (migration reforms/0022: the slugs of its topics, of the published recommendations of published
 reports it answers and of its secondary areas, ';'-joined, kept by triggers in the writer's
 transaction), so on PostgreSQL the counts read them there: the same rows, without the subquery.
-The listing's own filter keeps the subqueries, which an index answers better when they narrow
-the rows. SQLite keeps no such cells and asks the relations.
+A search's topics are counted in the same grouped query as the other facets, each group's topic
+cells joined (`topics_in_groups`), so that its matches are read once; other rows' topics by a
+query of their own (`topic_counts`). The listing's own filter keeps the subqueries, which an
+index answers better when they narrow the rows. SQLite keeps no such cells and asks the
+relations.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
 from django.db.models import BooleanField, Expression, Q, QuerySet, TextField
 
@@ -89,3 +96,16 @@ def topic_counts(rows: QuerySet) -> list[tuple[str, int]]:
             params,
         )
         return cursor.fetchall()
+
+
+def topics_in_groups(condition: Q | None) -> StringAgg:
+    """The topic cells of a group's rows that meet `condition`, joined: counted by
+    `count_topics`, in the facet counts' grouped query rather than by a second read of the
+    rows (institute.listings.filters.FacetedFilterSet.related_facet_in_groups)."""
+    return StringAgg(_Cell(TOPICS), ";", filter=condition)
+
+
+def count_topics(joined: str | None) -> Iterable[tuple[str, int]]:
+    """(topic slug, how many rows list it) from `topics_in_groups`'s result: a row lists a
+    topic once."""
+    return ((slug, n) for slug, n in Counter((joined or "").split(";")).items() if slug)

@@ -8,12 +8,14 @@ and the export of the same parameters use it alike. Values within one facet are 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -207,7 +209,8 @@ class FacetedFilterSet(django_filters.FilterSet):
         column of the row are counted in one grouped query with a conditional count per facet
         (its own filter left out) and one with all filters (the rows shown), a facet through a
         foreign key too; a facet through a to-many relation (whose join gives a row per related
-        entry) in a query of its own.
+        entry) in a query of its own, unless the table can count it in the grouped query
+        (related_facet_in_groups): one read of the rows rather than two.
         """
         active = self.active()
         base = self.queryset.all()
@@ -234,10 +237,16 @@ class FacetedFilterSet(django_filters.FilterSet):
             for name in flat
             for i, (value, condition) in enumerate(self.more_facet_counts(name))
         }
+        grouped = {
+            name: said
+            for name in related
+            if (said := self.related_facet_in_groups(name, others(name))) is not None
+        }
         rows = base.values(*fields).annotate(
             _all=Count("pk", filter=others(None)),
             **{f"_n_{name}": Count("pk", filter=others(name)) for name in flat},
             **{alias: Count("pk", filter=condition) for alias, (_, _, condition) in extra.items()},
+            **{f"_r_{name}": aggregate for name, (aggregate, _) in grouped.items()},
         )
         total = 0
         for row in rows:
@@ -251,7 +260,12 @@ class FacetedFilterSet(django_filters.FilterSet):
             for alias, (name, value, _condition) in extra.items():
                 if row[alias]:
                     counts[name][value] = counts[name].get(value, 0) + row[alias]
+            for name, (_aggregate, count) in grouped.items():
+                for value, n in count(row[f"_r_{name}"]):
+                    counts[name][value] = counts[name].get(value, 0) + n
         for name in related:
+            if name in grouped:
+                continue
             narrowed = base.filter(others(name)) if others(name) is not None else base
             for value, n in self.related_facet_counts(name, narrowed):
                 if value not in (None, ""):
@@ -262,6 +276,15 @@ class FacetedFilterSet(django_filters.FilterSet):
         """(value, how many of `rows` have it) for a facet through a to-many relation."""
         # One row per (entry, related value) pair, each pair once: a plain count is exact.
         return rows.values_list(self.facets[name][1]).annotate(n=Count("pk"))
+
+    def related_facet_in_groups(
+        self, name: str, condition: Q | None
+    ) -> tuple[Aggregate, Callable[[Any], Iterable[tuple[str, int]]]] | None:
+        """A facet through a to-many relation counted in the grouped query rather than in one
+        of its own, where the table can say it so: an aggregate of a group's rows that meet
+        `condition`, and what gives (value, how many) from one group's result. None (by
+        default): counted by related_facet_counts, in a query of its own."""
+        return None
 
     def more_facet_counts(self, name: str) -> list[tuple[str, Q]]:
         """What a facet on a column counts besides its column's value: (value, condition) pairs,
