@@ -147,8 +147,9 @@ def test_an_export_of_chosen_rows_checks_only_the_rows_posted(
     assert response["Content-Type"].startswith("text/csv")
     body = response.content.decode("utf-8-sig")
     assert {e.slug for e in [*entries, *others] if e.slug in body} == {e.slug for e in chosen}
-    # A row that does not exist, or that is not a number, is refused, and nothing is sent.
-    for wrong in (max(e.pk for e in others) + 1000, "1 OR 1=1"):
+    # A row that does not exist, or that is not a number (a superscript digit is a digit to
+    # Python, not to int()), is refused, and nothing is sent.
+    for wrong in (max(e.pk for e in others) + 1000, "1 OR 1=1", "\u00b2"):
         response = client.post(
             reverse(url_name), download_form(url_name, export_items=[chosen[0].pk, wrong])
         )

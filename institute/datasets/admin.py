@@ -37,7 +37,9 @@ class TableImportExportMixin(TableImportMixin, ExportMixin):
         # The rows an export of chosen rows may name: those posted that the export may give.
         # django-import-export's own made a form choice of every row of the table, a million at
         # 1M, for each such POST (and warns that it is deprecated).
-        posted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        posted = [
+            pk for pk in request.POST.getlist("export_items") if pk.isascii() and pk.isdigit()
+        ]
         return self.get_export_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
 
     def get_data_for_export(self, request, queryset, **kwargs):
