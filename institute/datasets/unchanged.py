@@ -30,6 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from institute.binding_cursor import binding_cursor
+from institute.control_characters import control_character_problem
 from institute.datasets.export import sql_cells
 from institute.datasets.file_keys import SEPARATOR
 from institute.datasets.tables import Table
@@ -37,11 +38,6 @@ from institute.editorial.models import PendingRevision
 
 ENTRY = "e"  # the entries' table in the query
 _ANY_CONTROL_BUT_SEPARATOR = re.compile("[\x00-\x1e]")
-# What no cell may hold (institute.control_characters), the separator apart, and what only a
-# cell of many lines may: a row holding the first, or the second in a single-line cell, is
-# refused by the usual path whatever its entry holds.
-_NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1e]")
-_LINE_BREAKS = re.compile("[\t\n\r]")
 
 
 def applies(table: Table) -> bool:
@@ -81,17 +77,19 @@ class UnchangedRows:
         # cells are as Python reads them (a formula's apostrophe removed: parse.ParsedFile), so
         # each is compared with the export's cell before its apostrophe is added.
         lines, texts = [], []
-        separators, single_line, required = len(self._names) - 1, self._single_line, self._required
+        separators, required = len(self._names) - 1, self._required
+        single_line, multi_line = self._single_line, self._multi_line
         for line, raw in part:
             text = SEPARATOR.join(raw.values())
             # A row the usual path refuses, whatever the entry holds, is left to it: a cell
             # holding the separator, a control character where its column allows none (the
-            # usual path's check of every cell, asked in full only of a row that holds one), a
-            # required cell blank.
+            # usual path's rule, asked only of a row that holds one, of its single-line cells
+            # and of its others each put end to end), a required cell blank.
             if text.count(SEPARATOR) != separators:
                 continue
             if _ANY_CONTROL_BUT_SEPARATOR.search(text) and (
-                _NEVER.search(text) or _LINE_BREAKS.search(SEPARATOR.join(single_line(raw)))
+                control_character_problem("".join(single_line(raw)), multiline=False)
+                or control_character_problem("".join(multi_line(raw)), multiline=True)
             ):
                 continue
             if not all(map(str.strip, required(raw))):
@@ -110,15 +108,20 @@ class UnchangedRows:
         table, lookups = self.table, self.lookups
         columns = {column.name: column for column in table.columns}
         cells = sql_cells(table, t=ENTRY, base_url="")
-        compared = [
-            (column, cell)
-            for column, cell in zip(table.columns, cells or (), strict=False)
-            if column.name in names and column.cell.imported
-        ]
-        if cells is None or "slug" not in {column.name for column, _ in compared}:
+        if cells is None:  # a column without SQL
             self.on = False
             return
-        self._single_line = _cells([name for name in names if not lookups.multiline(columns[name])])
+        compared = [
+            (column, cell)
+            for column, cell in zip(table.columns, cells, strict=True)
+            if column.name in names and column.cell.imported
+        ]
+        if "slug" not in {column.name for column, _ in compared}:
+            self.on = False
+            return
+        multiline = {name: lookups.multiline(columns[name]) for name in names}
+        self._single_line = _cells([name for name in names if not multiline[name]])
+        self._multi_line = _cells([name for name in names if multiline[name]])
         self._required = _cells(
             [column.name for column, _ in compared if column.cell.must_have_value(column)]
         )
