@@ -9,8 +9,10 @@ reports it answers and of its secondary areas, ';'-joined, kept by triggers in t
 transaction), so on PostgreSQL the counts read them there: the same rows, without the subquery.
 A search's topics are counted in the same grouped query as the other facets, each group's topic
 cells joined (`topics_in_groups`), so that its matches are read once; other rows' topics by a
-query of their own (`topic_counts`). The listing's own filter keeps the subqueries, which an
-index answers better when they narrow the rows. SQLite keeps no such cells and asks the
+query of their own (`topic_counts`). The listing's filters of topics and of responses keep
+the subqueries, which an index answers better when they narrow the rows; its area filter reads
+the secondary areas here too, through a GIN index of the cell (reforms/0027), which PostgreSQL
+combines with a search's index or another filter's. SQLite keeps no such cells and asks the
 relations.
 """
 
