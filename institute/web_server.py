@@ -75,7 +75,7 @@ def parse_bind(bind: str, port: str) -> Address:
 
 
 def _port(value: str, name: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
         raise ConfigurationError(f"{name}: {value!r} is not a port number (1-65535)")
     return int(value)
 
@@ -83,7 +83,7 @@ def _port(value: str, name: str) -> int:
 def _count(name: str, value: str | None, default: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ConfigurationError(f"{name}={value!r}: a whole number of at least 1 is needed")
     return int(value)
 

@@ -208,6 +208,9 @@ def test_pagination_keeps_the_filters_in_its_links(reforms_page):
         ({"has_response": "maybe"}, "linked to a recommendation"),
         ({"page": "999999"}, "page"),
         ({"page": "abc"}, "page"),
+        # Python's isdigit() takes a superscript, which int() refuses (was a 500).
+        ({"page": "²"}, "page"),
+        ({"q": "tax", "page": "²"}, "page"),
         ({"year_to": "99999999999999999999"}, "to year"),
     ],
 )

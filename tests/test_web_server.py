@@ -55,6 +55,9 @@ def test_the_threads_setting_keeps_its_old_name():
         ({"BIND": "unix:"}, "BIND=unix: names no socket path"),
         ({"PORT": "http"}, "PORT: 'http' is not a port number (1-65535)"),
         ({"BIND": "127.0.0.1:70000"}, "BIND: '70000' is not a port number (1-65535)"),
+        # Python's isdigit() takes a superscript, which int() refuses: named, not a traceback.
+        ({"PORT": "8²"}, "PORT: '8²' is not a port number (1-65535)"),
+        ({"WEB_CONCURRENCY": "²"}, "WEB_CONCURRENCY='²': a whole number of at least 1 is needed"),
         ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY='0': a whole number of at least 1 is needed"),
         ({"GUNICORN_THREADS": "four"}, "GUNICORN_THREADS='four': a whole number of at least 1"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='loud': one of critical, error, warning"),

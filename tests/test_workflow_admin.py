@@ -418,6 +418,10 @@ def test_review_queue_lists_entries_in_review_with_filters(
     assert titles(reviewer, area="human-rights") == {"Theirs in review"}
     assert titles(reviewer, kind="recommendation") == {"A recommendation"}
     assert titles(reviewer, state="draft") == {"Still a draft"}
+    # The entries an import wrote, by id; a value that is not one is left out, not a 500 (a
+    # superscript passes Python's isdigit() but not int()).
+    named = f"²,{mine.pk},x"
+    assert titles(reviewer, kind="reform", ids=named) == {"Mine in review"}
     page = client.get(reverse("admin:institute_review_queue"))
     html = page.content.decode()
     assert "other-contributor" in html  # who submitted it

@@ -26,7 +26,9 @@ class QueueFilters:
 
     @classmethod
     def from_params(cls, params) -> QueueFilters:
-        ids = tuple(int(i) for i in params.get("ids", "").split(",") if i.strip().isdigit())
+        # ASCII digits only: str.isdigit() takes "²" too, which int() refuses.
+        named = (i.strip() for i in params.get("ids", "").split(","))
+        ids = tuple(int(i) for i in named if i.isascii() and i.isdigit())
         return cls(
             state=params.get("state", IN_REVIEW),
             whose=params.get("whose", ""),

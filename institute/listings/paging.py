@@ -60,7 +60,9 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
     """Page the filtered rows and gather facets, chips and problems for the template."""
     problems = filterset.problems()
     requested = request.GET.get("page", "1")
-    counts, total = filterset.summary(page=int(requested) if requested.isdigit() else 1)
+    # ASCII digits only: str.isdigit() takes "²" too, which int() refuses.
+    number = int(requested) if requested.isascii() and requested.isdigit() else 1
+    counts, total = filterset.summary(page=number)
     page: Page = ListingPaginator(filterset, PAGE_SIZE, count=total).get_page(requested)
     if requested not in ("", "1", str(page.number)):
         pages = page.paginator.num_pages
