@@ -19,6 +19,7 @@ from django.db.models import Aggregate, Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from institute import reads_at_once
 from institute.listings.generation import generation
 from institute.listings.search import normalise, with_headline
 from institute.listings.suggestions import suggest
@@ -308,11 +309,14 @@ class FacetedFilterSet(django_filters.FilterSet):
         digest = hashlib.sha256("|".join([self.facet_key(), *map(str, parts)]).encode())
         return f"listing:{self.cache_prefix}:{self._marker}:{digest.hexdigest()}"
 
-    def summary(self, *, page: int | None = None) -> tuple[dict[str, dict[str, int]], int]:
+    def summary(
+        self, *, page: int | None = None, per_page: int | None = None
+    ) -> tuple[dict[str, dict[str, int]], int]:
         """(facet_counts_all(), row count), kept per filter state until a public table changes.
 
         With `page`, the number of the page about to be shown, that page's ids are read from the
-        cache in the same query, for page_rows().
+        cache in the same query, for page_rows(); with `per_page` too, a search's first page of
+        ids kept nowhere is read at once with the counts (`_counted`).
         """
         key = self._cache_key("summary")
         keys = [key] + ([self._page_key(page)] if page else [])
@@ -321,8 +325,28 @@ class FacetedFilterSet(django_filters.FilterSet):
         self._page_ids = {page: found.get(keys[1])} if page else {}
         summary = found.get(key)
         if summary is None:
-            summary = self.facet_counts_all()
+            summary = self._counted(page, per_page)
             cache.set(key, summary, SUMMARY_TTL)
+        return summary
+
+    def _counted(self, page: int | None, per_page: int | None):
+        """facet_counts_all(); and for the first page of a search whose ids are kept nowhere
+        either, those ids read at once on another connection, in the same snapshot
+        (institute.reads_at_once): the two longest reads of a search nobody asked before, each
+        on a core of its own, kept for page_rows(). Another page of a search is asked for after
+        its first, whose counts are kept by then."""
+        if page != 1 or not per_page or self._page_ids.get(page) is not None:
+            return self.facet_counts_all()
+        if not (self.active().get("q") and reads_at_once.possible()):
+            return self.facet_counts_all()
+        # Made here, not on the other thread: building the search's filter may itself read.
+        ids = self.qs.values_list("pk", flat=True)[:per_page]
+        with reads_at_once.reads_at_once() as beside:
+            read = beside(lambda: list(ids))
+            summary = self.facet_counts_all()
+            found = read()
+        self._page_ids[page] = found
+        cache.set(self._page_key(page), found, SUMMARY_TTL)
         return summary
 
     # --- did you mean -----------------------------------------------------------------------

@@ -62,7 +62,7 @@ def listing_context(request, filterset: FacetedFilterSet, *, name: str) -> dict:
     requested = request.GET.get("page", "1")
     # ASCII digits only: str.isdigit() takes "²" too, which int() refuses.
     number = int(requested) if requested.isascii() and requested.isdigit() else 1
-    counts, total = filterset.summary(page=number)
+    counts, total = filterset.summary(page=number, per_page=PAGE_SIZE)
     page: Page = ListingPaginator(filterset, PAGE_SIZE, count=total).get_page(requested)
     if requested not in ("", "1", str(page.number)):
         pages = page.paginator.num_pages

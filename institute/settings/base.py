@@ -253,6 +253,10 @@ PAGE_CACHE_WAIT_SECONDS = env_float("PAGE_CACHE_WAIT_SECONDS", 10)
 PAGE_CACHE_STALE_AFTER_SECONDS = env_seconds_or_off("PAGE_CACHE_STALE_AFTER_SECONDS", 0.1)
 PAGE_CACHE_REVALIDATE_THREADS = env_int("PAGE_CACHE_REVALIDATE_THREADS", 2)
 PAGE_CACHE_SKIP = ["/admin/", "/healthz", "/api/"]
+# A search nobody asked before reads its facet counts and its ranked page at once, on two
+# database connections in one snapshot (institute.reads_at_once; PostgreSQL): one more connection
+# for the length of the read. Off: one after the other, on the request's connection.
+LISTING_READS_AT_ONCE = env_bool("LISTING_READS_AT_ONCE", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
