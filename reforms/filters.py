@@ -296,8 +296,16 @@ class ReformFilter(FacetedFilterSet):
         return None
 
     def related_facet_counts(self, name, rows):
-        if name == "topic" and row_cells.kept():
-            return row_cells.topic_counts(rows)
+        """The topics' counts over `rows` (every filter but the topic's): from the tally where
+        it can say them, as when several topics are chosen and the other filters are ones it has
+        dimensions for (the rest of the counts go over the rows, the topics' own query would
+        read each of them again: at 1M, 370-640 ms for one area); else over the rows."""
+        if name == "topic":
+            counted = facet_counts({k: v for k, v in self.active().items() if k != "topic"})
+            if counted is not None:
+                return counted[0]["topic"].items()
+            if row_cells.kept():
+                return row_cells.topic_counts(rows)
         return super().related_facet_counts(name, rows)
 
     def facet_counts_all(self):

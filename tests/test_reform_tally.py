@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.http import QueryDict
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from institute.editorial import workflow
@@ -283,28 +284,65 @@ SEARCHES = [
 ]
 
 
+def assert_each_value_counts_the_rows_it_would_show(state):
+    """Each facet value's number is how many reforms the listing shows when that value is
+    chosen instead, the listing's filters asking the relations themselves."""
+    filterset = ReformFilter(query_dict(state), queryset=Reform.objects.published())
+    counts, total = filterset.facet_counts_all()
+    assert total == filterset.qs.count(), state
+    checked = 0
+    for name in filterset.facets:
+        mine = filterset.facet_values(name, counts.get(name, {}))
+        for value, _label in filterset.facet_choices(name):
+            if value == "":
+                continue  # "any": no value chosen
+            chosen = ReformFilter(
+                query_dict({**state, name: [str(value)]}), queryset=Reform.objects.published()
+            )
+            assert mine.get(str(value), 0) == chosen.qs.count(), (state, name, value)
+            checked += mine.get(str(value), 0)
+    assert checked, state  # some value of some facet counted a row
+
+
 def test_a_search_s_counts_are_the_rows_each_value_would_show(world):
     """A search is counted over its rows (on PostgreSQL reading the links' facts kept on each
-    row, reforms.row_cells). Each facet value's number is how many reforms the listing shows
-    when that value is chosen instead, the listing's filters asking the relations themselves:
-    a secondary area, a topic, an answer to a draft recommendation, a planted draft."""
+    row, reforms.row_cells): a secondary area, a topic, an answer to a draft recommendation, a
+    planted draft."""
     for state in SEARCHES:
-        filterset = ReformFilter(query_dict(state), queryset=Reform.objects.published())
-        counts, total = filterset.facet_counts_all()
-        assert total == filterset.qs.count(), state
-        checked = 0
-        for name in filterset.facets:
-            mine = filterset.facet_values(name, counts.get(name, {}))
-            for value, _label in filterset.facet_choices(name):
-                if value == "":
-                    continue  # "any": no value chosen
-                chosen = ReformFilter(
-                    query_dict({**state, name: [str(value)]}), queryset=Reform.objects.published()
-                )
-                assert mine.get(str(value), 0) == chosen.qs.count(), (state, name, value)
-                checked += mine.get(str(value), 0)
-        assert checked, state  # some value of some facet counted a row
+        assert_each_value_counts_the_rows_it_would_show(state)
     assert ReformFilter(query_dict(SEARCHES[0]), queryset=Reform.objects.published()).qs.count()
+
+
+SEVERAL_TOPICS = [
+    {"topic": ["budget", "courts"]},
+    {"topic": ["budget", "courts"], "area": [RIGHTS]},
+    {"topic": ["budget", "courts"], "area": [ECONOMY], "status": [ReformStatus.ADOPTED]},
+]
+
+
+def test_several_topics_count_their_topics_from_the_tally_and_the_rest_over_the_rows(world):
+    """Several topics chosen: the tally cannot say how many reforms have one of them (a reform
+    with both would count twice), so the counts go over the rows; but the topics' own counts
+    leave the topic filter out, and the tally says those without reading the rows again."""
+
+    def reads(state) -> tuple[int, int]:
+        """How many of the counts' queries read the reforms, and how many the tally."""
+        filterset = ReformFilter(query_dict(state), queryset=Reform.objects.published())
+        assert facet_counts(filterset.active()) is None, state
+        with CaptureQueriesContext(connection) as queries:
+            filterset.facet_counts_all()
+        sql = [q["sql"] for q in queries.captured_queries]
+        return sum('FROM "reforms_reform"' in q for q in sql), sum(
+            "reforms_tally" in q for q in sql
+        )
+
+    for state in SEVERAL_TOPICS:
+        assert reads(state) == (1, 1), state  # the grouped query; the topics from the tally
+        assert_each_value_counts_the_rows_it_would_show(state)
+    # A year range is no dimension of the tally: the topics are counted over the rows too.
+    state = {"topic": ["budget", "courts"], "year_from": ["2019"]}
+    assert reads(state) == (2, 0)
+    assert_each_value_counts_the_rows_it_would_show(state)
 
 
 def test_the_insights_reform_charts_read_the_tally_and_match_the_rows(world, client):
