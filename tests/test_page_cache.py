@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
@@ -371,7 +372,25 @@ def fetch_whole(url: str, **headers) -> tuple[int, str, bytes]:
     return fetch_full(url, **headers)[:3]
 
 
+# Recomputations a test holds back (`slow_pages`) until it lets them go: what makes a page "slow"
+# whichever thread the machine runs first (a recomputation of a small page may otherwise end
+# before its visitor's thread asks for it, and that visitor is rightly given the new answer).
+_let_go = threading.Event()
+_let_go.set()
+
+
+def _held_back(sender, connection, **kwargs):
+    # At the recomputation's first query: its thread's own connection (Django's are per thread).
+    # Not where the visitor waits for it (a test's longer PAGE_CACHE_STALE_AFTER_SECONDS).
+    if (
+        threading.current_thread().name == "page-cache-revalidation"
+        and django_settings.PAGE_CACHE_STALE_AFTER_SECONDS == 0
+    ):
+        assert _let_go.wait(timeout=30), "a held recomputation was never let go"
+
+
 def recomputations_ended(timeout: float = 30) -> None:
+    _let_go.set()
     deadline = time.monotonic() + timeout
     while revalidation.running():
         assert time.monotonic() < deadline, "a recomputation did not end"
@@ -381,10 +400,14 @@ def recomputations_ended(timeout: float = 30) -> None:
 @pytest.fixture
 def slow_pages(live_server, settings, superuser):
     """A live server whose page cache gives the previous answer to the visitor who recomputes
-    one at once (PAGE_CACHE_STALE_AFTER_SECONDS=0: every page is slower than that), with a
-    published reform; yields a function that publishes another, titled as asked."""
+    one at once (PAGE_CACHE_STALE_AFTER_SECONDS=0, and each recomputation held back at its first
+    query until the test calls `recomputations_ended()`: every page is slower than that), with
+    a published reform; yields a function that publishes another, titled as asked. Not held
+    back where a test sets a longer PAGE_CACHE_STALE_AFTER_SECONDS, to wait for it."""
     settings.PAGE_CACHE = True
     settings.PAGE_CACHE_STALE_AFTER_SECONDS = 0
+    _let_go.clear()
+    connection_created.connect(_held_back)
     # The database's cache table outlives a test whose writes are committed, and a marker of
     # this test's may equal one of an earlier test's: none of their answers.
     cache.clear()
@@ -395,7 +418,11 @@ def slow_pages(live_server, settings, superuser):
         return workflow.publish(news, by=superuser)
 
     yield publish
-    recomputations_ended()
+    try:
+        recomputations_ended()
+    finally:
+        connection_created.disconnect(_held_back)
+        _let_go.set()
 
 
 @pytest.mark.django_db(transaction=True)
