@@ -13,13 +13,16 @@ own writes another connection could not see (a test's, or a read as the data sto
 moment); or with LISTING_READS_AT_ONCE off. The caller then reads one after the other.
 
 The thread opens its own connection (Django's are per thread) and closes it when its read
-ends; the block does not end before it has, whatever happens in it. An error on the other
-connection (the database gone away) is raised where its result is asked for, as if the read had
-been made here.
+ends; the block does not end before it has, whatever happens in it. A connection the server
+refuses (its `max_connections` reached by a crowd of new searches, say) costs only the speed:
+the read is then made on this connection, in the same snapshot, when its result is asked for,
+and a warning is logged. An error once the other connection reads (the database gone away) is
+raised where its result is asked for, as if the read had been made here.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -27,11 +30,15 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
 from institute.editorial.as_of import one_snapshot
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+# What the other thread gives back when it could not open its connection.
+_NOT_READ = object()
 
 
 def possible() -> bool:
@@ -46,8 +53,8 @@ def possible() -> bool:
 @contextmanager
 def reads_at_once() -> Iterator[Callable[[Callable[[], T]], Callable[[], T]]]:
     """A block in which `beside(work)` begins `work()` on another connection, in the snapshot
-    of this one's reads in the block, and returns what waits for its result (see the module).
-    Only where `possible()`."""
+    of this one's reads in the block, and returns what waits for its result (see the module),
+    to be asked inside the block. Only where `possible()`."""
     assert possible(), "another connection cannot read in this one's snapshot"
     futures: list[Future] = []
     with one_snapshot():
@@ -56,13 +63,19 @@ def reads_at_once() -> Iterator[Callable[[Callable[[], T]], Callable[[], T]]]:
             (snapshot,) = cursor.fetchone()
 
         def beside(work: Callable[[], T]) -> Callable[[], T]:
-            future: Future[T] = Future()
+            future: Future = Future()
             future.set_running_or_notify_cancel()
             threading.Thread(
                 target=_read, args=(work, snapshot, future), name="read-at-once", daemon=True
             ).start()
             futures.append(future)
-            return future.result
+
+            def result() -> T:
+                found = future.result()
+                # Still inside the block, so in the same snapshot, on this connection.
+                return work() if found is _NOT_READ else found
+
+            return result
 
         try:
             yield beside
@@ -72,8 +85,14 @@ def reads_at_once() -> Iterator[Callable[[Callable[[], T]], Callable[[], T]]]:
                 future.exception()
 
 
-def _read(work: Callable[[], T], snapshot: str, future: Future[T]) -> None:
+def _read(work: Callable[[], T], snapshot: str, future: Future) -> None:
     try:
+        try:
+            connection.ensure_connection()
+        except DatabaseError as error:
+            logger.warning("A read at once is made one after the other: %s", error)
+            future.set_result(_NOT_READ)
+            return
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])

@@ -119,6 +119,35 @@ def test_an_error_on_the_other_connection_is_raised_where_its_result_is_asked(ta
             failed()
 
 
+@pytest.fixture
+def no_new_connections():
+    """The test database refuses every new connection, as a server at its `max_connections`
+    does; the test's own, open already, goes on."""
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+    # Said from another database: PostgreSQL will not have a database refuse its own speaker.
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+    try:
+        yield
+    finally:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+
+
+def test_when_no_other_connection_can_be_opened_the_search_reads_on_its_own(
+    client, tax_reforms, no_new_connections, caplog
+):
+    params = {"q": "tax", "area": Area.ECONOMY}
+    with override_settings(LISTING_READS_AT_ONCE=False):
+        one_after_the_other, _sql = answer(client, params)
+    shown, sql = answer(client, params)
+    assert shown == one_after_the_other and shown[1] == 20
+    # Read here, in the snapshot the block exported: slower, never an error page.
+    assert ranked_pages(sql) == 1 and any("pg_export_snapshot" in s for s in sql)
+    assert "A read at once is made one after the other" in caplog.text
+    assert "not currently accepting connections" in caplog.text
+
+
 def test_inside_a_transaction_it_is_not_possible():
     from django.db import transaction
 
