@@ -21,8 +21,10 @@ The first visitors after a publish:
   computation on a thread of its own (institute.revalidation) and waits for it at most
   PAGE_CACHE_STALE_AFTER_SECONDS; past that it is given the previous answer too, and the new
   one is kept when ready. An answer that is not kept (a page now a 404) is given to it if it
-  comes in time. The API, which calls `serve()` from its view, has its view called again for
-  the copy of the request the other thread answers (`view_detach`).
+  comes in time. A recomputation that fails there (its thread's connection refused by a server
+  at its `max_connections`) is made by the visitor's own thread instead, as without it. The
+  API, which calls `serve()` from its view, has its view called again for the copy of the
+  request the other thread answers (`view_detach`).
 
 For proxies and browsers every answer kept here says `Cache-Control: public, max-age=…,
 stale-while-revalidate=…`, `Vary: Cookie` (a signed-in visitor is never given the anonymous
@@ -250,7 +252,7 @@ def serve(
                 handed_over = True  # the lock is the recomputation's to drop
                 here = partial(_compute_and_keep, compute, key, marker, etag, validators, previous)
                 return _while_recomputed(
-                    request, recomputing, previous, key, marker, validators, here
+                    request, recomputing, previous, key, marker, validators, here, lock
                 )
             return _compute_and_keep(compute, key, marker, etag, validators, previous)
         finally:
@@ -301,15 +303,25 @@ def _while_recomputed(
     marker: str,
     validators: bool,
     here: Callable[[], HttpResponseBase],
+    lock: str,
 ) -> HttpResponseBase:
     """The recomputed answer if it is ready within PAGE_CACHE_STALE_AFTER_SECONDS, else the
-    previous one, while the recomputation goes on. `here` computes it on this thread."""
+    previous one, while the recomputation goes on. `here` computes it on this thread, as it
+    is where the recomputation failed."""
     try:
-        response = recomputing.result(timeout=settings.PAGE_CACHE_STALE_AFTER_SECONDS)
-    except TimeoutError:
-        if (answer := _answer(request, previous, STALE, validators)) is not None:
-            return answer
-        response = recomputing.result()  # the previous answer's file is gone: wait for it
+        try:
+            response = recomputing.result(timeout=settings.PAGE_CACHE_STALE_AFTER_SECONDS)
+        except TimeoutError:
+            if (answer := _answer(request, previous, STALE, validators)) is not None:
+                return answer
+            response = recomputing.result()  # the previous answer's file is gone: wait for it
+    except Exception:
+        # Logged there (institute.revalidation): its connection refused, say. Computed here
+        # instead, as without that thread, where a failure is this request's own (the 503 page
+        # for a database gone away), never the other thread's error raised as a 500. Its lock
+        # may not have been dropped there.
+        cache.delete(lock)
+        return here()
     # From the entry it kept, as a hit is: in this client's coding, a 304 where it holds it.
     if (answer := _fresh(request, cache.get(key), marker, validators, MISS)) is not None:
         return answer

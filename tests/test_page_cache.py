@@ -722,3 +722,42 @@ def test_page_cache_off_answers_every_request_from_the_view(tenge, settings):
     settings.PAGE_CACHE = False
     assert all(STATE not in get("/reforms/") for _ in range(2))
     assert "public" not in get("/reforms/").get("Cache-Control", "")
+
+
+@pytest.fixture
+def no_new_connections(transactional_db):
+    """The test database refuses every new connection, as a server at its `max_connections`
+    does; the test's own, open already, goes on."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a database that refuses new connections is PostgreSQL's")
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+
+    def allow(allowed: bool) -> None:
+        # Said from another database: PostgreSQL will not have a database refuse its speaker.
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
+
+    allow(False)
+    yield
+    allow(True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recomputation_that_cannot_connect_is_made_by_its_visitor(
+    page_cache, superuser, no_new_connections, caplog
+):
+    """After a publish, the thread that would recompute a page opens a connection of its own;
+    refused one, the visitor who asked computes the page on its own connection: the new
+    answer, not an error page, and kept."""
+    page_cache.PAGE_CACHE_STALE_AFTER_SECONDS = 30
+    cache.clear()
+    entry_in_state("reform", ReviewState.PUBLISHED, title="Already public")
+    assert get("/reforms/")[STATE] == "miss"
+    news = entry_in_state("reform", ReviewState.IN_REVIEW, approved=True, title="Brand new law")
+    workflow.publish(news, by=superuser)
+    response = get("/reforms/")
+    assert (response.status_code, response[STATE]) == (200, "miss")
+    assert "Brand new law" in response.content.decode()
+    assert get("/reforms/")[STATE] == "hit"
+    assert "not currently accepting connections" in caplog.text
+    recomputations_ended()
