@@ -97,6 +97,26 @@ def test_a_refused_move_from_the_wrong_state_says_why_and_changes_nothing(client
     assert not ReviewEvent.objects.for_entry(reform).exists()
 
 
+def test_a_reviewer_takes_an_entry_with_the_panels_assign_to_me(client, reviewer):
+    """The button as the review panel posts it: the one form, its comment box and its public
+    note's field with it, to the move's own address."""
+    reform = entry_in_state("reform", ReviewState.IN_REVIEW)
+    login(client, reviewer)
+    assert 'data-move="assign_me"' in client.get(admin_url(reform, "change")).content.decode()
+    response = client.post(
+        admin_url(reform, "review", "assign_me"), {"comment": "I will read it.", "public_note": ""}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == admin_url(reform, "change")
+    assert "You are this entry's reviewer." in messages_of(response)
+    reform.refresh_from_db()
+    assert (reform.assigned_reviewer, reform.review_state) == (reviewer, ReviewState.IN_REVIEW)
+    event = ReviewEvent.objects.for_entry(reform).get()
+    assert (event.action, event.actor, event.comment) == ("assign", reviewer, "I will read it.")
+    # Theirs now: the button is not offered again.
+    assert 'data-move="assign_me"' not in client.get(admin_url(reform, "change")).content.decode()
+
+
 def test_moves_take_post_only(client, superuser):
     reform = entry_in_state("reform", ReviewState.DRAFT)
     login(client, superuser)

@@ -445,8 +445,8 @@ class AssignReviewer(Move):
 
     name, label, action = "assign", _("Assign a reviewer"), ReviewAction.ASSIGN
 
-    def __init__(self, entry, *, by, reviewer, comment: str = ""):
-        super().__init__(entry, by=by, comment=comment)
+    def __init__(self, entry, *, by, reviewer, comment: str = "", public_note: str = ""):
+        super().__init__(entry, by=by, comment=comment, public_note=public_note)
         self.reviewer = reviewer
 
     def permitted(self) -> bool:
@@ -478,8 +478,9 @@ class AssignToMe(AssignReviewer):
 
     name, label, done = "assign_me", _("Assign to me"), _("You are this entry's reviewer.")
 
-    def __init__(self, entry, *, by, comment: str = ""):
-        super().__init__(entry, by=by, reviewer=by, comment=comment)
+    def __init__(self, entry, *, by, comment: str = "", public_note: str = ""):
+        # Posted by the review panel as every move is, the public note with it (ignored here).
+        super().__init__(entry, by=by, reviewer=by, comment=comment, public_note=public_note)
 
 
 TRANSITION_MOVES: dict[str, type[Transition]] = {
