@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests.factories import UserFactory
 
@@ -153,3 +153,23 @@ def _own_data_packages(settings, tmp_path_factory):
     # version's id is reused): a package built by one test must not be served to the next.
     settings.DATA_PACKAGE_DIR = tmp_path_factory.mktemp("packages")
     settings.PAGE_CACHE_DIR = tmp_path_factory.mktemp("page-cache")
+
+
+@pytest.fixture
+def no_new_connections(transactional_db):
+    """The test database refuses every new connection, as a server at its `max_connections`
+    does; the test's own, open already, goes on (PostgreSQL's `ALLOW_CONNECTIONS`)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a database that refuses new connections is PostgreSQL's")
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
+
+    def allow(allowed: bool) -> None:
+        # Said from another database: PostgreSQL will not have a database refuse its speaker.
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
+
+    allow(False)
+    try:
+        yield
+    finally:
+        allow(True)

@@ -724,24 +724,6 @@ def test_page_cache_off_answers_every_request_from_the_view(tenge, settings):
     assert "public" not in get("/reforms/").get("Cache-Control", "")
 
 
-@pytest.fixture
-def no_new_connections(transactional_db):
-    """The test database refuses every new connection, as a server at its `max_connections`
-    does; the test's own, open already, goes on."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a database that refuses new connections is PostgreSQL's")
-    name = connection.ops.quote_name(connection.settings_dict["NAME"])
-
-    def allow(allowed: bool) -> None:
-        # Said from another database: PostgreSQL will not have a database refuse its speaker.
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}")
-
-    allow(False)
-    yield
-    allow(True)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_recomputation_that_cannot_connect_is_made_by_its_visitor(
     page_cache, superuser, no_new_connections, caplog

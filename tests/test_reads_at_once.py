@@ -119,21 +119,6 @@ def test_an_error_on_the_other_connection_is_raised_where_its_result_is_asked(ta
             failed()
 
 
-@pytest.fixture
-def no_new_connections():
-    """The test database refuses every new connection, as a server at its `max_connections`
-    does; the test's own, open already, goes on."""
-    name = connection.ops.quote_name(connection.settings_dict["NAME"])
-    # Said from another database: PostgreSQL will not have a database refuse its own speaker.
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
-    try:
-        yield
-    finally:
-        with connection._nodb_cursor() as cursor:
-            cursor.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
-
-
 def test_when_no_other_connection_can_be_opened_the_search_reads_on_its_own(
     client, tax_reforms, no_new_connections, caplog
 ):
