@@ -87,9 +87,11 @@ def test_a_kept_page_is_compressed_once_and_sent_as_kept(site, settings):
     # as they do without the page cache (Django's random padding, below).
     assert sent[0][1] == sent[1][1] == sent[2][1]
     settings.PAGE_CACHE = False
-    first = fetch(site + "/insights/", **{"Accept-Encoding": GZIP})[2]
-    second = fetch(site + "/insights/", **{"Accept-Encoding": GZIP})[2]
-    assert first != second and gzip.decompress(first) == gzip.decompress(second)
+    # Django pads each compression with 0 to 99 bytes at random: two answers are the same
+    # bytes one time in a hundred, four of them one time in a million.
+    uncached = [fetch(site + "/insights/", **{"Accept-Encoding": GZIP})[2] for _ in range(4)]
+    assert len(set(uncached)) > 1
+    assert len({gzip.decompress(body) for body in uncached}) == 1
 
 
 def test_a_page_kept_compressed_alone_is_given_whole_to_a_client_without_gzip(site, settings):
