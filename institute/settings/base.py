@@ -101,6 +101,8 @@ MIDDLEWARE = [
     # Before WhiteNoise, which answers conditional requests for static files itself.
     "institute.conditional_get.IgnoreFutureIfModifiedSinceMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in the path: 400 before any view looks it up (institute/address_guard.py).
+    "institute.address_guard.NulInAddressMiddleware",
     "institute.middleware.DatabaseUnavailableMiddleware",  # database down: 503 page, not a 500
     # Anonymous public answers from the cache; before the session middleware, so a cached
     # answer costs no session, authentication or CSRF work (institute/page_cache.py).
