@@ -122,8 +122,10 @@ def read_filters(params) -> ChangeQuery:
             asked = params.getlist(name)
             if not asked:
                 continue
+            # A value with a NUL is no slug, and PostgreSQL refuses one in text: not asked for.
+            slugs = [a for a in asked if "\x00" not in a]
             found = dict(
-                m2m.related_model._default_manager.filter(slug__in=asked).values_list("slug", "pk")
+                m2m.related_model._default_manager.filter(slug__in=slugs).values_list("slug", "pk")
             )
             problems += [
                 _("%(name)s: “%(value)s” is not a known value") % {"name": name, "value": a[:40]}
