@@ -116,9 +116,13 @@ def test_a_nul_in_a_cell_is_named_by_line_and_character_not_called_binary(tmp_pa
     assert "Line 3, column “title”: contains a NUL character (U+0000) at character 4" in message
 
 
-def test_a_file_saved_as_utf16_is_still_called_binary(tmp_path):
-    data = (HEADER + "a,A,A.,economy,,adopted,2019\r\n").encode("utf-16-le")
-    assert "not a CSV file" in _import(tmp_path, data)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_file_saved_as_utf16_is_named_so(tmp_path, encoding):
+    """With a byte order mark (Python's "utf-16", a spreadsheet's “Unicode Text”) or without."""
+    data = (HEADER + "a,A,A.,economy,,adopted,2019\r\n").encode(encoding)
+    message = _import(tmp_path, data)
+    assert "not a CSV file in UTF-8: it is text saved as UTF-16" in message
+    assert "Save it as “CSV UTF-8 (comma-delimited)”" in message
 
 
 # --- what was stored before the rule -------------------------------------------------------------

@@ -93,6 +93,16 @@ def check_bytes(stream: BinaryIO, limits: Limits) -> None:
         raise ImportRefused([problem])
     stream.seek(0)
     head = stream.read(8192)
+    if _utf16(head):
+        raise ImportRefused(
+            [
+                Problem(
+                    "This is not a CSV file in UTF-8: it is text saved as UTF-16 (what a "
+                    "spreadsheet calls “Unicode Text”). Save it as “CSV UTF-8 (comma-delimited)” "
+                    "and upload that."
+                )
+            ]
+        )
     if head.startswith(b"PK\x03\x04") or _looks_binary(head):
         raise ImportRefused(
             [
@@ -130,6 +140,17 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
     stream.seek(0)
     while chunk := stream.read(READ_CHUNK):
         yield chunk
+
+
+def _utf16(head: bytes) -> bool:
+    """Text saved as UTF-16: its byte order mark, or (without one) a NUL in every other byte
+    of its first characters, as ASCII text has in UTF-16."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    first = head[:64]
+    return len(first) >= 8 and any(
+        first[side::2].count(0) == len(first[side::2]) for side in (0, 1)
+    )
 
 
 def _looks_binary(head: bytes) -> bool:
