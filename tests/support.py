@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 from django.contrib.messages import get_messages
 from django.db import connection
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from institute.editorial import workflow
 from institute.editorial.states import ReviewState
@@ -222,3 +222,16 @@ def sitemap_urls(client) -> list[ElementTree.Element]:
         for page in sitemap_pages(client)
         for url in ElementTree.fromstring(page).findall("s:url", SITEMAP_NS)
     ]
+
+
+def enumerate_routes(patterns=None, prefix: str = "") -> list[str]:
+    """Every URL pattern's full route, depth first, through every include (admin included)."""
+    routes = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            routes.extend(enumerate_routes(pattern.url_patterns, route))
+        else:
+            assert isinstance(pattern, URLPattern)
+            routes.append(route)
+    return routes

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from institute.alerts.models import Subscription
@@ -42,7 +42,7 @@ from tests.factories import (
     ThemeFactory,
     TopicFactory,
 )
-from tests.support import ROLE_NAMES
+from tests.support import ROLE_NAMES, enumerate_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -642,19 +642,6 @@ KNOWN_BUGS: dict = {}
 
 
 # --- enumeration ------------------------------------------------------------------------------
-
-
-def enumerate_routes(patterns=None, prefix: str = "") -> list[str]:
-    """Every URL pattern's full route, depth first, through every include (admin included)."""
-    routes = []
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            routes.extend(enumerate_routes(pattern.url_patterns, route))
-        else:
-            assert isinstance(pattern, URLPattern)
-            routes.append(route)
-    return routes
 
 
 def test_every_url_pattern_has_a_row():

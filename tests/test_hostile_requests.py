@@ -1,0 +1,108 @@
+"""Hostile addresses, parameters and query strings are never a 500: every URL pattern with a
+parameter, as anyone and as a superuser, and every public address under hostile query strings.
+
+Each value here once reached the database unchecked somewhere (PostgreSQL refuses a NUL in text;
+an integer past 64 bits overflows a lookup): the 400s and 404s they get instead say so, from
+institute/address_guard.py, the views' forms and the admin's guards."""
+
+import re
+
+import pytest
+
+from institute.editorial.states import ReviewState
+from tests.factories import entry_in_state
+from tests.support import enumerate_routes, login
+
+# Committed as they go: on PostgreSQL one refused statement in a test's transaction would make
+# every request after it fail too, and the list of failures would say nothing.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# What a path parameter is given: a NUL, an overlong encoding of one, a number past 64 bits.
+PATH_VALUES = ["a%00b", "%C0%80", "9" * 30]
+PARAMETER = re.compile(r"<[^>]+>")
+
+
+def parameterized_routes() -> list[str]:
+    """Every route with a parameter (`<…>`), but the admin's three regular expressions."""
+    return [r for r in enumerate_routes() if PARAMETER.search(r) and "(?P" not in r]
+
+
+def test_the_sweep_covers_the_routes_it_means_to():
+    routes = parameterized_routes()
+    assert len(routes) > 80
+    assert "data/releases/<str:label>/" in routes and "api/v1/reforms/<path:slug>/" in routes
+
+
+@pytest.mark.parametrize("as_superuser", [False, True], ids=["anyone", "superuser"])
+def test_no_parameter_of_any_address_is_a_500(client, superuser, as_superuser):
+    entry_in_state("reform", ReviewState.PUBLISHED, slug="tenge", title="The tenge floats")
+    client.raise_request_exception = False  # every failure listed, not the first raised
+    if as_superuser:
+        login(client, superuser)
+    failures = []
+    for route in parameterized_routes():
+        for value in PATH_VALUES:
+            path = "/" + PARAMETER.sub(value, route)
+            for method in ("get", "post"):
+                status = getattr(client, method)(path).status_code
+                if status >= 500:
+                    failures.append(f"{method.upper()} {path} → {status}")
+    assert not failures, "\n".join(failures)
+
+
+PUBLIC = [
+    "/",
+    "/changes/",
+    "/changes/feed.atom",
+    "/insights/",
+    "/reforms/",
+    "/reforms/feed/",
+    "/reforms/export.csv",
+    "/reforms/tenge/",
+    "/reforms/tenge/history/",
+    "/recommendations/",
+    "/data/",
+    "/data/reforms.csv",
+    "/data/releases/",
+    "/api/v1/reforms/",
+    "/api/v1/reforms/tenge/",
+    "/alerts/reforms/",
+    "/ru/reforms/",
+]
+QUERIES = [
+    "q=%00",
+    "%00=1",
+    "area=%00",
+    "topic=%00&topic=",
+    "theme=%00",
+    "status=%00",
+    "as_of=%00",
+    "as_of=2020-13-45",
+    "as_of=99999-01-01",
+    "since=%00",
+    "since=2020-02-30",
+    "page=%00",
+    "page=99999999999999999999",
+    "page=%C2%B2",
+    "year_from=%00",
+    "year_to=1e9",
+    "sort=%00",
+    "lang=%00",
+    "cursor=%00",
+    "limit=-1",
+    "updated_since=2020-01-01T99:99",
+    "x=%FF%FE",
+    "q=" + "a" * 5000,
+]
+
+
+def test_no_hostile_query_string_on_a_public_address_is_a_500(client):
+    entry_in_state("reform", ReviewState.PUBLISHED, slug="tenge", title="The tenge floats")
+    client.raise_request_exception = False
+    failures = []
+    for address in PUBLIC:
+        for query in QUERIES:
+            status = client.get(f"{address}?{query}").status_code
+            if status >= 500:
+                failures.append(f"GET {address}?{query[:40]} → {status}")
+    assert not failures, "\n".join(failures)
