@@ -8,6 +8,7 @@ institute/address_guard.py, the views' forms and the admin's guards."""
 import re
 
 import pytest
+from django.core.cache import cache
 
 from institute.editorial.states import ReviewState
 from tests.factories import entry_in_state
@@ -105,4 +106,62 @@ def test_no_hostile_query_string_on_a_public_address_is_a_500(client):
             status = client.get(f"{address}?{query}").status_code
             if status >= 500:
                 failures.append(f"GET {address}?{query[:40]} → {status}")
+    assert not failures, "\n".join(failures)
+
+
+DOWNLOADS = [
+    "/",
+    "/reforms/",
+    "/reforms/export.csv",
+    "/reforms/feed/",
+    "/insights/",
+    "/data/reforms.csv",
+    "/data/reforms.json",
+    "/data/package.zip",
+    "/api/v1/reforms/",
+]
+HEADERS = [
+    {"Range": "bytes=abc"},
+    {"Range": "bytes=-0"},
+    {"Range": "bytes=99999999999999999999-"},
+    {"Range": "bytes=0-1,2-3,4-5"},
+    {"Range": "bytes=5-1"},
+    {"Range": "items=0-1"},
+    {"Range": "bytes=²-"},
+    {"If-None-Match": "\x00"},
+    {"If-None-Match": 'W/"' + '"' * 500},
+    {"If-Modified-Since": "garbage"},
+    {"If-Modified-Since": "Sun, 06 Nov 9999 08:49:37 GMT"},
+    {"If-Range": "garbage", "Range": "bytes=0-10"},
+    {"Accept-Language": "\x00"},
+    {"Accept-Language": "ru;q=abc,kk;q=2"},
+    {"Accept-Encoding": "gzip;q=abc, br"},
+    {"Cookie": "sessionid=\x00"},
+    {"Cookie": "django_language=zz; tracker_editor=1"},
+    {"X-Forwarded-For": "\x00, 1.2.3.4"},
+    {"X-Forwarded-Proto": "gopher"},
+]
+
+
+def test_no_hostile_header_on_a_page_or_download_is_a_500(client, settings, request):
+    """With the page cache on, as the site runs: its conditional answers and byte ranges read
+    these headers before any view does."""
+    settings.PAGE_CACHE = True
+    # The cache's table outlives a test whose writes are committed, and a content marker of
+    # this test's may be another's: none of their answers here, and none of these after.
+    cache.clear()
+    request.addfinalizer(cache.clear)
+    entry_in_state("reform", ReviewState.PUBLISHED, slug="tenge", title="The tenge floats")
+    client.raise_request_exception = False
+    failures = []
+    for address in DOWNLOADS:
+        for headers in HEADERS:
+            for method in ("get", "head"):
+                response = getattr(client, method)(address, headers=headers)
+                if response.streaming:
+                    b"".join(response.streaming_content)  # a failure while it streams, too
+                if response.status_code >= 500:
+                    failures.append(
+                        f"{method.upper()} {address} {headers} → {response.status_code}"
+                    )
     assert not failures, "\n".join(failures)
