@@ -21,7 +21,9 @@ setting as production reads it), then gets the previous answer too.
         .venv/bin/python benchmarks/bench_listings.py 1000 100000
 
 `--keep` (one size) keeps the test database and seeds it only if it does not already hold N
-reforms: the 1M case again without six minutes of seeding.
+reforms: the 1M case again without six minutes of seeding. `--deep` times only the middle page
+of each order beside its baseline (measure_deep_pages): what a change to the order indexes
+moves, without the other cases' minutes.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from django.utils.text import compress_string  # noqa: E402
 
 from benchmarks.seed import seed  # noqa: E402
 from institute import revalidation  # noqa: E402
+from institute.listings.paging import PAGE_SIZE  # noqa: E402
 from institute.settings.base import PAGE_CACHE_STALE_AFTER_SECONDS as STALE_AFTER  # noqa: E402
 
 CASES = [
@@ -192,7 +195,37 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
             flush=True,
         )
     measure_counts(cold_repeat)
+    measure_deep_pages(n, cold_repeat)
     return out
+
+
+def measure_deep_pages(n: int, repeat: int) -> None:
+    """The middle page of each order the listing reads from an index (newest, oldest, title),
+    cold: its ids read from the order's index alone (reforms/0028: the index holds the id),
+    beside the same request with PostgreSQL's index-only scans off, so that each row skipped
+    before the page is read from the table, as before that migration (the baseline,
+    alternated with it in the same run). p50 / p95 ms of the whole request."""
+    client = Client()
+    middle = max(1, n // PAGE_SIZE // 2)
+    ways = {"index alone": "on", "rows read (baseline)": "off"}
+    try:
+        for order in ("newest", "oldest", "title"):
+            url = f"/reforms/?sort={order}&page={middle}"
+            request(client, url)
+            times = {way: [] for way in ways}
+            for _ in range(repeat):
+                for way, setting in ways.items():
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"SET enable_indexonlyscan = {setting}")
+                    invalidate()
+                    times[way].append(request(client, url)[0])
+            cells = "   ".join(
+                f"{way} p50={pctl(t)[0]:8.1f} p95={pctl(t)[1]:8.1f}" for way, t in times.items()
+            )
+            print(f"  page {middle:,} by {order:<7} cold {cells}", flush=True)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_indexonlyscan")
 
 
 VISITORS, ROUNDS = 10, 3
@@ -272,7 +305,8 @@ def measure_crowd(n: int) -> None:
 
 def main() -> None:
     keep = "--keep" in sys.argv
-    args = [a for a in sys.argv[1:] if a != "--keep"]
+    deep_only = "--deep" in sys.argv
+    args = [a for a in sys.argv[1:] if a not in ("--keep", "--deep")]
     sizes = [int(a.replace("_", "")) for a in args] or [1000, 100_000, 1_000_000]
     setup_test_environment()
     results = {}
@@ -285,6 +319,9 @@ def main() -> None:
             if not keep or Reform.objects.count() != n:
                 seed(n)
             print(f"N={n:,}: seeded in {time.perf_counter() - start:.1f}s", flush=True)
+            if deep_only:
+                measure_deep_pages(n, 5)
+                continue
             results[n] = measure(n)
             measure_crowd(n)
         finally:
