@@ -21,8 +21,8 @@ setting as production reads it), then gets the previous answer too.
         .venv/bin/python benchmarks/bench_listings.py 1000 100000
 
 `--keep` (one size) keeps the test database and seeds it only if it does not already hold N
-reforms: the 1M case again without six minutes of seeding. `--deep` times only the middle page
-of each order beside its baseline (measure_deep_pages): what a change to the order indexes
+reforms: the 1M case again without six minutes of seeding. `--deep` times only the pages of each
+order beside their baselines (measure_deep_pages): what a change to the order indexes
 moves, without the other cases' minutes.
 """
 
@@ -199,33 +199,51 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
     return out
 
 
+# Each order the listing reads from an index (reforms/0028, 0029): the pages timed, and what
+# PostgreSQL may not use in the same run's baseline. newest, oldest, title: the order's index
+# read in order, each row skipped read from the table (their indexes held no id before 0028).
+# status: no index scan at all, so every published row is sorted (no index held that order
+# before 0029).
+ORDERS = {
+    "newest": ("middle", ["enable_indexonlyscan"]),
+    "oldest": ("middle", ["enable_indexonlyscan"]),
+    "title": ("middle", ["enable_indexonlyscan"]),
+    "status": ("first middle", ["enable_indexonlyscan", "enable_indexscan"]),
+}
+
+
 def measure_deep_pages(n: int, repeat: int) -> None:
-    """The middle page of each order the listing reads from an index (newest, oldest, title),
-    cold: its ids read from the order's index alone (reforms/0028: the index holds the id),
-    beside the same request with PostgreSQL's index-only scans off, so that each row skipped
-    before the page is read from the table, as before that migration (the baseline,
-    alternated with it in the same run). p50 / p95 ms of the whole request."""
+    """Pages of each order in ORDERS, cold (after a write, so neither the page nor its ids are
+    kept): read from the order's index alone, beside the same request with the baseline's
+    plans turned off (ORDERS), alternated in the same run. p50 / p95 ms of the whole request."""
     client = Client()
     middle = max(1, n // PAGE_SIZE // 2)
-    ways = {"index alone": "on", "rows read (baseline)": "off"}
-    try:
-        for order in ("newest", "oldest", "title"):
-            url = f"/reforms/?sort={order}&page={middle}"
-            request(client, url)
-            times = {way: [] for way in ways}
-            for _ in range(repeat):
-                for way, setting in ways.items():
-                    with connection.cursor() as cursor:
-                        cursor.execute(f"SET enable_indexonlyscan = {setting}")
-                    invalidate()
-                    times[way].append(request(client, url)[0])
-            cells = "   ".join(
-                f"{way} p50={pctl(t)[0]:8.1f} p95={pctl(t)[1]:8.1f}" for way, t in times.items()
-            )
-            print(f"  page {middle:,} by {order:<7} cold {cells}", flush=True)
-    finally:
+
+    def plans(names: list[str], value: str) -> None:
         with connection.cursor() as cursor:
-            cursor.execute("RESET enable_indexonlyscan")
+            for name in names:
+                cursor.execute(f"SET {name} = {value}")
+
+    try:
+        for order, (pages, baseline) in ORDERS.items():
+            for page in [1 if p == "first" else middle for p in pages.split()]:
+                url = f"/reforms/?sort={order}&page={page}"
+                request(client, url)
+                times = {"index": [], "baseline": []}
+                for _ in range(repeat):
+                    for way in times:
+                        plans(baseline, "on" if way == "index" else "off")
+                        invalidate()
+                        times[way].append(request(client, url)[0])
+                plans(baseline, "on")
+                i, b = pctl(times["index"]), pctl(times["baseline"])
+                print(
+                    f"  page {page:,} by {order:<7} cold  index p50={i[0]:8.1f} p95={i[1]:8.1f}"
+                    f"   baseline ({', '.join(baseline)} off) p50={b[0]:8.1f} p95={b[1]:8.1f}",
+                    flush=True,
+                )
+    finally:
+        plans(["enable_indexonlyscan", "enable_indexscan"], "on")
 
 
 VISITORS, ROUNDS = 10, 3

@@ -2,15 +2,11 @@ import django_filters
 from django import forms
 from django.db.models import (
     BooleanField,
-    Case,
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
-    Value,
-    When,
 )
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -32,6 +28,7 @@ from reforms.models import (
     Response,
     SecondaryArea,
     Topic,
+    in_status_order,
 )
 from reforms.search import describe_match, in_published_citations, with_matches
 from reforms.tally import FACETED as TALLIED
@@ -501,11 +498,8 @@ class ReformFilter(FacetedFilterSet):
         if key == ReformSort.TITLE:
             return queryset.order_by("title")
         if key == ReformSort.STATUS:
-            order = Case(
-                *[When(status=v, then=Value(i)) for i, v in enumerate(ReformStatus.values)],
-                output_field=IntegerField(),
-            )
-            return queryset.order_by(order, "-first_date", "title")
+            # The index reform_public_status's order.
+            return queryset.order_by(in_status_order(), "-first_date", "title")
         return queryset.order_by("-first_date", "title")
 
 

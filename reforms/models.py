@@ -43,6 +43,17 @@ class ReformStatus(models.TextChoices):
     REVERSED = "reversed", _("Reversed")
 
 
+def in_status_order() -> models.Expression:
+    """An order term: a reform's status as its place in the vocabulary (announced first,
+    reversed last), the listing's status order. The index reform_public_status holds the same
+    expression, so PostgreSQL reads that order from it; a status added to the vocabulary changes
+    both, and `makemigrations` makes the index again."""
+    return models.Case(
+        *[models.When(status=v, then=models.Value(i)) for i, v in enumerate(ReformStatus.values)],
+        output_field=models.IntegerField(),
+    )
+
+
 STATUS_EXPLANATIONS = {
     ReformStatus.ANNOUNCED: _("Announced or proposed; not yet adopted."),
     ReformStatus.ADOPTED: _(
@@ -235,6 +246,16 @@ class Reform(Editorial):
                 fields=["title"],
                 include=["id"],
                 name="reform_public_title",
+                condition=Q(review_state="published"),
+            ),
+            models.Index(
+                in_status_order(),
+                F("first_date").desc(),
+                F("title"),
+                # The status too: PostgreSQL computes the order's expression again from the
+                # column (it does not read an expression's value out of the index).
+                include=["id", "status"],
+                name="reform_public_status",
                 condition=Q(review_state="published"),
             ),
             models.Index(

@@ -106,6 +106,7 @@ def test_one_page_has_no_pager(client, db):
         ("newest", "reform_public_newest"),
         ("oldest", "reform_public_oldest"),
         ("title", "reform_public_title"),
+        ("status", "reform_public_status"),
     ],
 )
 def test_a_deep_pages_ids_are_read_from_its_orders_index_alone(client, sort, index):
