@@ -68,6 +68,7 @@ CASES = [
     ("q=", "/reforms/?q=police+court"),
     ("q= + filter", "/reforms/?q=tenge&area=human-rights"),
     ("page 50", "/reforms/?page=50"),
+    ("by status", "/reforms/?sort=status"),
     ("detail", "/reforms/reform-123/"),
     ("insights", "/insights/"),
 ]
