@@ -69,6 +69,7 @@ CASES = [
     ("q= + filter", "/reforms/?q=tenge&area=human-rights"),
     ("page 50", "/reforms/?page=50"),
     ("by status", "/reforms/?sort=status"),
+    ("feed", "/reforms/feed/"),
     ("detail", "/reforms/reform-123/"),
     ("insights", "/insights/"),
 ]

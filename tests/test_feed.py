@@ -4,11 +4,15 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection, transaction
+from django.http import QueryDict
 from django.urls import reverse
 
 from institute.editorial import workflow
 from institute.editorial.edits import save_edit
 from institute.editorial.versions import snapshot
+from reforms.feeds import ReformsFeed
+from reforms.selectors import reform_filter_public
 from tests.factories import RecommendationFactory, ReformFactory
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -145,3 +149,22 @@ def test_an_edited_entry_is_updated_not_new(client, contributor, reviewer, publi
     assert entry.find(f"{ATOM}id").text == first_id
     assert entry.find(f"{ATOM}published").text == first_published
     assert entry.find(f"{ATOM}updated").text > first_published
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an index of PostgreSQL's")
+@pytest.mark.parametrize("params", ["", "area=economy"])
+def test_the_reforms_feed_reads_its_entries_in_order_from_an_index(params):
+    """A feed is its newest changes (`published_at`), which the index reform_public_changed
+    (reforms/0030) holds in that order: a feed reads its 50 entries there, where it sorted
+    every published reform (3.2-4.1 s cold at 1M). Asked of the feed's own query, with the
+    plans that would sort the rows turned off, as a few rows would make them cheapest."""
+    ReformFactory.create_batch(3, published=True)
+    feed = ReformsFeed()
+    items = feed.items(reform_filter_public(params=QueryDict(params)))
+    sql, sql_params = items.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for plan in ("seqscan", "bitmapscan", "sort"):
+            cursor.execute(f"SET LOCAL enable_{plan} = off")
+        cursor.execute(f"EXPLAIN {sql}", sql_params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Index Scan using reform_public_changed on reforms_reform" in plan, plan
