@@ -23,7 +23,8 @@ setting as production reads it), then gets the previous answer too.
 `--keep` (one size) keeps the test database and seeds it only if it does not already hold N
 reforms: the 1M case again without six minutes of seeding. `--deep` times only the pages of each
 order beside their baselines (measure_deep_pages): what a change to the order indexes
-moves, without the other cases' minutes.
+moves, without the other cases' minutes. `--pages` times only PAGES, the public pages besides
+the listing (measure_pages); at 1M, `recommendation-0` is a recommendation 3,224 reforms answer.
 """
 
 from __future__ import annotations
@@ -248,6 +249,46 @@ def measure_deep_pages(n: int, repeat: int) -> None:
         plans(["enable_indexonlyscan", "enable_indexscan"], "on")
 
 
+# Public pages besides the listing, timed cold by `--pages`, with what PostgreSQL may not use
+# in the same run's baseline where an index is what changed (the feed's newest changes,
+# reforms/0030: not read in order, so sorted); a change of code is measured against the
+# landed code's run of the same command, alternated.
+PAGES = [
+    ("tracker", "/recommendations/tracker/", []),
+    ("recommendation", "/recommendations/recommendation-0/", []),
+    ("API recommendations", "/api/v1/recommendations/", []),
+    ("feed", "/reforms/feed/", ["enable_indexscan"]),
+    ("feed of an area", "/reforms/feed/?area=economy", ["enable_indexscan"]),
+]
+
+
+def measure_pages(repeat: int) -> None:
+    """Each of PAGES cold (after a write), `repeat` times: p50 / p95 ms of the whole request,
+    beside its planner baseline where it has one, alternated."""
+    client = Client()
+    for label, url, baseline in PAGES:
+        request(client, url)
+        ways = {"": "on", "baseline": "off"} if baseline else {"": "on"}
+        times = {way: [] for way in ways}
+        for _ in range(repeat):
+            for way, setting in ways.items():
+                with connection.cursor() as cursor:
+                    for name in baseline:
+                        cursor.execute(f"SET {name} = {setting}")
+                invalidate()
+                times[way].append(request(client, url)[0])
+        with connection.cursor() as cursor:
+            for name in baseline:
+                cursor.execute(f"SET {name} = on")
+        off = ", ".join(baseline)
+        cells = "   ".join(
+            f"{f'baseline ({off} off)' if way else 'cold'} "
+            f"p50={pctl(t)[0]:8.1f} p95={pctl(t)[1]:8.1f}"
+            for way, t in times.items()
+        )
+        print(f"  {label:<20} {cells}", flush=True)
+
+
 VISITORS, ROUNDS = 10, 3
 
 
@@ -326,7 +367,8 @@ def measure_crowd(n: int) -> None:
 def main() -> None:
     keep = "--keep" in sys.argv
     deep_only = "--deep" in sys.argv
-    args = [a for a in sys.argv[1:] if a not in ("--keep", "--deep")]
+    pages_only = "--pages" in sys.argv
+    args = [a for a in sys.argv[1:] if a not in ("--keep", "--deep", "--pages")]
     sizes = [int(a.replace("_", "")) for a in args] or [1000, 100_000, 1_000_000]
     setup_test_environment()
     results = {}
@@ -341,6 +383,9 @@ def main() -> None:
             print(f"N={n:,}: seeded in {time.perf_counter() - start:.1f}s", flush=True)
             if deep_only:
                 measure_deep_pages(n, 5)
+                continue
+            if pages_only:
+                measure_pages(3)
                 continue
             results[n] = measure(n)
             measure_crowd(n)
