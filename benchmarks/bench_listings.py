@@ -215,38 +215,47 @@ ORDERS = {
 }
 
 
+def cold_beside(client: Client, url: str, baseline: list[str], repeat: int) -> dict:
+    """`url` cold (after a write, so neither the page nor its ids are kept), `repeat` times:
+    the ms of each request as the site runs ("cold") and, where `baseline` names planner
+    settings, with them off ("baseline"), alternated in the same run."""
+    request(client, url)
+    ways = {"cold": "on", "baseline": "off"} if baseline else {"cold": "on"}
+    times: dict[str, list[float]] = {way: [] for way in ways}
+    try:
+        for _ in range(repeat):
+            for way, setting in ways.items():
+                with connection.cursor() as cursor:
+                    for name in baseline:
+                        cursor.execute(f"SET {name} = {setting}")
+                invalidate()
+                times[way].append(request(client, url)[0])
+    finally:
+        with connection.cursor() as cursor:
+            for name in baseline:
+                cursor.execute(f"RESET {name}")
+    return times
+
+
+def beside(times: dict, baseline: list[str]) -> str:
+    """p50 / p95 of `cold_beside`'s figures, the baseline named by what it turned off."""
+    off = ", ".join(baseline)
+    return "   ".join(
+        f"{'cold' if way == 'cold' else f'baseline ({off} off)'} "
+        f"p50={pctl(t)[0]:8.1f} p95={pctl(t)[1]:8.1f}"
+        for way, t in times.items()
+    )
+
+
 def measure_deep_pages(n: int, repeat: int) -> None:
-    """Pages of each order in ORDERS, cold (after a write, so neither the page nor its ids are
-    kept): read from the order's index alone, beside the same request with the baseline's
-    plans turned off (ORDERS), alternated in the same run. p50 / p95 ms of the whole request."""
+    """Pages of each order in ORDERS, read from the order's index alone, beside the same
+    request with the baseline's plans turned off. p50 / p95 ms of the whole request."""
     client = Client()
     middle = max(1, n // PAGE_SIZE // 2)
-
-    def plans(names: list[str], value: str) -> None:
-        with connection.cursor() as cursor:
-            for name in names:
-                cursor.execute(f"SET {name} = {value}")
-
-    try:
-        for order, (pages, baseline) in ORDERS.items():
-            for page in [1 if p == "first" else middle for p in pages.split()]:
-                url = f"/reforms/?sort={order}&page={page}"
-                request(client, url)
-                times = {"index": [], "baseline": []}
-                for _ in range(repeat):
-                    for way in times:
-                        plans(baseline, "on" if way == "index" else "off")
-                        invalidate()
-                        times[way].append(request(client, url)[0])
-                plans(baseline, "on")
-                i, b = pctl(times["index"]), pctl(times["baseline"])
-                print(
-                    f"  page {page:,} by {order:<7} cold  index p50={i[0]:8.1f} p95={i[1]:8.1f}"
-                    f"   baseline ({', '.join(baseline)} off) p50={b[0]:8.1f} p95={b[1]:8.1f}",
-                    flush=True,
-                )
-    finally:
-        plans(["enable_indexonlyscan", "enable_indexscan"], "on")
+    for order, (pages, baseline) in ORDERS.items():
+        for page in [1 if p == "first" else middle for p in pages.split()]:
+            times = cold_beside(client, f"/reforms/?sort={order}&page={page}", baseline, repeat)
+            print(f"  page {page:,} by {order:<7} {beside(times, baseline)}", flush=True)
 
 
 # Public pages besides the listing, timed cold by `--pages`, with what PostgreSQL may not use
@@ -263,30 +272,12 @@ PAGES = [
 
 
 def measure_pages(repeat: int) -> None:
-    """Each of PAGES cold (after a write), `repeat` times: p50 / p95 ms of the whole request,
-    beside its planner baseline where it has one, alternated."""
+    """Each of PAGES cold, `repeat` times, beside its planner baseline where it has one: p50 /
+    p95 ms of the whole request."""
     client = Client()
     for label, url, baseline in PAGES:
-        request(client, url)
-        ways = {"": "on", "baseline": "off"} if baseline else {"": "on"}
-        times = {way: [] for way in ways}
-        for _ in range(repeat):
-            for way, setting in ways.items():
-                with connection.cursor() as cursor:
-                    for name in baseline:
-                        cursor.execute(f"SET {name} = {setting}")
-                invalidate()
-                times[way].append(request(client, url)[0])
-        with connection.cursor() as cursor:
-            for name in baseline:
-                cursor.execute(f"SET {name} = on")
-        off = ", ".join(baseline)
-        cells = "   ".join(
-            f"{f'baseline ({off} off)' if way else 'cold'} "
-            f"p50={pctl(t)[0]:8.1f} p95={pctl(t)[1]:8.1f}"
-            for way, t in times.items()
-        )
-        print(f"  {label:<20} {cells}", flush=True)
+        times = cold_beside(client, url, baseline, repeat)
+        print(f"  {label:<20} {beside(times, baseline)}", flush=True)
 
 
 VISITORS, ROUNDS = 10, 3
