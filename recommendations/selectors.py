@@ -1,6 +1,6 @@
 """Reads of recommendations for the public site: every one starts from published()."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from institute.dates import undated_last
@@ -8,7 +8,6 @@ from institute.editorial.states import PUBLISHED
 from institute.sources.models import Citation
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Audience, Implementation, Recommendation, ResponseRelation
-from reforms import response_ledger
 
 
 def recommendation_filter_public(*, params) -> RecommendationFilter:
@@ -35,15 +34,29 @@ def recommendation_responses_public(*, recommendation: Recommendation) -> QueryS
 
 def recommendation_scorecard_public() -> list[dict]:
     """Published recommendations by audience, with rating and how many reforms answer each (and
-    anticipate it): only a reform after the recommendation answers it; one before anticipates
-    it. The counts are the response ledger's (published reforms only), one grouped read."""
-    rows = list(
-        Recommendation.objects.published().select_related("report").order_by("report", "position")
+    anticipate it)."""
+    rows = (
+        Recommendation.objects.published()
+        .select_related("report")
+        .annotate(
+            # Only a reform after the recommendation answers it; one before anticipates it.
+            answered_by=Count(
+                "responses",
+                filter=Q(
+                    responses__reform__review_state=PUBLISHED,
+                    responses__relation=ResponseRelation.ANSWERS,
+                ),
+            ),
+            anticipated_by=Count(
+                "responses",
+                filter=Q(
+                    responses__reform__review_state=PUBLISHED,
+                    responses__relation=ResponseRelation.ANTICIPATES,
+                ),
+            ),
+        )
+        .order_by("report", "position")
     )
-    counts = response_ledger.by_relation([rec.pk for rec in rows])
-    for rec in rows:
-        rec.answered_by = counts.get((rec.pk, ResponseRelation.ANSWERS), 0)
-        rec.anticipated_by = counts.get((rec.pk, ResponseRelation.ANTICIPATES), 0)
     groups = {value: [] for value in Audience.values}
     for rec in rows:
         groups[rec.audience].append(rec)

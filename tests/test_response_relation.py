@@ -265,24 +265,6 @@ def test_the_scorecard_counts_only_answering_reforms_and_anticipating_apart(clie
     assert "(+1 anticipating)" in response.content.decode()
 
 
-def test_the_scorecard_counts_only_published_reforms_as_a_recount_does(client):
-    """The counts come from the response ledger (published reforms only): a draft's response,
-    and a published reform's once archived, are left out, as a recount over the relations
-    leaves them out."""
-    rec, _, _ = public_pair()
-    draft = ReformFactory(slug="draft-law", announced_on="2021")
-    archived = ReformFactory(slug="archived-law", announced_on="2022", published=True)
-    for reform in (draft, archived):
-        ResponseFactory(recommendation=rec, reform=reform, relation=ResponseRelation.ANSWERS)
-    Reform.objects.filter(pk=archived.pk).update(review_state="archived")
-    response = client.get("/recommendations/tracker/")
-    (row,) = [r for g in response.context["groups"] for r in g["recommendations"]]
-    recount = Response.objects.filter(
-        recommendation=rec, reform__review_state="published", relation=ResponseRelation.ANSWERS
-    ).count()
-    assert row.answered_by == recount == 1
-
-
 def test_the_reform_listing_filter_says_it_counts_every_link(client):
     rec, reform, _ = public_pair(relation=ResponseRelation.ANTICIPATES, reform_date="2018")
     page = client.get("/reforms/", {"has_response": "true"}).content.decode()
