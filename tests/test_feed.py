@@ -4,7 +4,6 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -14,6 +13,7 @@ from institute.editorial.versions import snapshot
 from reforms.feeds import ReformsFeed
 from reforms.selectors import reform_filter_public
 from tests.factories import RecommendationFactory, ReformFactory
+from tests.plans import plan_of, postgresql_only
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SCRIPT = "<script>alert(1)</script>"
@@ -151,7 +151,7 @@ def test_an_edited_entry_is_updated_not_new(client, contributor, reviewer, publi
     assert entry.find(f"{ATOM}updated").text > first_published
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="an index of PostgreSQL's")
+@postgresql_only
 @pytest.mark.parametrize("params", ["", "area=economy"])
 def test_the_reforms_feed_reads_its_entries_in_order_from_an_index(params):
     """A feed is its newest changes (`published_at`), which the index reform_public_changed
@@ -161,10 +161,5 @@ def test_the_reforms_feed_reads_its_entries_in_order_from_an_index(params):
     ReformFactory.create_batch(3, published=True)
     feed = ReformsFeed()
     items = feed.items(reform_filter_public(params=QueryDict(params)))
-    sql, sql_params = items.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for plan in ("seqscan", "bitmapscan", "sort"):
-            cursor.execute(f"SET LOCAL enable_{plan} = off")
-        cursor.execute(f"EXPLAIN {sql}", sql_params)
-        plan = "\n".join(line for (line,) in cursor.fetchall())
+    plan = plan_of(items, off=("seqscan", "bitmapscan", "sort"))
     assert "Index Scan using reform_public_changed on reforms_reform" in plan, plan

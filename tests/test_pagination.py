@@ -4,7 +4,7 @@ last, in a labelled nav that marks the current page."""
 import re
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 
@@ -12,6 +12,7 @@ from institute.listings.paging import PAGE_SIZE, page_window
 from reforms.models import Area, Reform
 from reforms.selectors import reform_filter_public
 from tests.factories import ReformFactory
+from tests.plans import plan_of, postgresql_only
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,7 @@ def test_one_page_has_no_pager(client, db):
     assert b'class="pagination"' not in client.get(reverse("reforms:list")).content
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="an index of PostgreSQL's")
+@postgresql_only
 @pytest.mark.django_db(transaction=True)  # VACUUM, which a transaction cannot hold
 @pytest.mark.parametrize(
     ("sort", "index"),
@@ -127,12 +128,7 @@ def test_a_deep_pages_ids_are_read_from_its_orders_index_alone(client, sort, ind
         )  # the pages all-visible, as vacuum leaves them
     bottom = 6 * PAGE_SIZE
     ids = reform_filter_public(params=QueryDict(f"sort={sort}")).qs.values_list("pk", flat=True)
-    sql, params = ids[bottom : bottom + PAGE_SIZE].query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for plan in ("seqscan", "bitmapscan", "sort"):
-            cursor.execute(f"SET LOCAL enable_{plan} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(line for (line,) in cursor.fetchall())
+    plan = plan_of(ids[bottom : bottom + PAGE_SIZE], off=("seqscan", "bitmapscan", "sort"))
     assert f"Index Only Scan using {index} on reforms_reform" in plan, plan
     # And the page is those rows, in that order, as shown.
     shown = client.get(reverse("reforms:list"), {"sort": sort, "page": "7"}).context["reforms"]

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.http import QueryDict
 from django.test import Client
@@ -21,6 +21,7 @@ from institute.editorial.versions import snapshot
 from reforms.models import Area, Reform, SecondaryArea
 from reforms.selectors import reform_filter_public
 from tests.factories import ReformFactory, entry_in_state
+from tests.plans import plan_of, postgresql_only
 from tests.support import admin_url, change_form_data, login, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +173,7 @@ def test_a_secondary_area_taken_off_is_no_longer_found(client, contributor, revi
     assert titles(Client().get(REFORMS, {"area": Area.HUMAN_RIGHTS})) == ["Police reform"]
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="an index of PostgreSQL's")
+@postgresql_only
 def test_the_area_filter_is_answered_by_the_secondary_areas_index(police):
     """The index (reforms/0027) is of the filter's own expression: if the two drift apart, the
     planner can no longer use it, and a search or an export with an area reads every row its
@@ -188,12 +189,7 @@ def test_the_area_filter_is_answered_by_the_secondary_areas_index(police):
         )
         cursor.execute("ANALYZE reforms_reform")
     rows = reform_filter_public(params=QueryDict(f"area={JUDICIAL}&status=adopted")).qs
-    sql, params = rows.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(line for (line,) in cursor.fetchall())
+    plan = plan_of(rows, off=("seqscan", "indexscan"))
     assert "Bitmap Index Scan on reforms_reform_secondary_areas_gin" in plan, plan
     by_links = Q(area=JUDICIAL) | Q(secondary_areas__area=JUDICIAL)
     expected = Reform.objects.published().filter(by_links, status="adopted").distinct()
