@@ -34,6 +34,9 @@ def field_schema(field: forms.Field) -> dict:
         return {"type": "array", "items": {"type": "string", "enum": choices(field)}}
     if isinstance(field, forms.ChoiceField):
         return {"type": "string", "enum": [*choices(field), ""]}
+    if hasattr(field, "known_values"):
+        # A key of another table (a recommendation's slug): the ones it takes now.
+        return {"type": "string", "enum": [*field.known_values(), ""]}
     if isinstance(field, forms.DecimalField | forms.IntegerField):
         # The strictest bounds: a DecimalField adds a loose one of its own.
         lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]

@@ -1,6 +1,7 @@
 """Reads of recommendations for the public site: every one starts from published()."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 
 from institute.dates import undated_last
@@ -18,17 +19,33 @@ def recommendation_get_public(*, slug: str) -> Recommendation:
     return get_object_or_404(Recommendation.objects.published().for_detail(), slug=slug)
 
 
+# A recommendation's page shows each relation's first reforms (answering, anticipating, bearing
+# on it); the rest are one link away, in the reform listing (`?responds_to=`).
+RESPONSES_SHOWN = 25
+
+
 def recommendation_responses_public(*, recommendation: Recommendation) -> QuerySet:
-    """The published reforms that answer a recommendation, in date order: its timeline. The
+    """The published reforms linked to a recommendation, in date order: its timeline, each
+    relation's first RESPONSES_SHOWN, each row with its relation's whole count (`of`). The
     responses are the reforms' (read through the reverse relation, read-only)."""
+    # A reform whose source gives no date ends the timeline rather than opening it.
+    in_date_order = [
+        undated_last("reform__first_date"),
+        F("reform__first_date").asc(),
+        F("reform__title").asc(),
+    ]
     return (
         recommendation.responses.filter(reform__review_state=PUBLISHED)
+        .annotate(
+            place=Window(RowNumber(), partition_by=F("relation"), order_by=in_date_order),
+            of=Window(Count("id"), partition_by=F("relation")),
+        )
+        .filter(place__lte=RESPONSES_SHOWN)
         .select_related("reform")
         .prefetch_related(
             Prefetch("citations", queryset=Citation.objects.published().select_related("source"))
         )
-        # A reform whose source gives no date ends the timeline rather than opening it.
-        .order_by(undated_last("reform__first_date"), "reform__first_date", "reform__title")
+        .order_by(*in_date_order)
     )
 
 

@@ -1,5 +1,7 @@
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.db.models import (
     BooleanField,
     Exists,
@@ -14,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from institute import translations
 from institute.dates import LOWER_BOUND_ONLY, UPPER_BOUND_ONLY, undated_last
-from institute.listings.filters import Chip, FacetedFilterSet
+from institute.listings.filters import Chip, FacetedFilterSet, quoted
 from institute.listings.search import names_matching, search, with_rank, words
 from recommendations.models import Recommendation
 from reforms import row_cells
@@ -131,6 +133,38 @@ def has_topic(slugs) -> Q:
     return Q(pk__in=Reform.topics.through.objects.filter(topic__slug__in=slugs).values("reform_id"))
 
 
+class PublishedRecommendationField(forms.CharField):
+    """The slug of a published recommendation (of a published report), cleaned to the
+    recommendation: the listing's `responds_to`, as the files' column of that name holds it."""
+
+    default_error_messages = {
+        "unknown": gettext_lazy("no published recommendation has this slug."),
+    }
+
+    def to_python(self, value):
+        slug = super().to_python(value)
+        if not slug:
+            return None
+        # The slug's own shape first: anything else (a NUL, a word of 5,000 letters) names no
+        # recommendation, and is not the database's to read.
+        if len(slug) > 100 or not slug_re.fullmatch(slug):
+            raise ValidationError(self.error_messages["unknown"], code="unknown")
+        found = Recommendation.objects.published().filter(slug=slug).first()
+        if found is None:
+            raise ValidationError(self.error_messages["unknown"], code="unknown")
+        return found
+
+    def known_values(self) -> list[str]:
+        """Every slug it takes now: the API's schema lists them (api.schema)."""
+        return list(
+            Recommendation.objects.published().order_by("slug").values_list("slug", flat=True)
+        )
+
+
+class RespondsToFilter(django_filters.Filter):
+    field_class = PublishedRecommendationField
+
+
 class ReformSort:
     NEWEST, OLDEST, TITLE, STATUS, RELEVANCE = "newest", "oldest", "title", "status", "relevance"
     choices = [
@@ -186,6 +220,11 @@ class ReformFilter(FacetedFilterSet):
         method="filter_has_response",
         label=gettext_lazy("Linked to a recommendation"),
     )
+    # One recommendation's reforms (answering, anticipating or bearing on it: any relation, as
+    # the files' `responds_to` column lists it); a recommendation's page links here.
+    responds_to = RespondsToFilter(
+        method="filter_responds_to", label=gettext_lazy("Linked to the recommendation")
+    )
     undated = django_filters.ChoiceFilter(
         choices=UNDATED, method="filter_undated", label=gettext_lazy("Date"), empty_label=None
     )
@@ -219,6 +258,7 @@ class ReformFilter(FacetedFilterSet):
         "status": gettext_lazy("whose status is %(values)s"),
         "topic": gettext_lazy("on %(values)s"),
         "initiated_by": gettext_lazy("initiated by %(values)s"),
+        "responds_to": gettext_lazy("linked to the recommendation %(values)s"),
     }
     noun = gettext_lazy("reforms")
     # The scope line's sentences, whole, with the rows named in them.
@@ -440,6 +480,19 @@ class ReformFilter(FacetedFilterSet):
     def filter_has_response(self, queryset, name, value):
         answers = answers_a_recommendation()
         return queryset.filter(answers if value == "true" else ~answers)
+
+    def filter_responds_to(self, queryset, name, recommendation):
+        # A subquery, not a join: a reform linked to it twice over is still one row.
+        linked = Response.objects.filter(recommendation=recommendation).values("reform_id")
+        return queryset.filter(pk__in=linked)
+
+    def value_label(self, name: str, value: str) -> str:
+        """The recommendation's title, in the page's language, where its slug was given."""
+        if name == "responds_to":
+            recommendation = self.cleaned().get("responds_to")
+            if recommendation is not None:
+                return quoted(translations.translated(recommendation, "title").value)
+        return super().value_label(name, value)
 
     def sort_by(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset, so that it wins over relevance
