@@ -265,6 +265,8 @@ def measure_deep_pages(n: int, repeat: int) -> None:
 PAGES = [
     ("tracker", "/recommendations/tracker/", []),
     ("recommendation", "/recommendations/recommendation-0/", []),
+    # Its reforms, all of them (the page shows each relation's first 25 and links here).
+    ("its reforms", "/reforms/?responds_to=recommendation-0", []),
     ("API recommendations", "/api/v1/recommendations/", []),
     ("feed", "/reforms/feed/", ["enable_indexscan"]),
     ("feed of an area", "/reforms/feed/?area=economy", ["enable_indexscan"]),
@@ -273,11 +275,11 @@ PAGES = [
 
 def measure_pages(repeat: int) -> None:
     """Each of PAGES cold, `repeat` times, beside its planner baseline where it has one: p50 /
-    p95 ms of the whole request."""
+    p95 ms of the whole request, and its bytes."""
     client = Client()
     for label, url, baseline in PAGES:
         times = cold_beside(client, url, baseline, repeat)
-        print(f"  {label:<20} {beside(times, baseline)}", flush=True)
+        print(f"  {label:<20} {beside(times, baseline)}   {SIZES[url]:>11,} bytes", flush=True)
 
 
 VISITORS, ROUNDS = 10, 3

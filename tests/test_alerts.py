@@ -18,7 +18,7 @@ from institute.editorial.edits import save_edit
 from institute.editorial.versions import snapshot
 from recommendations.models import Audience
 from reforms.models import Area
-from tests.factories import RecommendationFactory, ReformFactory, UserFactory
+from tests.factories import RecommendationFactory, ReformFactory, ResponseFactory, UserFactory
 from tests.smtp import body_of, links_in
 from tests.support import login
 
@@ -275,3 +275,33 @@ def test_an_alert_asked_for_in_russian_is_written_in_russian(client, smtp_inbox,
     assert "Снижены таможенные пошлины" in text, text
     assert "http://testserver/ru/reforms/" in text
     assert "Новое: Снижены таможенные пошлины" in text
+
+
+def test_a_search_whose_recommendation_is_archived_follows_nothing_else(
+    client, smtp_inbox, publish, edit, publisher
+):
+    """An alert on one recommendation's reforms (`responds_to`) sends their changes; once the
+    recommendation is archived, the search cannot be asked any more, and the alert does not
+    widen to every reform (which the listing, dropping the filter, would show)."""
+    rec = RecommendationFactory(slug="open-courts", title="Open the courts", published=True)
+    linked = publish(ReformFactory(title="Court law"))
+    ResponseFactory(recommendation=rec, reform=linked)
+    url = reverse("alerts:search", kwargs={"listing": "reforms"}) + "?responds_to=open-courts"
+    assert "Open the courts" in client.get(url).content.decode()
+    subscription = _subscribe(client, smtp_inbox, url)
+    assert subscription.query == "responds_to=open-courts"
+
+    publish(edit(linked, title="Court law amended"))
+    publish(ReformFactory(title="Unrelated tax reform"))
+    call_command("send_alerts", stdout=io.StringIO())
+    [digest] = smtp_inbox.to(ADDRESS)
+    assert "Court law amended" in body_of(digest)
+    assert "Unrelated" not in body_of(digest)
+    smtp_inbox.messages.clear()
+
+    workflow.archive(rec, by=publisher)
+    publish(edit(linked, title="Court law amended again"))
+    publish(ReformFactory(title="Another unrelated reform"))
+    out = io.StringIO()
+    call_command("send_alerts", stdout=out)
+    assert smtp_inbox.messages == []

@@ -62,7 +62,13 @@ def subscription_changes(subscription: Subscription, until) -> list[Change]:
     if subscription.entry_id is not None:
         scope = target.model.objects.published().filter(pk=subscription.entry_id)
     else:
-        scope = target.filterset(subscription.query).qs
+        filterset = target.filterset(subscription.query)
+        if filterset.problems():
+            # A value the search was made with no longer holds (its recommendation archived,
+            # its topic gone): the listing would drop that filter and follow more than was
+            # asked for. Nothing is sent for it until the value holds again.
+            return []
+        scope = filterset.qs
     return _changes(target, subscription.sent_until, until, scope)
 
 
