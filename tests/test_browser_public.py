@@ -63,6 +63,17 @@ def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page
     answers = page.get_by_role("region", name="Reforms that answer it")
     assert "peaceful assemblies" in answers.locator(".timeline").inner_text().lower()
 
+    # Its reforms in the listing, to filter and download: a facet ticked keeps them.
+    linked = page.locator(".timeline > li").count()
+    page.locator("#responses-listing").click()
+    page.wait_for_url(re.compile(r"/reforms/\?responds_to=[\w-]+$"))
+    assert result_count(page) == linked
+    assert "linked to the recommendation" in page.locator("#answer-scope").inner_text()
+    page.get_by_role("checkbox", name=re.compile(r"^Human rights")).check()
+    page.wait_for_url(re.compile(r"area=human-rights"))
+    assert "responds_to=" in page.url
+    assert 0 < result_count(page) <= linked
+
     page.goto(filtered_url)
     assert result_count(page) == by_years
 
@@ -78,6 +89,7 @@ def test_visitor_filters_searches_and_follows_evidence(live_server, browser_page
         "/recommendations/",
         "/recommendations/tracker/",
         "/recommendations/gov-free-assembly-dissent-political-prisoners/",
+        "/reforms/?responds_to=gov-free-assembly-dissent-political-prisoners",
     ],
 )
 def test_pages_have_no_serious_accessibility_violations(
