@@ -147,7 +147,8 @@ class PublishedRecommendationField(forms.CharField):
             return None
         # The slug's own shape first: anything else (a NUL, a word of 5,000 letters) names no
         # recommendation, and is not the database's to read.
-        if len(slug) > 100 or not slug_re.fullmatch(slug):
+        longest = Recommendation._meta.get_field("slug").max_length
+        if len(slug) > longest or not slug_re.fullmatch(slug):
             raise ValidationError(self.error_messages["unknown"], code="unknown")
         found = Recommendation.objects.published().filter(slug=slug).first()
         if found is None:
