@@ -136,9 +136,10 @@ def _clean_part(
     if progress:
         progress("checked", done + len(records), done + len(records))
     part = CleanPart(problems=problems)
+    key = table.primary_key[0]  # a vouched row's table has one key column (unchanged.applies)
     for line, row in _distinct(table, rows, keys, problems):
         if line in vouched:
-            part.unchanged.append((line, row_key(table, row)[0], *vouched[line]))
+            part.unchanged.append((line, row[key], *vouched[line]))
         else:
             part.rows.append((line, row))
     return part
@@ -167,14 +168,15 @@ def _distinct(
     """The part's rows whose key no earlier row has; a problem for each of the others."""
     if not part:
         return part
-    wanted = [row_key(table, row) for _, row in part]
-    texts = [joined(key) for key in wanted]
+    texts = key_texts(table, part)
     first: dict[str, int] = {}  # each key's first line in this part
     for (line, _), text in zip(part, texts, strict=True):
         first.setdefault(text, line)
     earlier = keys.claim(first)
+    if not earlier and len(first) == len(part):  # as a file's rows mostly are: each key new
+        return part
     rows = []
-    for (line, row), key, text in zip(part, wanted, texts, strict=True):
+    for (line, row), text in zip(part, texts, strict=True):
         seen = earlier.get(text)
         if seen is None and first[text] != line:
             seen = first[text]
@@ -185,9 +187,17 @@ def _distinct(
                     "a file",
                     line,
                     table.primary_key[0],
-                    " / ".join(str(k) for k in key),
+                    " / ".join(str(k) for k in row_key(table, row)),
                 )
             )
             continue
         rows.append((line, row))
     return rows
+
+
+def key_texts(table: Table, part: list[tuple[int, dict]]) -> list[str]:
+    """Each row's key as one text (file_keys.joined); a key of one column is its cell."""
+    if len(table.primary_key) == 1:
+        (name,) = table.primary_key
+        return [str(row.get(name, "")) for _, row in part]
+    return [joined(row_key(table, row)) for _, row in part]

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError
 
 from institute.datasets.importer import run_import
@@ -37,6 +38,10 @@ class Progress:
 
 
 class ImportCommand(BaseCommand):
+    # The models' checks only: an import reads and writes models, not the site's addresses,
+    # templates, admin or security settings, whose checks (and the views they import) cost
+    # each run half a second (benchmarks/README.md, section 1).
+    requires_system_checks = [Tags.models]
     table = ""  # set by each command
     tables: tuple[str, ...] = ()  # or several, chosen by --table or by the header
 

@@ -140,12 +140,14 @@ COPY_BATCH_BYTES = 1 << 16
 HEAD_ROWS = 200
 
 
-def sql_cells(table: Table, *, t: str, base_url: str) -> list[tuple[str, list]] | None:
-    """Each column's cell as a text expression that is never NULL (what `Table.row` writes),
-    with its parameters; None if a column has no SQL."""
+def sql_cells(
+    table: Table, *, t: str, base_url: str, columns: list | None = None
+) -> list[tuple[str, list]] | None:
+    """Each column's cell (of `columns`, by default the table's) as a text expression that is
+    never NULL (what `Table.row` writes), with its parameters; None if a column has no SQL."""
     model = table.get_model()
     cells = []
-    for column in table.columns:
+    for column in table.columns if columns is None else columns:
         if column.sql is not None:
             expression, params = column.sql(t, base_url)
         elif column.get is None:

@@ -7,9 +7,10 @@ import codecs
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import BinaryIO
 
 from django.conf import settings
@@ -190,7 +191,7 @@ class ParsedFile:
             next(reader)  # the header, checked by parse()
             blank = rows = 0
             for line, cells in _lines(reader, self.problems):
-                if not any(c.strip() for c in cells):
+                if not any(map(str.strip, cells)):
                     blank += 1
                     continue
                 if len(cells) > len(self.header):
@@ -239,13 +240,25 @@ class ParsedFile:
     def _values(self, cells: list[str]) -> dict:
         if len(cells) < len(self.header):
             cells = cells + [""] * (len(self.header) - len(cells))
-        return {name: unescape_formula(cells[n]) for n, name in self._known}
+        names, pick = self._known
+        values = pick(cells)
+        # Only a row with a cell that begins with an apostrophe can hold an escaped formula:
+        # found in one search of the row rather than a call for each of its cells.
+        if "\x00'" in "\x00" + "\x00".join(values):
+            values = map(unescape_formula, values)
+        return dict(zip(names, values, strict=True))
 
     @cached_property
-    def _known(self) -> list[tuple[int, str]]:
-        """(position, name) of the header's columns of the table: the rest are ignored."""
+    def _known(self) -> tuple[list[str], Callable[[list[str]], tuple[str, ...]]]:
+        """The names of the header's columns of the table (the rest are ignored), and a function
+        of a row's cells that picks theirs."""
         known = set(self.table.header)
-        return [(n, name) for n, name in enumerate(self.header) if name in known]
+        positions = [n for n, name in enumerate(self.header) if name in known]
+        names = [self.header[n] for n in positions]
+        if len(positions) == 1:
+            (only,) = positions
+            return names, lambda cells: (cells[only],)
+        return names, itemgetter(*positions)
 
 
 def _reader(stream: BinaryIO):

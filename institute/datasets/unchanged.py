@@ -107,15 +107,14 @@ class UnchangedRows:
         self._names = names
         table, lookups = self.table, self.lookups
         columns = {column.name: column for column in table.columns}
-        cells = sql_cells(table, t=ENTRY, base_url="")
+        # Only the compared columns' SQL: a page's address (not imported) is made by reverse(),
+        # which would load every view of the site for a command that shows none.
+        wanted = [c for c in table.columns if c.name in names and c.cell.imported]
+        cells = sql_cells(table, t=ENTRY, base_url="", columns=wanted)
         if cells is None:  # a column without SQL
             self.on = False
             return
-        compared = [
-            (column, cell)
-            for column, cell in zip(table.columns, cells, strict=True)
-            if column.name in names and column.cell.imported
-        ]
+        compared = list(zip(wanted, cells, strict=True))
         if "slug" not in {column.name for column, _ in compared}:
             self.on = False
             return
