@@ -31,8 +31,8 @@ from institute.editorial.states import ReviewState
 from institute.sources.models import Source
 from recommendations.filters import RecommendationSort
 from recommendations.models import Audience, Implementation, Recommendation
-from reforms.filters import ReformSort
-from reforms.models import Area, Initiator, Reform, ReformStatus
+from reforms.filters import DateKind, ReformSort
+from reforms.models import Actor, Area, Initiator, Reform, ReformStatus
 from tests.factories import (
     CitationFactory,
     RecommendationFactory,
@@ -349,12 +349,19 @@ REFORM_PARAMS = {
     "topic": ["taxes", "courts", "elections"],
     "status": ReformStatus.values,
     "initiated_by": Initiator.values,
+    "acted_by": Actor.values,
     "year_from": ["2019", "2020", "1900", "2100"],
     "year_to": ["2019", "2021", "2100"],
+    "date_field": [value for value, _ in DateKind.choices],
+    "undated": ["true", "false"],
     "has_response": ["true", "false"],
+    # The published recommendations' slugs: the draft's (drawn too) is refused as unknown.
+    "responds_to": [f"published-recommendation-{i}" for i in range(3)],
     "sort": [value for value, _ in ReformSort.choices],
     "page": ["1", "2"],
 }
+# Single-valued filters: the last of repeated values is the one read.
+LAST_VALUE_COUNTS = {"sort", "has_response", "date_field", "undated", "responds_to"}
 RECOMMENDATION_PARAMS = {
     "q": [],
     "audience": Audience.values,
@@ -367,11 +374,13 @@ RECOMMENDATION_PARAMS = {
 # Names that are no parameter of ours, but that a visitor (or a scanner) may send.
 OTHER_NAMES = ["o", "p", "e", "format", "callback", "csrfmiddlewaretoken", "topics__slug", "pk"]
 SEARCH_WORDS = ["courts", "tax", "judicial independence", "-courts", '"tax reform"', "courts or"]
+# Values a visitor may guess that name unpublished entries: never a reason to show them.
+DRAFT_SLUGS = ["draft-recommendation", "draft-reform"]
 
 
 def names_and_values(params: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     names = [*params, *OTHER_NAMES]
-    valid = sorted({v for vs in params.values() for v in vs} | set(SEARCH_WORDS))
+    valid = sorted({v for vs in params.values() for v in vs} | {*SEARCH_WORDS, *DRAFT_SLUGS})
     return names, valid
 
 
@@ -395,7 +404,7 @@ def has_bad_value(params: dict[str, list[str]], vocab: dict[str, list[str]]) -> 
             bad = values[-1].strip() != "" and not _is_year(values[-1])
         elif name == "page":
             bad = values[-1] not in ("", "1")
-        elif name in ("sort", "has_response"):
+        elif name in LAST_VALUE_COUNTS:
             bad = values[-1] != "" and values[-1] not in vocab[name]
         else:
             bad = any(v != "" and v not in vocab[name] for v in values)
