@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from institute.datasets import importer, plan
 from institute.datasets.importer import run_import
-from institute.datasets.parse import ImportRefused
+from institute.datasets.parse import ImportRefused, Limits
 from institute.editorial.edits import save_edit
 from institute.editorial.models import PendingRevision
 from institute.editorial.versions import snapshot
@@ -200,8 +200,41 @@ def test_a_key_repeated_across_parts_names_its_first_line_each_time(
     ]
 
 
+@pytest.mark.parametrize("by_sql", [True, False])
+def test_keys_repeated_by_rows_vouched_for_and_rows_edited_name_their_first_line(
+    content, settings, monkeypatch, by_sql
+):
+    # The database claims a part's keys in its comparison only when it vouches for every row
+    # of the part; in a part it does not, every key is claimed as before. Both kinds of part,
+    # and repeats across them and within them, name the key's first line.
+    lines = public_file().split(b"\r\n")
+    header, rows = lines[0], {line.split(b",", 1)[0]: line for line in lines[1:] if line}
+
+    def same(n: int) -> bytes:
+        return rows[f"r-{n:02d}".encode()]
+
+    def changed(n: int) -> bytes:
+        return same(n).replace(f"Reform {n},".encode(), f"Reform {n} changed,".encode())
+
+    # Parts of two rows: 2-3 (one edited), 4-5 (both the same), 6-7, 8-9 and 10-11 (one each).
+    layout = [same(4), changed(5), same(4), same(6), same(5), changed(6)]
+    layout += [same(7), changed(7), changed(8), same(8)]
+    assert all(row not in rows.values() for row in (changed(5), changed(6), changed(7)))
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    settings.IMPORT_UNCHANGED_BY_SQL = by_sql
+    with pytest.raises(ImportRefused) as refused:
+        run_import(table="reforms", data=b"\r\n".join([header, *layout, b""]))
+    assert [(p.line, p.reason.split(":")[0]) for p in refused.value.problems] == [
+        (4, "duplicates line 2"),
+        (6, "duplicates line 3"),
+        (7, "duplicates line 5"),
+        (9, "duplicates line 8"),
+        (11, "duplicates line 10"),
+    ]
+
+
 @on_postgresql
-def test_a_part_of_unchanged_rows_costs_two_statements(monkeypatch, settings):
+def test_a_part_of_unchanged_rows_costs_one_statement(monkeypatch, settings):
     published_reforms(12)
     data = public_file()
     ContentType.objects.get_for_model(Reform)  # cached for the process, as in a worker
@@ -216,9 +249,10 @@ def test_a_part_of_unchanged_rows_costs_two_statements(monkeypatch, settings):
             assert report.counts["unchanged"] == 12
             counts[part_rows] = len(queries)
         per_part[by_sql] = (counts[4] - counts[1000]) / 2
-    # Each part: the database's comparison and the lookup of its keys (and the COPY of its
-    # keys, which Django does not log); no entry read. Row by row, each part reads its entries.
-    assert per_part[True] == 2
+    # Each part: the database's comparison, which claims the part's keys when it vouches for
+    # every row (file_keys.claimed_with); no entry read. Row by row, each part claims its keys
+    # in a statement of their own and reads its entries.
+    assert per_part[True] == 1
     assert per_part[False] > 2
 
 
@@ -252,3 +286,26 @@ def test_rows_in_any_script_with_quotes_formulas_and_line_breaks_are_vouched_for
         assert report.counts == {"new": 0, "updated": 0, "unchanged": count}
         statements[name] = len(queries)
     assert statements["every row"] == statements["one row"]
+
+
+@on_postgresql
+def test_a_file_refused_while_a_part_is_compared_leaves_the_connection_to_the_next_import(
+    monkeypatch, settings
+):
+    # Each part's comparison is with the database while the next part is read; the sixth row
+    # is past the limit, refused while the third part's comparison is sent and not answered.
+    published_reforms(12)
+    data = public_file()
+    settings.IMPORT_UNCHANGED_BY_SQL = True
+    monkeypatch.setattr(importer, "PART_ROWS", 2)
+    with pytest.raises(ImportRefused) as refused:
+        run_import(table="reforms", data=data, limits=Limits(max_bytes=10**6, max_rows=5))
+    assert [p.reason for p in refused.value.problems] == [
+        "The file has more than 5 rows; split it into smaller files."
+    ]
+    # The next import on the same connection writes its rows by COPY, which a connection left
+    # waiting for that answer refuses.
+    added = data + new_row(data, slug="added", title="Added", summary="Added.")
+    report = run_import(table="reforms", data=added, detail=False)
+    assert report.counts == {"new": 1, "updated": 0, "unchanged": 12}
+    assert Reform.objects.get(slug="added").title == "Added"

@@ -15,7 +15,7 @@ from institute.datasets.columns import field_max_length
 from institute.datasets.file_keys import FileKeys, joined
 from institute.datasets.parse import ParsedFile, Problem
 from institute.datasets.tables import Table
-from institute.datasets.unchanged import UnchangedRows
+from institute.datasets.unchanged import Question, UnchangedRows, Vouched
 
 
 class Lookups:
@@ -98,29 +98,50 @@ def clean_parts(
     total = parsed.total or 0
     done = 0  # records of earlier parts
     records: list[tuple[int, dict]] = []
-    for n, record in enumerate(parsed.records(), start=1):
-        records.append(record)
-        if size is not None and n % size == 0:
-            yield _clean_part(table, columns, records, lookups, keys, unchanged)
-            done, records = n, []
-    part = _clean_part(table, columns, records, lookups, keys, unchanged, progress, done, total)
+    # A part is asked about (unchanged.ask) as soon as the part before it is written, and
+    # answered once the next one has been read and its question made: the database compares
+    # the one while Python reads the other. Not sooner: a part's rows depend on the writes
+    # and the keys of the parts before it.
+    asked: tuple[list, Question] | None = None
+    try:
+        for n, record in enumerate(parsed.records(), start=1):
+            records.append(record)
+            if size is not None and n % size == 0:
+                question = unchanged.question(records)
+                if asked is not None:
+                    yield _clean_part(table, columns, *_answered(asked), lookups, keys)
+                asked, records = (records, unchanged.ask(question)), []
+                done = n - size
+        if asked is not None:
+            yield _clean_part(table, columns, *_answered(asked), lookups, keys)
+            done += size
+        answer = unchanged.rows(records)
+        part = _clean_part(table, columns, records, answer, lookups, keys, progress, done, total)
+    finally:
+        if asked is not None:
+            asked[1].close()
     if table.check_rows is not None:
         part.problems += table.check_rows(part.rows, lookups)
     yield part
+
+
+def _answered(asked: tuple[list, Question]) -> tuple[list, Vouched]:
+    records, question = asked
+    return records, question.answer()
 
 
 def _clean_part(
     table: Table,
     columns: dict,
     records: list[tuple[int, dict]],
+    answer: Vouched,
     lookups: Lookups,
     keys: FileKeys,
-    unchanged: UnchangedRows,
     progress=None,
     done: int = 0,
     total: int = 0,
 ) -> CleanPart:
-    vouched = unchanged.rows(records)
+    vouched = answer.rows
     rows, problems = [], []
     for n, (line, raw) in enumerate(records, start=done + 1):
         if line in vouched:
@@ -137,7 +158,7 @@ def _clean_part(
         progress("checked", done + len(records), done + len(records))
     part = CleanPart(problems=problems)
     key = table.primary_key[0]  # a vouched row's table has one key column (unchanged.applies)
-    for line, row in _distinct(table, rows, keys, problems):
+    for line, row in _distinct(table, rows, keys, problems, answer.earlier):
         if line in vouched:
             part.unchanged.append((line, row[key], *vouched[line]))
         else:
@@ -163,16 +184,22 @@ def clean_row(table: Table, columns: dict, line: int, raw: dict, lookups: Lookup
 
 
 def _distinct(
-    table: Table, part: list[tuple[int, dict]], keys: FileKeys, problems: list[Problem]
+    table: Table,
+    part: list[tuple[int, dict]],
+    keys: FileKeys,
+    problems: list[Problem],
+    claimed: dict[str, int] | None = None,
 ) -> list[tuple[int, dict]]:
-    """The part's rows whose key no earlier row has; a problem for each of the others."""
+    """The part's rows whose key no earlier row has; a problem for each of the others.
+    `claimed`: the part's keys already claimed (`keys.claim`'s answer), by the database's
+    comparison of a part it vouched for whole (institute.datasets.unchanged)."""
     if not part:
         return part
     texts = key_texts(table, part)
     first: dict[str, int] = {}  # each key's first line in this part
     for (line, _), text in zip(part, texts, strict=True):
         first.setdefault(text, line)
-    earlier = keys.claim(first)
+    earlier = keys.claim(first) if claimed is None else claimed
     if not earlier and len(first) == len(part):  # as a file's rows mostly are: each key new
         return part
     rows = []

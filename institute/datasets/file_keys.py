@@ -70,5 +70,24 @@ class FileKeys:
         return earlier
 
 
+def claimed_with(rows: str) -> tuple[str, str]:
+    """`claim` as two parts of another statement (PostgreSQL), for the keys of `rows`, a query
+    of (key, line) named in that statement's WITH: a CTE that keeps them, if the statement's
+    parameter there (`%s`) is their count (a condition the caller states), and a lateral
+    subquery for the line where each key was read before (`earlier.line`, NULL if it was not),
+    which sees the table as it was before the statement, as `claim`'s does."""
+    keep = (
+        f"kept AS (INSERT INTO {TABLE} (key, line) SELECT key, min(line) FROM {rows} "
+        f"WHERE (SELECT count(*) FROM {rows}) = %s GROUP BY key ON CONFLICT (key) DO NOTHING)"
+    )
+    # Lateral and kept apart (OFFSET 0): a probe of the key's index a row, whatever the planner
+    # thinks of a table it has no figures for.
+    earlier = (
+        f"LEFT JOIN LATERAL (SELECT t.line FROM {TABLE} t WHERE t.key = {rows}.key OFFSET 0) "
+        "earlier ON true"
+    )
+    return keep, earlier
+
+
 def joined(key: tuple) -> str:
     return SEPARATOR.join(str(k) for k in key)

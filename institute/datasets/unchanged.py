@@ -23,8 +23,12 @@ columns (they are worked out in Python there), and imports row by row.
 from __future__ import annotations
 
 import re
+import select
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from operator import itemgetter
 
+import psycopg
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -32,7 +36,7 @@ from django.db import connection
 from institute.binding_cursor import binding_cursor
 from institute.control_characters import control_character_problem
 from institute.datasets.export import sql_cells
-from institute.datasets.file_keys import SEPARATOR
+from institute.datasets.file_keys import SEPARATOR, claimed_with
 from institute.datasets.tables import Table
 from institute.editorial.models import PendingRevision
 
@@ -65,13 +69,33 @@ class UnchangedRows:
         self.on = applies(table)
         self._names: list[str] | None = None
 
-    def rows(self, part: list[tuple[int, dict]]) -> dict[int, tuple[int, int]]:
+    def question(self, part: list[tuple[int, dict]]) -> list | None:
+        """The part's question, to `ask`: made in Python alone, but for the statement's making
+        at the first part, which may read the database once (the entries' content type). None
+        when there is nothing to ask."""
         if not part or not self.on:
-            return {}
+            return None
         if self._names is None:
             self._prepare(list(part[0][1]))
             if not self.on:
-                return {}
+                return None
+        lines, texts = self._sendable(part)
+        if not lines:
+            return None
+        return [lines, texts, *self._params, len(part)]
+
+    def ask(self, question: list | None) -> Question:
+        """The question sent to the database, which works on it while the import goes on
+        (reading the next part); the `Question`'s `answer()` is what `rows` returns."""
+        if question is None:
+            return Question.ANSWERED
+        return Question(self._sql, question, question[-1])
+
+    def rows(self, part: list[tuple[int, dict]]) -> Vouched:
+        return self.ask(self.question(part)).answer()
+
+    def _sendable(self, part: list[tuple[int, dict]]) -> tuple[list[int], list[str]]:
+        """The lines and texts of the part's rows that may be vouched for."""
         # Each row's cells go as one text, joined by a character no cell may hold, and are
         # split again by the database: one value a row to send rather than one a cell. The
         # cells are as Python reads them (a formula's apostrophe removed: parse.ParsedFile), so
@@ -96,11 +120,7 @@ class UnchangedRows:
                 continue
             lines.append(line)
             texts.append(text)
-        if not lines:
-            return {}
-        with binding_cursor() as cursor:
-            cursor.execute(self._sql, [lines, texts, *self._params])
-            return {line: (pk, version) for line, pk, version in cursor.fetchall()}
+        return lines, texts
 
     def _prepare(self, names: list[str]) -> None:
         """The statement and the rows' checks for a file of these columns (the table's)."""
@@ -134,15 +154,18 @@ class UnchangedRows:
         # kept apart by OFFSET 0, which the planner does not flatten): each row looks its entry
         # up by slug, whatever the planner thinks of the table: during an import of new rows the
         # table is not yet analyzed, and a hash join read all of it for every part.
+        keep, earlier = claimed_with("v")
         sql = (
             f"WITH f AS MATERIALIZED (SELECT line, string_to_array(cells, chr({ord(SEPARATOR)})) "
-            "AS c FROM unnest(%s::int[], %s::text[]) AS r(line, cells)) "
-            f"SELECT f.line, m.id, m.version FROM f CROSS JOIN LATERAL ("
+            "AS c FROM unnest(%s::int[], %s::text[]) AS r(line, cells)), "
+            f"v AS MATERIALIZED (SELECT f.line, f.c[{names.index('slug') + 1}] AS key, m.id, "
+            f"m.version FROM f CROSS JOIN LATERAL ("
             f"SELECT {ENTRY}.id, {ENTRY}.version FROM {model._meta.db_table} {ENTRY} "
             f'WHERE {ENTRY}."slug" = f.c[{names.index("slug") + 1}]'
             + "".join(f" AND {c}" for c in conditions)
             + f" OFFSET 0) m WHERE NOT EXISTS (SELECT 1 FROM {PendingRevision._meta.db_table} p "
-            "WHERE p.content_type_id = %s AND p.object_id = m.id)"
+            f"WHERE p.content_type_id = %s AND p.object_id = m.id)), {keep} "
+            f"SELECT v.line, v.key, v.id, v.version, earlier.line FROM v {earlier}"
         )
         # Parameters bound apart from the text, in binary (institute.binding_cursor).
         self._sql = sql.replace("%s", "%b")
@@ -155,3 +178,63 @@ def _cells(names: list[str]):
         (name,) = names
         return lambda raw: (raw[name],)
     return itemgetter(*names) if names else lambda raw: ()
+
+
+@dataclass
+class Vouched:
+    """The database's answer for a part: `rows`, {line: (the entry's primary key, its
+    version)} of the rows it vouches for; and, where it vouched for every row of the part,
+    `earlier`, the keys' claim (file_keys.FileKeys.claim) made in the same statement: the line
+    where each key was read in an earlier part, if it was. Else `earlier` is None: the part's
+    keys are not claimed yet."""
+
+    rows: dict[int, tuple[int, int]] = field(default_factory=dict)
+    earlier: dict[str, int] | None = None
+
+
+class Question:
+    """A part's statement, sent in PostgreSQL's pipeline mode and not waited for: the server
+    works on it while Python reads the file's next part, and `answer()` collects the result
+    (`Vouched`), leaving pipeline mode. On the connection nothing else may run in between;
+    `close()` leaves pipeline mode if the answer is never asked for."""
+
+    ANSWERED: Question
+
+    def __init__(self, sql: str | None = None, params: list | None = None, size: int = 0):
+        self._stack = ExitStack()
+        self._cursor = None
+        self._size = size
+        if sql is None:
+            return
+        connection.ensure_connection()
+        with ExitStack() as stack:
+            if psycopg.Pipeline.is_supported():  # libpq 14 or later
+                stack.enter_context(connection.connection.pipeline())
+            self._cursor = stack.enter_context(binding_cursor())
+            self._cursor.execute(sql, params)
+            _send_all(connection.connection.pgconn)
+            self._stack = stack.pop_all()
+
+    def answer(self) -> Vouched:
+        if self._cursor is None:
+            return Vouched()
+        with self._stack:
+            found = self._cursor.fetchall()
+        vouched = Vouched({line: (pk, version) for line, _key, pk, version, _earlier in found})
+        if len(vouched.rows) == self._size:
+            vouched.earlier = {key: at for _line, key, _pk, _v, at in found if at is not None}
+        return vouched
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+Question.ANSWERED = Question()
+
+
+def _send_all(pgconn) -> None:
+    """What libpq holds of the statement written to the server: psycopg flushes once after
+    queueing it, and a part (about a megabyte) can be more than the socket takes at once; the
+    server could only start on it at the answer's request otherwise."""
+    while pgconn.flush():  # 1: some is left to send
+        select.select([], [pgconn.socket], [])
