@@ -7,7 +7,10 @@ a row, so the importer reports it unchanged without checking its cells one by on
 entry's snapshot or planning it (institute.datasets.importer). PostgreSQL compares the part's
 cells with the export's own SQL of each column (`export.sql_cells`, the expressions the
 database's CSV files are written by: one definition of a cell), in one query a part; the rows it
-cannot vouch for take the importer's usual path, which decides them exactly as before.
+cannot vouch for take the importer's usual path, which decides them exactly as before. The query
+goes in psycopg's pipeline mode and is answered once Python has read the next part, so that the
+two work at once (`Question`); where it vouches for every row of a part it also claims the
+part's keys (institute.datasets.file_keys), a statement fewer.
 
 It vouches only where that is safe: an entry with a working copy (editors work on the copy, not
 the row the file was written from) is left to the usual path, and so is a row that path
@@ -23,7 +26,7 @@ columns (they are worked out in Python there), and imports row by row.
 from __future__ import annotations
 
 import re
-import select
+import selectors
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -235,6 +238,15 @@ Question.ANSWERED = Question()
 def _send_all(pgconn) -> None:
     """What libpq holds of the statement written to the server: psycopg flushes once after
     queueing it, and a part (about a megabyte) can be more than the socket takes at once; the
-    server could only start on it at the answer's request otherwise."""
-    while pgconn.flush():  # 1: some is left to send
-        select.select([], [pgconn.socket], [])
+    server could only start on it at the answer's request otherwise. As libpq asks, whatever
+    the server sends meanwhile is read, so that neither side waits on the other."""
+    if not pgconn.flush():  # 0: all sent
+        return
+    with selectors.DefaultSelector() as waiting:
+        waiting.register(pgconn.socket, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        while True:
+            for _key, events in waiting.select():
+                if events & selectors.EVENT_READ:
+                    pgconn.consume_input()
+            if not pgconn.flush():
+                return
