@@ -100,6 +100,10 @@ class InstituteAdminSite(admin.AdminSite):
     site_title = _("Reform Tracker admin")
     index_title = _("Content and review")
 
+    def check(self, app_configs):
+        admin.autodiscover()
+        return super().check(app_configs)
+
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
         if request.method == "POST" and request.user.is_authenticated:
@@ -116,7 +120,10 @@ class InstituteAdminSite(admin.AdminSite):
     def admin_view(self, view, cacheable=False):
         return super().admin_view(refuse_malformed_parameters(view), cacheable)
 
+    # The apps' admin modules, discovered here rather than at startup
+    # (institute.admin_apps.InstituteAdminConfig): discovering twice imports nothing again.
     def get_urls(self):
+        admin.autodiscover()
         urls = super().get_urls()
         for n, pattern in enumerate(urls):
             if getattr(pattern, "name", None) == "view_on_site":

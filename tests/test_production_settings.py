@@ -74,6 +74,29 @@ def in_production(code: str, **overrides: str | None):
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def test_the_admin_is_discovered_when_checked_or_served_and_not_before():
+    # A process that never shows the admin (an import, the worker) starts without the apps'
+    # admin modules; Django's checks and the URLconf discover every one of them.
+    result = in_production(
+        "import sys\n"
+        "from django.contrib import admin\n"
+        "from django.core import checks\n"
+        "from django.urls import get_resolver\n"
+        "started = sorted(m for m in ('reforms.admin', 'openpyxl') if m in sys.modules)\n"
+        "errors = checks.run_checks(tags=['admin'])\n"
+        "def registered():\n"
+        "    return sorted(model._meta.label for model in admin.site._registry)\n"
+        "checked = registered()\n"
+        "get_resolver().url_patterns\n"
+        "result = [started, len(errors), checked, registered()]"
+    )
+    started, errors, checked, served = result
+    assert started == []
+    assert errors == 0
+    assert {"reforms.Reform", "recommendations.Recommendation", "institute.Source"} <= set(checked)
+    assert checked == served
+
+
 def test_check_deploy_is_clean_with_a_real_environment():
     result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
