@@ -2,6 +2,7 @@ import os
 from wsgiref.util import FileWrapper
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 from institute.envfile import load_env_file
 
@@ -34,3 +35,8 @@ def offering_file_wrapper(app):
 
 
 application = offering_file_wrapper(get_wsgi_application())
+
+# The URLconf, and with it every view and the apps' admin modules (discovered when the URLs are
+# loaded: institute.admin_apps), loaded as the worker starts rather than by its first request,
+# which otherwise waited 0.42-0.50 s for them.
+get_resolver().url_patterns  # noqa: B018

@@ -97,6 +97,16 @@ def test_the_admin_is_discovered_when_checked_or_served_and_not_before():
     assert checked == served
 
 
+def test_a_server_loads_its_views_and_the_admin_as_it_starts():
+    # Not by its first request, which would wait for them.
+    loaded = in_production(
+        "import sys\n"
+        "import institute.wsgi\n"
+        "result = sorted(m for m in ('reforms.views', 'reforms.admin') if m in sys.modules)"
+    )
+    assert loaded == ["reforms.admin", "reforms.views"]
+
+
 def test_check_deploy_is_clean_with_a_real_environment():
     result = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
