@@ -46,12 +46,12 @@ class FileKeys:
             # thousand parameters split the statement's text at each, and Django quotes each
             # value into it). The SELECT sees the table as it was before the INSERT beside it
             # (PostgreSQL runs a statement's parts on one snapshot): only earlier keys.
+            keep, read_before = claimed_with("n")
             with binding_cursor() as cursor:
                 cursor.execute(
-                    f"WITH n AS (SELECT * FROM unnest(%b::text[], %b::int[]) AS n(key, line)), "
-                    f"kept AS (INSERT INTO {TABLE} (key, line) SELECT key, line FROM n "
-                    f"ON CONFLICT (key) DO NOTHING) "
-                    f"SELECT t.key, t.line FROM {TABLE} t JOIN n USING (key)",
+                    "WITH n AS (SELECT * FROM unnest(%b::text[], %b::int[]) AS n(key, line)), "
+                    f"{keep} SELECT n.key, earlier.line FROM n {read_before} "
+                    "WHERE earlier.line IS NOT NULL",
                     [list(first), list(first.values())],
                 )
                 return dict(cursor.fetchall())
@@ -70,15 +70,15 @@ class FileKeys:
         return earlier
 
 
-def claimed_with(rows: str) -> tuple[str, str]:
-    """`claim` as two parts of another statement (PostgreSQL), for the keys of `rows`, a query
-    of (key, line) named in that statement's WITH: a CTE that keeps them, if the statement's
-    parameter there (`%s`) is their count (a condition the caller states), and a lateral
-    subquery for the line where each key was read before (`earlier.line`, NULL if it was not),
-    which sees the table as it was before the statement, as `claim`'s does."""
+def claimed_with(rows: str, when: str = "true") -> tuple[str, str]:
+    """`claim`'s statement in two parts of a statement (PostgreSQL), for the keys of `rows`, a
+    query of (key, line) named in that statement's WITH: a CTE that keeps them, each with its
+    first line, if the SQL condition `when` holds, and a lateral subquery for the line where
+    each key was read before (`earlier.line`, NULL if it was not), which sees the table as it
+    was before the statement (PostgreSQL runs a statement's parts on one snapshot)."""
     keep = (
         f"kept AS (INSERT INTO {TABLE} (key, line) SELECT key, min(line) FROM {rows} "
-        f"WHERE (SELECT count(*) FROM {rows}) = %s GROUP BY key ON CONFLICT (key) DO NOTHING)"
+        f"WHERE {when} GROUP BY key ON CONFLICT (key) DO NOTHING)"
     )
     # Lateral and kept apart (OFFSET 0): a probe of the key's index a row, whatever the planner
     # thinks of a table it has no figures for.

@@ -157,7 +157,9 @@ class UnchangedRows:
         # kept apart by OFFSET 0, which the planner does not flatten): each row looks its entry
         # up by slug, whatever the planner thinks of the table: during an import of new rows the
         # table is not yet analyzed, and a hash join read all of it for every part.
-        keep, earlier = claimed_with("v")
+        # The part's keys claimed only where every row of it is vouched for (its count, the
+        # last parameter): else they are claimed after its rows are cleaned.
+        keep, earlier = claimed_with("v", when="(SELECT count(*) FROM v) = %s")
         sql = (
             f"WITH f AS MATERIALIZED (SELECT line, string_to_array(cells, chr({ord(SEPARATOR)})) "
             "AS c FROM unnest(%s::int[], %s::text[]) AS r(line, cells)), "
