@@ -54,8 +54,9 @@ def _collector_set_aside():
     the site's modules: some 90,000 objects after Django's setup), which it would otherwise
     walk through again at each of its full passes while an import makes hundreds of thousands
     of its own: 20,000 new reforms took an eighth less CPU (benchmarks/README.md, section 1).
-    They are given back to it after, however the import ends. Process-wide: an import beside
-    it in another thread only has them set aside for longer."""
+    They are given back to it after, however the import ends. Process-wide: of two imports in
+    threads of one process, the first to end gives them back for both, so the other only
+    gains less."""
     gc.freeze()
     try:
         yield
