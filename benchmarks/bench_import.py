@@ -90,17 +90,20 @@ WRITTEN = [
 ]
 
 
-def sql_alone(rows: int) -> float:
-    """The reforms the fresh import wrote, written again by the database alone, rows/s: each
-    table's rows copied aside with new keys (and slugs), then inserted in the import's order by
+def sql_alone(rows: int, *, without: tuple[str, ...] = ()) -> dict[str, float]:
+    """The reforms the fresh import wrote, written again by the database alone: each table's
+    rows copied aside with new keys (and slugs), then inserted in the import's order by
     `INSERT … SELECT`, through every trigger, index and check, the deferred keys checked at the
     end, all rolled back. No Python and no parsing: the ceiling of any engine that writes what
-    the import writes, on this machine and schema."""
+    the import writes, on this machine and schema. `without` names triggers of the reforms'
+    table turned off inside the rolled-back transaction, to price them. Seconds: each table's
+    insert, "keys" (the deferred foreign keys' check) and "total"."""
     from institute.editorial.versions import content_type_of
     from reforms.models import Reform
 
     shift = 1_000_000_000
     params = {"reform_type": content_type_of(Reform).pk}
+    seconds: dict[str, float] = {}
     with connection.cursor() as cursor:
         cursor.execute("BEGIN")
         try:
@@ -117,14 +120,25 @@ def sql_alone(rows: int) -> float:
                     + (", slug = slug || '-sql'" if table == "reforms_reform" else "")
                 )
                 cursor.execute(f"ANALYZE bench_{table}")
+            for trigger in without:
+                cursor.execute(f"ALTER TABLE reforms_reform DISABLE TRIGGER {trigger}")
             start = time.perf_counter()
             for table, *_ in WRITTEN:
+                began = time.perf_counter()
                 cursor.execute(f"INSERT INTO {table} SELECT * FROM bench_{table}")
+                seconds[table] = time.perf_counter() - began
+            began = time.perf_counter()
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            elapsed = time.perf_counter() - start
+            seconds["keys"] = time.perf_counter() - began
+            seconds["total"] = time.perf_counter() - start
         finally:
             cursor.execute("ROLLBACK")
-    return rows / elapsed
+    return seconds
+
+
+# The reforms' row trigger that writes their link cells (reforms/0022, 0025): what the exports'
+# plain scan (issue 24, section 3) costs a new reform.
+LINK_CELLS_TRIGGER = "reforms_reform_export_links"
 
 
 # Starts the import and reports its peak RSS. On Linux a child's ru_maxrss starts from the
@@ -184,6 +198,31 @@ def our_import(data: bytes, database_url: str, **settings: str) -> tuple[float, 
     return rows / elapsed, peak_kb / 1024, summary
 
 
+def report_sql_alone(rows: int, stock: float) -> None:
+    """The SQL-alone ceiling, where its time goes, and what it would be without the link
+    cells' trigger and without the keys' check: what a fresh import's target asks of the
+    database (benchmarks/README.md, "What misses")."""
+    every = sql_alone(rows)
+    cells_off = sql_alone(rows, without=(LINK_CELLS_TRIGGER,))
+    floor = rows / every["total"]
+    print(
+        f"{'the same rows by SQL alone (ceiling)':<40}{floor:>10,.0f}{'':>10}{floor / stock:>9.1f}"
+    )
+    links = sum(every[table] for table, *_ in WRITTEN[:4])
+    print(
+        f"{'':<40}  of its {every['total']:.1f} s: the reforms {every['reforms_reform']:.1f} s, "
+        f"their links and children {links:.1f} s, "
+        f"versions {every['institute_entryversion']:.1f} s, "
+        f"the deferred foreign keys' check {every['keys']:.1f} s"
+    )
+    trigger = every["total"] - cells_off["total"]
+    print(
+        f"{'':<40}  without the link cells' trigger: {rows / cells_off['total']:,.0f} rows/s "
+        f"(the trigger {trigger:.1f} s); without it and the keys' check: "
+        f"{rows / (cells_off['total'] - cells_off['keys']):,.0f} rows/s"
+    )
+
+
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     baseline_rows = int(sys.argv[2]) if len(sys.argv) > 2 else min(rows, 20_000)
@@ -226,11 +265,7 @@ def main() -> None:
             )
             print(f"{'':<40}  the command's own rate: {summary.rsplit('(', 1)[-1].rstrip(').')}")
             if label == "ours: fresh":
-                floor = sql_alone(rows)
-                print(
-                    f"{'the same rows by SQL alone (ceiling)':<40}{floor:>10,.0f}{'':>10}"
-                    f"{floor / stock:>9.1f}"
-                )
+                report_sql_alone(rows, stock)
     finally:
         teardown_databases(old, verbosity=0)
 

@@ -52,6 +52,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import (  # noqa: E402
     CaptureQueriesContext,
+    override_settings,
     setup_databases,
     setup_test_environment,
     teardown_databases,
@@ -167,6 +168,34 @@ def verdict(label: str, n: int, cold_p95: float, size: int) -> str:
     return "   target met" if not missed else "   target not met: " + ", ".join(missed)
 
 
+def slowest_read(client: Client, url: str) -> str:
+    """Where a missed case's cold time is: its cold request's slowest query, the request's
+    reads made one after the other on this connection, run again under EXPLAIN (ANALYZE,
+    BUFFERS): its time in the database, the pages it read, and how many of them are the heap
+    pages of the rows it matched (a bitmap heap scan's), against the reforms' table's."""
+    invalidate()
+    with override_settings(LISTING_READS_AT_ONCE=False), CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    sql = max(ctx.captured_queries, key=lambda query: float(query["time"]))["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+        ((explained,),) = cursor.fetchall()
+        cursor.execute("SELECT relpages FROM pg_class WHERE relname = 'reforms_reform'")
+        ((table_pages,),) = cursor.fetchall()
+    plan = explained[0]["Plan"]
+    read = plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    nodes, heap = [plan], 0
+    while nodes:
+        node = nodes.pop()
+        heap += node.get("Exact Heap Blocks", 0) + node.get("Lossy Heap Blocks", 0)
+        nodes += node.get("Plans", [])
+    return (
+        f"its slowest read {explained[0]['Execution Time']:,.0f} ms in the database, "
+        f"{read:,} pages read, {heap:,} of them the matched rows' heap pages "
+        f"(the reforms' table: {table_pages:,} pages)"
+    )
+
+
 def pctl(times: list[float]) -> tuple[float, float]:
     times = sorted(times)
     return statistics.median(times), times[max(0, int(round(len(times) * 0.95)) - 1)]
@@ -197,6 +226,8 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
             f"{verdict(label, n, c[1], SIZES[url])}",
             flush=True,
         )
+        if "cold p95" in verdict(label, n, c[1], SIZES[url]):
+            print(f"  {'':<12} {slowest_read(client, url)}", flush=True)
     measure_counts(cold_repeat)
     measure_deep_pages(n, cold_repeat)
     return out
