@@ -219,14 +219,15 @@ def measure(n: int) -> dict[str, dict[str, tuple[float, float, int]]]:
         out[label] = {"cold": (*pctl(cold), cold_q), "warm": (*pctl(warm), warm_q)}
         c, w = out[label]["cold"], out[label]["warm"]
         gzipped, compressing = sent(client, url)
+        judged = verdict(label, n, c[1], SIZES[url])
         print(
             f"  {label:<12} cold p50={c[0]:8.1f} p95={c[1]:8.1f} q={c[2]:<3} "
             f"warm p50={w[0]:8.1f} p95={w[1]:8.1f} q={w[2]:<3} {SIZES[url] / 1024:,.0f} KB "
             f"(sent gzip {gzipped / 1024:,.0f} KB, compressed in {compressing:.1f} ms)"
-            f"{verdict(label, n, c[1], SIZES[url])}",
+            f"{judged}",
             flush=True,
         )
-        if "cold p95" in verdict(label, n, c[1], SIZES[url]):
+        if "cold p95" in judged:
             print(f"  {'':<12} {slowest_read(client, url)}", flush=True)
     measure_counts(cold_repeat)
     measure_deep_pages(n, cold_repeat)
